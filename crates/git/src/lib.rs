@@ -1,0 +1,2 @@
+//! Git snapshots for goldpath.
+#![warn(missing_docs)]
