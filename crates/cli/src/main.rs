@@ -1,1 +1,65 @@
-fn main() {}
+//! The `goldpath` command.
+
+mod check;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status when the run itself failed (bad policy, not a repository, unreadable input).
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "goldpath",
+    version,
+    about = "Hold a repository to your organisation's golden path",
+    long_about = "Hold a repository to your organisation's golden path.\n\n\
+        goldpath checks a git repository (its work tree, what is staged, or any commit) against a \
+        policy: required and forbidden files, ownership, CI, dependencies, observability and rules \
+        you write yourself. With no goldpath.toml the built-in `recommended` policy applies.\n\n\
+        Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the run \
+        itself failed (bad policy, not a repository, unreadable input).",
+    after_help = "Examples:\n  goldpath check                      check the current repository\n  \
+        goldpath check --staged             check what is staged (pre-commit)\n  \
+        goldpath check --rev v1.2.0         check a commit without checking it out\n  \
+        goldpath rules                      list every rule\n  \
+        goldpath explain files/required     a rule's documentation"
+)]
+struct Cli {
+    /// Log what was read and how long each rule took, on stderr (-vv for more). GOLDPATH_LOG
+    /// takes a tracing filter such as `goldpath=debug`.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a repository against its policy.
+    Check(check::CheckArgs),
+    /// List every rule: id, default level, tier and summary.
+    Rules(check::RulesArgs),
+    /// Show a rule's documentation.
+    Explain(check::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => check::rules(args),
+        Command::Explain(args) => check::explain(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("goldpath: error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

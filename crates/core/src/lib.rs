@@ -1,6 +1,30 @@
 //! goldpath: hold a repository to an organisation's golden path.
+//!
+//! The library is what the `goldpath` binary is made of, for tools that want to run it
+//! in-process: build a [`Policy`], an [`Engine`] from it and a [`Registry`], and check any
+//! [`Snapshot`] (a git work tree, index or commit through `goldpath-git`, or a
+//! [`MemorySnapshot`]).
 #![warn(missing_docs)]
 
+pub mod custom;
 pub mod doc;
+pub mod docs;
+pub mod engine;
+pub mod finding;
+pub mod glob;
+pub mod policy;
+pub mod registry;
+pub mod render;
+pub mod rule;
+pub mod rules;
 pub mod snapshot;
 pub mod span;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use engine::{Context, Engine, Report, Selection, Summary};
+pub use finding::{Finding, Level, Tier, Violation};
+pub use policy::{Policy, PolicyError};
+pub use registry::Registry;
+pub use rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+pub use snapshot::{FileEntry, FileMode, MemorySnapshot, Snapshot, SourceKind};

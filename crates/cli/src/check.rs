@@ -1,0 +1,253 @@
+//! `goldpath check`, `goldpath rules` and `goldpath explain`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+use goldpath::policy::{FailOn, FsReader, Policy, SnapshotReader};
+use goldpath::render::{human, json};
+use goldpath::{Engine, Registry, Selection, Snapshot};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// Text for a terminal.
+    Human,
+    /// The versioned JSON report (docs/json-report.md).
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(value: FailOnArg) -> Self {
+        match value {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Note => FailOn::Note,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Arguments of `goldpath check`.
+#[derive(Args)]
+#[command(
+    after_help = "The policy is the first of goldpath.toml, .goldpath.toml and \
+    .github/goldpath.toml found at the repository root (read from the index with --staged and \
+    from the commit with --rev), or builtin:recommended when there is none."
+)]
+pub struct CheckArgs {
+    /// The repository (or plain directory) to check.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+
+    /// Check what is staged: the index, with blobs from the object database. Per-file rules
+    /// judge only files that differ from HEAD. Honours GIT_INDEX_FILE.
+    #[arg(long, conflicts_with = "rev")]
+    staged: bool,
+
+    /// Check a commit's tree (any revision: a branch, tag, SHA, HEAD~2) without checking it out.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
+
+    /// Use this policy file instead of discovering one in the repository.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    format: OutputFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Lowest level that makes the exit status 1 [default: the policy's `fail-on`, else error].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOnArg>,
+
+    /// Run only these rules (ids or globs such as `files/*`; repeat or separate with commas).
+    #[arg(long, value_name = "IDS")]
+    only: Vec<String>,
+
+    /// Do not run these rules (ids or globs; repeat or separate with commas).
+    #[arg(long, value_name = "IDS")]
+    skip: Vec<String>,
+
+    /// Worker threads [default: the number of CPUs]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+/// Runs `goldpath check`.
+pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let source = match (&args.rev, args.staged) {
+        (Some(rev), _) => goldpath_git::Source::Rev(rev.clone()),
+        (None, true) => goldpath_git::Source::Staged,
+        (None, false) => goldpath_git::Source::Worktree,
+    };
+    let is_worktree = matches!(source, goldpath_git::Source::Worktree);
+    let snapshot = goldpath_git::open(&args.path, source)?;
+    let root = PathBuf::from(snapshot.root());
+
+    let policy = load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?;
+    tracing::debug!(sources = ?policy.sources, "policy loaded");
+    let selection = Selection {
+        only: args.only.clone(),
+        skip: args.skip.clone(),
+    };
+    let registry = Registry::builtin();
+    let engine = Engine::with_selection(&registry, &policy, &selection)?;
+    let fail_on = args
+        .fail_on
+        .map(FailOn::from)
+        .unwrap_or(policy.settings.fail_on);
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        pool = pool.num_threads(jobs);
+    }
+    let pool = pool.build().context("cannot start worker threads")?;
+    let report = pool.install(|| engine.check(&snapshot));
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
+        OutputFormat::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            };
+            human::render(&report, human::Options { color })
+        }
+        OutputFormat::Json => json::render(&report),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(if report.fails(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn load_policy(
+    config: Option<&Path>,
+    root: &Path,
+    snapshot: &dyn Snapshot,
+    is_worktree: bool,
+) -> Result<Policy> {
+    if let Some(config) = config {
+        if !config.exists() {
+            bail!("--config {}: no such file", config.display());
+        }
+        return Ok(Policy::load(config, &FsReader)?);
+    }
+    let in_snapshot = SnapshotReader::new(root, snapshot);
+    let reader: &dyn goldpath::policy::PolicyReader =
+        if is_worktree { &FsReader } else { &in_snapshot };
+    match Policy::discover(root, reader)? {
+        Some(path) => {
+            let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            tracing::debug!(policy = %shown.display(), "discovered policy");
+            Ok(Policy::load(&path, reader)?)
+        }
+        None => {
+            tracing::debug!("no policy file: using builtin:recommended");
+            Ok(Policy::recommended()?)
+        }
+    }
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`goldpath check | head`) is not an error of the check.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write the report"),
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    /// A table.
+    Human,
+    /// A JSON array of rules with their metadata.
+    Json,
+    /// The rules reference (docs/rules.md).
+    Markdown,
+}
+
+/// Arguments of `goldpath rules`.
+#[derive(Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "human")]
+    format: ListFormat,
+}
+
+/// Runs `goldpath rules`.
+pub fn rules(args: RulesArgs) -> Result<ExitCode> {
+    let registry = Registry::builtin();
+    let text = match args.format {
+        ListFormat::Human => goldpath::docs::rules_table(&registry),
+        ListFormat::Json => goldpath::docs::rules_json(&registry),
+        ListFormat::Markdown => goldpath::docs::rules_markdown(&registry),
+    };
+    write_output(None, &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `goldpath explain`.
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// A rule id, such as `files/required`.
+    rule: String,
+}
+
+/// Runs `goldpath explain`.
+pub fn explain(args: ExplainArgs) -> Result<ExitCode> {
+    let registry = Registry::builtin();
+    let Some(def) = registry.get(&args.rule) else {
+        let hint = registry
+            .closest(&args.rule)
+            .map(|id| format!(" (did you mean `{id}`?)"))
+            .unwrap_or_default();
+        bail!(
+            "unknown rule `{}`{hint}; `goldpath rules` lists them",
+            args.rule
+        );
+    };
+    write_output(None, &goldpath::docs::rule_markdown(def.meta, 1))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,1 +1,0 @@
-//! Structured documents (JSON, YAML, TOML) with a position for every key and value.

@@ -1,0 +1,769 @@
+//! The engine: runs the enabled rules over a snapshot in parallel, applies waivers, sorts
+//! findings and summarises them.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+use globset::GlobSetBuilder;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::finding::{fingerprint, Finding, Level, Tier, Violation};
+use crate::glob::Glob;
+use crate::policy::{Date, FailOn, Policy, PolicyError, Settings, Waiver};
+use crate::registry::Registry;
+use crate::rule::{Rule, Scope};
+use crate::snapshot::{FileEntry, Snapshot, SourceKind};
+
+/// Why a file's contents are not available to a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// Larger than `settings.max-read-bytes`.
+    #[error("{size} bytes, over the {limit}-byte read limit (settings.max-read-bytes)")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Not valid UTF-8 where text was expected.
+    #[error("not valid UTF-8 text")]
+    NotUtf8,
+    /// A symlink or submodule: it has no contents of its own.
+    #[error("not a regular file")]
+    NotRegular,
+    /// The source failed.
+    #[error("cannot read: {0}")]
+    Io(String),
+}
+
+type Content = Result<Vec<u8>, ReadError>;
+
+/// What one rule sees of a snapshot.
+pub struct Context<'a> {
+    snapshot: &'a dyn Snapshot,
+    all: &'a [&'a FileEntry],
+    files: &'a [&'a FileEntry],
+    wanted: Vec<&'a FileEntry>,
+    contents: &'a HashMap<usize, Content>,
+    settings: &'a Settings,
+}
+
+impl<'a> Context<'a> {
+    /// The files this rule judges: every file, or in change mode only the changed ones when
+    /// the rule's scope is per-file. Excluded paths are never here.
+    pub fn files(&self) -> &[&'a FileEntry] {
+        self.files
+    }
+
+    /// Every file of the snapshot except excluded ones, whatever the scope.
+    pub fn all_files(&self) -> &[&'a FileEntry] {
+        self.all
+    }
+
+    /// The judged regular files that match the rule's [`Rule::wants`] globs, already read.
+    pub fn wanted(&self) -> &[&'a FileEntry] {
+        &self.wanted
+    }
+
+    /// The paths changed against the base, in change mode.
+    pub fn changed(&self) -> Option<&BTreeSet<String>> {
+        self.snapshot.changed()
+    }
+
+    /// The policy's `[settings]`.
+    pub fn settings(&self) -> &'a Settings {
+        self.settings
+    }
+
+    /// The underlying snapshot.
+    pub fn snapshot(&self) -> &'a dyn Snapshot {
+        self.snapshot
+    }
+
+    /// A file's size, without reading it when the source knows it.
+    pub fn size(&self, file: &FileEntry) -> Result<u64, ReadError> {
+        self.snapshot
+            .size(file)
+            .map_err(|e| ReadError::Io(e.to_string()))
+    }
+
+    /// A file's bytes: from the engine's cache when the rule wanted the file, otherwise read now.
+    pub fn read(&self, file: &FileEntry) -> Result<Cow<'a, [u8]>, ReadError> {
+        if let Some(content) = self.contents.get(&file.key) {
+            return content.as_deref().map(Cow::Borrowed).map_err(Clone::clone);
+        }
+        tracing::debug!(path = %file.path, "read outside the rule's declared wants");
+        read_file(self.snapshot, file, self.settings.max_read_bytes).map(Cow::Owned)
+    }
+
+    /// A file's text. A leading byte-order mark is kept; non-UTF-8 is [`ReadError::NotUtf8`].
+    pub fn text(&self, file: &FileEntry) -> Result<Cow<'a, str>, ReadError> {
+        match self.read(file)? {
+            Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
+                .map(Cow::Borrowed)
+                .map_err(|_| ReadError::NotUtf8),
+            Cow::Owned(bytes) => String::from_utf8(bytes)
+                .map(Cow::Owned)
+                .map_err(|_| ReadError::NotUtf8),
+        }
+    }
+}
+
+fn read_file(snapshot: &dyn Snapshot, file: &FileEntry, limit: u64) -> Content {
+    if !file.mode.is_regular() {
+        return Err(ReadError::NotRegular);
+    }
+    let size = snapshot
+        .size(file)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if size > limit {
+        return Err(ReadError::TooLarge { size, limit });
+    }
+    snapshot
+        .read(file)
+        .map_err(|e| ReadError::Io(e.to_string()))
+}
+
+struct EnabledRule {
+    id: String,
+    level: Level,
+    tier: Tier,
+    scope: Scope,
+    rule: Box<dyn Rule>,
+}
+
+/// Which rules to run, on top of the policy: `--only` and `--skip`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run only rules whose id matches one of these globs (`files/*`, `ci/unpinned-action`).
+    pub only: Vec<String>,
+    /// Do not run rules whose id matches one of these globs.
+    pub skip: Vec<String>,
+}
+
+/// Rules the engine reports itself; they are always on.
+pub const ENGINE_RULES: [&str; 2] = ["policy/waiver-expired", "policy/unread-file"];
+
+/// A configured engine: enabled rules, settings and waivers.
+pub struct Engine {
+    rules: Vec<EnabledRule>,
+    engine_levels: HashMap<&'static str, Option<Level>>,
+    settings: Settings,
+    waivers: Vec<Waiver>,
+    today: Date,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("rules", &self.rule_ids())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Builds the engine for a policy: every rule it enables, with its options validated.
+    pub fn new(registry: &Registry, policy: &Policy) -> Result<Engine, PolicyError> {
+        Self::with_selection(registry, policy, &Selection::default())
+    }
+
+    /// Builds the engine, keeping only the selected rules.
+    pub fn with_selection(
+        registry: &Registry,
+        policy: &Policy,
+        selection: &Selection,
+    ) -> Result<Engine, PolicyError> {
+        let only = compile_id_globs(&selection.only, "--only")?;
+        let skip = compile_id_globs(&selection.skip, "--skip")?;
+        let known: Vec<String> = registry
+            .iter()
+            .map(|d| d.meta.id.to_owned())
+            .chain(policy.custom.iter().map(|c| c.raw.id.get_ref().clone()))
+            .collect();
+        for (flag, globs) in [("--only", &only), ("--skip", &skip)] {
+            for glob in globs {
+                if !known.iter().any(|id| glob.is_match(id)) {
+                    return Err(PolicyError::new(format!(
+                        "{flag} `{}` names no rule (`goldpath rules` lists them)",
+                        glob.pattern()
+                    )));
+                }
+            }
+        }
+        let selected = |id: &str| {
+            (only.is_empty() || only.iter().any(|g| g.is_match(id)))
+                && !skip.iter().any(|g| g.is_match(id))
+        };
+
+        let mut rules = Vec::new();
+        let mut engine_levels: HashMap<&'static str, Option<Level>> = ENGINE_RULES
+            .iter()
+            .filter_map(|id| registry.get(id).map(|d| (*id, Some(d.meta.default_level))))
+            .collect();
+        for (id, config) in &policy.rules {
+            let Some(def) = registry.get(id) else {
+                let hint = registry
+                    .closest(id)
+                    .map(|near| format!(" (did you mean `{near}`?)"))
+                    .unwrap_or_default();
+                return Err(config.origin.error(format!("unknown rule `{id}`{hint}")));
+            };
+            let level = match config.level {
+                Some(setting) => setting.level(),
+                None => Some(def.meta.default_level),
+            };
+            if let Some(slot) = engine_levels.get_mut(def.meta.id) {
+                *slot = level;
+                config.params.clone().finish()?;
+                continue;
+            }
+            // Options are validated even for rules that are off or not selected: a typo in a
+            // disabled rule is still a typo.
+            let mut params = config.params.clone();
+            let rule = (def.build)(&mut params)?;
+            params.finish()?;
+            let Some(level) = level else { continue };
+            if !selected(id) {
+                continue;
+            }
+            rules.push(EnabledRule {
+                id: id.clone(),
+                level,
+                tier: config.tier.unwrap_or(def.meta.tier),
+                scope: def.meta.scope,
+                rule,
+            });
+        }
+
+        for spec in &policy.custom {
+            let id = spec.raw.id.get_ref();
+            if registry.get(id).is_some() {
+                let at = crate::policy::Origin {
+                    source: spec.origin.source.clone(),
+                    span: spec.raw.id.span(),
+                };
+                return Err(at.error(format!(
+                    "custom rule id `{id}` is the id of a built-in rule; choose another"
+                )));
+            }
+            let compiled = crate::custom::compile(spec)?;
+            let Some(level) = compiled.level else {
+                continue;
+            };
+            if !selected(id) {
+                continue;
+            }
+            rules.push(EnabledRule {
+                id: id.clone(),
+                level,
+                tier: compiled.tier,
+                scope: Scope::Repository,
+                rule: compiled.rule,
+            });
+        }
+
+        for waiver in &policy.waivers {
+            if !known.iter().any(|id| waiver.rule.is_match(id)) {
+                return Err(waiver.origin.error(format!(
+                    "waiver names `{}`, which matches no rule: a waiver that waives nothing hides a typo",
+                    waiver.rule.pattern()
+                )));
+            }
+        }
+
+        Ok(Engine {
+            rules,
+            engine_levels,
+            settings: policy.settings.clone(),
+            waivers: policy.waivers.clone(),
+            today: Date::today(),
+        })
+    }
+
+    /// Sets the date waivers are judged against (default: today, UTC).
+    pub fn with_today(mut self, today: Date) -> Self {
+        self.today = today;
+        self
+    }
+
+    /// Adds a configured rule directly, beside the policy's (for embedders).
+    pub fn add_rule(
+        &mut self,
+        id: &str,
+        level: Level,
+        tier: Tier,
+        scope: Scope,
+        rule: Box<dyn Rule>,
+    ) {
+        self.rules.push(EnabledRule {
+            id: id.to_owned(),
+            level,
+            tier,
+            scope,
+            rule,
+        });
+    }
+
+    /// The ids of the enabled rules, in registry order.
+    pub fn rule_ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Checks a snapshot. Runs in the current rayon pool; the result does not depend on the
+    /// number of threads.
+    pub fn check(&self, snapshot: &dyn Snapshot) -> Report {
+        let started = Instant::now();
+        let exclude = &self.settings.exclude;
+        let all: Vec<&FileEntry> = snapshot
+            .files()
+            .iter()
+            .filter(|f| exclude.is_empty() || !exclude.is_match(&f.path))
+            .collect();
+        let changed = snapshot.changed();
+        let judged: Vec<&FileEntry> = match changed {
+            Some(changed) => all
+                .iter()
+                .copied()
+                .filter(|f| changed.contains(&f.path))
+                .collect(),
+            None => all.clone(),
+        };
+        tracing::debug!(
+            files = all.len(),
+            judged = judged.len(),
+            excluded = snapshot.files().len() - all.len(),
+            "listed snapshot"
+        );
+
+        // One glob set for every rule's wants, matched once per path.
+        let listed = Instant::now();
+        let mut builder = GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            for pattern in rule.rule.wants() {
+                match Glob::new(&pattern) {
+                    Ok(_) => {
+                        if let Ok(glob) = globset::GlobBuilder::new(&pattern)
+                            .literal_separator(true)
+                            .backslash_escape(true)
+                            .build()
+                        {
+                            builder.add(glob);
+                            owner.push(index);
+                        }
+                    }
+                    Err(e) => tracing::warn!(rule = %rule.id, "{e}"),
+                }
+            }
+        }
+        let set = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        let mut wanted_by_rule: Vec<Vec<&FileEntry>> = vec![Vec::new(); self.rules.len()];
+        if !owner.is_empty() {
+            let matched: Vec<(usize, Vec<usize>)> = all
+                .par_iter()
+                .enumerate()
+                .filter(|(_, f)| f.mode.is_regular())
+                .filter_map(|(i, f)| {
+                    let hits = set.matches(&f.path);
+                    (!hits.is_empty()).then_some((i, hits))
+                })
+                .collect();
+            for (i, hits) in matched {
+                let file = all[i];
+                let mut seen = BTreeSet::new();
+                for hit in hits {
+                    let rule = owner[hit];
+                    if !seen.insert(rule) {
+                        continue;
+                    }
+                    let judged_here = self.rules[rule].scope == Scope::Repository
+                        || changed.is_none_or(|c| c.contains(&file.path));
+                    if judged_here {
+                        wanted_by_rule[rule].push(file);
+                    }
+                }
+            }
+        }
+        let mut to_read: Vec<&FileEntry> = wanted_by_rule.iter().flatten().copied().collect();
+        to_read.sort_by_key(|f| f.key);
+        to_read.dedup_by_key(|f| f.key);
+        let limit = self.settings.max_read_bytes;
+        let contents: HashMap<usize, Content> = to_read
+            .par_iter()
+            .map(|f| (f.key, read_file(snapshot, f, limit)))
+            .collect();
+        let read_bytes: usize = contents
+            .values()
+            .map(|c| c.as_ref().map_or(0, Vec::len))
+            .sum();
+        tracing::debug!(
+            files = contents.len(),
+            bytes = read_bytes,
+            elapsed = ?listed.elapsed(),
+            "read wanted files"
+        );
+
+        let results: Vec<(usize, Vec<Violation>)> = self
+            .rules
+            .par_iter()
+            .zip(wanted_by_rule.into_par_iter())
+            .enumerate()
+            .map(|(index, (rule, wanted))| {
+                let cx = Context {
+                    snapshot,
+                    all: &all,
+                    files: match rule.scope {
+                        Scope::PerFile => &judged,
+                        Scope::Repository => &all,
+                    },
+                    wanted,
+                    contents: &contents,
+                    settings: &self.settings,
+                };
+                let start = Instant::now();
+                let mut out = Vec::new();
+                rule.rule.check(&cx, &mut out);
+                tracing::debug!(rule = %rule.id, violations = out.len(), elapsed = ?start.elapsed(), "rule done");
+                (index, out)
+            })
+            .collect();
+
+        let mut findings = Vec::new();
+        for (index, violations) in results {
+            let rule = &self.rules[index];
+            for v in violations {
+                findings.push(self.finish(&rule.id, rule.level, rule.tier, v, &contents, &all));
+            }
+        }
+
+        // Files a rule wanted but could not have: never a silent pass.
+        if let Some(Some(level)) = self.engine_levels.get("policy/unread-file") {
+            let mut unread: Vec<(&String, &ReadError)> = Vec::new();
+            for f in &to_read {
+                if let Some(Err(e)) = contents.get(&f.key) {
+                    unread.push((&f.path, e));
+                }
+            }
+            for (path, error) in unread {
+                let v =
+                    Violation::file(path.clone(), format!("not checked: {error}")).key("unread");
+                findings.push(self.finish(
+                    "policy/unread-file",
+                    *level,
+                    Tier::Bronze,
+                    v,
+                    &contents,
+                    &all,
+                ));
+            }
+        }
+
+        let mut waived = Vec::new();
+        let mut kept = Vec::new();
+        for finding in findings {
+            match self.waiver_for(&finding) {
+                Some(waiver) => waived.push(WaivedFinding {
+                    finding,
+                    reason: waiver.reason.clone(),
+                    owner: waiver.owner.clone(),
+                    expires: waiver.expires.map(|d| d.to_string()),
+                }),
+                None => kept.push(finding),
+            }
+        }
+        if let Some(Some(level)) = self.engine_levels.get("policy/waiver-expired") {
+            for waiver in &self.waivers {
+                let Some(expires) = waiver.expires.filter(|d| *d < self.today) else {
+                    continue;
+                };
+                let file = relative_to_root(&waiver.origin.source.name, &snapshot.root());
+                let text = &waiver.origin.source.text;
+                let index = crate::span::LineIndex::new(text);
+                let span = index.span(waiver.origin.span.start, waiver.origin.span.start);
+                let mut v = Violation::file(
+                    file,
+                    format!(
+                        "waiver of `{}` expired on {expires}: its findings are reported again",
+                        waiver.rule.pattern()
+                    ),
+                )
+                .help(format!(
+                    "renew it with a new `expires` (reason was: {}) or fix the findings",
+                    waiver.reason
+                ))
+                .key(format!("{}:{expires}", waiver.rule.pattern()));
+                v.span = Some(crate::span::Span {
+                    end_line: span.line,
+                    end_column: span.column,
+                    ..span
+                });
+                let mut finding = self.finish(
+                    "policy/waiver-expired",
+                    *level,
+                    Tier::Bronze,
+                    v,
+                    &contents,
+                    &all,
+                );
+                finding.snippet = index.line_text(span.line).map(str::to_owned);
+                kept.push(finding);
+            }
+        }
+
+        kept.sort_by(compare_findings);
+        waived.sort_by(|a, b| compare_findings(&a.finding, &b.finding));
+        let summary = Summary::new(
+            &kept,
+            waived.len(),
+            all.len(),
+            self.rules.len(),
+            changed.is_some(),
+        );
+        tracing::debug!(elapsed = ?started.elapsed(), findings = kept.len(), "check done");
+        Report {
+            target: Target {
+                root: snapshot.root(),
+                source: snapshot.source(),
+                commit: snapshot.commit(),
+                changed_only: changed.is_some(),
+                files: all.len(),
+            },
+            findings: kept,
+            waived,
+            summary,
+        }
+    }
+
+    fn finish(
+        &self,
+        id: &str,
+        level: Level,
+        tier: Tier,
+        v: Violation,
+        contents: &HashMap<usize, Content>,
+        files: &[&FileEntry],
+    ) -> Finding {
+        let key = v.key.as_deref().unwrap_or(&v.message);
+        let fingerprint = fingerprint(id, v.path.as_deref(), key);
+        let snippet = match (&v.path, &v.span) {
+            (Some(path), Some(span)) => snippet_for(path, span, contents, files),
+            _ => None,
+        };
+        Finding {
+            rule: id.to_owned(),
+            level: v.level.unwrap_or(level),
+            tier: v.tier.unwrap_or(tier),
+            message: v.message,
+            path: v.path,
+            span: v.span,
+            help: v.help,
+            fingerprint,
+            snippet,
+        }
+    }
+
+    fn waiver_for(&self, finding: &Finding) -> Option<&Waiver> {
+        self.waivers.iter().find(|w| {
+            w.expires.is_none_or(|d| d >= self.today)
+                && w.rule.is_match(&finding.rule)
+                && (w.paths.is_empty()
+                    || finding.path.as_deref().is_some_and(|p| w.paths.is_match(p)))
+        })
+    }
+}
+
+fn compile_id_globs(patterns: &[String], flag: &str) -> Result<Vec<Glob>, PolicyError> {
+    patterns
+        .iter()
+        .flat_map(|p| p.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| Glob::new(p).map_err(|e| PolicyError::new(format!("{flag}: {e}"))))
+        .collect()
+}
+
+fn relative_to_root(name: &str, root: &str) -> String {
+    let root = root.trim_end_matches('/');
+    name.strip_prefix(root)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .unwrap_or(name)
+        .to_owned()
+}
+
+fn snippet_for(
+    path: &str,
+    span: &crate::span::Span,
+    contents: &HashMap<usize, Content>,
+    files: &[&FileEntry],
+) -> Option<String> {
+    let file = files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .map(|i| files[i])?;
+    let bytes = contents.get(&file.key)?.as_ref().ok()?;
+    let text = std::str::from_utf8(bytes).ok()?;
+    let index = crate::span::LineIndex::new(text);
+    let last = span.end_line.max(span.line).min(span.line + 2);
+    let lines: Vec<&str> = (span.line..=last)
+        .filter_map(|l| index.line_text(l))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let pos = |f: &Finding| f.span.map(|s| (s.line, s.column)).unwrap_or((0, 0));
+    (
+        a.path.as_deref().unwrap_or(""),
+        pos(a),
+        &a.rule,
+        &a.message,
+        &a.fingerprint,
+    )
+        .cmp(&(
+            b.path.as_deref().unwrap_or(""),
+            pos(b),
+            &b.rule,
+            &b.message,
+            &b.fingerprint,
+        ))
+}
+
+/// What was checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// The repository root as shown.
+    pub root: String,
+    /// Where the files came from.
+    #[serde(serialize_with = "serialize_display")]
+    pub source: SourceKind,
+    /// The commit, when there is one.
+    pub commit: Option<String>,
+    /// Whether only changed files were judged by per-file rules.
+    pub changed_only: bool,
+    /// Number of files seen (after `exclude`).
+    pub files: usize,
+}
+
+fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// A finding a waiver accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaivedFinding {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The waiver's reason.
+    pub reason: String,
+    /// The waiver's owner.
+    pub owner: Option<String>,
+    /// The waiver's expiry date.
+    pub expires: Option<String>,
+}
+
+/// The tier above the one reached, and what blocks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextTier {
+    /// The tier.
+    pub tier: Tier,
+    /// Rules with blocking findings at or below that tier, sorted.
+    pub blocking_rules: Vec<String>,
+    /// Number of blocking findings.
+    pub blocking_findings: usize,
+}
+
+/// Counts and the maturity tier.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Findings at level error.
+    pub errors: usize,
+    /// Findings at level warning.
+    pub warnings: usize,
+    /// Findings at level note.
+    pub notes: usize,
+    /// Findings accepted by waivers.
+    pub waived: usize,
+    /// Files seen.
+    pub files: usize,
+    /// Rules run.
+    pub rules: usize,
+    /// The highest tier every enabled rule of which (and of the tiers below) passes; a rule
+    /// passes when it has no error or warning. `None` when bronze is not reached.
+    pub tier: Option<Tier>,
+    /// The next tier and what blocks it; `None` at gold.
+    pub next: Option<NextTier>,
+    /// True when only changed files were judged: the tier then covers those files only.
+    pub partial: bool,
+}
+
+impl Summary {
+    fn new(findings: &[Finding], waived: usize, files: usize, rules: usize, partial: bool) -> Self {
+        let count = |level| findings.iter().filter(|f| f.level == level).count();
+        let blocking = |tier: Tier| -> Vec<&Finding> {
+            findings
+                .iter()
+                .filter(|f| f.level >= Level::Warning && f.tier <= tier)
+                .collect()
+        };
+        let mut reached = None;
+        let mut next = None;
+        for tier in Tier::ALL {
+            let blockers = blocking(tier);
+            if blockers.is_empty() {
+                reached = Some(tier);
+                continue;
+            }
+            let rules: BTreeSet<String> = blockers.iter().map(|f| f.rule.clone()).collect();
+            next = Some(NextTier {
+                tier,
+                blocking_rules: rules.into_iter().collect(),
+                blocking_findings: blockers.len(),
+            });
+            break;
+        }
+        Summary {
+            errors: count(Level::Error),
+            warnings: count(Level::Warning),
+            notes: count(Level::Note),
+            waived,
+            files,
+            rules,
+            tier: reached,
+            next,
+            partial,
+        }
+    }
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was checked.
+    pub target: Target,
+    /// Findings, sorted by path, line, column and rule.
+    pub findings: Vec<Finding>,
+    /// Findings accepted by waivers.
+    pub waived: Vec<WaivedFinding>,
+    /// Counts and tier.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Whether any finding is at or above `fail_on`.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.findings.iter().any(|f| fail_on.fails(f.level))
+    }
+}

@@ -1,0 +1,128 @@
+//! Globs as policies write them: `*` stays within one path segment, `**` crosses segments,
+//! `{a,b}` alternates, matching is case-sensitive, paths are repository-relative with `/`.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// One compiled glob with its source text.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    pattern: String,
+    glob: globset::Glob,
+    matcher: globset::GlobMatcher,
+}
+
+impl Glob {
+    /// Compiles a glob; the error says what is wrong with it.
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        if pattern.is_empty() {
+            return Err("empty glob".to_owned());
+        }
+        let glob = GlobBuilder::new(pattern.trim_start_matches('/'))
+            .literal_separator(true)
+            .backslash_escape(true)
+            .empty_alternates(true)
+            .build()
+            .map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))?;
+        Ok(Self {
+            pattern: pattern.to_owned(),
+            matcher: glob.compile_matcher(),
+            glob,
+        })
+    }
+
+    /// The glob as written.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether `path` matches.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+}
+
+/// Several globs matched at once.
+#[derive(Debug, Clone)]
+pub struct GlobList {
+    globs: Vec<Glob>,
+    set: GlobSet,
+}
+
+impl Default for GlobList {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+impl GlobList {
+    /// A set of globs.
+    pub fn new(globs: Vec<Glob>) -> Self {
+        let mut builder = GlobSetBuilder::new();
+        for glob in &globs {
+            builder.add(glob.glob.clone());
+        }
+        // Every glob compiled on its own already, so the set builds.
+        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        Self { globs, set }
+    }
+
+    /// Compiles patterns; the first bad one is an error.
+    pub fn from_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<Self, String> {
+        patterns
+            .iter()
+            .map(|p| Glob::new(p.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::new)
+    }
+
+    /// Whether any glob matches.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+
+    /// Indices of the globs that match.
+    pub fn matches(&self, path: &str) -> Vec<usize> {
+        self.set.matches(path)
+    }
+
+    /// The globs, in order.
+    pub fn globs(&self) -> &[Glob] {
+        &self.globs
+    }
+
+    /// The patterns as written.
+    pub fn patterns(&self) -> Vec<&str> {
+        self.globs.iter().map(Glob::pattern).collect()
+    }
+
+    /// Whether there are no globs.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_stays_in_one_segment_and_double_star_crosses() {
+        let top = Glob::new("*.md").unwrap();
+        assert!(top.is_match("README.md"));
+        assert!(!top.is_match("docs/README.md"));
+        let any = Glob::new("**/*.env").unwrap();
+        assert!(any.is_match(".env") || any.is_match("a.env"));
+        assert!(any.is_match("config/prod/app.env"));
+        assert!(Glob::new("/LICENSE*").unwrap().is_match("LICENSE-MIT"));
+        assert!(Glob::new("{README,readme}*")
+            .unwrap()
+            .is_match("readme.txt"));
+    }
+
+    #[test]
+    fn bad_globs_explain_themselves() {
+        let err = Glob::new("src/[a-").unwrap_err();
+        assert!(err.contains("src/[a-"), "{err}");
+        assert!(Glob::new("").is_err());
+    }
+}

@@ -1,0 +1,696 @@
+//! Policy: `goldpath.toml`, the packs it extends, and everything in them validated with
+//! positions.
+//!
+//! A rule runs when the policy, or a pack it extends, has a `[rules."id"]` table for it;
+//! `level = "off"` turns it off again. Later files override earlier ones key by key: a
+//! policy's own tables override the packs it extends, and `extends` entries apply in order.
+
+mod error;
+mod params;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use error::{Location, Origin, PolicyError, PolicySource};
+pub use params::{compile_regex, Params};
+
+use crate::finding::{Level, Tier};
+use crate::glob::{Glob, GlobList};
+
+/// File names that hold a repository's policy, in the order they are looked for.
+pub const POLICY_FILES: [&str; 3] = ["goldpath.toml", ".goldpath.toml", ".github/goldpath.toml"];
+
+/// The built-in packs: `builtin:NAME` in `extends`.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
+    "recommended",
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../rules/recommended.toml"
+    )),
+)];
+
+/// The text of a built-in pack.
+pub fn builtin_pack(name: &str) -> Option<&'static str> {
+    BUILTIN_PACKS
+        .iter()
+        .find(|(pack, _)| *pack == name)
+        .map(|(_, text)| *text)
+}
+
+/// Reads policy files for `extends`: from disk, from a commit, or from memory.
+pub trait PolicyReader {
+    /// The text of the file at `path` (already normalised: no `.` or `..` left unless the path
+    /// leaves its root). `Ok(None)` when it does not exist.
+    fn read(&self, path: &Path) -> io::Result<Option<String>>;
+}
+
+/// Reads policy files from the file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FsReader;
+
+impl PolicyReader for FsReader {
+    fn read(&self, path: &Path) -> io::Result<Option<String>> {
+        match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8")
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// What `fail-on` accepts: the lowest level that makes `check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Errors fail the run.
+    Error,
+    /// Warnings and errors fail the run.
+    Warning,
+    /// Any finding fails the run.
+    Note,
+    /// Nothing fails the run.
+    Never,
+}
+
+impl FailOn {
+    /// Whether a finding at `level` fails the run.
+    pub fn fails(self, level: Level) -> bool {
+        match self {
+            FailOn::Error => level >= Level::Error,
+            FailOn::Warning => level >= Level::Warning,
+            FailOn::Note => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(FailOn::Error),
+            "warning" => Ok(FailOn::Warning),
+            "note" => Ok(FailOn::Note),
+            "never" => Ok(FailOn::Never),
+            _ => Err(format!(
+                "unknown level `{s}`: expected error, warning, note or never"
+            )),
+        }
+    }
+}
+
+/// A rule's level in the policy: a [`Level`] or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelSetting {
+    /// Report as errors.
+    Error,
+    /// Report as warnings.
+    Warning,
+    /// Report as notes.
+    Note,
+    /// Do not run.
+    Off,
+}
+
+impl LevelSetting {
+    /// The level, or `None` for off.
+    pub fn level(self) -> Option<Level> {
+        match self {
+            LevelSetting::Error => Some(Level::Error),
+            LevelSetting::Warning => Some(Level::Warning),
+            LevelSetting::Note => Some(Level::Note),
+            LevelSetting::Off => None,
+        }
+    }
+}
+
+/// `[settings]`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The lowest level that fails the run.
+    pub fail_on: FailOn,
+    /// Paths no rule sees.
+    pub exclude: GlobList,
+    /// Files larger than this are not read; rules that want them get a note instead.
+    pub max_read_bytes: u64,
+    /// The repository is private: requirements marked `unless-private` (a licence) do not
+    /// apply.
+    pub private: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            fail_on: FailOn::Error,
+            exclude: GlobList::default(),
+            max_read_bytes: 10 * 1024 * 1024,
+            private: false,
+        }
+    }
+}
+
+/// A rule's table in the policy.
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    /// `level`, when set.
+    pub level: Option<LevelSetting>,
+    /// `tier`, when set: overrides the rule's tier.
+    pub tier: Option<Tier>,
+    /// The rule-specific options.
+    pub params: Params,
+    /// Where the rule's id was written (for "unknown rule" errors).
+    pub origin: Origin,
+}
+
+/// A waiver: findings of a rule at some paths are accepted, with a reason, an owner and an
+/// expiry date. An expired waiver waives nothing and is itself reported.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    /// The rule id it waives (or a glob of ids, such as `files/*`).
+    pub rule: Glob,
+    /// The paths it covers; empty means every path and repository-wide findings.
+    pub paths: GlobList,
+    /// Why the finding is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub owner: Option<String>,
+    /// The last day it applies (inclusive).
+    pub expires: Option<Date>,
+    /// Where it is written.
+    pub origin: Origin,
+}
+
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u8,
+    /// Day, 1 to 31.
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+        let mut parts = s.splitn(3, '-');
+        let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u8 = m.parse().map_err(|_| bad())?;
+        let day: u8 = d.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || y.len() != 4 {
+            return Err(bad());
+        }
+        Ok(Date { year, month, day })
+    }
+}
+
+/// A `[[custom]]` rule as written in the policy; the engine compiles it.
+#[derive(Debug, Clone)]
+pub struct CustomSpec {
+    /// The raw table.
+    pub raw: RawCustom,
+    /// Where the table starts.
+    pub origin: Origin,
+}
+
+/// The keys of a `[[custom]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCustom {
+    /// Rule id, `family/name`; must not collide with a built-in rule.
+    pub id: Spanned<String>,
+    /// Level (default `error`).
+    pub level: Option<LevelSetting>,
+    /// Tier (default `bronze`).
+    pub tier: Option<Tier>,
+    /// The message of each finding.
+    pub message: String,
+    /// Help shown with each finding.
+    pub help: Option<String>,
+    /// The rule applies only when this condition holds.
+    pub when: Option<RawCondition>,
+    /// What must hold.
+    pub require: Option<RawCondition>,
+    /// What must not hold.
+    pub forbid: Option<RawCondition>,
+}
+
+/// One condition of a custom rule: a file glob, optionally a content regex, or a key with a
+/// test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCondition {
+    /// Glob of the files concerned.
+    pub file: Spanned<String>,
+    /// Regex over lines (with `key`: over the key's values).
+    pub matches: Option<Spanned<String>>,
+    /// Key path inside JSON, YAML or TOML files (`a.b[*].c`).
+    pub key: Option<Spanned<String>>,
+    /// The key's value equals this.
+    pub equals: Option<Spanned<toml::Value>>,
+    /// The key's value is one of these.
+    pub one_of: Option<Spanned<Vec<toml::Value>>>,
+    /// The key exists (or, with `false`, does not).
+    pub exists: Option<Spanned<bool>>,
+}
+
+/// A loaded policy: settings, enabled rules with options, custom rules and waivers.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// `[settings]`.
+    pub settings: Settings,
+    /// `[rules."id"]`, merged over `extends`.
+    pub rules: BTreeMap<String, RuleConfig>,
+    /// `[[custom]]`.
+    pub custom: Vec<CustomSpec>,
+    /// `[[waivers]]`.
+    pub waivers: Vec<Waiver>,
+    /// The files it was read from, outermost last.
+    pub sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    #[serde(default)]
+    extends: Vec<Spanned<String>>,
+    settings: Option<RawSettings>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    #[serde(default)]
+    custom: Vec<Spanned<RawCustom>>,
+    #[serde(default)]
+    waivers: Vec<Spanned<RawWaiver>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSettings {
+    fail_on: Option<FailOn>,
+    exclude: Option<Spanned<Vec<String>>>,
+    max_read_bytes: Option<u64>,
+    private: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWaiver {
+    rule: Spanned<String>,
+    #[serde(default)]
+    paths: Option<Spanned<Vec<String>>>,
+    reason: String,
+    owner: Option<String>,
+    expires: Option<Spanned<toml::value::Datetime>>,
+}
+
+pub(crate) fn toml_error(source: &Arc<PolicySource>, error: &toml::de::Error) -> PolicyError {
+    let origin = Origin {
+        source: source.clone(),
+        span: error.span().unwrap_or(0..0),
+    };
+    origin.error(error.message().trim_end().to_owned())
+}
+
+impl Policy {
+    /// The policy that applies with no policy file: `builtin:recommended`.
+    pub fn recommended() -> Result<Policy, PolicyError> {
+        Policy::load_builtin("recommended")
+    }
+
+    /// Loads `builtin:NAME`.
+    pub fn load_builtin(name: &str) -> Result<Policy, PolicyError> {
+        let mut loader = Loader::new(&FsReader);
+        loader.load_builtin(name, None)?;
+        Ok(loader.policy)
+    }
+
+    /// Loads a policy file and everything it extends.
+    pub fn load(path: &Path, reader: &dyn PolicyReader) -> Result<Policy, PolicyError> {
+        let mut loader = Loader::new(reader);
+        loader.load_path(&normalize(path), None)?;
+        Ok(loader.policy)
+    }
+
+    /// Parses policy text given directly (for embedders and tests); relative `extends` resolve
+    /// against `base_dir`.
+    pub fn from_text(
+        name: &str,
+        text: &str,
+        base_dir: &Path,
+        reader: &dyn PolicyReader,
+    ) -> Result<Policy, PolicyError> {
+        let mut loader = Loader::new(reader);
+        let source = Arc::new(PolicySource {
+            name: name.to_owned(),
+            text: text.to_owned(),
+        });
+        loader.load_source(source, Some(base_dir))?;
+        Ok(loader.policy)
+    }
+
+    /// Finds the policy file of a repository root: the first of [`POLICY_FILES`] that exists.
+    pub fn discover(root: &Path, reader: &dyn PolicyReader) -> io::Result<Option<PathBuf>> {
+        for name in POLICY_FILES {
+            let path = root.join(name);
+            if reader.read(&path)?.is_some() {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+}
+
+struct Loader<'r> {
+    reader: &'r dyn PolicyReader,
+    policy: Policy,
+    /// Files being loaded, to detect `extends` cycles.
+    stack: Vec<String>,
+}
+
+impl<'r> Loader<'r> {
+    fn new(reader: &'r dyn PolicyReader) -> Self {
+        Self {
+            reader,
+            policy: Policy::default(),
+            stack: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, name: &str, at: Option<&Origin>) -> Result<(), PolicyError> {
+        if self.stack.iter().any(|n| n == name) {
+            let mut chain = self.stack.clone();
+            chain.push(name.to_owned());
+            let message = format!("`extends` cycle: {}", chain.join(" -> "));
+            return Err(match at {
+                Some(origin) => origin.error(message),
+                None => PolicyError::new(message),
+            });
+        }
+        self.stack.push(name.to_owned());
+        Ok(())
+    }
+
+    fn load_builtin(&mut self, name: &str, at: Option<&Origin>) -> Result<(), PolicyError> {
+        let Some(text) = builtin_pack(name) else {
+            let known: Vec<_> = BUILTIN_PACKS.iter().map(|(n, _)| *n).collect();
+            let message = format!(
+                "unknown built-in pack `builtin:{name}` (known: {})",
+                known.join(", ")
+            );
+            return Err(match at {
+                Some(origin) => origin.error(message),
+                None => PolicyError::new(message),
+            });
+        };
+        let source = Arc::new(PolicySource {
+            name: format!("builtin:{name}"),
+            text: text.to_owned(),
+        });
+        self.load_source(source, None)
+    }
+
+    fn load_path(&mut self, path: &Path, at: Option<&Origin>) -> Result<(), PolicyError> {
+        let name = path.display().to_string();
+        let fail = |message: String| match at {
+            Some(origin) => origin.error(message),
+            None => PolicyError::new(message),
+        };
+        let text = match self.reader.read(path) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Err(fail(format!("policy file `{name}` not found"))),
+            Err(e) => return Err(fail(format!("cannot read policy file `{name}`: {e}"))),
+        };
+        let source = Arc::new(PolicySource { name, text });
+        self.load_source(source, path.parent())
+    }
+
+    fn load_source(
+        &mut self,
+        source: Arc<PolicySource>,
+        base_dir: Option<&Path>,
+    ) -> Result<(), PolicyError> {
+        self.enter(&source.name.clone(), None)?;
+        let raw: RawPolicy = toml::from_str(&source.text).map_err(|e| toml_error(&source, &e))?;
+        let origin = |span: std::ops::Range<usize>| Origin {
+            source: source.clone(),
+            span,
+        };
+
+        for entry in &raw.extends {
+            let at = origin(entry.span());
+            let target = entry.get_ref();
+            if let Some(name) = target.strip_prefix("builtin:") {
+                if self.stack.iter().any(|n| n == &format!("builtin:{name}")) {
+                    return Err(at.error(format!(
+                        "`extends` cycle: {} -> builtin:{name}",
+                        self.stack.join(" -> ")
+                    )));
+                }
+                self.load_builtin(name, Some(&at))?;
+            } else {
+                let Some(base) = base_dir else {
+                    return Err(at.error(format!(
+                        "`{target}`: a built-in pack can only extend other built-in packs"
+                    )));
+                };
+                let path = normalize(&base.join(target));
+                let name = path.display().to_string();
+                if self.stack.contains(&name) {
+                    return Err(at.error(format!(
+                        "`extends` cycle: {} -> {name}",
+                        self.stack.join(" -> ")
+                    )));
+                }
+                self.load_path(&path, Some(&at))?;
+            }
+        }
+
+        if let Some(settings) = raw.settings {
+            if let Some(fail_on) = settings.fail_on {
+                self.policy.settings.fail_on = fail_on;
+            }
+            if let Some(private) = settings.private {
+                self.policy.settings.private = private;
+            }
+            if let Some(max) = settings.max_read_bytes {
+                self.policy.settings.max_read_bytes = max;
+            }
+            if let Some(exclude) = settings.exclude {
+                let at = origin(exclude.span());
+                let mut globs = self.policy.settings.exclude.globs().to_vec();
+                for pattern in exclude.into_inner() {
+                    globs.push(Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?);
+                }
+                self.policy.settings.exclude = GlobList::new(globs);
+            }
+        }
+
+        for (id, table) in raw.rules {
+            let id_origin = origin(id.span());
+            let id = id.into_inner();
+            let config = self
+                .policy
+                .rules
+                .entry(id.clone())
+                .or_insert_with(|| RuleConfig {
+                    level: None,
+                    tier: None,
+                    params: Params::new(id.clone()),
+                    origin: id_origin.clone(),
+                });
+            config.origin = id_origin;
+            for (key, value) in table {
+                let at = origin(value.span());
+                let key = key.into_inner();
+                let value = value.into_inner();
+                match key.as_str() {
+                    "level" => {
+                        config.level = Some(LevelSetting::deserialize(value).map_err(|_| {
+                            at.error("invalid `level`: expected error, warning, note or off")
+                        })?);
+                    }
+                    "tier" => {
+                        config.tier = Some(Tier::deserialize(value).map_err(|_| {
+                            at.error("invalid `tier`: expected bronze, silver or gold")
+                        })?);
+                    }
+                    _ => config.params.set(key, value, at),
+                }
+            }
+        }
+
+        for table in raw.custom {
+            let spec = CustomSpec {
+                origin: origin(table.span()),
+                raw: table.into_inner(),
+            };
+            // A later file's rule with the same id replaces the earlier one.
+            match self
+                .policy
+                .custom
+                .iter_mut()
+                .find(|c| c.raw.id.get_ref() == spec.raw.id.get_ref())
+            {
+                Some(existing) => *existing = spec,
+                None => self.policy.custom.push(spec),
+            }
+        }
+
+        for waiver in raw.waivers {
+            let at = origin(waiver.span());
+            let waiver = waiver.into_inner();
+            let rule_at = origin(waiver.rule.span());
+            let rule = Glob::new(waiver.rule.get_ref()).map_err(|e| rule_at.error(e))?;
+            let paths = match waiver.paths {
+                Some(paths) => {
+                    let paths_at = origin(paths.span());
+                    let mut globs = Vec::new();
+                    for pattern in paths.into_inner() {
+                        globs.push(
+                            Glob::new(&pattern)
+                                .map_err(|e| paths_at.narrow_to(&pattern).error(e))?,
+                        );
+                    }
+                    GlobList::new(globs)
+                }
+                None => GlobList::default(),
+            };
+            if waiver.reason.trim().is_empty() {
+                return Err(at.error("a waiver needs a `reason`"));
+            }
+            let expires = match waiver.expires {
+                Some(date) => {
+                    let date_at = origin(date.span());
+                    let value = date.into_inner();
+                    let Some(d) = value.date.filter(|_| value.time.is_none()) else {
+                        return Err(date_at.error("`expires` must be a date such as 2027-03-31"));
+                    };
+                    Some(Date {
+                        year: i32::from(d.year),
+                        month: d.month,
+                        day: d.day,
+                    })
+                }
+                None => None,
+            };
+            self.policy.waivers.push(Waiver {
+                rule,
+                paths,
+                reason: waiver.reason,
+                owner: waiver.owner,
+                expires,
+                origin: at,
+            });
+        }
+
+        self.policy.sources.push(source.name.clone());
+        self.stack.pop();
+        Ok(())
+    }
+}
+
+/// Removes `.` and resolves `..` lexically (policy paths are not canonicalised: the file may
+/// come from a commit rather than the disk).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Reads policy files from a snapshot (the index or a commit), so `--staged` and `--rev` judge
+/// with the policy of what they check. Paths are resolved against `root`; a path outside the
+/// repository is an error.
+pub struct SnapshotReader<'a> {
+    root: PathBuf,
+    snapshot: &'a dyn crate::snapshot::Snapshot,
+}
+
+impl<'a> SnapshotReader<'a> {
+    /// A reader for `snapshot`, whose files live under `root`.
+    pub fn new(root: &Path, snapshot: &'a dyn crate::snapshot::Snapshot) -> Self {
+        Self {
+            root: normalize(root),
+            snapshot,
+        }
+    }
+}
+
+impl PolicyReader for SnapshotReader<'_> {
+    fn read(&self, path: &Path) -> io::Result<Option<String>> {
+        let relative = normalize(path);
+        let Ok(relative) = relative.strip_prefix(&self.root) else {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is outside the repository; a policy checked from the index or a commit can only extend files inside it (or builtin: packs)",
+                    path.display()
+                ),
+            ));
+        };
+        let key = relative.to_string_lossy().replace('\\', "/");
+        let files = self.snapshot.files();
+        let Ok(index) = files.binary_search_by(|f| f.path.as_str().cmp(&key)) else {
+            return Ok(None);
+        };
+        let bytes = self.snapshot.read(&files[index])?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+use std::path::Path;
+
+use super::*;
+use crate::engine::Engine;
+use crate::registry::Registry;
+use crate::testing::{check, policy_error};
+
+fn position(err: &PolicyError) -> (u32, u32) {
+    let location = err.location.as_ref().expect("a position");
+    (location.line, location.column)
+}
+
+#[test]
+fn unknown_top_level_key_is_an_error_at_its_position() {
+    let err = policy_error("extends = []\n\n[setings]\nfail-on = \"error\"\n");
+    assert_eq!(position(&err), (3, 2), "{err}");
+    assert!(err.message.contains("setings"), "{err}");
+}
+
+#[test]
+fn unknown_setting_is_an_error_at_its_position() {
+    let err = policy_error("[settings]\nfail-on = \"error\"\n  exclud = []\n");
+    assert_eq!(position(&err), (3, 3), "{err}");
+}
+
+#[test]
+fn unknown_rule_id_suggests_the_closest() {
+    let err = policy_error("[rules.\"files/requird\"]\nlevel = \"error\"\n");
+    assert_eq!(position(&err), (1, 8), "{err}");
+    assert!(
+        err.message.contains("did you mean `files/required`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_rule_option_is_an_error_at_its_value() {
+    let err = policy_error("[rules.\"files/required\"]\nfiles = []\nfilez = 1\n");
+    assert_eq!(position(&err), (3, 9), "{err}");
+    assert!(err.message.contains("unknown option `filez`"), "{err}");
+}
+
+#[test]
+fn bad_level_and_bad_fail_on_are_errors() {
+    let err = policy_error("[rules.\"files/required\"]\nlevel = \"fatal\"\n");
+    assert_eq!(position(&err), (2, 9), "{err}");
+    let err = policy_error("[settings]\nfail-on = \"sometimes\"\n");
+    assert_eq!(position(&err), (2, 11), "{err}");
+}
+
+#[test]
+fn bad_exclude_glob_points_at_the_glob() {
+    let err = policy_error("[settings]\nexclude = [\"ok/**\", \"bad[\"]\n");
+    assert_eq!(position(&err), (2, 22), "{err}");
+}
+
+#[test]
+fn malformed_toml_is_an_error_with_position() {
+    let err = policy_error("[settings\nfail-on = 1\n");
+    assert_eq!(err.location.as_ref().map(|l| l.line), Some(1), "{err}");
+}
+
+#[test]
+fn level_off_disables_a_rule_from_a_pack() {
+    let policy =
+        "extends = [\"builtin:recommended\"]\n[rules.\"files/required\"]\nlevel = \"off\"\n";
+    assert!(check(policy, &[])
+        .iter()
+        .all(|f| f.rule != "files/required"));
+}
+
+#[test]
+fn a_child_overrides_a_packs_options_key_by_key() {
+    let policy =
+        "extends = [\"builtin:recommended\"]\n[rules.\"files/required\"]\nlevel = \"warning\"\n";
+    let findings = check(policy, &[]);
+    let required: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == "files/required")
+        .collect();
+    // The pack's `files` stay; only the level changed.
+    assert!(!required.is_empty());
+    assert!(required.iter().all(|f| f.level == crate::Level::Warning));
+}
+
+#[test]
+fn relative_extends_and_cycles() {
+    let dir = std::env::temp_dir().join(format!("goldpath-policy-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("org")).unwrap();
+    std::fs::write(
+        dir.join("org/base.toml"),
+        "[rules.\"files/required\"]\nfiles = [{ name = \"a README\", any-of = [\"README*\"] }]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("goldpath.toml"), "extends = [\"org/base.toml\"]\n").unwrap();
+    let policy = Policy::load(&dir.join("goldpath.toml"), &FsReader).unwrap();
+    assert!(policy.rules.contains_key("files/required"));
+    assert_eq!(policy.sources.len(), 2);
+
+    std::fs::write(dir.join("a.toml"), "extends = [\"b.toml\"]\n").unwrap();
+    std::fs::write(dir.join("b.toml"), "\n\nextends = [\"./a.toml\"]\n").unwrap();
+    let err = Policy::load(&dir.join("a.toml"), &FsReader).unwrap_err();
+    assert!(err.message.contains("cycle"), "{err}");
+    assert_eq!(position(&err), (3, 12), "{err}");
+
+    let err = Policy::load(&dir.join("missing.toml"), &FsReader).unwrap_err();
+    assert!(err.message.contains("not found"), "{err}");
+    let err =
+        Policy::from_text("p.toml", "extends = [\"nope.toml\"]", &dir, &FsReader).unwrap_err();
+    assert_eq!(position(&err), (1, 12), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unknown_builtin_pack_is_an_error() {
+    let err = policy_error("extends = [\"builtin:nope\"]\n");
+    assert_eq!(position(&err), (1, 12), "{err}");
+    assert!(err.message.contains("known: recommended"), "{err}");
+}
+
+#[test]
+fn builtin_recommended_parses_and_builds() {
+    let policy = Policy::recommended().unwrap();
+    Engine::new(&Registry::builtin(), &policy).unwrap();
+}
+
+const FORBID_A: &str = "[rules.\"files/required\"]\nfiles = [{ name = \"A\", any-of = [\"A\"] }]\n";
+
+#[test]
+fn waivers_accept_findings_until_they_expire() {
+    let waiver = |expires: &str| {
+        format!(
+            "{FORBID_A}\n[[waivers]]\nrule = \"files/required\"\nreason = \"later\"\nowner = \"@acme/x\"\nexpires = {expires}\n"
+        )
+    };
+    let run = |text: &str| {
+        let policy = Policy::from_text("goldpath.toml", text, Path::new("."), &FsReader).unwrap();
+        let engine = Engine::new(&Registry::builtin(), &policy)
+            .unwrap()
+            .with_today(Date {
+                year: 2026,
+                month: 6,
+                day: 1,
+            });
+        engine.check(&crate::MemorySnapshot::new())
+    };
+    let report = run(&waiver("2026-06-01"));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.waived.len(), 1);
+    assert_eq!(report.waived[0].reason, "later");
+    assert_eq!(report.summary.waived, 1);
+
+    let report = run(&waiver("2026-05-31"));
+    let rules: Vec<_> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["files/required", "policy/waiver-expired"]);
+    let expired = &report.findings[1];
+    assert_eq!(expired.path.as_deref(), Some("goldpath.toml"));
+    assert_eq!(expired.span.map(|s| s.line), Some(4));
+}
+
+#[test]
+fn a_waiver_for_no_rule_is_an_error() {
+    let err = policy_error("[[waivers]]\nrule = \"files/requird\"\nreason = \"x\"\n");
+    assert!(err.message.contains("matches no rule"), "{err}");
+    let err = policy_error("[[waivers]]\nrule = \"files/required\"\nreason = \" \"\n");
+    assert!(err.message.contains("reason"), "{err}");
+    let err = policy_error(
+        "[[waivers]]\nrule = \"files/required\"\nreason = \"x\"\nexpires = 2027-01-01T10:00:00\n",
+    );
+    assert!(err.message.contains("date"), "{err}");
+}
+
+#[test]
+fn dates() {
+    assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+    assert_eq!(
+        Date::from_days_since_epoch(20_454).to_string(),
+        "2026-01-01"
+    );
+    assert_eq!(
+        "2027-03-31".parse::<Date>().unwrap().to_string(),
+        "2027-03-31"
+    );
+    assert!("2027-13-01".parse::<Date>().is_err());
+}

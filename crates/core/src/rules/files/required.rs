@@ -1,0 +1,176 @@
+//! files/required
+
+use serde::Deserialize;
+
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::glob::{Glob, GlobList};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "files/required",
+    summary: "Required files exist (each requirement is any-of a list of globs)",
+    default_level: Level::Error,
+    tier: Tier::Bronze,
+    scope: Scope::Repository,
+    fixable: false,
+    options: &[OptionDoc {
+        name: "files",
+        kind: "array of tables { name, any-of = [globs], tier?, help?, unless-private? }",
+        help: "Each entry is one requirement, met when any tracked file matches any of its \
+               globs. `name` is how the finding names it; `tier` overrides the rule's tier for \
+               that entry (a README is bronze, SECURITY.md silver); `help` says how to add it; \
+               `unless-private = true` drops the requirement when `[settings] private = true` \
+               (a licence).",
+    }],
+    docs: Docs {
+        what: "For each entry of `files`, at least one file of the repository matches one of its \
+               `any-of` globs. A repository-wide finding names each requirement that is not met.",
+        why: "A README, a licence and a security policy are how people and tools find out what \
+              a repository is, whether they may use it, and how to report a vulnerability.",
+        example: "```toml\n[rules.\"files/required\"]\nfiles = [\n  { name = \"README\", \
+                  any-of = [\"README*\", \"readme*\"] },\n]\n```\nA repository with only \
+                  `docs/README.md` is reported (`README*` matches at the root only); one with \
+                  `README.md` is not.",
+        fix: "Add the file, or change the globs if your organisation names it differently.",
+    },
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Entry {
+    name: String,
+    any_of: Vec<String>,
+    tier: Option<Tier>,
+    help: Option<String>,
+    #[serde(default)]
+    unless_private: bool,
+}
+
+struct Requirement {
+    name: String,
+    globs: GlobList,
+    tier: Option<Tier>,
+    help: Option<String>,
+    unless_private: bool,
+}
+
+struct Required {
+    requirements: Vec<Requirement>,
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    let entries = params.take_with_origin::<Vec<Entry>>("files")?;
+    let mut requirements = Vec::new();
+    for (entry, origin) in entries
+        .into_iter()
+        .flat_map(|(list, origin)| list.into_iter().map(move |e| (e, origin.clone())))
+    {
+        if entry.any_of.is_empty() {
+            return Err(origin.narrow_to(&entry.name).error(format!(
+                "requirement `{}` has an empty `any-of`",
+                entry.name
+            )));
+        }
+        let globs = entry
+            .any_of
+            .iter()
+            .map(|p| Glob::new(p).map_err(|e| origin.narrow_to(p).error(e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        requirements.push(Requirement {
+            name: entry.name,
+            globs: GlobList::new(globs),
+            tier: entry.tier,
+            help: entry.help,
+            unless_private: entry.unless_private,
+        });
+    }
+    Ok(Box::new(Required { requirements }))
+}
+
+impl Rule for Required {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        for requirement in &self.requirements {
+            if requirement.unless_private && cx.settings().private {
+                continue;
+            }
+            if cx
+                .files()
+                .iter()
+                .any(|f| requirement.globs.is_match(&f.path))
+            {
+                continue;
+            }
+            let mut v = Violation::repo(format!(
+                "missing {}: no file matches {}",
+                requirement.name,
+                requirement.globs.patterns().join(", ")
+            ))
+            .key(&requirement.name);
+            if let Some(help) = &requirement.help {
+                v = v.help(help);
+            }
+            if let Some(tier) = requirement.tier {
+                v = v.tier(tier);
+            }
+            out.push(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::check;
+
+    const POLICY: &str = r#"
+[rules."files/required"]
+files = [
+  { name = "a README", any-of = ["README*", "readme*"] },
+  { name = "a security policy", any-of = ["SECURITY.md", ".github/SECURITY.md"], tier = "silver" },
+]
+"#;
+
+    #[test]
+    fn reports_each_missing_requirement_with_its_tier() {
+        let findings = check(POLICY, &[("docs/README.md", "x")]);
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(findings[0].message.starts_with("missing a README"));
+        assert_eq!(findings[0].tier, crate::Tier::Bronze);
+        assert_eq!(findings[1].tier, crate::Tier::Silver);
+        assert!(findings.iter().all(|f| f.path.is_none()));
+    }
+
+    #[test]
+    fn any_glob_meets_a_requirement() {
+        let findings = check(POLICY, &[("readme.txt", "x"), (".github/SECURITY.md", "x")]);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn unless_private_requirements_drop_for_private_repositories() {
+        let policy = "[settings]\nprivate = true\n[rules.\"files/required\"]\nfiles = [\n  \
+            { name = \"a licence\", any-of = [\"LICENSE*\"], unless-private = true },\n  \
+            { name = \"a README\", any-of = [\"README*\"] },\n]\n";
+        let findings = check(policy, &[]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(findings[0].message.starts_with("missing a README"));
+        let public = policy.replace("private = true", "private = false");
+        assert_eq!(check(&public, &[]).len(), 2);
+    }
+
+    #[test]
+    fn a_bad_glob_is_a_policy_error_at_its_position() {
+        let err = crate::testing::policy_error(
+            "[rules.\"files/required\"]\nfiles = [{ name = \"x\", any-of = [\"[a-\"] }]\n",
+        );
+        assert_eq!(
+            err.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 35)),
+            "{err}"
+        );
+    }
+}
