@@ -1,0 +1,303 @@
+//! YAML to [`Node`]s, from the events of saphyr's parser.
+//!
+//! Building the tree from events (rather than through saphyr's own loader) keeps duplicate
+//! keys, gives keys their own spans, stops at [`MAX_DEPTH`] before anything deep is built, and
+//! charges every node that an anchor or alias copies to one budget of [`MAX_ALIAS_NODES`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr::Scalar;
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag};
+
+use super::locate::Locator;
+use super::{depth_error, Entry, Node, ParseError, Value, MAX_ALIAS_NODES, MAX_DEPTH};
+
+pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, ParseError> {
+    let mut builder = Builder {
+        text,
+        locator,
+        documents: Vec::new(),
+        stack: Vec::new(),
+        root: None,
+        anchors: HashMap::new(),
+        copied: 0,
+    };
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|error| scan_error(&error, locator))?;
+        builder.event(event, span)?;
+    }
+    Ok(builder.documents)
+}
+
+fn scan_error(error: &ScanError, locator: &Locator<'_>) -> ParseError {
+    ParseError {
+        message: error.info().to_owned(),
+        span: locator.char_span(locator.byte_of_char(error.marker().index())),
+    }
+}
+
+/// A finished node, with what anchors need to know about it.
+struct Built {
+    node: Node,
+    /// Collections on the longest path down from the node (0 for a scalar).
+    height: usize,
+    /// Nodes in the subtree, keys included.
+    size: usize,
+    /// The text of a scalar as written (unescaped), which is what a scalar key becomes.
+    text: Option<String>,
+}
+
+struct Anchored {
+    node: Node,
+    height: usize,
+    size: usize,
+}
+
+enum Items {
+    Seq(Vec<Node>),
+    Map {
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
+}
+
+/// An open collection.
+struct Frame {
+    items: Items,
+    anchor: usize,
+    start: usize,
+    /// Flow collections (`[...]`, `{...}`) end at their closing bracket; block ones at the end of
+    /// their last child.
+    flow: bool,
+    /// End byte of the last child.
+    last_end: usize,
+    height: usize,
+    size: usize,
+}
+
+struct Builder<'t, 'l> {
+    text: &'t str,
+    locator: &'l Locator<'t>,
+    documents: Vec<Node>,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    anchors: HashMap<usize, Anchored>,
+    /// Nodes copied so far by anchors (their snapshot) and aliases (their expansion).
+    copied: usize,
+}
+
+impl Builder<'_, '_> {
+    fn bytes(&self, span: EventSpan) -> (usize, usize) {
+        (
+            self.locator.byte_of_char(span.start.index()),
+            self.locator.byte_of_char(span.end.index()),
+        )
+    }
+
+    fn event(&mut self, event: Event<'_>, span: EventSpan) -> Result<(), ParseError> {
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) => {}
+            Event::DocumentEnd => {
+                if let Some(root) = self.root.take() {
+                    self.documents.push(root);
+                }
+            }
+            Event::SequenceStart(anchor, _) => self.open(Items::Seq(Vec::new()), anchor, span)?,
+            Event::MappingStart(anchor, _) => self.open(
+                Items::Map {
+                    entries: Vec::new(),
+                    key: None,
+                },
+                anchor,
+                span,
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::Scalar(text, style, anchor, tag) => {
+                let (mut start, mut end) = self.bytes(span);
+                if text.is_empty() && style == ScalarStyle::Plain {
+                    // An empty node. The parser's span runs over whatever token follows (from
+                    // the `:` of `key:`); make it empty, after the colon.
+                    if self
+                        .text
+                        .get(start..)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                    {
+                        start += 1;
+                    }
+                    end = start;
+                }
+                let node_span = self.locator.span(start, end);
+                let value = resolve(&text, style, tag.as_ref()).map_err(|message| ParseError {
+                    message,
+                    span: node_span,
+                })?;
+                let built = Built {
+                    node: Node::new(value, node_span),
+                    height: 0,
+                    size: 1,
+                    text: Some(text.into_owned()),
+                };
+                self.remember(anchor, &built)?;
+                self.insert(built);
+            }
+            Event::Alias(id) => {
+                let (start, end) = self.bytes(span);
+                let alias_span = self.locator.span(start, end);
+                let unknown = || ParseError {
+                    message: "alias to an anchor that is not complete yet (a recursive alias)"
+                        .to_owned(),
+                    span: alias_span,
+                };
+                let (height, size) = self
+                    .anchors
+                    .get(&id)
+                    .map(|anchored| (anchored.height, anchored.size))
+                    .ok_or_else(unknown)?;
+                if self.stack.len() + height > MAX_DEPTH {
+                    return Err(depth_error(alias_span));
+                }
+                self.charge(size, alias_span)?;
+                let mut node = self
+                    .anchors
+                    .get(&id)
+                    .map(|anchored| anchored.node.clone())
+                    .ok_or_else(unknown)?;
+                node.span = alias_span;
+                let text = node.is_scalar().then(|| node.to_display());
+                self.insert(Built {
+                    node,
+                    height,
+                    size,
+                    text,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, items: Items, anchor: usize, span: EventSpan) -> Result<(), ParseError> {
+        let (start, end) = self.bytes(span);
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(depth_error(self.locator.char_span(start)));
+        }
+        let flow = self
+            .text
+            .get(start..end)
+            .is_some_and(|token| token.ends_with(['[', '{']));
+        self.stack.push(Frame {
+            items,
+            anchor,
+            start,
+            flow,
+            last_end: end,
+            height: 1,
+            size: 1,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, span: EventSpan) -> Result<(), ParseError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let end = if frame.flow {
+            self.bytes(span).1
+        } else {
+            frame.last_end
+        };
+        let node_span = self.locator.span(frame.start, end);
+        let value = match frame.items {
+            Items::Seq(items) => Value::Seq(items),
+            Items::Map { entries, .. } => Value::Map(entries),
+        };
+        let built = Built {
+            node: Node::new(value, node_span),
+            height: frame.height,
+            size: frame.size,
+            text: None,
+        };
+        self.remember(frame.anchor, &built)?;
+        self.insert(built);
+        Ok(())
+    }
+
+    /// Charges `nodes` copies to the alias budget.
+    fn charge(&mut self, nodes: usize, span: crate::span::Span) -> Result<(), ParseError> {
+        self.copied = self.copied.saturating_add(nodes);
+        if self.copied > MAX_ALIAS_NODES {
+            return Err(ParseError {
+                message: format!(
+                    "document expands to too many nodes (alias expansion): anchors and aliases \
+                     may copy at most {MAX_ALIAS_NODES} nodes"
+                ),
+                span,
+            });
+        }
+        Ok(())
+    }
+
+    /// Keeps a copy of an anchored node for the aliases that refer to it.
+    fn remember(&mut self, anchor: usize, built: &Built) -> Result<(), ParseError> {
+        if anchor == 0 {
+            return Ok(());
+        }
+        self.charge(built.size, built.node.span)?;
+        self.anchors.insert(
+            anchor,
+            Anchored {
+                node: built.node.clone(),
+                height: built.height,
+                size: built.size,
+            },
+        );
+        Ok(())
+    }
+
+    fn insert(&mut self, built: Built) {
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(built.node);
+            return;
+        };
+        frame.height = frame.height.max(built.height + 1);
+        frame.size = frame.size.saturating_add(built.size);
+        frame.last_end = frame.last_end.max(built.node.span.end_byte);
+        match &mut frame.items {
+            Items::Seq(items) => items.push(built.node),
+            Items::Map { entries, key } => match key.take() {
+                None => {
+                    let node = match built.text {
+                        Some(text) => Node::new(Value::String(text), built.node.span),
+                        None => built.node,
+                    };
+                    *key = Some(node);
+                }
+                Some(key) => entries.push(Entry {
+                    key,
+                    value: built.node,
+                }),
+            },
+        }
+    }
+}
+
+/// The value of a scalar under the YAML 1.2 core schema.
+fn resolve(text: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> Result<Value, String> {
+    match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(text), style, tag) {
+        Some(Scalar::Null) => Ok(Value::Null),
+        Some(Scalar::Boolean(b)) => Ok(Value::Bool(b)),
+        Some(Scalar::Integer(i)) => Ok(Value::Int(i)),
+        Some(Scalar::FloatingPoint(f)) => Ok(Value::Float(f.0)),
+        Some(Scalar::String(s)) => Ok(Value::String(s.into_owned())),
+        None => match tag {
+            Some(tag)
+                if tag.is_yaml_core_schema()
+                    && matches!(tag.suffix.as_str(), "bool" | "int" | "float" | "null") =>
+            {
+                Err(format!("`{text}` is not a valid !!{}", tag.suffix))
+            }
+            // Other core tags (`!!binary`, `!!timestamp`, ...) keep the text.
+            _ => Ok(Value::String(text.to_owned())),
+        },
+    }
+}
