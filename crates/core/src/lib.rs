@@ -24,6 +24,7 @@ pub(crate) mod testing;
 
 pub use engine::{Context, Engine, Report, Selection, Summary};
 pub use finding::{Finding, Level, Tier, Violation};
+pub use policy::Params;
 pub use policy::{Policy, PolicyError};
 pub use registry::Registry;
 pub use rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

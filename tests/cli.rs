@@ -1,0 +1,226 @@
+//! End to end: the command line's contract (exit codes, options, output, diagnostics).
+
+mod common;
+
+use common::{rules_and_paths, Repo};
+
+const POLICY: &str = r#"
+[rules."files/required"]
+files = [{ name = "a README", any-of = ["README*"], help = "write one" }]
+
+[rules."files/content"]
+level = "warning"
+checks = [{ files = ["**/*.txt"], must-not-match = "TODO", message = "no TODOs" }]
+"#;
+
+fn repo_with_findings() -> Repo {
+    let repo = Repo::plain();
+    repo.write("goldpath.toml", POLICY)
+        .write("notes/a.txt", "first line\n  a TODO here\n");
+    repo
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    let repo = repo_with_findings();
+    // An error (missing README) fails by default.
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["errors"], 1);
+    assert_eq!(report["summary"]["warnings"], 1);
+
+    repo.write("README.md", "x");
+    // Only a warning is left: passes at the default fail-on, fails at warning.
+    assert_eq!(repo.check_json(&[]).0, 0);
+    assert_eq!(repo.check_json(&["--fail-on", "warning"]).0, 1);
+    assert_eq!(repo.check_json(&["--fail-on", "never"]).0, 0);
+
+    // The policy's own fail-on applies when the flag is absent.
+    repo.write("goldpath.toml", &format!("[settings]\nfail-on = \"warning\"\n{POLICY}"));
+    assert_eq!(repo.check_json(&[]).0, 1);
+}
+
+#[test]
+fn only_and_skip_select_rules() {
+    let repo = repo_with_findings();
+    let (_, report) = repo.check_json(&["--only", "files/content"]);
+    assert_eq!(
+        rules_and_paths(&report),
+        [("files/content".to_owned(), "notes/a.txt".to_owned())]
+    );
+    let (_, report) = repo.check_json(&["--skip", "files/content,files/required"]);
+    assert!(rules_and_paths(&report).is_empty());
+    let (_, report) = repo.check_json(&["--only", "files/*"]);
+    assert_eq!(rules_and_paths(&report).len(), 2);
+
+    let output = repo
+        .goldpath()
+        .args(["check", "--only", "files/nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("names no rule"));
+}
+
+#[test]
+fn human_output_shows_location_excerpt_and_help() {
+    let repo = repo_with_findings();
+    let output = repo.goldpath().arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("error[files/required]: missing a README"), "{text}");
+    assert!(text.contains("= help: write one"), "{text}");
+    assert!(text.contains("warning[files/content]: no TODOs"), "{text}");
+    assert!(text.contains("--> notes/a.txt:2:5"), "{text}");
+    assert!(text.contains("2 |   a TODO here"), "{text}");
+    assert!(text.contains("  |     ^^^^"), "{text}");
+    assert!(text.contains("1 error, 1 warning, 0 notes"), "{text}");
+    assert!(text.contains("tier reached: none"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn output_goes_to_a_file_when_asked() {
+    let repo = repo_with_findings();
+    let out = repo.join("report.json");
+    let output = repo
+        .goldpath()
+        .args(["check", "--format", "json", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["tool"]["name"], "goldpath");
+}
+
+#[test]
+fn json_is_identical_for_any_number_of_threads() {
+    let repo = Repo::plain();
+    repo.write("goldpath.toml", POLICY);
+    for i in 0..200 {
+        repo.write(&format!("d{}/f{i}.txt", i % 7), "x TODO y\nTODO\n");
+    }
+    let run = |jobs: &str| {
+        repo.goldpath()
+            .args(["check", "--format", "json", "--jobs", jobs])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(one.len() > 10_000);
+    for jobs in ["2", "8"] {
+        assert!(one == run(jobs), "--jobs {jobs} differs from --jobs 1");
+    }
+}
+
+#[test]
+fn a_bad_policy_is_exit_2_with_file_line_and_column() {
+    let repo = Repo::plain();
+    repo.write(
+        "goldpath.toml",
+        "[rules.\"files/content\"]\nchecks = [{ files = [\"*\"], must-match = \"(\" }]\n",
+    );
+    let output = repo.goldpath().arg("check").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("goldpath.toml:2:"), "{stderr}");
+    assert!(stderr.contains("invalid regex"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn config_flag_and_discovery_locations() {
+    let repo = Repo::plain();
+    repo.write(".github/goldpath.toml", "[rules.\"files/required\"]\nfiles = [{ name = \"X\", any-of = [\"X\"] }]\n");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    repo.write("elsewhere.toml", "[settings]\nfail-on = \"never\"\n");
+    assert_eq!(repo.check_json(&["--config", "elsewhere.toml"]).0, 0);
+    let output = repo.goldpath().args(["check", "--config", "missing.toml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn no_policy_means_builtin_recommended() {
+    let repo = Repo::plain();
+    repo.write("README.md", "x");
+    let (_, report) = repo.check_json(&[]);
+    let rules: Vec<_> = rules_and_paths(&report).into_iter().map(|(r, _)| r).collect();
+    assert!(rules.contains(&"files/required".to_owned()), "{report:#}");
+    assert!(report["summary"]["rules"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_not_into_the_report() {
+    let repo = repo_with_findings();
+    let output = repo
+        .goldpath()
+        .args(["-v", "check", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rule done"), "{stderr}");
+    assert!(stderr.contains("files/content"), "{stderr}");
+    assert!(stderr.contains("read wanted files"), "{stderr}");
+    serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("stdout is only the report");
+
+    let quiet = repo.goldpath().args(["check", "--format", "json"]).output().unwrap();
+    assert!(quiet.stderr.is_empty());
+    let env = repo
+        .goldpath()
+        .args(["check", "--format", "json"])
+        .env("GOLDPATH_LOG", "goldpath=debug")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&env.stderr).contains("rule done"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let repo = Repo::plain();
+    let output = repo.goldpath().arg("rules").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("files/required"), "{text}");
+
+    let output = repo.goldpath().args(["rules", "--format", "json"]).output().unwrap();
+    let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "files/required" && r["tier"] == "bronze"));
+
+    let output = repo.goldpath().args(["explain", "files/required"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for section in ["## What it checks", "## Why", "## Example", "## How to fix", "## Options"] {
+        assert!(text.contains(section), "{section} missing:\n{text}");
+    }
+    let output = repo.goldpath().args(["explain", "files/requird"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `files/required`"));
+}
+
+#[test]
+fn waivers_from_the_command_line_view() {
+    let repo = repo_with_findings();
+    repo.write(
+        "goldpath.toml",
+        &format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2999-01-01\n"),
+    );
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["waived"][0]["rule"], "files/required");
+    assert_eq!(report["waived"][0]["reason"], "new repo");
+    assert_eq!(report["summary"]["waived"], 1);
+
+    repo.write(
+        "goldpath.toml",
+        &format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2001-01-01\n"),
+    );
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    let rules: Vec<_> = rules_and_paths(&report).into_iter().map(|(r, _)| r).collect();
+    assert!(rules.contains(&"policy/waiver-expired".to_owned()), "{rules:?}");
+}
