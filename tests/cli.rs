@@ -36,7 +36,7 @@ fn exit_status_follows_fail_on() {
     assert_eq!(repo.check_json(&["--fail-on", "never"]).0, 0);
 
     // The policy's own fail-on applies when the flag is absent.
-    repo.write("goldpath.toml", &format!("[settings]\nfail-on = \"warning\"\n{POLICY}"));
+    repo.write("goldpath.toml", format!("[settings]\nfail-on = \"warning\"\n{POLICY}"));
     assert_eq!(repo.check_json(&[]).0, 1);
 }
 
@@ -207,7 +207,7 @@ fn waivers_from_the_command_line_view() {
     let repo = repo_with_findings();
     repo.write(
         "goldpath.toml",
-        &format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2999-01-01\n"),
+        format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2999-01-01\n"),
     );
     let (code, report) = repo.check_json(&[]);
     assert_eq!(code, 0, "{report:#}");
@@ -217,7 +217,7 @@ fn waivers_from_the_command_line_view() {
 
     repo.write(
         "goldpath.toml",
-        &format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2001-01-01\n"),
+        format!("{POLICY}\n[[waivers]]\nrule = \"files/required\"\nreason = \"new repo\"\nexpires = 2001-01-01\n"),
     );
     let (code, report) = repo.check_json(&[]);
     assert_eq!(code, 1);

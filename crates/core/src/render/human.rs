@@ -106,12 +106,7 @@ fn render_finding(out: &mut String, finding: &Finding, paint: &Paint) {
         }
     }
     if let Some(help) = &finding.help {
-        let _ = writeln!(
-            out,
-            "  {gutter} = {}: {help}",
-            paint.bold("help"),
-            gutter = ""
-        );
+        let _ = writeln!(out, "   = {}: {help}", paint.bold("help"));
     }
     out.push('\n');
 }
