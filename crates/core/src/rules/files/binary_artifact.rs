@@ -1,5 +1,7 @@
 //! files/binary-artifact
 
+use rayon::prelude::*;
+
 use super::{at_string, compile_globs};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
@@ -127,17 +129,17 @@ fn describe(ext: &str) -> Option<&'static str> {
 fn extension(path: &str) -> Option<String> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let name = name.strip_prefix('.').unwrap_or(name);
-    let mut parts: Vec<&str> = name.split('.').collect();
-    while parts.len() > 2
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        parts.pop();
-    }
-    match parts.as_slice() {
-        [_, .., last] if !last.is_empty() => Some(last.to_ascii_lowercase()),
-        _ => None,
+    // Walk the dot-separated parts from the end, skipping version numbers (`.so.1.2`) as long
+    // as at least a stem and one part remain; allocation-free until the answer.
+    let mut rest = name;
+    loop {
+        let (stem, last) = rest.rsplit_once('.')?;
+        let is_version = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
+        if is_version && stem.contains('.') {
+            rest = stem;
+            continue;
+        }
+        return (!last.is_empty()).then(|| last.to_ascii_lowercase());
     }
 }
 
@@ -185,47 +187,53 @@ impl BinaryArtifact {
 
 impl Rule for BinaryArtifact {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        let help = "remove it with `git rm --cached`, ignore the build output in .gitignore, \
-                    build it in CI and publish it as a release asset; if it must be committed, \
-                    add it to `allow`";
-        for file in cx.files() {
-            if !file.mode.is_regular() || self.allow.is_match(&file.path) {
-                continue;
-            }
-            let ext = extension(&file.path);
-            if let Some((ext, what)) = ext.as_deref().and_then(|e| self.by_extension(e)) {
-                let what = what.map(|w| format!(" ({w})")).unwrap_or_default();
-                out.push(
-                    Violation::file(
-                        file.path.clone(),
-                        format!("committed build artifact: extension .{ext}{what}"),
-                    )
-                    .help(help)
-                    .key(format!("extension .{ext}")),
-                );
-                continue;
-            }
-            if !Self::is_magic_candidate(file, ext.as_deref()) {
-                continue;
-            }
-            let bytes = match cx.read(file) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    tracing::debug!(path = %file.path, "files/binary-artifact: not read: {e}");
-                    continue;
-                }
-            };
-            if let Some(what) = magic(&bytes) {
-                out.push(
-                    Violation::file(
-                        file.path.clone(),
-                        format!("committed build artifact: magic bytes of {what}"),
-                    )
-                    .help(help)
-                    .key(format!("magic {what}")),
-                );
-            }
+        let found: Vec<Violation> = cx
+            .files()
+            .par_iter()
+            .filter(|file| file.mode.is_regular())
+            .filter_map(|file| self.judge(cx, file))
+            .filter(|v| v.path.as_deref().is_none_or(|p| !self.allow.is_match(p)))
+            .collect();
+        out.extend(found);
+    }
+}
+
+impl BinaryArtifact {
+    fn judge(&self, cx: &Context<'_>, file: &FileEntry) -> Option<Violation> {
+        const HELP: &str = "remove it with `git rm --cached`, ignore the build output in \
+                            .gitignore, build it in CI and publish it as a release asset; if it \
+                            must be committed, add it to `allow`";
+        let ext = extension(&file.path);
+        if let Some((ext, what)) = ext.as_deref().and_then(|e| self.by_extension(e)) {
+            let what = what.map(|w| format!(" ({w})")).unwrap_or_default();
+            return Some(
+                Violation::file(
+                    file.path.clone(),
+                    format!("committed build artifact: extension .{ext}{what}"),
+                )
+                .help(HELP)
+                .key(format!("extension .{ext}")),
+            );
         }
+        if !Self::is_magic_candidate(file, ext.as_deref()) || self.allow.is_match(&file.path) {
+            return None;
+        }
+        let bytes = match cx.read(file) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::debug!(path = %file.path, "files/binary-artifact: not read: {e}");
+                return None;
+            }
+        };
+        let what = magic(&bytes)?;
+        Some(
+            Violation::file(
+                file.path.clone(),
+                format!("committed build artifact: magic bytes of {what}"),
+            )
+            .help(HELP)
+            .key(format!("magic {what}")),
+        )
     }
 }
 

@@ -1,5 +1,6 @@
 //! files/forbidden
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::{at_string, compile_globs, take_entries};
@@ -69,6 +70,8 @@ struct Forbidden {
 
 struct ForbiddenFiles {
     entries: Vec<Forbidden>,
+    /// The entries' globs as one set, so each path is matched once.
+    set: GlobList,
     allow: GlobList,
 }
 
@@ -87,37 +90,50 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
         Some((patterns, origin)) => compile_globs(&patterns, &origin)?,
         None => GlobList::default(),
     };
-    Ok(Box::new(ForbiddenFiles { entries, allow }))
+    let set = GlobList::new(entries.iter().map(|e| e.glob.clone()).collect());
+    Ok(Box::new(ForbiddenFiles {
+        entries,
+        set,
+        allow,
+    }))
 }
 
 impl Rule for ForbiddenFiles {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for file in cx.files() {
-            if file.mode == FileMode::Submodule || self.allow.is_match(&file.path) {
-                continue;
-            }
-            let Some(entry) = self.entries.iter().find(|e| e.glob.is_match(&file.path)) else {
-                continue;
-            };
-            let mut v = Violation::file(
-                file.path.clone(),
-                format!(
-                    "forbidden file (matches {}): {}",
-                    entry.glob.pattern(),
-                    entry.reason
-                ),
-            )
-            .key(entry.glob.pattern());
-            v = v.help(entry.help.clone().unwrap_or_else(|| {
-                "remove it with `git rm --cached`, add it to .gitignore, and rotate any secret \
-                 it held"
-                    .to_owned()
-            }));
-            if let Some(tier) = entry.tier {
-                v = v.tier(tier);
-            }
-            out.push(v);
+        let found: Vec<Violation> = cx
+            .files()
+            .par_iter()
+            .filter(|file| file.mode != FileMode::Submodule && self.set.is_match(&file.path))
+            .filter(|file| !self.allow.is_match(&file.path))
+            .filter_map(|file| {
+                let first = self.set.matches(&file.path).into_iter().min()?;
+                Some(self.violation(&file.path, &self.entries[first]))
+            })
+            .collect();
+        out.extend(found);
+    }
+}
+
+impl ForbiddenFiles {
+    fn violation(&self, path: &str, entry: &Forbidden) -> Violation {
+        let mut v = Violation::file(
+            path,
+            format!(
+                "forbidden file (matches {}): {}",
+                entry.glob.pattern(),
+                entry.reason
+            ),
+        )
+        .key(entry.glob.pattern());
+        v = v.help(entry.help.clone().unwrap_or_else(|| {
+            "remove it with `git rm --cached`, add it to .gitignore, and rotate any secret \
+             it held"
+                .to_owned()
+        }));
+        if let Some(tier) = entry.tier {
+            v = v.tier(tier);
         }
+        v
     }
 }
 

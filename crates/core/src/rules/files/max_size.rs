@@ -1,5 +1,6 @@
 //! files/max-size
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::{at_string, compile_globs, take_entries};
@@ -8,6 +9,7 @@ use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Origin, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::snapshot::FileEntry;
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
@@ -200,46 +202,54 @@ fn human(bytes: u64, decimal: bool) -> String {
 
 impl Rule for MaxSize {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for file in cx.files() {
-            if !file.mode.is_regular() {
-                continue;
+        // Sizes may need an object lookup each (commits, the index): judge files in parallel.
+        let found: Vec<Violation> = cx
+            .files()
+            .par_iter()
+            .filter(|file| file.mode.is_regular())
+            .filter_map(|file| self.judge(cx, file))
+            .collect();
+        out.extend(found);
+    }
+}
+
+impl MaxSize {
+    fn judge(&self, cx: &Context<'_>, file: &FileEntry) -> Option<Violation> {
+        let limit = self
+            .overrides
+            .iter()
+            .find(|(globs, _)| globs.is_match(&file.path))
+            .map_or(self.max, |(_, limit)| *limit);
+        let size = match cx.size(file) {
+            Ok(size) => size,
+            Err(e) => {
+                tracing::warn!(path = %file.path, "files/max-size: cannot get the size: {e}");
+                return None;
             }
-            let limit = self
-                .overrides
-                .iter()
-                .find(|(globs, _)| globs.is_match(&file.path))
-                .map_or(self.max, |(_, limit)| *limit);
-            let size = match cx.size(file) {
-                Ok(size) => size,
-                Err(e) => {
-                    tracing::warn!(path = %file.path, "files/max-size: cannot get the size: {e}");
-                    continue;
-                }
-            };
-            if size <= limit.bytes {
-                continue;
-            }
-            let shown = human(size, limit.decimal);
-            let size_text = if shown.ends_with(" bytes") {
-                shown
-            } else {
-                format!("{shown} ({size} bytes)")
-            };
-            out.push(
-                Violation::file(
-                    file.path.clone(),
-                    format!(
-                        "{size_text} is over the {} limit",
-                        human(limit.bytes, limit.decimal)
-                    ),
-                )
-                .help(
-                    "store large files with Git LFS, in a package registry or as release \
-                     assets; or raise the limit for them with `overrides`",
-                )
-                .key("too large"),
-            );
+        };
+        if size <= limit.bytes {
+            return None;
         }
+        let shown = human(size, limit.decimal);
+        let size_text = if shown.ends_with(" bytes") {
+            shown
+        } else {
+            format!("{shown} ({size} bytes)")
+        };
+        Some(
+            Violation::file(
+                file.path.clone(),
+                format!(
+                    "{size_text} is over the {} limit",
+                    human(limit.bytes, limit.decimal)
+                ),
+            )
+            .help(
+                "store large files with Git LFS, in a package registry or as release assets; \
+                 or raise the limit for them with `overrides`",
+            )
+            .key("too large"),
+        )
     }
 }
 
