@@ -1,8 +1,10 @@
 //! The engine: runs the enabled rules over a snapshot in parallel, applies waivers, sorts
 //! findings and summarises them.
 
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use globset::GlobSetBuilder;
@@ -48,6 +50,44 @@ pub struct Context<'a> {
     wanted: Vec<&'a FileEntry>,
     contents: &'a HashMap<usize, Content>,
     settings: &'a Settings,
+    memo: &'a Memo,
+}
+
+/// Values derived from files (parsed documents, workflow models, ownership tables), computed
+/// once per check and shared by every rule that asks for them.
+#[derive(Default)]
+pub(crate) struct Memo {
+    #[allow(clippy::type_complexity)]
+    slots: Mutex<HashMap<(TypeId, &'static str, usize), Arc<OnceLock<Arc<dyn Any + Send + Sync>>>>>,
+}
+
+impl Memo {
+    fn get_or_init<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        key: usize,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let slot = {
+            let mut slots = self
+                .slots
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            slots
+                .entry((TypeId::of::<T>(), kind, key))
+                .or_default()
+                .clone()
+        };
+        // Built outside the lock: a rule asking for the same value waits on the OnceLock,
+        // rules asking for other values do not wait at all.
+        let value = slot
+            .get_or_init(|| Arc::new(build()) as Arc<dyn Any + Send + Sync>)
+            .clone();
+        value
+            .downcast::<T>()
+            .ok()
+            .expect("memo slots are keyed by TypeId, so the stored value has type T")
+    }
 }
 
 impl<'a> Context<'a> {
@@ -70,6 +110,45 @@ impl<'a> Context<'a> {
     /// The paths changed against the base, in change mode.
     pub fn changed(&self) -> Option<&BTreeSet<String>> {
         self.snapshot.changed()
+    }
+
+    /// A value derived from a file, computed once per check whatever the number of rules that
+    /// ask for it: `kind` names the derivation (such as `"workflow"`), and the value's type is
+    /// part of the key. Use it for parsing that several rules share.
+    pub fn memo<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        file: &FileEntry,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        self.memo.get_or_init(kind, file.key, build)
+    }
+
+    /// A repository-wide derived value (one per check), such as an ownership table built from
+    /// several files.
+    pub fn memo_repo<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        self.memo.get_or_init(kind, usize::MAX, build)
+    }
+
+    /// The documents of a JSON, YAML or TOML file (by extension), parsed once per check.
+    /// `None` when the extension is not one of those; an unreadable file is a parse error
+    /// at 1:1 with the read error's text.
+    pub fn documents(
+        &self,
+        file: &FileEntry,
+    ) -> Option<Arc<Result<Vec<crate::doc::Node>, crate::doc::ParseError>>> {
+        let format = crate::doc::Format::from_path(&file.path)?;
+        Some(self.memo("documents", file, || match self.text(file) {
+            Ok(text) => crate::doc::parse(format, &text),
+            Err(e) => Err(crate::doc::ParseError {
+                message: e.to_string(),
+                span: crate::span::LineIndex::new("").span(0, 0),
+            }),
+        }))
     }
 
     /// The policy's `[settings]`.
@@ -412,6 +491,7 @@ impl Engine {
             "read wanted files"
         );
 
+        let memo = Memo::default();
         let results: Vec<(usize, Vec<Violation>)> = self
             .rules
             .par_iter()
@@ -428,6 +508,7 @@ impl Engine {
                     wanted,
                     contents: &contents,
                     settings: &self.settings,
+                    memo: &memo,
                 };
                 let start = Instant::now();
                 let mut out = Vec::new();
@@ -765,5 +846,63 @@ impl Report {
     /// Whether any finding is at or above `fail_on`.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.level))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn memo_builds_each_value_once_and_keys_by_type() {
+        let memo = Memo::default();
+        let builds = AtomicUsize::new(0);
+        let build = || {
+            builds.fetch_add(1, Ordering::SeqCst);
+            41_u32
+        };
+        let a = memo.get_or_init("answer", 7, build);
+        let b = memo.get_or_init("answer", 7, build);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+        // Another file, another type: separate slots.
+        memo.get_or_init("answer", 8, build);
+        let text = memo.get_or_init("answer", 7, || "text".to_owned());
+        assert_eq!(*text, "text");
+        assert_eq!(builds.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn summary_tiers_follow_the_lowest_blocking_tier() {
+        let finding = |level, tier| Finding {
+            rule: format!("x/{tier}"),
+            level,
+            tier,
+            message: String::new(),
+            path: None,
+            span: None,
+            help: None,
+            fingerprint: String::new(),
+            snippet: None,
+        };
+        let summary = Summary::new(&[], 0, 0, 0, false);
+        assert_eq!(summary.tier, Some(Tier::Gold));
+        assert!(summary.next.is_none());
+
+        let findings = [
+            finding(Level::Warning, Tier::Silver),
+            finding(Level::Note, Tier::Bronze),
+            finding(Level::Error, Tier::Gold),
+        ];
+        let summary = Summary::new(&findings, 0, 0, 0, false);
+        assert_eq!(summary.tier, Some(Tier::Bronze), "notes never block");
+        let next = summary.next.unwrap();
+        assert_eq!(next.tier, Tier::Silver);
+        assert_eq!(next.blocking_rules, ["x/silver"]);
+
+        let summary = Summary::new(&[finding(Level::Error, Tier::Bronze)], 0, 0, 0, false);
+        assert_eq!(summary.tier, None);
+        assert_eq!(summary.next.unwrap().tier, Tier::Bronze);
     }
 }
