@@ -85,7 +85,6 @@ impl Memo {
             .clone();
         value
             .downcast::<T>()
-            .ok()
             .expect("memo slots are keyed by TypeId, so the stored value has type T")
     }
 }
