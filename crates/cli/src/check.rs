@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use goldpath::policy::{FailOn, FsReader, Policy, SnapshotReader};
-use goldpath::render::{human, json};
+use goldpath::render;
 use goldpath::{Engine, Registry, Selection, Snapshot};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -16,6 +16,31 @@ enum OutputFormat {
     Human,
     /// The versioned JSON report (docs/json-report.md).
     Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// GitHub workflow commands (annotations); appends a Markdown summary to
+    /// $GITHUB_STEP_SUMMARY when it is set.
+    Github,
+    /// A Markdown summary.
+    Markdown,
+    /// A GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+}
+
+impl From<OutputFormat> for render::Format {
+    fn from(value: OutputFormat) -> Self {
+        match value {
+            OutputFormat::Human => render::Format::Human,
+            OutputFormat::Json => render::Format::Json,
+            OutputFormat::Sarif => render::Format::Sarif,
+            OutputFormat::Github => render::Format::Github,
+            OutputFormat::Markdown => render::Format::Markdown,
+            OutputFormat::Gitlab => render::Format::Gitlab,
+            OutputFormat::Junit => render::Format::Junit,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,7 +134,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let snapshot = goldpath_git::open(&args.path, source)?;
     let root = PathBuf::from(snapshot.root());
 
-    let policy = load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?;
+    let (policy, policy_path) = load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?;
     tracing::debug!(sources = ?policy.sources, "policy loaded");
     let selection = Selection {
         only: args.only.clone(),
@@ -133,17 +158,20 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let report = pool.install(|| engine.check(&snapshot));
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = match args.format {
-        OutputFormat::Human => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-            };
-            human::render(&report, human::Options { color })
-        }
-        OutputFormat::Json => json::render(&report),
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    let options = render::Options {
+        registry: &registry,
+        policy_path: &policy_path,
+        color,
+    };
+    let text = render::render(args.format.into(), &report, &options);
+    if matches!(args.format, OutputFormat::Github) {
+        append_step_summary(&render::markdown::render(&report))?;
+    }
     write_output(args.output.as_deref(), &text)?;
     Ok(if report.fails(fail_on) {
         ExitCode::from(1)
@@ -152,17 +180,23 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
+/// Loads the policy; also returns its path relative to the root (or as given), which formats
+/// that need a file for repository-wide findings use.
 fn load_policy(
     config: Option<&Path>,
     root: &Path,
     snapshot: &dyn Snapshot,
     is_worktree: bool,
-) -> Result<Policy> {
+) -> Result<(Policy, String)> {
     if let Some(config) = config {
         if !config.exists() {
             bail!("--config {}: no such file", config.display());
         }
-        return Ok(Policy::load(config, &FsReader)?);
+        let shown = config.strip_prefix(root).unwrap_or(config);
+        return Ok((
+            Policy::load(config, &FsReader)?,
+            shown.to_string_lossy().into_owned(),
+        ));
     }
     let in_snapshot = SnapshotReader::new(root, snapshot);
     let reader: &dyn goldpath::policy::PolicyReader =
@@ -171,11 +205,14 @@ fn load_policy(
         Some(path) => {
             let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             tracing::debug!(policy = %shown.display(), "discovered policy");
-            Ok(Policy::load(&path, reader)?)
+            Ok((
+                Policy::load(&path, reader)?,
+                shown.to_string_lossy().into_owned(),
+            ))
         }
         None => {
             tracing::debug!("no policy file: using builtin:recommended");
-            Ok(Policy::recommended()?)
+            Ok((Policy::recommended()?, "goldpath.toml".to_owned()))
         }
     }
 }
@@ -196,6 +233,26 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+/// Appends to the job summary file GitHub Actions names in $GITHUB_STEP_SUMMARY, when set.
+fn append_step_summary(markdown: &str) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot open $GITHUB_STEP_SUMMARY ({})",
+                path.to_string_lossy()
+            )
+        })?;
+    file.write_all(markdown.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .context("cannot write the job summary")
 }
 
 #[derive(Clone, Copy, ValueEnum)]

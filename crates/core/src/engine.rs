@@ -342,6 +342,10 @@ impl Engine {
             });
         }
 
+        // Registry order (custom rules after), so listings and SARIF rule indices are stable.
+        let position = |id: &str| registry.iter().position(|d| d.meta.id == id);
+        rules.sort_by_key(|r| position(&r.id).unwrap_or(usize::MAX));
+
         for waiver in &policy.waivers {
             if !known.iter().any(|id| waiver.rule.is_match(id)) {
                 return Err(waiver.origin.error(format!(
@@ -620,6 +624,15 @@ impl Engine {
             findings: kept,
             waived,
             summary,
+            rules: self
+                .rules
+                .iter()
+                .map(|r| RuleRun {
+                    id: r.id.clone(),
+                    level: r.level,
+                    tier: r.tier,
+                })
+                .collect(),
         }
     }
 
@@ -839,6 +852,21 @@ pub struct Report {
     pub waived: Vec<WaivedFinding>,
     /// Counts and tier.
     pub summary: Summary,
+    /// The rules that ran, in registry order (custom rules last), for renderers that list
+    /// them (SARIF, JUnit). Not part of the JSON report.
+    #[serde(skip)]
+    pub rules: Vec<RuleRun>,
+}
+
+/// A rule that ran, with its effective level and tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleRun {
+    /// Rule id.
+    pub id: String,
+    /// Level after policy.
+    pub level: Level,
+    /// Tier after policy.
+    pub tier: Tier,
 }
 
 impl Report {

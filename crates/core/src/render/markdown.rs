@@ -1,0 +1,61 @@
+//! A Markdown summary: the tier, the counts, and a table of findings. Used for GitHub job
+//! summaries and pull-request comments.
+
+use std::fmt::Write;
+
+use crate::engine::Report;
+
+/// Escapes text for a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+}
+
+/// The report as Markdown.
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::from("## goldpath\n\n");
+    let tier = s.tier.map_or("none".to_owned(), |t| t.to_string());
+    let _ =
+        writeln!(
+        out,
+        "**Tier reached: {tier}**{} · {} errors · {} warnings · {} notes{} · {} files · {} rules\n",
+        if s.partial { " (changed files only)" } else { "" },
+        s.errors,
+        s.warnings,
+        s.notes,
+        if s.waived > 0 { format!(" · {} waived", s.waived) } else { String::new() },
+        s.files,
+        s.rules,
+    );
+    if let Some(next) = &s.next {
+        let _ = writeln!(
+            out,
+            "{} is blocked by {} finding(s) of: {}\n",
+            next.tier,
+            next.blocking_findings,
+            next.blocking_rules
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if report.findings.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    out.push_str("| level | rule | location | message |\n| --- | --- | --- | --- |\n");
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | `{}` | {} |",
+            finding.level,
+            finding.rule,
+            cell(&super::location(finding)),
+            cell(&finding.message)
+        );
+    }
+    out
+}
