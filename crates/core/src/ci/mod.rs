@@ -1,0 +1,169 @@
+//! CI configuration models: GitHub Actions workflows and actions ([`github`]) and GitLab CI
+//! pipelines ([`gitlab`]), built from the positioned YAML trees of [`crate::doc`], so every
+//! key and value keeps its span.
+//!
+//! The models are lenient: a value of an unexpected type is left out rather than failing the
+//! whole file, so rules judge what they can of a file GitHub or GitLab would reject. Syntax
+//! errors (and, for GitHub, `<<` merge keys) are kept for `ci/invalid-yaml` to report.
+//!
+//! Positions inside scalars (an expression on the third line of a `run: |` script) come from
+//! [`SourceMap`], through [`Text::locate`].
+
+pub mod expr;
+pub mod github;
+pub mod gitlab;
+pub mod scalar;
+
+use std::ops::Range;
+
+pub use scalar::SourceMap;
+
+use crate::doc::{Node, Value};
+use crate::span::{LineIndex, Span};
+
+/// A scalar value (string, number or boolean, as text) and where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The value as text: strings are themselves, numbers and booleans as written in JSON.
+    pub value: String,
+    /// Where the value is written (quotes included).
+    pub span: Span,
+}
+
+impl Scalar {
+    /// The scalar of a node that is a string, number or boolean; `None` for null, sequences
+    /// and mappings.
+    pub fn from_node(node: &Node) -> Option<Scalar> {
+        match node.value {
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+            _ => Some(Scalar {
+                value: node.to_display(),
+                span: node.span,
+            }),
+        }
+    }
+
+    /// The scalar of an optional node (see [`Scalar::from_node`]).
+    pub fn from_opt(node: Option<&Node>) -> Option<Scalar> {
+        node.and_then(Scalar::from_node)
+    }
+
+    /// Whether the value contains a `${{ }}` expression (GitHub) or is computed otherwise.
+    pub fn has_expression(&self) -> bool {
+        self.value.contains("${{")
+    }
+}
+
+/// The text of a CI file, to turn byte offsets into positions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The file's text.
+    pub text: String,
+}
+
+impl Text {
+    /// Wraps a file's text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+
+    /// The span of the byte range `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        LineIndex::new(&self.text).span(start, end)
+    }
+
+    /// The span in the file of the bytes `range` of `scalar`'s value: exact for block,
+    /// plain and quoted scalars (see [`scalar`]); the whole scalar when its text cannot be
+    /// aligned with its value (an alias).
+    pub fn locate(&self, scalar: &Scalar, range: Range<usize>) -> Span {
+        match SourceMap::new(&self.text, &scalar.span, &scalar.value) {
+            Some(map) => {
+                let range = map.source_range(range);
+                self.span(range.start, range.end)
+            }
+            None => scalar.span,
+        }
+    }
+
+    /// The spans of several ranges of one scalar's value (the alignment is done once).
+    pub fn locate_all(&self, scalar: &Scalar, ranges: &[Range<usize>]) -> Vec<Span> {
+        match SourceMap::new(&self.text, &scalar.span, &scalar.value) {
+            Some(map) => {
+                let index = LineIndex::new(&self.text);
+                ranges
+                    .iter()
+                    .map(|r| {
+                        let range = map.source_range(r.clone());
+                        index.span(range.start, range.end)
+                    })
+                    .collect()
+            }
+            None => vec![scalar.span; ranges.len()],
+        }
+    }
+}
+
+/// Every `<<` merge key in a tree, outermost first.
+pub fn merge_keys(node: &Node) -> Vec<Span> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                for entry in entries.iter().rev() {
+                    if entry.key_str() == Some("<<") {
+                        found.push(entry.key.span);
+                    }
+                    stack.push(&entry.value);
+                }
+            }
+            Value::Seq(items) => stack.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    found.sort_by_key(|s| s.start_byte);
+    found.dedup();
+    found
+}
+
+/// Whether `value` is 40 hexadecimal digits: a full git commit SHA.
+pub fn is_full_sha(value: &str) -> bool {
+    value.len() == 40 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The `@sha256:<64 hex>` digest of an image reference, if it has one.
+pub fn image_digest(image: &str) -> Option<&str> {
+    let at = image.find("@sha256:")?;
+    let digest = &image[at + 8..];
+    let hex = digest
+        .get(..64)
+        .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    Some(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shas_and_digests() {
+        assert!(is_full_sha("b4ffde65f46336ab88eb53be808477a3936bae11"));
+        assert!(!is_full_sha("b4ffde6"));
+        assert!(!is_full_sha("v4.1.1"));
+        let digest = format!("alpine@sha256:{}", "a".repeat(64));
+        assert_eq!(image_digest(&digest).map(str::len), Some(64));
+        assert_eq!(image_digest("alpine:3.19"), None);
+        assert_eq!(image_digest("alpine@sha256:abc"), None);
+    }
+
+    #[test]
+    fn finds_merge_keys_anywhere() {
+        let text = "a: &x {b: 1}\nc:\n  <<: *x\n  d: [{<<: *x}]\n";
+        let root = crate::doc::parse(crate::doc::Format::Yaml, text).unwrap();
+        let keys = merge_keys(&root[0]);
+        assert_eq!(
+            keys.iter().map(|s| (s.line, s.column)).collect::<Vec<_>>(),
+            [(3, 3), (4, 8)]
+        );
+    }
+}
