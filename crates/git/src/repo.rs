@@ -1,0 +1,207 @@
+//! Finding repositories and walking their trees.
+
+use std::path::{Path, PathBuf};
+
+use gix::objs::tree::EntryKind;
+use goldpath::snapshot::FileMode;
+
+use crate::error::{describe, GitError};
+use crate::RepoInfo;
+
+/// Fails with a helpful error when `path` does not exist.
+pub(crate) fn check_exists(path: &Path) -> Result<(), GitError> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|source| GitError::PathNotFound {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Discovers the repository containing `path`, honouring `GIT_DIR`, `GIT_WORK_TREE`,
+/// `GIT_INDEX_FILE` and `GIT_CEILING_DIRECTORIES`. `Ok(None)` when there is none.
+pub(crate) fn discover(path: &Path) -> Result<Option<gix::ThreadSafeRepository>, GitError> {
+    let start = if path.is_file() {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    } else {
+        path
+    };
+    match gix::ThreadSafeRepository::discover_with_environment_overrides(start) {
+        Ok(repo) => Ok(Some(repo)),
+        Err(err) if is_no_repository(&err) => Ok(None),
+        Err(err) => Err(GitError::Open {
+            path: path.to_owned(),
+            message: describe(&err),
+        }),
+    }
+}
+
+/// Like [`discover`], but a missing repository is an error naming `what` needed it.
+pub(crate) fn require(
+    path: &Path,
+    what: &'static str,
+) -> Result<gix::ThreadSafeRepository, GitError> {
+    discover(path)?.ok_or_else(|| GitError::NotARepository {
+        what,
+        path: path.to_owned(),
+    })
+}
+
+fn is_no_repository(err: &gix::Error) -> bool {
+    use gix::discover::upwards::Error as Upwards;
+    err.downcast_any_ref::<Upwards>().is_some_and(|err| {
+        matches!(
+            err,
+            Upwards::NoGitRepository { .. }
+                | Upwards::NoGitRepositoryWithinCeiling { .. }
+                | Upwards::NoGitRepositoryWithinFs { .. }
+        )
+    })
+}
+
+/// Describes a repository for [`RepoInfo`].
+pub(crate) fn info(repo: &gix::ThreadSafeRepository) -> RepoInfo {
+    let local = repo.to_thread_local();
+    let is_bare = local.is_bare();
+    RepoInfo {
+        work_tree: if is_bare {
+            None
+        } else {
+            local.workdir().map(absolute)
+        },
+        git_dir: absolute(local.git_dir()),
+        is_bare,
+    }
+}
+
+/// An absolute, normalised form of `path` for display and stable joins; `path` itself if that fails.
+pub(crate) fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// The snapshot mode of a tree entry; `None` for trees.
+pub(crate) fn mode_of_kind(kind: EntryKind) -> Option<FileMode> {
+    match kind {
+        EntryKind::Blob => Some(FileMode::File),
+        EntryKind::BlobExecutable => Some(FileMode::Executable),
+        EntryKind::Link => Some(FileMode::Symlink),
+        EntryKind::Commit => Some(FileMode::Submodule),
+        EntryKind::Tree => None,
+    }
+}
+
+/// One non-tree entry of a tree, found recursively.
+pub(crate) struct TreeFile {
+    pub(crate) path: Vec<u8>,
+    pub(crate) kind: EntryKind,
+    pub(crate) id: gix::ObjectId,
+}
+
+/// Every non-tree entry reachable from `tree`, with paths prefixed by `prefix` (may be empty).
+pub(crate) fn tree_files(tree: &gix::Tree<'_>, prefix: &[u8]) -> Result<Vec<TreeFile>, GitError> {
+    let records = tree
+        .traverse()
+        .breadthfirst
+        .files()
+        .map_err(|err| GitError::Object {
+            what: format!("tree {}", tree.id),
+            message: describe(&err),
+        })?;
+    Ok(records
+        .into_iter()
+        .filter(|entry| !entry.mode.is_tree())
+        .map(|entry| {
+            let mut path = Vec::with_capacity(prefix.len() + 1 + entry.filepath.len());
+            if !prefix.is_empty() {
+                path.extend_from_slice(prefix);
+                path.push(b'/');
+            }
+            path.extend_from_slice(&entry.filepath);
+            TreeFile {
+                path,
+                kind: entry.mode.kind(),
+                id: entry.oid,
+            }
+        })
+        .collect())
+}
+
+/// Every non-tree entry of `tree`, sorted by path bytes: what a comparison needs.
+pub(crate) fn sorted_tree_files(tree: &gix::Tree<'_>) -> Result<Vec<TreeFile>, GitError> {
+    let mut files = tree_files(tree, b"")?;
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The entries of `after` that are missing from `before` or differ in kind or object: what was
+/// added or modified. Both lists must be sorted by path bytes.
+pub(crate) fn added_or_modified<'a>(
+    before: &[TreeFile],
+    after: &'a [TreeFile],
+) -> Vec<&'a TreeFile> {
+    let mut at = 0;
+    after
+        .iter()
+        .filter(|file| {
+            while at < before.len() && before[at].path < file.path {
+                at += 1;
+            }
+            !before.get(at).is_some_and(|old| {
+                old.path == file.path && old.kind == file.kind && old.id == file.id
+            })
+        })
+        .collect()
+}
+
+/// The commit `HEAD` points to, or `None` when the branch is unborn.
+pub(crate) fn head_commit(repo: &gix::Repository) -> Result<Option<gix::Commit<'_>>, GitError> {
+    let mut head = repo.head().map_err(|err| GitError::Object {
+        what: "HEAD".to_owned(),
+        message: describe(&err),
+    })?;
+    if head.is_unborn() {
+        return Ok(None);
+    }
+    head.peel_to_commit()
+        .map(Some)
+        .map_err(|err| GitError::Object {
+            what: "the commit HEAD points to".to_owned(),
+            message: describe(&err),
+        })
+}
+
+/// Resolves `rev` to its tree, and to its commit when it names one (rather than a tree).
+pub(crate) fn resolve_tree<'repo>(
+    repo: &'repo gix::Repository,
+    rev: &str,
+) -> Result<(gix::Tree<'repo>, Option<gix::ObjectId>), GitError> {
+    let not_found = |err: gix::Error| GitError::RevisionNotFound {
+        rev: rev.to_owned(),
+        message: describe(&err),
+    };
+    let id = repo.rev_parse_single(rev).map_err(not_found)?;
+    let object = id
+        .object()
+        .and_then(|object| object.peel_tags_to_end())
+        .map_err(not_found)?;
+    match object.kind {
+        gix::objs::Kind::Commit => {
+            let commit_id = object.id;
+            let tree = object
+                .into_commit()
+                .tree()
+                .map_err(|err| GitError::Object {
+                    what: format!("the tree of commit {commit_id}"),
+                    message: describe(&err),
+                })?;
+            Ok((tree, Some(commit_id)))
+        }
+        gix::objs::Kind::Tree => Ok((object.into_tree(), None)),
+        kind => Err(GitError::NotACommit {
+            rev: rev.to_owned(),
+            kind: kind.to_string(),
+        }),
+    }
+}

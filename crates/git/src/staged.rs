@@ -1,0 +1,150 @@
+//! The index: what `git commit` would record, read from the object database.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use gix::index::entry::Flags;
+use goldpath::snapshot::{FileMode, SourceKind};
+
+use crate::error::{describe, GitError};
+use crate::objects::ObjectReader;
+use crate::repo::TreeFile;
+use crate::{paths, repo, GitSnapshot, RawEntry, Reader};
+
+/// Opens the index of the repository containing `path` (or `GIT_INDEX_FILE`).
+pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
+    let repository = repo::require(path, "--staged")?;
+    let info = repo::info(&repository);
+    if info.is_bare {
+        return Err(GitError::BareRepository {
+            what: "index",
+            git_dir: info.git_dir,
+        });
+    }
+    let local = repository.to_thread_local();
+    let staged = staged_entries(&local)?;
+
+    let head = repo::head_commit(&local)?;
+    let commit = head.as_ref().map(|c| c.id.to_string());
+    let head_files = match &head {
+        Some(commit) => {
+            let tree = commit.tree().map_err(|err| GitError::Object {
+                what: format!("the tree of HEAD ({})", commit.id),
+                message: describe(&err),
+            })?;
+            repo::sorted_tree_files(&tree)?
+        }
+        // A fresh repository: everything staged is new.
+        None => Vec::new(),
+    };
+    drop(head);
+    let changed: BTreeSet<String> = repo::added_or_modified(&head_files, &staged)
+        .into_iter()
+        .map(|entry| paths::lossy(&entry.path).0)
+        .collect();
+    drop(head_files);
+
+    let mut raw = Vec::with_capacity(staged.len());
+    let mut modes = Vec::with_capacity(staged.len());
+    let mut ids = Vec::with_capacity(staged.len());
+    for entry in staged {
+        let Some(mode) = repo::mode_of_kind(entry.kind) else {
+            continue;
+        };
+        modes.push(mode);
+        ids.push(entry.id);
+        raw.push(RawEntry {
+            path: entry.path,
+            mode,
+            size: (mode == FileMode::Submodule).then_some(0),
+        });
+    }
+    let files = crate::sorted_entries(&raw);
+    let root = info
+        .work_tree
+        .as_deref()
+        .unwrap_or(&info.git_dir)
+        .display()
+        .to_string();
+    drop(local);
+    Ok(GitSnapshot {
+        files,
+        changed: Some(changed),
+        source: SourceKind::Staged,
+        root,
+        commit,
+        repo: Some(info),
+        modes,
+        reader: Reader::Objects {
+            odb: Box::new(ObjectReader::new(repository)),
+            ids,
+        },
+    })
+}
+
+/// The staged paths, once each.
+///
+/// Entries marked intent-to-add (`git add -N`) are skipped: a commit does not record them. During
+/// a merge conflict a path has stages 1–3 and no stage 0; it is reported once, with "ours"
+/// (stage 2) preferred, then "theirs" (3), then the base (1). Sparse directory entries are
+/// expanded from their trees.
+fn staged_entries(repo: &gix::Repository) -> Result<Vec<TreeFile>, GitError> {
+    let index_path = repo.index_path();
+    if !index_path.exists() {
+        return Ok(Vec::new());
+    }
+    let index = repo.open_index().map_err(|err| GitError::Index {
+        path: index_path.clone(),
+        message: describe(&err),
+    })?;
+
+    let mut out: Vec<TreeFile> = Vec::with_capacity(index.entries().len());
+    let mut last_rank = u32::MAX;
+    for entry in index.entries() {
+        if entry.flags.contains(Flags::INTENT_TO_ADD) {
+            continue;
+        }
+        let path = entry.path(&index);
+        if entry.mode.is_sparse() {
+            // A sparse-index directory: its files live in the tree it points to.
+            let tree = repo.find_tree(entry.id).map_err(|err| GitError::Object {
+                what: format!("the sparse directory {path}"),
+                message: describe(&err),
+            })?;
+            let prefix = path.strip_suffix(b"/").unwrap_or(path);
+            out.extend(repo::tree_files(&tree, prefix)?);
+            last_rank = u32::MAX;
+            continue;
+        }
+        let Some(kind) = entry.mode.to_tree_entry_mode().map(|m| m.kind()) else {
+            continue;
+        };
+        let rank = match entry.stage_raw() {
+            0 => 0,
+            2 => 1,
+            3 => 2,
+            _ => 3,
+        };
+        let staged = TreeFile {
+            path: path.to_vec(),
+            kind,
+            id: entry.id,
+        };
+        match out.last_mut() {
+            Some(last) if last.path == staged.path => {
+                if rank < last_rank {
+                    *last = staged;
+                    last_rank = rank;
+                }
+            }
+            _ => {
+                out.push(staged);
+                last_rank = rank;
+            }
+        }
+    }
+    // Expanded sparse directories can interleave with later entries; keep the list sorted.
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}

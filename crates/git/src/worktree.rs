@@ -1,0 +1,206 @@
+//! The work tree: tracked files that exist plus untracked files that are not ignored.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use goldpath::snapshot::{FileMode, SourceKind};
+
+use crate::error::{describe, GitError};
+use crate::walk::{mode_of_metadata, walk, WalkOptions};
+use crate::{paths, repo, GitSnapshot, RawEntry, Reader};
+
+/// Opens the work tree containing `path`, or `path` as a plain directory outside of a repository.
+pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
+    match repo::discover(path)? {
+        Some(repository) => open_repository(repository),
+        None => open_plain(path),
+    }
+}
+
+fn open_plain(path: &Path) -> Result<GitSnapshot, GitError> {
+    if !path.is_dir() {
+        return Err(GitError::Walk {
+            path: path.to_owned(),
+            message: "not a directory; give the directory to check".to_owned(),
+        });
+    }
+    let root = repo::absolute(path);
+    let walked = walk(
+        &root,
+        &WalkOptions {
+            in_repository: false,
+            gitlinks: HashSet::new(),
+            exclude_file: None,
+        },
+    )?;
+    Ok(finish(root, walked, None, None))
+}
+
+fn open_repository(repository: gix::ThreadSafeRepository) -> Result<GitSnapshot, GitError> {
+    let info = repo::info(&repository);
+    let local = repository.to_thread_local();
+    let Some(root) = info.work_tree.clone() else {
+        return Err(GitError::BareRepository {
+            what: "work tree",
+            git_dir: info.git_dir.clone(),
+        });
+    };
+    let commit = repo::head_commit(&local)?.map(|c| c.id.to_string());
+    let index = load_index(&local)?;
+    // With core.fileMode=false the file system's executable bits are meaningless: trust the index.
+    let trust_fs_mode = local
+        .config_snapshot()
+        .boolean("core.fileMode")
+        .unwrap_or(true);
+
+    let tracked = tracked_entries(&index);
+    let gitlinks: HashSet<Vec<u8>> = tracked
+        .iter()
+        .filter(|t| t.mode == FileMode::Submodule)
+        .map(|t| t.path.to_vec())
+        .collect();
+    let exclude = local.common_dir().join("info").join("exclude");
+    let walked = walk(
+        &root,
+        &WalkOptions {
+            in_repository: true,
+            gitlinks,
+            exclude_file: exclude.is_file().then_some(exclude),
+        },
+    )?;
+
+    // Both lists are sorted by path bytes (the index by git's rules, the walk below), so one
+    // merge pass finds the tracked paths that the walk did not list.
+    let mut raw = walked;
+    let listed = raw.len();
+    let mut at = 0;
+    for entry in tracked {
+        while at < listed && raw[at].path.as_slice() < entry.path {
+            at += 1;
+        }
+        if at < listed && raw[at].path.as_slice() == entry.path {
+            let on_disk = &mut raw[at];
+            if !trust_fs_mode && on_disk.mode.is_regular() && entry.mode.is_regular() {
+                on_disk.mode = entry.mode;
+            }
+            continue;
+        }
+        // Tracked but not listed by the walk: ignored, or inside an ignored directory. Include it
+        // when it still exists, without following symlinks on the way.
+        if let Some(mut found) = stat_tracked(&root, &entry) {
+            if !trust_fs_mode && found.mode.is_regular() && entry.mode.is_regular() {
+                found.mode = entry.mode;
+            }
+            raw.push(found);
+        }
+    }
+    Ok(finish(root, raw, commit, Some(info)))
+}
+
+fn finish(
+    root: PathBuf,
+    raw: Vec<RawEntry>,
+    commit: Option<String>,
+    info: Option<crate::RepoInfo>,
+) -> GitSnapshot {
+    let files = crate::sorted_entries(&raw);
+    let modes = raw.iter().map(|e| e.mode).collect();
+    let paths = raw.into_iter().map(|e| e.path).collect();
+    GitSnapshot {
+        files,
+        changed: None,
+        source: SourceKind::Worktree,
+        root: root.display().to_string(),
+        commit,
+        repo: info,
+        modes,
+        reader: Reader::Disk { root, paths },
+    }
+}
+
+/// Reads a file or a symlink's target from disk, never following a symlink.
+pub(crate) fn read(path: &Path) -> io::Result<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path)?;
+        return Ok(paths::to_git(&target)
+            .unwrap_or_else(|| target.to_string_lossy().into_owned().into_bytes()));
+    }
+    std::fs::read(path)
+}
+
+fn load_index(repo: &gix::Repository) -> Result<gix::index::File, GitError> {
+    let path = repo.index_path();
+    if !path.exists() {
+        return Ok(gix::index::File::from_state(
+            gix::index::State::new(repo.object_hash()),
+            path,
+        ));
+    }
+    repo.open_index().map_err(|err| GitError::Index {
+        path,
+        message: describe(&err),
+    })
+}
+
+/// A tracked path, borrowed from the index, and the mode the index records for it.
+struct Tracked<'index> {
+    path: &'index [u8],
+    mode: FileMode,
+}
+
+/// The index's paths, once each (conflict stages collapse to one path). Sparse directory entries
+/// are skipped: their files are not checked out, so the walk is what counts there.
+fn tracked_entries(index: &gix::index::File) -> Vec<Tracked<'_>> {
+    let mut out: Vec<Tracked> = Vec::with_capacity(index.entries().len());
+    for entry in index.entries() {
+        let Some(kind) = entry.mode.to_tree_entry_mode().map(|m| m.kind()) else {
+            continue;
+        };
+        let Some(mode) = repo::mode_of_kind(kind) else {
+            continue;
+        };
+        let path: &[u8] = entry.path(index);
+        if out.last().is_some_and(|last| last.path == path) {
+            continue;
+        }
+        out.push(Tracked { path, mode });
+    }
+    out
+}
+
+/// Looks up a tracked path on disk that the walk did not list.
+fn stat_tracked(root: &Path, entry: &Tracked<'_>) -> Option<RawEntry> {
+    let rel = paths::from_git(entry.path)?;
+    // Refuse paths whose parent directories are symlinks: git does not look through them either.
+    let mut dir = root.to_path_buf();
+    if let Some(parent) = rel.parent() {
+        for component in parent.components() {
+            dir.push(component);
+            let meta = std::fs::symlink_metadata(&dir).ok()?;
+            if !meta.is_dir() {
+                return None;
+            }
+        }
+    }
+    let full = root.join(rel);
+    let meta = std::fs::symlink_metadata(&full).ok()?;
+    let mode = if meta.is_dir() {
+        if entry.mode != FileMode::Submodule {
+            return None;
+        }
+        FileMode::Submodule
+    } else {
+        mode_of_metadata(&meta)?
+    };
+    Some(RawEntry {
+        path: entry.path.to_vec(),
+        mode,
+        size: Some(if mode == FileMode::Submodule {
+            0
+        } else {
+            meta.len()
+        }),
+    })
+}
