@@ -1,5 +1,6 @@
 //! The built-in rules, one file each under `rules/<family>/<name>.rs`.
 
+pub mod ci;
 pub mod files;
 pub mod policy;
 
@@ -14,6 +15,21 @@ pub fn builtin() -> Vec<RuleDef> {
         files::max_size::RULE,
         files::binary_artifact::RULE,
         files::naming::RULE,
+        ci::config_missing::RULE,
+        ci::invalid_yaml::RULE,
+        ci::required_workflow::RULE,
+        ci::unpinned_action::RULE,
+        ci::permissions_missing::RULE,
+        ci::excessive_permissions::RULE,
+        ci::dangerous_trigger::RULE,
+        ci::template_injection::RULE,
+        ci::missing_timeout::RULE,
+        ci::unpinned_image::RULE,
+        ci::persist_credentials::RULE,
+        ci::update_tool_missing::RULE,
+        ci::gitlab_include_unpinned::RULE,
+        ci::gitlab_image_unpinned::RULE,
+        ci::gitlab_required_job::RULE,
         policy::waiver_expired::RULE,
         policy::unread_file::RULE,
     ]

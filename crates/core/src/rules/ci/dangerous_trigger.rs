@@ -1,0 +1,241 @@
+//! ci/dangerous-trigger
+
+use std::collections::HashMap;
+
+use super::{each_workflow, nth_key};
+use crate::ci::expr::{context_refs, expressions};
+use crate::ci::Scalar;
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+/// Events whose workflows run with the base repository's secrets and a write token, whatever
+/// the pull request's origin.
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run"];
+
+static META: Meta = Meta {
+    id: "ci/dangerous-trigger",
+    summary:
+        "`pull_request_target` and `workflow_run` workflows do not check out pull request code",
+    default_level: Level::Error,
+    tier: Tier::Gold,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "In a workflow triggered by `pull_request_target` or `workflow_run`: a step \
+               that checks out the pull request's code. That is `actions/checkout` whose \
+               `ref` or `repository` reads the head of the pull request \
+               (`github.event.pull_request.head.sha`, `.head.ref`, `.head.repo.full_name`, \
+               `github.head_ref`, `github.event.pull_request.merge_commit_sha`, \
+               `github.event.workflow_run.head_sha`, `.head_branch`, \
+               `.head_repository.full_name`, `.pull_requests[*].head.*`) or names \
+               `refs/pull/...`; and a `run:` script that fetches or checks out those refs \
+               (`git fetch`/`git checkout` with such an expression, `gh pr checkout`). \
+               Reported at the expression (or command) itself, inside block scalars too.",
+        why: "These triggers run in the context of the base repository: with its secrets and \
+              a token that can write, even for a pull request from a fork. Checking out the \
+              fork's code and then building or testing it (`npm install` runs scripts, a \
+              Makefile runs anything) lets any outsider run code with those secrets: a \
+              \"pwn request\".",
+        example: "```yaml\non: pull_request_target\njobs:\n  test:\n    steps:\n      - uses: \
+                  actions/checkout@v4\n        with:\n          ref: ${{ \
+                  github.event.pull_request.head.sha }}   # reported\n      - run: npm ci && \
+                  npm test\n```",
+        fix: "Build and test pull requests with the `pull_request` trigger, which runs \
+              without secrets and with a read-only token for forks. Keep \
+              `pull_request_target` for jobs that only label or comment and never run the \
+              pull request's code; pass results from a `pull_request` workflow to a \
+              `workflow_run` one as artifacts, treated as untrusted data.",
+    },
+};
+
+struct DangerousTrigger;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(DangerousTrigger))
+}
+
+/// Whether a context path names the head (code) of a pull request.
+fn is_head(path: &str) -> bool {
+    path == "github.head_ref"
+        || path.starts_with("github.event.pull_request.head.")
+        || path == "github.event.pull_request.merge_commit_sha"
+        || path.starts_with("github.event.workflow_run.head_")
+        || path.starts_with("github.event.workflow_run.pull_requests.")
+}
+
+/// The byte ranges in `value` of expressions that read a pull request's head.
+fn head_expressions(value: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    expressions(value)
+        .into_iter()
+        .filter_map(|e| {
+            let inner = &value[e.inner.clone()];
+            let head = context_refs(inner).into_iter().find(|r| is_head(&r.path))?;
+            Some((e.range, head.path))
+        })
+        .collect()
+}
+
+impl Rule for DangerousTrigger {
+    fn wants(&self) -> Vec<String> {
+        super::github_wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        each_workflow(cx, |file, workflow| {
+            let Some(trigger) = workflow
+                .on
+                .iter()
+                .find(|t| PRIVILEGED.contains(&t.event.as_str()))
+            else {
+                return;
+            };
+            let event = trigger.event.as_str();
+            let text = &workflow.text;
+            let mut seen = HashMap::new();
+            let mut report = |scalar: &Scalar, range: std::ops::Range<usize>, what: String, key| {
+                out.push(
+                    Violation::file(
+                        &file.path,
+                        format!(
+                            "`{event}` workflow checks out pull request code ({what}): it runs \
+                             with the base repository's secrets and write token"
+                        ),
+                    )
+                    .span(text.locate(scalar, range))
+                    .help(
+                        "build and test pull requests with the `pull_request` trigger; keep \
+                         this trigger for jobs that never run the pull request's code",
+                    )
+                    .key(nth_key(key, &mut seen)),
+                );
+            };
+            for job in &workflow.jobs {
+                for step in &job.steps {
+                    if step.uses_action("actions/checkout") {
+                        for key in ["ref", "repository"] {
+                            let Some(value) = step.with_value(key) else {
+                                continue;
+                            };
+                            let heads = head_expressions(&value.value);
+                            for (range, path) in &heads {
+                                report(
+                                    &value,
+                                    range.clone(),
+                                    format!("`{key}: ${{{{ {path} }}}}`"),
+                                    format!("{}:{key}:{path}", job.id),
+                                );
+                            }
+                            if heads.is_empty() && key == "ref" {
+                                if let Some(at) = value.value.find("refs/pull/") {
+                                    report(
+                                        &value,
+                                        at..value.value.len(),
+                                        format!("`ref: {}`", value.value),
+                                        format!("{}:ref:refs/pull", job.id),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    let Some(run) = &step.run else { continue };
+                    let fetches = run.value.contains("git ") || run.value.contains("gh ");
+                    if fetches {
+                        for (range, path) in head_expressions(&run.value) {
+                            let line = line_of(&run.value, range.start);
+                            if line.contains("git fetch")
+                                || line.contains("git checkout")
+                                || line.contains("git switch")
+                                || line.contains("git pull")
+                                || line.contains("git clone")
+                            {
+                                report(
+                                    run,
+                                    range,
+                                    format!("`{path}` in a git command"),
+                                    format!("{}:run:{path}", job.id),
+                                );
+                            }
+                        }
+                    }
+                    let mut from = 0;
+                    while let Some(at) = run.value[from..].find("gh pr checkout") {
+                        let start = from + at;
+                        report(
+                            run,
+                            start..start + "gh pr checkout".len(),
+                            "`gh pr checkout`".to_owned(),
+                            format!("{}:run:gh", job.id),
+                        );
+                        from = start + 1;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The line of `text` that contains byte `at`.
+fn line_of(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    &text[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::lines;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ci/dangerous-trigger\"]\n";
+
+    #[test]
+    fn reports_checkouts_of_the_head_at_the_expression() {
+        let workflow = "on:\n  pull_request_target:\n    types: [opened]\njobs:\n  t:\n    steps:\n      \
+                        - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      \
+                        - uses: actions/checkout@v4\n        with:\n          repository: ${{ github.event.pull_request.head.repo.full_name }}\n          \
+                        ref: ${{ github.head_ref }}\n      - run: |\n          echo start\n          \
+                        git fetch origin ${{ github.event.pull_request.head.ref }}\n          gh pr checkout 1\n";
+        let findings = check(POLICY, &[(".github/workflows/t.yml", workflow)]);
+        assert_eq!(
+            lines(&findings),
+            [(9, 16), (12, 23), (13, 16), (16, 28), (17, 11)],
+            "{findings:#?}"
+        );
+        assert!(findings[0]
+            .message
+            .starts_with("`pull_request_target` workflow"));
+    }
+
+    #[test]
+    fn workflow_run_and_pull_refs() {
+        let workflow = "on: [workflow_run]\njobs:\n  t:\n    steps:\n      - uses: actions/checkout@v4\n        \
+                        with:\n          ref: ${{ github.event.workflow_run.head_sha }}\n      \
+                        - uses: actions/checkout@v4\n        with:\n          ref: refs/pull/${{ github.event.number }}/merge\n";
+        let findings = check(POLICY, &[(".github/workflows/t.yml", workflow)]);
+        assert_eq!(lines(&findings), [(7, 16), (10, 16)], "{findings:#?}");
+    }
+
+    #[test]
+    fn safe_uses_are_not_reported() {
+        // pull_request (not _target) checking out the head is fine; so is checking out the
+        // base under pull_request_target.
+        let a = "on: pull_request\njobs:\n  t:\n    steps:\n      - uses: actions/checkout@v4\n        \
+                 with: {ref: '${{ github.event.pull_request.head.sha }}'}\n";
+        let b = "on: pull_request_target\njobs:\n  t:\n    steps:\n      - uses: actions/checkout@v4\n      \
+                 - run: echo ${{ github.event.pull_request.head.sha }}\n";
+        let findings = check(
+            POLICY,
+            &[
+                (".github/workflows/a.yml", a),
+                (".github/workflows/b.yml", b),
+            ],
+        );
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+}

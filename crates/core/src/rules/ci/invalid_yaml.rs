@@ -1,0 +1,177 @@
+//! ci/invalid-yaml
+
+use std::collections::HashMap;
+
+use super::{github_files, gitlab_pipeline, judged, nth_key};
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ci/invalid-yaml",
+    summary: "CI files parse: YAML syntax, one document, no `<<` merge keys in GitHub workflows",
+    default_level: Level::Error,
+    tier: Tier::Bronze,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "GitHub workflows (`.github/workflows/*.yml`), actions (`action.yml` at the root \
+               and under `.github/actions/`) and GitLab pipelines (`.gitlab-ci.yml` and the \
+               local files it includes) are valid YAML, reported at the line and column of the \
+               first syntax error. Also reported: a GitHub file with several YAML documents or \
+               whose document is not a mapping; a `<<` merge key in a GitHub file (GitHub \
+               accepts anchors and aliases but rejects merge keys; GitLab supports them, so \
+               they are applied there); a GitLab local include that does not exist, and \
+               include cycles.",
+        why: "A workflow that does not parse never runs: GitHub shows the error only in the \
+              Actions tab, after the push, and the checks it should have run silently stop \
+              guarding the branch. Every other `ci/*` rule also needs the file to parse.",
+        example: "```yaml\njobs:\n  test:\n    <<: *defaults      # reported: GitHub rejects \
+                  merge keys\n    runs-on: [ubuntu-latest\n```\nis reported twice: at the \
+                  `<<` key, and at the unclosed `[`.",
+        fix: "Fix the syntax at the reported position. For merge keys in a GitHub workflow, \
+              write the keys out in each job, or move the shared part into a reusable \
+              workflow or a composite action.",
+    },
+};
+
+struct InvalidYaml;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(InvalidYaml))
+}
+
+impl Rule for InvalidYaml {
+    fn wants(&self) -> Vec<String> {
+        let mut wants = super::github_wants();
+        wants.extend(super::gitlab_wants());
+        wants
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        for (file, parsed) in github_files(cx) {
+            match parsed.as_ref() {
+                Err(error) => out.push(
+                    Violation::file(&file.path, format!("invalid YAML: {}", error.message))
+                        .span(error.span)
+                        .key("syntax"),
+                ),
+                Ok(github) => {
+                    let problems = match github {
+                        crate::ci::github::GithubFile::Workflow(w) => &w.problems,
+                        crate::ci::github::GithubFile::Action(a) => &a.problems,
+                    };
+                    let mut seen = HashMap::new();
+                    for problem in problems {
+                        out.push(
+                            Violation::file(&file.path, problem.message.clone())
+                                .span(problem.span)
+                                .key(nth_key(problem.message.clone(), &mut seen)),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(pipeline) = gitlab_pipeline(cx) {
+            let mut seen = HashMap::new();
+            for problem in &pipeline.problems {
+                if !judged(cx, &problem.path) {
+                    continue;
+                }
+                let message = if problem.message.starts_with("include")
+                    || problem.message.starts_with("more than")
+                {
+                    problem.message.clone()
+                } else {
+                    format!("invalid YAML: {}", problem.message)
+                };
+                out.push(
+                    Violation::file(&problem.path, message.clone())
+                        .span(problem.span)
+                        .key(nth_key(message, &mut seen)),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::positions;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ci/invalid-yaml\"]\n";
+
+    #[test]
+    fn reports_syntax_errors_at_their_position() {
+        let findings = check(
+            POLICY,
+            &[(".github/workflows/ci.yml", "on: push\njobs:\n  a: [1\n")],
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(findings[0].message.starts_with("invalid YAML"));
+        assert_eq!(findings[0].span.map(|s| s.line), Some(4));
+    }
+
+    #[test]
+    fn reports_merge_keys_in_github_files_only() {
+        let workflow = "x: &d\n  runs-on: ubuntu-latest\njobs:\n  a:\n    <<: *d\n    steps: []\n";
+        let gitlab = ".d: &d\n  image: a\njob:\n  <<: *d\n  script: [x]\n";
+        let findings = check(
+            POLICY,
+            &[
+                (".github/workflows/ci.yml", workflow),
+                (".gitlab-ci.yml", gitlab),
+                ("action.yml", "runs: *nope\n"),
+            ],
+        );
+        assert_eq!(
+            positions(&findings),
+            [
+                (".github/workflows/ci.yml".to_owned(), 5, 5),
+                ("action.yml".to_owned(), 1, 7),
+            ],
+            "{findings:#?}"
+        );
+        assert!(findings[0].message.contains("merge keys"));
+    }
+
+    #[test]
+    fn reports_gitlab_include_problems_in_the_including_file() {
+        let findings = check(
+            POLICY,
+            &[
+                (
+                    ".gitlab-ci.yml",
+                    "include:\n  - local: ci/missing.yml\n  - ci/bad.yml\n",
+                ),
+                ("ci/bad.yml", "job: {script: [x]\n"),
+            ],
+        );
+        assert_eq!(
+            positions(&findings),
+            [
+                (".gitlab-ci.yml".to_owned(), 2, 12),
+                ("ci/bad.yml".to_owned(), 2, 1),
+            ],
+            "{findings:#?}"
+        );
+        assert!(findings[0].message.contains("does not exist"));
+    }
+
+    #[test]
+    fn only_changed_files_are_judged_in_change_mode() {
+        let snapshot = crate::snapshot::MemorySnapshot::new()
+            .with_file(".github/workflows/a.yml", "a: [")
+            .with_file(".github/workflows/b.yml", "b: [")
+            .with_changed([".github/workflows/b.yml"]);
+        let findings = crate::testing::check_snapshot(POLICY, &snapshot);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].path.as_deref(), Some(".github/workflows/b.yml"));
+    }
+}

@@ -1,0 +1,178 @@
+//! `ci/*`: CI configuration. GitHub Actions workflows and actions, and GitLab CI pipelines:
+//! a configuration exists, required workflows and jobs run, actions, includes and images are
+//! pinned, token permissions are minimal, untrusted input stays out of scripts.
+//!
+//! The parsing is shared: every rule asks [`github_files`] or [`gitlab_pipeline`], which parse
+//! each file once per check through the engine's memo, whatever the number of rules.
+
+pub mod config_missing;
+pub mod dangerous_trigger;
+pub mod excessive_permissions;
+pub mod gitlab_image_unpinned;
+pub mod gitlab_include_unpinned;
+pub mod gitlab_required_job;
+pub mod invalid_yaml;
+pub mod missing_timeout;
+pub mod permissions_missing;
+pub mod persist_credentials;
+pub mod required_workflow;
+pub mod template_injection;
+pub mod unpinned_action;
+pub mod unpinned_image;
+pub mod update_tool_missing;
+
+use std::sync::Arc;
+
+use crate::ci::github::{self, GithubFile};
+use crate::ci::gitlab::{self, Pipeline};
+use crate::doc::ParseError;
+use crate::engine::Context;
+use crate::snapshot::FileEntry;
+
+/// The memo kind of parsed GitHub files.
+pub(crate) const GITHUB_MEMO: &str = "github-workflow";
+
+/// The memo kind of the GitLab pipeline.
+pub(crate) const GITLAB_MEMO: &str = "gitlab-pipeline";
+
+/// What a GitHub rule wants read: workflows and actions.
+pub(crate) fn github_wants() -> Vec<String> {
+    github::FILE_GLOBS.iter().map(|g| (*g).to_owned()).collect()
+}
+
+/// What a GitLab rule wants read: the root file (included files are read on demand).
+pub(crate) fn gitlab_wants() -> Vec<String> {
+    gitlab::ROOT_FILES.iter().map(|g| (*g).to_owned()).collect()
+}
+
+/// A GitHub file as parsed, shared between rules.
+pub(crate) type Parsed = Arc<Result<GithubFile, ParseError>>;
+
+/// The judged workflows and actions the rule wanted, parsed once per check. Files that cannot
+/// be read are left out: the engine reports them (`policy/unread-file`).
+pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)> {
+    cx.wanted()
+        .iter()
+        .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
+        .filter_map(|file| {
+            let text = cx.text(file).ok()?;
+            let parsed = cx.memo(GITHUB_MEMO, file, || GithubFile::parse(&file.path, &text));
+            Some((*file, parsed))
+        })
+        .collect()
+}
+
+/// Calls `each` with every judged GitHub file that parsed.
+pub(crate) fn each_github<'a>(cx: &Context<'a>, mut each: impl FnMut(&'a FileEntry, &GithubFile)) {
+    for (file, parsed) in github_files(cx) {
+        if let Ok(github) = parsed.as_ref() {
+            each(file, github);
+        }
+    }
+}
+
+/// Calls `each` with every judged workflow that parsed.
+pub(crate) fn each_workflow<'a>(
+    cx: &Context<'a>,
+    mut each: impl FnMut(&'a FileEntry, &github::Workflow),
+) {
+    each_github(cx, |file, parsed| {
+        if let GithubFile::Workflow(workflow) = parsed {
+            each(file, workflow);
+        }
+    });
+}
+
+struct SnapshotFiles<'c, 'a> {
+    cx: &'c Context<'a>,
+}
+
+impl gitlab::Files for SnapshotFiles<'_, '_> {
+    fn text(&self, path: &str) -> Option<Result<String, String>> {
+        let file = find(self.cx.all_files(), path)?;
+        Some(
+            self.cx
+                .text(file)
+                .map(|t| t.into_owned())
+                .map_err(|e| e.to_string()),
+        )
+    }
+
+    fn paths(&self) -> Vec<&str> {
+        self.cx
+            .all_files()
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect()
+    }
+}
+
+/// The file at `path` in a sorted list of files.
+pub(crate) fn find<'a>(files: &[&'a FileEntry], path: &str) -> Option<&'a FileEntry> {
+    files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .map(|i| files[i])
+}
+
+/// Whether the rule judges `path` (in change mode: whether it changed).
+pub(crate) fn judged(cx: &Context<'_>, path: &str) -> bool {
+    find(cx.files(), path).is_some()
+}
+
+/// The GitLab pipeline of the repository (the root file and its local includes), loaded once
+/// per check; `None` when there is no `.gitlab-ci.yml`, or in change mode when no judged file
+/// could be part of it (no YAML file changed).
+pub(crate) fn gitlab_pipeline(cx: &Context<'_>) -> Option<Arc<Pipeline>> {
+    if cx.changed().is_some()
+        && !cx
+            .files()
+            .iter()
+            .any(|f| f.path.ends_with(".yml") || f.path.ends_with(".yaml"))
+    {
+        return None;
+    }
+    let pipeline = cx.memo_repo(GITLAB_MEMO, || {
+        let root = gitlab::ROOT_FILES
+            .iter()
+            .find(|p| find(cx.all_files(), p).is_some())?;
+        Some(Arc::new(Pipeline::load(root, &SnapshotFiles { cx })))
+    });
+    pipeline.as_ref().clone()
+}
+
+/// A fingerprint key for the `n`-th (from 0) of several identical keys in one file: the key
+/// itself for the first, `key#n` after.
+pub(crate) fn nth_key(key: String, seen: &mut std::collections::HashMap<String, usize>) -> String {
+    let count = seen.entry(key.clone()).or_insert(0);
+    *count += 1;
+    if *count == 1 {
+        key
+    } else {
+        format!("{key}#{}", *count - 1)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::finding::Finding;
+
+    /// `(path, line, column)` of each finding.
+    pub(crate) fn positions(findings: &[Finding]) -> Vec<(String, u32, u32)> {
+        findings
+            .iter()
+            .map(|f| {
+                let (line, column) = f.span.map_or((0, 0), |s| (s.line, s.column));
+                (f.path.clone().unwrap_or_default(), line, column)
+            })
+            .collect()
+    }
+
+    /// `(line, column)` of each finding.
+    pub(crate) fn lines(findings: &[Finding]) -> Vec<(u32, u32)> {
+        positions(findings)
+            .into_iter()
+            .map(|(_, l, c)| (l, c))
+            .collect()
+    }
+}

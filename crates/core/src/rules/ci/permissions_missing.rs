@@ -1,0 +1,121 @@
+//! ci/permissions-missing
+
+use super::each_workflow;
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ci/permissions-missing",
+    summary: "Workflows set the token's `permissions` at the top level",
+    default_level: Level::Warning,
+    tier: Tier::Silver,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "Every workflow has a top-level `permissions` key, unless every one of its jobs \
+               sets `permissions` itself (then no job runs with the default). Reported at the \
+               workflow's first key. Actions are not judged: their steps run with the token of \
+               the workflow that calls them.",
+        why: "Without `permissions`, each job's `GITHUB_TOKEN` gets the repository's or \
+              organisation's default: read and write on contents, packages, pull requests, \
+              issues and more in repositories created before February 2023. A compromised \
+              step or dependency can then push code or tamper with releases. Declaring the \
+              permissions also documents what the workflow needs.",
+        example: "```yaml\non: pull_request\njobs:\n  test: ...\n```\nis reported at `on`. \
+                  Adding\n```yaml\npermissions:\n  contents: read\n```\nat the top level (and \
+                  granting more per job where needed) fixes it.",
+        fix: "Add `permissions: contents: read` (or `permissions: {}` when the jobs need no \
+              token) at the top level, and give individual jobs the write scopes they need \
+              with their own `permissions`.",
+    },
+};
+
+struct PermissionsMissing;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(PermissionsMissing))
+}
+
+impl Rule for PermissionsMissing {
+    fn wants(&self) -> Vec<String> {
+        super::github_wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        each_workflow(cx, |file, workflow| {
+            if workflow.permissions.is_some() || workflow.root.as_map().is_none() {
+                return;
+            }
+            if !workflow.jobs.is_empty() && workflow.jobs.iter().all(|j| j.permissions.is_some()) {
+                return;
+            }
+            let unset: Vec<&str> = workflow
+                .jobs
+                .iter()
+                .filter(|j| j.permissions.is_none())
+                .map(|j| j.id.as_str())
+                .collect();
+            let at = workflow
+                .root
+                .as_map()
+                .and_then(|entries| entries.first())
+                .map_or(workflow.root.span, |e| e.key.span);
+            let detail = match unset.len() {
+                0 => String::new(),
+                1 => format!(
+                    ": job `{}` runs with the default token permissions",
+                    unset[0]
+                ),
+                n => format!(": {n} jobs run with the default token permissions"),
+            };
+            out.push(
+                Violation::file(
+                    &file.path,
+                    format!("workflow sets no top-level `permissions`{detail}"),
+                )
+                .span(at)
+                .help("add `permissions:` with `contents: read` at the top level, and grant write scopes per job")
+                .key("missing"),
+            );
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::lines;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ci/permissions-missing\"]\n";
+
+    #[test]
+    fn reports_workflows_without_permissions_at_their_first_key() {
+        let workflow =
+            "# CI\nname: ci\non: push\njobs:\n  a:\n    runs-on: x\n  b:\n    permissions: {}\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", workflow)]);
+        assert_eq!(lines(&findings), [(2, 1)], "{findings:#?}");
+        assert!(findings[0].message.contains("job `a`"));
+    }
+
+    #[test]
+    fn top_level_or_every_job_is_enough() {
+        let top = "on: push\npermissions: read-all\njobs:\n  a: {runs-on: x}\n";
+        let jobs =
+            "on: push\njobs:\n  a: {permissions: {contents: read}}\n  b: {permissions: {}}\n";
+        let findings = check(
+            POLICY,
+            &[
+                (".github/workflows/a.yml", top),
+                (".github/workflows/b.yml", jobs),
+                ("action.yml", "runs: {using: composite, steps: []}\n"),
+            ],
+        );
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+}
