@@ -147,7 +147,10 @@ impl MemorySnapshot {
 
     fn insert(&mut self, path: String, mode: FileMode, contents: Vec<u8>) {
         let size = Some(contents.len() as u64);
-        match self.entries.binary_search_by(|e| e.path.as_str().cmp(&path)) {
+        match self
+            .entries
+            .binary_search_by(|e| e.path.as_str().cmp(&path))
+        {
             Ok(pos) => {
                 let key = self.entries[pos].key;
                 self.entries[pos].mode = mode;
