@@ -25,9 +25,10 @@ static META: Meta = Meta {
     }],
     docs: Docs {
         what: "In workflows: `permissions: write-all` at the top level or in a job, and every \
-               scope set to `write` in the top-level `permissions` (each reported at its \
-               value). Write scopes in a job's own `permissions` are the recommended way to \
-               grant them and are not reported.",
+               scope set to `write` in the top-level `permissions` of a workflow with more \
+               than one job (each reported at its value). Write scopes in a job's own \
+               `permissions` are the recommended way to grant them and are not reported, nor \
+               are top-level write scopes of a single-job workflow, which are that job's.",
         why: "Top-level permissions apply to every job of the workflow, including jobs added \
               later and jobs that run third-party code (linters, test dependencies). A token \
               that can write contents, packages or pull requests turns any compromised step \
@@ -71,7 +72,9 @@ impl Rule for ExcessivePermissions {
         each_workflow(cx, |file, workflow| {
             if let Some(permissions) = &workflow.permissions {
                 out.extend(write_all(&file.path, permissions, "at the top level"));
-                for scope in permissions.writes() {
+                // With a single job, the top level is that job's permissions.
+                let single_job = workflow.jobs.len() == 1;
+                for scope in permissions.writes().into_iter().filter(|_| !single_job) {
                     if self.allow.contains(&scope.scope) {
                         continue;
                     }
@@ -117,6 +120,7 @@ mod tests {
         let workflow = "on: push\npermissions:\n  contents: write\n  pull-requests: read\n  \
                         id-token: write\njobs:\n  a:\n    permissions: write-all\n  b:\n    \
                         permissions:\n      contents: write\n";
+        let single = "on: push\npermissions:\n  issues: write\njobs:\n  a: {runs-on: x}\n";
         let findings = check(
             "[rules.\"ci/excessive-permissions\"]\n",
             &[(".github/workflows/ci.yml", workflow)],
@@ -131,6 +135,11 @@ mod tests {
             &[(".github/workflows/ci.yml", workflow)],
         );
         assert_eq!(lines(&allowed), [(3, 13), (8, 18)]);
+        let single = check(
+            "[rules.\"ci/excessive-permissions\"]\n",
+            &[(".github/workflows/one.yml", single)],
+        );
+        assert!(single.is_empty(), "{single:#?}");
     }
 
     #[test]

@@ -52,6 +52,11 @@ impl Rule for PermissionsMissing {
             if workflow.permissions.is_some() || workflow.root.as_map().is_none() {
                 return;
             }
+            // A reusable workflow runs with its caller's token, whose permissions are judged
+            // where the caller is.
+            if !workflow.on.is_empty() && workflow.on.iter().all(|t| t.event == "workflow_call") {
+                return;
+            }
             if !workflow.jobs.is_empty() && workflow.jobs.iter().all(|j| j.permissions.is_some()) {
                 return;
             }
@@ -108,11 +113,13 @@ mod tests {
         let top = "on: push\npermissions: read-all\njobs:\n  a: {runs-on: x}\n";
         let jobs =
             "on: push\njobs:\n  a: {permissions: {contents: read}}\n  b: {permissions: {}}\n";
+        let reusable = "on:\n  workflow_call:\n    inputs: {}\njobs:\n  a: {runs-on: x}\n";
         let findings = check(
             POLICY,
             &[
                 (".github/workflows/a.yml", top),
                 (".github/workflows/b.yml", jobs),
+                (".github/workflows/c.yml", reusable),
                 ("action.yml", "runs: {using: composite, steps: []}\n"),
             ],
         );

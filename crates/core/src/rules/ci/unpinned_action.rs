@@ -112,7 +112,7 @@ impl UnpinnedAction {
                 let mut v = Violation::file(
                     path,
                     format!(
-                        "{what} `{}` is pinned to `{}`, {kind} not to a full commit SHA",
+                        "{what} `{}` is referenced by `{}`, {kind} not by a full commit SHA",
                         remote.name(),
                         remote.git_ref
                     ),
@@ -233,7 +233,7 @@ mod tests {
         );
         assert!(findings[0]
             .message
-            .contains("`actions/checkout` is pinned to `v4`"));
+            .contains("`actions/checkout` is referenced by `v4`"));
         assert!(findings[2].message.contains("short SHA"));
         assert!(findings[4].message.starts_with("reusable workflow"));
         let span = findings[0].span.unwrap();
