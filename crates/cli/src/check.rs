@@ -90,6 +90,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
 
+    /// Pull-request mode: judge what changed between merge-base(REV, HEAD) and HEAD (or --rev).
+    /// Per-file rules see only changed files; the commit's tree is read, not the work tree.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    base: Option<String>,
+
+    /// With --base: report only findings that the same policy does not also report on the
+    /// merge base (matched by fingerprint), so a legacy repository adopts a rule without
+    /// fixing its past first.
+    #[arg(long, requires = "base")]
+    new_only: bool,
+
+    /// Read the policy from this commit instead of the snapshot, so a pull request cannot
+    /// weaken the rules that judge it (the GitHub Action passes the base branch).
+    #[arg(long, value_name = "REV", conflicts_with = "config")]
+    policy_from: Option<String>,
+
     /// Use this policy file instead of discovering one in the repository.
     #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
@@ -125,16 +141,34 @@ pub struct CheckArgs {
 
 /// Runs `goldpath check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
-    let source = match (&args.rev, args.staged) {
-        (Some(rev), _) => goldpath_git::Source::Rev(rev.clone()),
-        (None, true) => goldpath_git::Source::Staged,
-        (None, false) => goldpath_git::Source::Worktree,
+    // Pull-request mode reads commits: HEAD (or --rev) against the merge base with --base.
+    let range = match &args.base {
+        Some(base) => {
+            let head = args.rev.clone().unwrap_or_else(|| "HEAD".to_owned());
+            let merge_base = goldpath_git::merge_base(&args.path, base, &head)?;
+            let changed = goldpath_git::changed_paths(&args.path, &merge_base, &head)?;
+            tracing::debug!(%merge_base, changed = changed.len(), "pull-request range");
+            Some((head, merge_base, changed))
+        }
+        None => None,
+    };
+    let source = match (&range, &args.rev, args.staged) {
+        (Some((head, _, _)), _, _) => goldpath_git::Source::Rev(head.clone()),
+        (None, Some(rev), _) => goldpath_git::Source::Rev(rev.clone()),
+        (None, None, true) => goldpath_git::Source::Staged,
+        (None, None, false) => goldpath_git::Source::Worktree,
     };
     let is_worktree = matches!(source, goldpath_git::Source::Worktree);
-    let snapshot = goldpath_git::open(&args.path, source)?;
+    let mut snapshot = goldpath_git::open(&args.path, source)?;
+    if let Some((_, _, changed)) = &range {
+        snapshot = snapshot.with_changed(changed.clone());
+    }
     let root = PathBuf::from(snapshot.root());
 
-    let (policy, policy_path) = load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?;
+    let (policy, policy_path) = match &args.policy_from {
+        Some(rev) => load_policy_from_rev(&args.path, &root, rev)?,
+        None => load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?,
+    };
     tracing::debug!(sources = ?policy.sources, "policy loaded");
     let selection = Selection {
         only: args.only.clone(),
@@ -155,7 +189,17 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().context("cannot start worker threads")?;
-    let report = pool.install(|| engine.check(&snapshot));
+    let mut report = pool.install(|| engine.check(&snapshot));
+    if let (true, Some((_, merge_base, changed))) = (args.new_only, &range) {
+        let base = goldpath_git::open(&args.path, goldpath_git::Source::Rev(merge_base.clone()))?
+            .with_changed(changed.clone());
+        let baseline = pool.install(|| engine.check(&base));
+        let dropped = report.retain_new(&baseline);
+        tracing::debug!(
+            dropped,
+            "--new-only: findings also present on the merge base"
+        );
+    }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
@@ -178,6 +222,63 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Loads the policy of another commit (`--policy-from`): discovery and `extends` read that
+/// commit's files, never the work tree or the snapshot being judged.
+fn load_policy_from_rev(repo: &Path, root: &Path, rev: &str) -> Result<(Policy, String)> {
+    let reader = RevReader {
+        repo: repo.to_path_buf(),
+        root: root.to_path_buf(),
+        rev: rev.to_owned(),
+    };
+    match Policy::discover(root, &reader)? {
+        Some(path) => {
+            let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            tracing::debug!(policy = %shown.display(), rev, "policy from another commit");
+            Ok((
+                Policy::load(&path, &reader)?,
+                shown.to_string_lossy().into_owned(),
+            ))
+        }
+        None => {
+            tracing::debug!(rev, "no policy file at --policy-from: builtin:recommended");
+            Ok((Policy::recommended()?, "goldpath.toml".to_owned()))
+        }
+    }
+}
+
+/// Reads policy files from a commit.
+struct RevReader {
+    repo: PathBuf,
+    root: PathBuf,
+    rev: String,
+}
+
+impl goldpath::policy::PolicyReader for RevReader {
+    fn read(&self, path: &Path) -> std::io::Result<Option<String>> {
+        let normalized = goldpath::policy::normalize(path);
+        let Ok(relative) = normalized.strip_prefix(&self.root) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is outside the repository; a policy read from a commit can only extend \
+                     files inside it (or builtin: packs)",
+                    path.display()
+                ),
+            ));
+        };
+        let file = relative.to_string_lossy().replace('\\', "/");
+        let bytes = goldpath_git::read_at_rev(&self.repo, &self.rev, &file)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        bytes
+            .map(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8")
+                })
+            })
+            .transpose()
+    }
 }
 
 /// Loads the policy; also returns its path relative to the root (or as given), which formats

@@ -1,6 +1,7 @@
 //! The `goldpath` command.
 
 mod check;
+mod hook;
 mod logging;
 
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ enum Command {
     Rules(check::RulesArgs),
     /// Show a rule's documentation.
     Explain(check::ExplainArgs),
+    /// Install or remove the native git pre-commit hook.
+    Hook(hook::HookArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),
+        Command::Hook(args) => hook::run(args),
     };
     match result {
         Ok(code) => code,

@@ -605,6 +605,10 @@ impl Engine {
 
         kept.sort_by(compare_findings);
         waived.sort_by(|a, b| compare_findings(&a.finding, &b.finding));
+        disambiguate_fingerprints(
+            kept.iter_mut()
+                .chain(waived.iter_mut().map(|w| &mut w.finding)),
+        );
         let summary = Summary::new(
             &kept,
             waived.len(),
@@ -671,6 +675,24 @@ impl Engine {
                 && (w.paths.is_empty()
                     || finding.path.as_deref().is_some_and(|p| w.paths.is_match(p)))
         })
+    }
+}
+
+/// Gives repeated fingerprints an occurrence number, in report order: two `TODO`s in one file
+/// share rule, path and key, but the second is a different problem from the first. Comparing
+/// two commits then sees "a second TODO appeared" rather than nothing.
+fn disambiguate_fingerprints<'f>(findings: impl Iterator<Item = &'f mut Finding>) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for finding in findings {
+        let count = seen.entry(finding.fingerprint.clone()).or_insert(0);
+        if *count > 0 {
+            finding.fingerprint = fingerprint(
+                &finding.rule,
+                finding.path.as_deref(),
+                &format!("{}#{count}", finding.fingerprint),
+            );
+        }
+        *count += 1;
     }
 }
 
@@ -870,6 +892,29 @@ pub struct RuleRun {
 }
 
 impl Report {
+    /// Keeps only findings that `baseline` (the same policy run on the base of a pull request)
+    /// does not have, by fingerprint, and recomputes the summary: a legacy repository adopts a
+    /// rule without fixing its past first. Returns how many findings were dropped.
+    pub fn retain_new(&mut self, baseline: &Report) -> usize {
+        let known: std::collections::HashSet<&str> = baseline
+            .findings
+            .iter()
+            .chain(baseline.waived.iter().map(|w| &w.finding))
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        let before = self.findings.len();
+        self.findings
+            .retain(|f| !known.contains(f.fingerprint.as_str()));
+        self.summary = Summary::new(
+            &self.findings,
+            self.waived.len(),
+            self.summary.files,
+            self.summary.rules,
+            self.summary.partial,
+        );
+        before - self.findings.len()
+    }
+
     /// Whether any finding is at or above `fail_on`.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.level))

@@ -90,6 +90,26 @@ pub enum GitError {
         base: String,
     },
 
+    /// The base commit of a pull request is not in a shallow clone.
+    #[error(
+        "the base revision '{base}' is not in this shallow clone ({message}); fetch it first, \
+         e.g. `git fetch --no-tags --depth=1 origin <base-branch>` and `git fetch --deepen=100`, \
+         or use actions/checkout with `fetch-depth: 0`"
+    )]
+    ShallowBase {
+        /// The base revision as given.
+        base: String,
+        /// What gix reported.
+        message: String,
+    },
+
+    /// Git configuration could not be read.
+    #[error("could not read git configuration: {message}")]
+    Config {
+        /// What gix reported.
+        message: String,
+    },
+
     /// The index could not be read.
     #[error("could not read the git index at {}: {message}", path.display())]
     Index {

@@ -17,6 +17,7 @@
 mod error;
 mod objects;
 mod paths;
+mod range;
 mod repo;
 mod rev;
 mod staged;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use goldpath::snapshot::{FileEntry, FileMode, Snapshot, SourceKind};
 
 pub use error::GitError;
+pub use range::{changed_paths, hooks_dir, merge_base};
 pub use rev::{changed_between, read_at_rev};
 
 use objects::ObjectReader;
@@ -123,6 +125,13 @@ impl std::fmt::Debug for GitSnapshot {
 }
 
 impl GitSnapshot {
+    /// Judges the snapshot in change mode: per-file rules see only these paths (pull-request
+    /// mode sets the paths changed since the merge base).
+    pub fn with_changed(mut self, changed: BTreeSet<String>) -> Self {
+        self.changed = Some(changed);
+        self
+    }
+
     /// The repository the snapshot came from, or `None` for a plain directory.
     pub fn repo_info(&self) -> Option<&RepoInfo> {
         self.repo.as_ref()
