@@ -49,15 +49,18 @@ fn result(finding: &Finding, rule_index: Option<usize>, options: &Options<'_>) -
         };
         region.insert("endColumn".into(), json!(end_column));
     }
-    let mut physical = json!({
+    if region.is_empty() {
+        // A finding about a whole file (or the repository): its first line, which viewers
+        // need to anchor an annotation.
+        region.insert("startLine".into(), json!(1));
+    }
+    let physical = json!({
         "artifactLocation": {
             "uri": uri(finding.path.as_deref().unwrap_or(options.policy_path)),
             "uriBaseId": "SRCROOT"
-        }
+        },
+        "region": Value::Object(region)
     });
-    if !region.is_empty() {
-        physical["region"] = Value::Object(region);
-    }
     let mut message = finding.message.clone();
     if finding.path.is_none() {
         message.push_str(" (repository-wide)");
@@ -78,6 +81,21 @@ fn result(finding: &Finding, rule_index: Option<usize>, options: &Options<'_>) -
         result["ruleIndex"] = json!(index);
     }
     result
+}
+
+/// A rule's readable name, distinct from its id as SARIF asks: `ci/unpinned-action` is
+/// `CiUnpinnedAction`.
+pub fn pascal_case(id: &str) -> String {
+    id.split(['/', '-', '_'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The report as a SARIF 2.1.0 log with one run.
@@ -102,7 +120,7 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
             };
             json!({
                 "id": run.id,
-                "name": run.id,
+                "name": pascal_case(&run.id),
                 "shortDescription": { "text": short },
                 "fullDescription": { "text": full },
                 "help": { "text": help_text, "markdown": help_markdown },
@@ -180,7 +198,12 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{pascal_case, uri};
+
+    #[test]
+    fn rule_names_differ_from_ids() {
+        assert_eq!(pascal_case("ci/unpinned-action"), "CiUnpinnedAction");
+    }
 
     #[test]
     fn uris_are_percent_encoded() {
