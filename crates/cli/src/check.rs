@@ -102,8 +102,9 @@ pub struct CheckArgs {
     new_only: bool,
 
     /// Read the policy from this commit instead of the snapshot, so a pull request cannot
-    /// weaken the rules that judge it (the GitHub Action passes the base branch).
-    #[arg(long, value_name = "REV", conflicts_with = "config")]
+    /// weaken the rules that judge it (the GitHub Action passes the base branch). With
+    /// --config, that path is read from the commit.
+    #[arg(long, value_name = "REV")]
     policy_from: Option<String>,
 
     /// Use this policy file instead of discovering one in the repository.
@@ -117,6 +118,11 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+
+    /// Also write the report as FORMAT to FILE, from the same run (repeatable), e.g.
+    /// `--format github --report sarif:goldpath.sarif`.
+    #[arg(long, value_name = "FORMAT:FILE", value_parser = parse_report_arg)]
+    report: Vec<(OutputFormat, PathBuf)>,
 
     /// Lowest level that makes the exit status 1 [default: the policy's `fail-on`, else error].
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -166,7 +172,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let root = PathBuf::from(snapshot.root());
 
     let (policy, policy_path) = match &args.policy_from {
-        Some(rev) => load_policy_from_rev(&args.path, &root, rev)?,
+        Some(rev) => load_policy_from_rev(&args.path, &root, rev, args.config.as_deref())?,
         None => load_policy(args.config.as_deref(), &root, &snapshot, is_worktree)?,
     };
     tracing::debug!(sources = ?policy.sources, "policy loaded");
@@ -216,6 +222,17 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     if matches!(args.format, OutputFormat::Github) {
         append_step_summary(&render::markdown::render(&report))?;
     }
+    for (format, path) in &args.report {
+        let text = render::render(
+            (*format).into(),
+            &report,
+            &render::Options {
+                color: false,
+                ..options
+            },
+        );
+        write_output(Some(path), &text)?;
+    }
     write_output(args.output.as_deref(), &text)?;
     Ok(if report.fails(fail_on) {
         ExitCode::from(1)
@@ -226,12 +243,30 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
 
 /// Loads the policy of another commit (`--policy-from`): discovery and `extends` read that
 /// commit's files, never the work tree or the snapshot being judged.
-fn load_policy_from_rev(repo: &Path, root: &Path, rev: &str) -> Result<(Policy, String)> {
+fn load_policy_from_rev(
+    repo: &Path,
+    root: &Path,
+    rev: &str,
+    config: Option<&Path>,
+) -> Result<(Policy, String)> {
     let reader = RevReader {
         repo: repo.to_path_buf(),
         root: root.to_path_buf(),
         rev: rev.to_owned(),
     };
+    if let Some(config) = config {
+        // Relative to the repository root, as it is in the commit.
+        let path = if config.is_absolute() {
+            config.to_path_buf()
+        } else {
+            root.join(config)
+        };
+        let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        return Ok((
+            Policy::load(&path, &reader)?,
+            shown.to_string_lossy().into_owned(),
+        ));
+    }
     match Policy::discover(root, &reader)? {
         Some(path) => {
             let shown = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
@@ -334,6 +369,19 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+fn parse_report_arg(value: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, path) = value
+        .split_once(':')
+        .ok_or_else(|| format!("`{value}`: expected FORMAT:FILE, e.g. sarif:goldpath.sarif"))?;
+    let format = OutputFormat::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a format: human, json, sarif, github, markdown, gitlab, junit")
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{value}`: the file is missing"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Appends to the job summary file GitHub Actions names in $GITHUB_STEP_SUMMARY, when set.
