@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a repository against its policy.
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// List every rule: id, default level, tier and summary.
     Rules(check::RulesArgs),
     /// Show a rule's documentation.
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose);
     let result = match cli.command {
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),
         Command::Hook(args) => hook::run(args),
