@@ -108,18 +108,31 @@ impl<'a> Decision<'a> {
 /// unnamed section first). On GitHub there is at most one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ownership<'a> {
-    decisions: Vec<Decision<'a>>,
+    decisions: Decisions<'a>,
+}
+
+/// Most paths have at most one decision: keep it inline, without allocating.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Decisions<'a> {
+    #[default]
+    Zero,
+    One(Decision<'a>),
+    Many(Vec<Decision<'a>>),
 }
 
 impl<'a> Ownership<'a> {
     /// The decisions, one per section that has a matching rule.
     pub fn decisions(&self) -> &[Decision<'a>] {
-        &self.decisions
+        match &self.decisions {
+            Decisions::Zero => &[],
+            Decisions::One(d) => std::slice::from_ref(d),
+            Decisions::Many(v) => v,
+        }
     }
 
     /// The rule that decides the unnamed section (on GitHub: the deciding rule), if one matches.
     pub fn rule(&self) -> Option<&'a Rule> {
-        self.decisions
+        self.decisions()
             .iter()
             .find(|d| d.section_index.is_none() && !d.excluded)
             .map(|d| d.rule)
@@ -128,17 +141,17 @@ impl<'a> Ownership<'a> {
     /// All owners of the path, section by section (an owner named by two sections is listed
     /// twice).
     pub fn owners(&self) -> impl Iterator<Item = &'a Owner> + '_ {
-        self.decisions.iter().flat_map(|d| d.owners().iter())
+        self.decisions().iter().flat_map(|d| d.owners().iter())
     }
 
     /// Whether some section gives the path at least one owner.
     pub fn is_owned(&self) -> bool {
-        self.decisions.iter().any(|d| !d.owners().is_empty())
+        self.decisions().iter().any(|d| !d.owners().is_empty())
     }
 
     /// Whether any rule matched the path (its deciding rule may still have no owners).
     pub fn is_matched(&self) -> bool {
-        !self.decisions.is_empty()
+        !self.decisions().is_empty()
     }
 }
 
@@ -225,20 +238,22 @@ impl CodeOwners {
     }
 
     fn ownership(&self, raw: &[(u32, u32, bool)]) -> Ownership<'_> {
-        let decisions = raw
-            .iter()
-            .map(|&(group, id, excluded)| {
-                let rule_index = self.index.crules[id as usize].rule as usize;
-                let section_index = (group > 0).then(|| group as usize - 1);
-                Decision {
-                    section: section_index.and_then(|s| self.sections.get(s)),
-                    section_index,
-                    rule: &self.rules[rule_index],
-                    rule_index,
-                    excluded,
-                }
-            })
-            .collect();
+        let decision = |&(group, id, excluded): &(u32, u32, bool)| {
+            let rule_index = self.index.crules[id as usize].rule as usize;
+            let section_index = (group > 0).then(|| group as usize - 1);
+            Decision {
+                section: section_index.and_then(|s| self.sections.get(s)),
+                section_index,
+                rule: &self.rules[rule_index],
+                rule_index,
+                excluded,
+            }
+        };
+        let decisions = match raw {
+            [] => Decisions::Zero,
+            [one] => Decisions::One(decision(one)),
+            many => Decisions::Many(many.iter().map(decision).collect()),
+        };
         Ownership { decisions }
     }
 

@@ -339,9 +339,11 @@ impl CharClass {
 }
 
 /// A glob over one path component, with at least one wildcard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Glob {
     toks: Vec<GTok>,
+    /// For each literal that follows a `*`, a prepared substring searcher (same index as `toks`).
+    finders: Vec<Option<memchr::memmem::Finder<'static>>>,
     /// Literal text every match starts with.
     pub(crate) prefix: Box<str>,
     /// Literal text every match ends with.
@@ -359,8 +361,26 @@ fn utf8_width(b: u8) -> usize {
     }
 }
 
+impl PartialEq for Glob {
+    fn eq(&self, other: &Glob) -> bool {
+        self.toks == other.toks
+    }
+}
+
+impl Eq for Glob {}
+
 impl Glob {
     fn new(toks: Vec<GTok>) -> Glob {
+        let finders = toks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                GTok::Lit(l) if i > 0 && toks[i - 1] == GTok::AnyRun => {
+                    Some(memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+                }
+                _ => None,
+            })
+            .collect();
         let prefix = match toks.first() {
             Some(GTok::Lit(l)) => l.clone(),
             _ => Box::from(""),
@@ -371,6 +391,7 @@ impl Glob {
         };
         Glob {
             toks,
+            finders,
             prefix,
             suffix,
         }
@@ -391,8 +412,8 @@ impl Glob {
                 match &self.toks[t] {
                     GTok::AnyRun => {
                         // Jump straight to the next place the following literal occurs.
-                        if let Some(GTok::Lit(l)) = self.toks.get(t + 1) {
-                            match memchr::memmem::find(&b[i..], l.as_bytes()) {
+                        if let Some(Some(f)) = self.finders.get(t + 1) {
+                            match f.find(&b[i..]) {
                                 Some(off) => i += off,
                                 None => return false,
                             }
@@ -431,8 +452,8 @@ impl Glob {
             match back {
                 Some((bt, bi)) if bi < b.len() => {
                     let mut ni = bi + utf8_width(b[bi]);
-                    if let Some(GTok::Lit(l)) = self.toks.get(bt) {
-                        match memchr::memmem::find(&b[ni..], l.as_bytes()) {
+                    if let Some(Some(f)) = self.finders.get(bt) {
+                        match f.find(&b[ni..]) {
                             Some(off) => ni += off,
                             None => return false,
                         }
