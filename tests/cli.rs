@@ -36,7 +36,10 @@ fn exit_status_follows_fail_on() {
     assert_eq!(repo.check_json(&["--fail-on", "never"]).0, 0);
 
     // The policy's own fail-on applies when the flag is absent.
-    repo.write("goldpath.toml", format!("[settings]\nfail-on = \"warning\"\n{POLICY}"));
+    repo.write(
+        "goldpath.toml",
+        format!("[settings]\nfail-on = \"warning\"\n{POLICY}"),
+    );
     assert_eq!(repo.check_json(&[]).0, 1);
 }
 
@@ -68,7 +71,10 @@ fn human_output_shows_location_excerpt_and_help() {
     let output = repo.goldpath().arg("check").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("error[files/required]: missing a README"), "{text}");
+    assert!(
+        text.contains("error[files/required]: missing a README"),
+        "{text}"
+    );
     assert!(text.contains("= help: write one"), "{text}");
     assert!(text.contains("warning[files/content]: no TODOs"), "{text}");
     assert!(text.contains("--> notes/a.txt:2:5"), "{text}");
@@ -136,12 +142,19 @@ fn a_bad_policy_is_exit_2_with_file_line_and_column() {
 #[test]
 fn config_flag_and_discovery_locations() {
     let repo = Repo::plain();
-    repo.write(".github/goldpath.toml", "[rules.\"files/required\"]\nfiles = [{ name = \"X\", any-of = [\"X\"] }]\n");
+    repo.write(
+        ".github/goldpath.toml",
+        "[rules.\"files/required\"]\nfiles = [{ name = \"X\", any-of = [\"X\"] }]\n",
+    );
     let (code, report) = repo.check_json(&[]);
     assert_eq!(code, 1, "{report:#}");
     repo.write("elsewhere.toml", "[settings]\nfail-on = \"never\"\n");
     assert_eq!(repo.check_json(&["--config", "elsewhere.toml"]).0, 0);
-    let output = repo.goldpath().args(["check", "--config", "missing.toml"]).output().unwrap();
+    let output = repo
+        .goldpath()
+        .args(["check", "--config", "missing.toml"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -150,7 +163,10 @@ fn no_policy_means_builtin_recommended() {
     let repo = Repo::plain();
     repo.write("README.md", "x");
     let (_, report) = repo.check_json(&[]);
-    let rules: Vec<_> = rules_and_paths(&report).into_iter().map(|(r, _)| r).collect();
+    let rules: Vec<_> = rules_and_paths(&report)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
     assert!(rules.contains(&"files/required".to_owned()), "{report:#}");
     assert!(report["summary"]["rules"].as_u64().unwrap() >= 1);
 }
@@ -169,7 +185,11 @@ fn verbose_logs_go_to_stderr_not_into_the_report() {
     assert!(stderr.contains("read wanted files"), "{stderr}");
     serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("stdout is only the report");
 
-    let quiet = repo.goldpath().args(["check", "--format", "json"]).output().unwrap();
+    let quiet = repo
+        .goldpath()
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(quiet.stderr.is_empty());
     let env = repo
         .goldpath()
@@ -188,16 +208,38 @@ fn rules_and_explain() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("files/required"), "{text}");
 
-    let output = repo.goldpath().args(["rules", "--format", "json"]).output().unwrap();
+    let output = repo
+        .goldpath()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     let rules: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == "files/required" && r["tier"] == "bronze"));
+    assert!(rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "files/required" && r["tier"] == "bronze"));
 
-    let output = repo.goldpath().args(["explain", "files/required"]).output().unwrap();
+    let output = repo
+        .goldpath()
+        .args(["explain", "files/required"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    for section in ["## What it checks", "## Why", "## Example", "## How to fix", "## Options"] {
+    for section in [
+        "## What it checks",
+        "## Why",
+        "## Example",
+        "## How to fix",
+        "## Options",
+    ] {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
-    let output = repo.goldpath().args(["explain", "files/requird"]).output().unwrap();
+    let output = repo
+        .goldpath()
+        .args(["explain", "files/requird"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `files/required`"));
 }
@@ -221,6 +263,12 @@ fn waivers_from_the_command_line_view() {
     );
     let (code, report) = repo.check_json(&[]);
     assert_eq!(code, 1);
-    let rules: Vec<_> = rules_and_paths(&report).into_iter().map(|(r, _)| r).collect();
-    assert!(rules.contains(&"policy/waiver-expired".to_owned()), "{rules:?}");
+    let rules: Vec<_> = rules_and_paths(&report)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        rules.contains(&"policy/waiver-expired".to_owned()),
+        "{rules:?}"
+    );
 }

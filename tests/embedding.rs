@@ -30,15 +30,27 @@ fn embed_example_checks_a_git_and_a_memory_snapshot_with_its_own_rule() {
         .output()
         .expect("run the embed example (built by `cargo test`)");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // The repository's README has no owner line: the example's own rule reports it...
     assert!(stdout.contains("repository "), "{stdout}");
     // ...and in memory, only the runbook lacks one, beside the built-in rules' findings.
     assert!(
-        stdout.contains("memory: warning acme/markdown-owner docs/runbook.md: no `Owner:` line names an owner"),
+        stdout.contains(
+            "memory: warning acme/markdown-owner docs/runbook.md: no `Owner:` line names an owner"
+        ),
         "{stdout}"
     );
-    assert!(!stdout.contains("memory: warning acme/markdown-owner README.md"), "{stdout}");
-    assert!(stdout.contains("memory: error files/required (repository): missing a security policy"), "{stdout}");
+    assert!(
+        !stdout.contains("memory: warning acme/markdown-owner README.md"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("memory: error files/required (repository): missing a security policy"),
+        "{stdout}"
+    );
 }
