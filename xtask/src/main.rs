@@ -1,6 +1,7 @@
 //! Development tasks. `cargo xtask bench [--files N] [--runs R]` generates a synthetic
 //! repository of N files and times `goldpath check` with the recommended policy beside
-//! `git ls-files` on the same repository, reporting medians.
+//! `git ls-files` on the same repository, reporting medians. `cargo xtask bench-ci
+//! [--workflows N] [--runs R]` does the same for the `ci/*` rules on N generated workflows.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,12 +16,20 @@ target/bench/ (or DIR), builds goldpath in release mode, and prints the median w
 of R runs (default 7, after one warm-up) of:
   git ls-files                       the floor: listing the index
   goldpath check (recommended)       the whole built-in policy on the work tree
-  goldpath check --rev HEAD          the same on the commit's tree, read through gix";
+  goldpath check --rev HEAD          the same on the commit's tree, read through gix
+
+usage: cargo xtask bench-ci [--workflows N] [--runs R] [--dir DIR]
+
+Generates (once, then reuses) a git repository with N realistic GitHub workflows (default
+40: CI matrices, releases, lint, docs, scheduled jobs, with block-scalar scripts, services,
+pinned and unpinned actions) plus a few composite actions, and prints the median wall time
+of R runs (default 15) of `git ls-files` and `goldpath check --only 'ci/*'`.";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
+        Some("bench-ci") => bench_ci(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -90,13 +99,22 @@ fn bench(args: &[String]) -> Result<()> {
         }),
         ("goldpath check (recommended, work tree)", {
             let mut c = Command::new(&goldpath);
-            c.args(["check", "--format", "json", "--fail-on", "never"]).arg(&repo);
+            c.args(["check", "--format", "json", "--fail-on", "never"])
+                .arg(&repo);
             c
         }),
         ("goldpath check --rev HEAD", {
             let mut c = Command::new(&goldpath);
-            c.args(["check", "--rev", "HEAD", "--format", "json", "--fail-on", "never"])
-                .arg(&repo);
+            c.args([
+                "check",
+                "--rev",
+                "HEAD",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .arg(&repo);
             c
         }),
     ];
@@ -182,11 +200,225 @@ fn generate(repo: &Path, files: usize) -> Result<()> {
     for i in 0..files.saturating_sub(top.len()) {
         let service = i / 2_000;
         let (dir, ext, text) = kinds[i % kinds.len()];
-        let folder = repo.join(format!("services/svc-{service:03}/{dir}/m{:03}", (i / per_dir) % 40));
+        let folder = repo.join(format!(
+            "services/svc-{service:03}/{dir}/m{:03}",
+            (i / per_dir) % 40
+        ));
         if i % per_dir == 0 || !folder.exists() {
             std::fs::create_dir_all(&folder)?;
         }
         std::fs::write(folder.join(format!("file_{i:06}.{ext}")), text)?;
+    }
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "synthetic"],
+    ] {
+        let status = git(repo).args(args).status()?;
+        if !status.success() {
+            bail!("git {args:?} failed");
+        }
+    }
+    std::fs::write(marker, "")?;
+    Ok(())
+}
+
+/// `cargo xtask bench-ci`: the `ci/*` rules on generated workflows.
+fn bench_ci(args: &[String]) -> Result<()> {
+    let mut workflows = 40;
+    let mut runs = 15;
+    let mut dir = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().context(format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--workflows" => workflows = value()?.parse().context("--workflows")?,
+            "--runs" => runs = value()?.parse().context("--runs")?,
+            "--dir" => dir = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let root = workspace_root();
+    let repo = dir.unwrap_or_else(|| root.join(format!("target/bench/ci-{workflows}")));
+    generate_ci(&repo, workflows)?;
+
+    eprintln!("building goldpath (release)...");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    let goldpath = root.join("target/release/goldpath");
+    let check = |extra: &[&str]| {
+        let mut c = Command::new(&goldpath);
+        c.args([
+            "check",
+            "--only",
+            "ci/*",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .arg(&repo);
+        c
+    };
+    let cases: Vec<(&str, Command)> = vec![
+        ("git ls-files", {
+            let mut c = git(&repo);
+            c.arg("ls-files");
+            c
+        }),
+        ("goldpath check --only 'ci/*'", check(&[])),
+        (
+            "goldpath check --only 'ci/*' --rev HEAD",
+            check(&["--rev", "HEAD"]),
+        ),
+    ];
+    let output = check(&[]).output()?;
+    let findings = String::from_utf8_lossy(&output.stdout)
+        .matches("\"rule\":")
+        .count();
+    println!(
+        "repository: {} ({workflows} workflows, {findings} ci findings), {runs} runs each, median wall time",
+        repo.display()
+    );
+    let mut floor = None;
+    for (name, mut command) in cases {
+        let median = time(&mut command, runs)?;
+        let floor = *floor.get_or_insert(median);
+        println!(
+            "{name:42} {:>9.1} ms   {:>5.1}x git ls-files",
+            median.as_secs_f64() * 1000.0,
+            median.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+const SHA: &str = "b4ffde65f46336ab88eb53be808477a3936bae11";
+
+/// One realistic workflow; `i` varies its shape (CI matrix, release, lint, docs, scheduled).
+fn workflow(i: usize) -> String {
+    let checkout = if i.is_multiple_of(3) {
+        format!("actions/checkout@{SHA} # v4.1.1")
+    } else {
+        "actions/checkout@v4".to_owned()
+    };
+    let trigger = match i % 5 {
+        0 => "on:\n  push:\n    branches: [main]\n  pull_request:\n    paths: ['src/**', 'Cargo.*']\n",
+        1 => "on:\n  push:\n    tags: ['v*']\n",
+        2 => "on: [pull_request]\n",
+        3 => "on:\n  schedule:\n    - cron: '0 3 * * 1'\n  workflow_dispatch:\n    inputs:\n      level:\n        type: string\n",
+        _ => "on:\n  pull_request_target:\n    types: [opened, labeled]\n",
+    };
+    let permissions = if i.is_multiple_of(4) {
+        ""
+    } else {
+        "permissions:\n  contents: read\n"
+    };
+    let mut text = format!(
+        "name: workflow {i}\n{trigger}{permissions}env:\n  CARGO_TERM_COLOR: always\n\
+         concurrency:\n  group: ${{{{ github.workflow }}}}-${{{{ github.ref }}}}\n  cancel-in-progress: true\n\njobs:\n"
+    );
+    for j in 0..4 {
+        let timeout = if (i + j).is_multiple_of(3) {
+            ""
+        } else {
+            "    timeout-minutes: 30\n"
+        };
+        text.push_str(&format!(
+            "  job-{j}:\n    name: Job {j} (${{{{ matrix.os }}}})\n    runs-on: ${{{{ matrix.os }}}}\n{timeout}\
+             \x20   strategy:\n      fail-fast: false\n      matrix:\n        os: [ubuntu-latest, macos-latest, windows-latest]\n        \
+             toolchain: [stable, beta]\n"
+        ));
+        if j == 1 {
+            text.push_str(
+                "    services:\n      postgres:\n        image: postgres:16\n        env:\n          \
+                 POSTGRES_PASSWORD: postgres\n        ports: ['5432:5432']\n        options: >-\n          \
+                 --health-cmd pg_isready\n          --health-interval 10s\n",
+            );
+        }
+        if j == 2 {
+            text.push_str("    container:\n      image: rust:1.85\n");
+        }
+        text.push_str(&format!(
+            "    steps:\n      - uses: {checkout}\n        with:\n          fetch-depth: 0\n      \
+             - uses: dtolnay/rust-toolchain@master\n        with:\n          toolchain: ${{{{ matrix.toolchain }}}}\n      \
+             - uses: Swatinem/rust-cache@{SHA} # v2\n      - name: Build\n        run: |\n          \
+             cargo build --workspace --all-targets\n          echo \"built ${{{{ github.sha }}}} on ${{{{ runner.os }}}}\"\n      \
+             - name: Test\n        shell: bash\n        run: >\n          cargo test --workspace\n          -- --nocapture\n      \
+             - name: Report\n        if: always()\n        run: |\n          echo \"## Results\" >> \"$GITHUB_STEP_SUMMARY\"\n          \
+             echo \"ref ${{{{ github.ref_name }}}}\" >> \"$GITHUB_STEP_SUMMARY\"\n"
+        ));
+        if i.is_multiple_of(7) && j == 0 {
+            text.push_str("      - run: echo \"${{ github.event.pull_request.title }}\"\n");
+        }
+        if j == 3 {
+            text.push_str(
+                "      - uses: actions/upload-artifact@v4\n        with:\n          name: out-${{ matrix.os }}\n          \
+                 path: target/release/\n          retention-days: 7\n",
+            );
+        }
+    }
+    text.push_str(
+        "  call:\n    uses: my-org/shared/.github/workflows/notify.yml@v2\n    secrets: inherit\n    \
+         with:\n      channel: builds\n",
+    );
+    text
+}
+
+/// A repository with `workflows` workflows, three composite actions and a few other files.
+fn generate_ci(repo: &Path, workflows: usize) -> Result<()> {
+    let marker = repo.join(".git/goldpath-bench-complete");
+    if marker.exists() {
+        return Ok(());
+    }
+    if repo.exists() {
+        std::fs::remove_dir_all(repo)?;
+    }
+    eprintln!("generating {workflows} workflows in {}...", repo.display());
+    std::fs::create_dir_all(repo.join(".github/workflows"))?;
+    for i in 0..workflows {
+        std::fs::write(
+            repo.join(format!(".github/workflows/wf-{i:03}.yml")),
+            workflow(i),
+        )?;
+    }
+    for name in ["setup", "lint", "publish"] {
+        let dir = repo.join(format!(".github/actions/{name}"));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join("action.yml"),
+            format!(
+                "name: {name}\ndescription: shared {name} steps\ninputs:\n  version:\n    required: false\n\
+                 runs:\n  using: composite\n  steps:\n    - uses: actions/setup-node@v4\n      with:\n        \
+                 node-version: ${{{{ inputs.version }}}}\n    - shell: bash\n      run: |\n        npm ci\n        \
+                 npm run {name}\n"
+            ),
+        )?;
+    }
+    for (path, text) in [
+        ("README.md", "# bench-ci\n"),
+        ("LICENSE", "MIT License\n"),
+        (".github/dependabot.yml", "version: 2\nupdates: []\n"),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+        ),
+        ("src/main.rs", "fn main() {}\n"),
+    ] {
+        let full = repo.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(full, text)?;
     }
     for args in [
         &["init", "-q", "-b", "main"][..],

@@ -121,6 +121,13 @@ pub struct Workflow {
     pub problems: Vec<Problem>,
 }
 
+impl Workflow {
+    /// The mapping of `job` in the document.
+    pub fn job_node(&self, job: &Job) -> Option<&Node> {
+        self.root.get("jobs")?.get(&job.id)
+    }
+}
+
 /// Something GitHub would reject in a file, with where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -218,8 +225,8 @@ pub struct Job {
     pub id: String,
     /// Where the id is written.
     pub id_span: Span,
-    /// The job's mapping.
-    pub node: Node,
+    /// The job's mapping ([`Workflow::job_node`] gives the node itself).
+    pub span: Span,
     /// `name`.
     pub name: Option<Scalar>,
     /// `permissions`.
@@ -561,7 +568,7 @@ fn job(entry: &Entry) -> Option<Job> {
         secrets: node.get("secrets").cloned(),
         env: node.get("env").cloned(),
         condition: Scalar::from_opt(node.get("if")),
-        node: node.clone(),
+        span: node.span,
     })
 }
 

@@ -19,7 +19,9 @@ use std::ops::Range;
 pub use scalar::SourceMap;
 
 use crate::doc::{Node, Value};
-use crate::span::{LineIndex, Span};
+#[cfg(doc)]
+use crate::span::LineIndex;
+use crate::span::Span;
 
 /// A scalar value (string, number or boolean, as text) and where it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,45 +61,75 @@ impl Scalar {
 pub struct Text {
     /// The file's text.
     pub text: String,
+    /// Byte offset of each line start.
+    line_starts: Vec<usize>,
 }
 
 impl Text {
     /// Wraps a file's text.
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into() }
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self { text, line_starts }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset, as
+    /// [`LineIndex::position`] gives them.
+    fn position(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self.text[start..offset].chars().count();
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (to_u32(line + 1), to_u32(column + 1))
     }
 
     /// The span of the byte range `start..end`.
     pub fn span(&self, start: usize, end: usize) -> Span {
-        LineIndex::new(&self.text).span(start, end)
+        let end = end.max(start);
+        let (line, column) = self.position(start);
+        let (end_line, end_column) = self.position(end);
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+            start_byte: start.min(self.text.len()),
+            end_byte: end.min(self.text.len()),
+        }
     }
 
     /// The span in the file of the bytes `range` of `scalar`'s value: exact for block,
     /// plain and quoted scalars (see [`scalar`]); the whole scalar when its text cannot be
     /// aligned with its value (an alias).
     pub fn locate(&self, scalar: &Scalar, range: Range<usize>) -> Span {
-        match SourceMap::new(&self.text, &scalar.span, &scalar.value) {
-            Some(map) => {
-                let range = map.source_range(range);
-                self.span(range.start, range.end)
-            }
-            None => scalar.span,
-        }
+        self.locate_all(scalar, std::slice::from_ref(&range))
+            .pop()
+            .unwrap_or(scalar.span)
     }
 
     /// The spans of several ranges of one scalar's value (the alignment is done once).
     pub fn locate_all(&self, scalar: &Scalar, ranges: &[Range<usize>]) -> Vec<Span> {
         match SourceMap::new(&self.text, &scalar.span, &scalar.value) {
-            Some(map) => {
-                let index = LineIndex::new(&self.text);
-                ranges
-                    .iter()
-                    .map(|r| {
-                        let range = map.source_range(r.clone());
-                        index.span(range.start, range.end)
-                    })
-                    .collect()
-            }
+            Some(map) => ranges
+                .iter()
+                .map(|r| {
+                    let range = map.source_range(r.clone());
+                    self.span(range.start, range.end)
+                })
+                .collect(),
             None => vec![scalar.span; ranges.len()],
         }
     }
@@ -154,6 +186,19 @@ mod tests {
         assert_eq!(image_digest(&digest).map(str::len), Some(64));
         assert_eq!(image_digest("alpine:3.19"), None);
         assert_eq!(image_digest("alpine@sha256:abc"), None);
+    }
+
+    #[test]
+    fn text_positions_match_the_line_index() {
+        let source = "ab\ncé d\n\nlast";
+        let text = Text::new(source);
+        let index = crate::span::LineIndex::new(source);
+        for offset in 0..=source.len() + 1 {
+            assert_eq!(
+                text.span(offset, offset + 1),
+                index.span(offset, offset + 1)
+            );
+        }
     }
 
     #[test]

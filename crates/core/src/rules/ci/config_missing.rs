@@ -60,14 +60,24 @@ static META: Meta = Meta {
 
 struct ConfigMissing {
     files: GlobList,
+    /// The patterns, for the message.
+    patterns: Vec<String>,
 }
 
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    let files = match params.take_globs("files")? {
-        Some(globs) => globs,
-        None => GlobList::from_patterns(DEFAULT_FILES).map_err(PolicyError::new)?,
+    let rule = match params.take_globs("files")? {
+        Some(files) => ConfigMissing {
+            patterns: files.patterns().iter().map(|p| (*p).to_owned()).collect(),
+            files,
+        },
+        // One alternation: the engine is built on every run, and each glob is a regex.
+        None => ConfigMissing {
+            files: GlobList::from_patterns(&[format!("{{{}}}", DEFAULT_FILES.join(","))])
+                .map_err(PolicyError::new)?,
+            patterns: DEFAULT_FILES.iter().map(|p| (*p).to_owned()).collect(),
+        },
     };
-    Ok(Box::new(ConfigMissing { files }))
+    Ok(Box::new(rule))
 }
 
 impl Rule for ConfigMissing {
@@ -75,12 +85,12 @@ impl Rule for ConfigMissing {
         if cx.files().iter().any(|f| self.files.is_match(&f.path)) {
             return;
         }
-        let shown: Vec<&str> = self.files.patterns().into_iter().take(4).collect();
+        let shown: Vec<&str> = self.patterns.iter().map(String::as_str).take(4).collect();
         out.push(
             Violation::repo(format!(
                 "no CI configuration: no file matches {}{}",
                 shown.join(", "),
-                if self.files.patterns().len() > shown.len() {
+                if self.patterns.len() > shown.len() {
                     ", ..."
                 } else {
                     ""

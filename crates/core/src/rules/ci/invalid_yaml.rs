@@ -48,14 +48,17 @@ fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 
 impl Rule for InvalidYaml {
     fn wants(&self) -> Vec<String> {
-        let mut wants = super::github_wants();
-        wants.extend(super::gitlab_wants());
-        wants
+        let mut globs: Vec<&str> = crate::ci::github::FILE_GLOBS.to_vec();
+        globs.extend(crate::ci::gitlab::ROOT_FILES);
+        vec![format!("{{{}}}", globs.join(","))]
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         for (file, parsed) in github_files(cx) {
-            match parsed.as_ref() {
+            let Some(parsed) = parsed.as_ref() else {
+                continue;
+            };
+            match parsed {
                 Err(error) => out.push(
                     Violation::file(&file.path, format!("invalid YAML: {}", error.message))
                         .span(error.span)

@@ -250,7 +250,7 @@ impl Rule for RequiredWorkflow {
         let workflows: Vec<(&str, &Workflow)> = parsed
             .iter()
             .filter_map(|(file, p)| match p.as_ref() {
-                Ok(GithubFile::Workflow(w)) => Some((file.path.as_str(), w)),
+                Some(Ok(GithubFile::Workflow(w))) => Some((file.path.as_str(), w)),
                 _ => None,
             })
             .collect();
