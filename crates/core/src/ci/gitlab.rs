@@ -58,12 +58,23 @@ pub struct File {
 /// Something wrong with a pipeline's files: a syntax error, a missing local include, a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// The file it is in.
     pub path: String,
     /// What is wrong.
     pub message: String,
     /// Where.
     pub span: Span,
+}
+
+/// The kinds of [`Problem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file is not valid YAML.
+    Syntax,
+    /// An include cannot be followed: a missing or unreadable file, a cycle, a limit.
+    Include,
 }
 
 /// An `include:` entry.
@@ -287,14 +298,17 @@ impl Loader<'_> {
     /// Loads `path`, included from `from` (file index and the include's span).
     fn load(&mut self, path: &str, from: Option<(usize, Span)>, depth: usize) {
         let problem = |this: &mut Self, message: String| {
-            if let Some((file, span)) = from {
-                let path = this.pipeline.files[file].path.clone();
-                this.pipeline.problems.push(Problem {
-                    path,
-                    message,
-                    span,
-                });
-            }
+            // At the include that names the file, or at the start of the root file.
+            let (path, span) = match from {
+                Some((file, span)) => (this.pipeline.files[file].path.clone(), span),
+                None => (path.to_owned(), Text::new("").span(0, 0)),
+            };
+            this.pipeline.problems.push(Problem {
+                kind: ProblemKind::Include,
+                path,
+                message,
+                span,
+            });
         };
         if self.chain.iter().any(|p| p == path) {
             let cycle = format!("{} → {path}", self.chain.join(" → "));
@@ -340,6 +354,7 @@ impl Loader<'_> {
             Ok(root) => apply_merge_keys(root, 0),
             Err(error) => {
                 self.pipeline.problems.push(Problem {
+                    kind: ProblemKind::Syntax,
                     path: path.to_owned(),
                     message: error.message,
                     span: error.span,

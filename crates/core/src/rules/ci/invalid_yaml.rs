@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use super::{github_files, gitlab_pipeline, judged, nth_key};
-use crate::engine::Context;
+use crate::ci::github::{is_action_path, is_workflow_path};
+use crate::ci::gitlab::ProblemKind;
+use crate::engine::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
@@ -54,6 +56,17 @@ impl Rule for InvalidYaml {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        // Text that is not UTF-8 cannot be YAML; other read errors are the engine's
+        // `policy/unread-file`.
+        for file in cx.wanted() {
+            let github = is_workflow_path(&file.path) || is_action_path(&file.path);
+            if github && matches!(cx.text(file), Err(ReadError::NotUtf8)) {
+                out.push(
+                    Violation::file(&file.path, "invalid YAML: the file is not valid UTF-8 text")
+                        .key("utf-8"),
+                );
+            }
+        }
         for (file, parsed) in github_files(cx) {
             let Some(parsed) = parsed.as_ref() else {
                 continue;
@@ -86,12 +99,9 @@ impl Rule for InvalidYaml {
                 if !judged(cx, &problem.path) {
                     continue;
                 }
-                let message = if problem.message.starts_with("include")
-                    || problem.message.starts_with("more than")
-                {
-                    problem.message.clone()
-                } else {
-                    format!("invalid YAML: {}", problem.message)
+                let message = match problem.kind {
+                    ProblemKind::Syntax => format!("invalid YAML: {}", problem.message),
+                    ProblemKind::Include => problem.message.clone(),
                 };
                 out.push(
                     Violation::file(&problem.path, message.clone())
@@ -165,6 +175,26 @@ mod tests {
             "{findings:#?}"
         );
         assert!(findings[0].message.contains("does not exist"));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_reported() {
+        let snapshot = crate::snapshot::MemorySnapshot::new()
+            .with_file(
+                ".github/workflows/a.yml",
+                b"on: push\nname: \xff\n".to_vec(),
+            )
+            .with_file(".gitlab-ci.yml", b"job: \xfe\n".to_vec());
+        let findings = crate::testing::check_snapshot(POLICY, &snapshot);
+        assert_eq!(
+            positions(&findings),
+            [
+                (".github/workflows/a.yml".to_owned(), 0, 0),
+                (".gitlab-ci.yml".to_owned(), 1, 1),
+            ],
+            "{findings:#?}"
+        );
+        assert!(findings.iter().all(|f| f.message.contains("UTF-8")));
     }
 
     #[test]

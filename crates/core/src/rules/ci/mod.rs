@@ -184,6 +184,48 @@ mod tests {
         let gitlab = Glob::new(&super::gitlab_wants()[0]).unwrap();
         assert!(gitlab.is_match(".gitlab-ci.yml") && !gitlab.is_match("a/.gitlab-ci.yml"));
     }
+
+    /// Every `ci/*` rule, on every prefix of files full of edge cases (block scalars, quotes,
+    /// escapes, anchors, merge keys, multi-byte characters): findings or not, never a panic.
+    #[test]
+    fn truncated_files_never_panic() {
+        let policy: String = crate::rules::builtin()
+            .iter()
+            .filter(|d| d.meta.id.starts_with("ci/"))
+            .map(|d| format!("[rules.\"{}\"]\n", d.meta.id))
+            .collect();
+        let workflow = "on:\n  pull_request_target:\npermissions: write-all\nx: &a {runs-on: é}\njobs:\n  \
+                        j:\n    <<: *a\n    container: 'img:1'\n    services: {s: {image: \"r\\u00e9:2\"}}\n    \
+                        steps:\n      - uses: actions/checkout@v4\n        with: {ref: \"${{ github.head_ref }}\"}\n      \
+                        - run: |2-\n           ä ${{ github.event.issue.title }}\n      - run: >\n          \
+                        b\n\n          \"${{ github.event.comment.body }}\"\n      - run: \"x\\\n   ${{ github.head_ref }}\"\n      \
+                        - uses: actions/upload-artifact@v4\n        with: {path: .}\n";
+        let gitlab = "include:\n  - {project: g/p, ref: main}\n  - local: a.yml\n.b: &b\n  image: ${IMG}\n\
+                      variables: {IMG: 'x:1'}\nj:\n  <<: [*b]\n  services: [{name: s:1}]\n  script: [é]\n";
+        let mut cut = 0;
+        while cut <= workflow.len().max(gitlab.len()) {
+            let w = &workflow[..floor_char_boundary(workflow, cut)];
+            let g = &gitlab[..floor_char_boundary(gitlab, cut)];
+            crate::testing::check(
+                &policy,
+                &[
+                    (".github/workflows/w.yml", w),
+                    ("action.yml", w),
+                    (".gitlab-ci.yml", g),
+                    ("a.yml", g),
+                ],
+            );
+            cut += 4;
+        }
+    }
+
+    fn floor_char_boundary(text: &str, at: usize) -> usize {
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
 }
 
 #[cfg(test)]

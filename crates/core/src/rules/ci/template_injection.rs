@@ -201,6 +201,12 @@ mod tests {
     }
 
     #[test]
+    fn columns_count_characters() {
+        let run = format!("|\n          echo \"é→ {TITLE}\"\n");
+        assert_eq!(found(&run), [(6, 20, 20 + 38)]);
+    }
+
+    #[test]
     fn aliases_fall_back_to_the_alias() {
         let text = format!(
             "on: issues\nx: &s \"echo {TITLE}\"\njobs:\n  a:\n    steps:\n      - run: *s\n"
