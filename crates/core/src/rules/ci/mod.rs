@@ -2,7 +2,7 @@
 //! a configuration exists, required workflows and jobs run, actions, includes and images are
 //! pinned, token permissions are minimal, untrusted input stays out of scripts.
 //!
-//! The parsing is shared: every rule asks [`github_files`] or [`gitlab_pipeline`], which parse
+//! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
 pub mod config_missing;
