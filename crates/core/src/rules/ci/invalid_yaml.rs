@@ -33,9 +33,10 @@ static META: Meta = Meta {
         why: "A workflow that does not parse never runs: GitHub shows the error only in the \
               Actions tab, after the push, and the checks it should have run silently stop \
               guarding the branch. Every other `ci/*` rule also needs the file to parse.",
-        example: "```yaml\njobs:\n  test:\n    <<: *defaults      # reported: GitHub rejects \
-                  merge keys\n    runs-on: [ubuntu-latest\n```\nis reported twice: at the \
-                  `<<` key, and at the unclosed `[`.",
+        example: "```yaml\nx: &defaults {runs-on: ubuntu-latest}\njobs:\n  test:\n    <<: \
+                  *defaults      # reported at `<<`: GitHub rejects merge keys\n```\nA syntax \
+                  error such as an unclosed `[` is reported where the parser finds it, with the \
+                  parser's message; the rest of that file is then not judged.",
         fix: "Fix the syntax at the reported position. For merge keys in a GitHub workflow, \
               write the keys out in each job, or move the shared part into a reusable \
               workflow or a composite action.",
