@@ -657,7 +657,9 @@ impl Engine {
         };
         Finding {
             rule: id.to_owned(),
-            level: v.level.unwrap_or(level),
+            // A violation may lower its rule's level (a warning among errors), never raise it
+            // above what the policy configured.
+            level: v.level.map_or(level, |l| l.min(level)),
             tier: v.tier.unwrap_or(tier),
             message: v.message,
             path: v.path,

@@ -80,7 +80,8 @@ pub struct Violation {
     /// What identifies this violation apart from its line: the fingerprint is computed from the
     /// rule id, the path and this key. Defaults to the message.
     pub key: Option<String>,
-    /// Overrides the rule's configured level for this violation.
+    /// Lowers the rule's configured level for this violation: the finding gets the lower of
+    /// the two (a rule reporting errors and warnings at `level = "note"` reports notes).
     pub level: Option<Level>,
     /// Overrides the rule's tier for this violation.
     pub tier: Option<Tier>,
@@ -126,7 +127,7 @@ impl Violation {
         self
     }
 
-    /// Overrides the level.
+    /// Lowers the level (see [`Violation::level`](#structfield.level)).
     pub fn level(mut self, level: Level) -> Self {
         self.level = Some(level);
         self

@@ -132,6 +132,60 @@ impl LevelSetting {
     }
 }
 
+/// The hosting service a repository lives on (`[settings] platform`): it decides the CODEOWNERS
+/// dialect and where the CODEOWNERS file is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Platform {
+    /// GitHub (the default).
+    #[default]
+    GitHub,
+    /// GitLab.
+    GitLab,
+}
+
+impl Platform {
+    /// `"github"` or `"gitlab"`, as written in a policy.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::GitHub => "github",
+            Platform::GitLab => "gitlab",
+        }
+    }
+
+    /// The CODEOWNERS dialect of the platform.
+    pub fn dialect(self) -> goldpath_codeowners::Dialect {
+        match self {
+            Platform::GitHub => goldpath_codeowners::Dialect::GitHub,
+            Platform::GitLab => goldpath_codeowners::Dialect::GitLab,
+        }
+    }
+
+    /// The platform's display name: `GitHub` or `GitLab`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::GitHub => "GitHub",
+            Platform::GitLab => "GitLab",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "github" => Ok(Platform::GitHub),
+            "gitlab" => Ok(Platform::GitLab),
+            _ => Err(format!("unknown platform `{s}`: expected github or gitlab")),
+        }
+    }
+}
+
 /// `[settings]`.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -144,6 +198,8 @@ pub struct Settings {
     /// The repository is private: requirements marked `unless-private` (a licence) do not
     /// apply.
     pub private: bool,
+    /// The hosting service: CODEOWNERS dialect and locations.
+    pub platform: Platform,
 }
 
 impl Default for Settings {
@@ -153,6 +209,7 @@ impl Default for Settings {
             exclude: GlobList::default(),
             max_read_bytes: 10 * 1024 * 1024,
             private: false,
+            platform: Platform::GitHub,
         }
     }
 }
@@ -333,6 +390,7 @@ struct RawSettings {
     exclude: Option<Spanned<Vec<String>>>,
     max_read_bytes: Option<u64>,
     private: Option<bool>,
+    platform: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -514,6 +572,13 @@ impl<'r> Loader<'r> {
             }
             if let Some(private) = settings.private {
                 self.policy.settings.private = private;
+            }
+            if let Some(platform) = settings.platform {
+                let at = origin(platform.span());
+                self.policy.settings.platform = platform
+                    .get_ref()
+                    .parse()
+                    .map_err(|e: String| at.error(format!("invalid `platform`: {e}")))?;
             }
             if let Some(max) = settings.max_read_bytes {
                 self.policy.settings.max_read_bytes = max;

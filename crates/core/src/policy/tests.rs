@@ -183,3 +183,20 @@ fn dates() {
     );
     assert!("2027-13-01".parse::<Date>().is_err());
 }
+
+#[test]
+fn platform_defaults_to_github_and_rejects_unknown_values_at_their_position() {
+    let load = |text: &str| Policy::from_text("goldpath.toml", text, Path::new("."), &FsReader);
+    assert_eq!(load("").unwrap().settings.platform, Platform::GitHub);
+    let gitlab = load("[settings]\nplatform = \"gitlab\"\n").unwrap();
+    assert_eq!(gitlab.settings.platform, Platform::GitLab);
+    assert_eq!(
+        gitlab.settings.platform.dialect(),
+        goldpath_codeowners::Dialect::GitLab
+    );
+    let err = policy_error("[settings]\nplatform = \"bitbucket\"\n");
+    assert_eq!(position(&err), (2, 12), "{err}");
+    assert!(err.message.contains("expected github or gitlab"), "{err}");
+    let err = policy_error("[settings]\nplatform = 1\n");
+    assert_eq!(err.location.as_ref().map(|l| l.line), Some(2), "{err}");
+}

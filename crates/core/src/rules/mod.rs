@@ -2,6 +2,7 @@
 
 pub mod ci;
 pub mod files;
+pub mod ownership;
 pub mod policy;
 
 use crate::rule::RuleDef;
@@ -30,6 +31,16 @@ pub fn builtin() -> Vec<RuleDef> {
         ci::gitlab_include_unpinned::RULE,
         ci::gitlab_image_unpinned::RULE,
         ci::gitlab_required_job::RULE,
+        ownership::codeowners_missing::RULE,
+        ownership::codeowners_multiple_files::RULE,
+        ownership::codeowners_syntax::RULE,
+        ownership::owner_format::RULE,
+        ownership::unknown_owner::RULE,
+        ownership::duplicate_pattern::RULE,
+        ownership::shadowed_pattern::RULE,
+        ownership::pattern_matches_nothing::RULE,
+        ownership::unowned_files::RULE,
+        ownership::catalog_info::RULE,
         policy::waiver_expired::RULE,
         policy::unread_file::RULE,
     ]

@@ -1,0 +1,595 @@
+//! `ownership/*`: the CODEOWNERS file (GitHub and GitLab dialects, chosen by `[settings]
+//! platform`) and Backstage `catalog-info.yaml` files.
+//!
+//! Every rule of the family shares one [`Codeowners`] per check (through
+//! [`Context::memo_repo`]): the effective file is chosen among the platform's locations with
+//! [`goldpath_codeowners::choose_location`], read once and parsed once, whatever the number of
+//! rules that ask. The rules that judge rules against the tree (shadowed patterns, patterns that
+//! match nothing) also share one pass over every path ([`usage`]). `goldpath owners` loads the
+//! same [`Codeowners`] outside the engine.
+
+pub mod catalog_info;
+pub mod codeowners_missing;
+pub mod codeowners_multiple_files;
+pub mod codeowners_syntax;
+pub mod duplicate_pattern;
+pub mod owner_format;
+pub mod pattern_matches_nothing;
+pub mod shadowed_pattern;
+pub mod unknown_owner;
+pub mod unowned_files;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use goldpath_codeowners::{
+    self as co, CodeOwners, Diagnostic, DiagnosticCode, Dialect, Ownership, RuleStats, Severity,
+    MAX_GITHUB_BYTES,
+};
+use rayon::prelude::*;
+
+use crate::engine::{Context, ReadError};
+use crate::finding::{Level, Violation};
+use crate::policy::Platform;
+use crate::snapshot::FileEntry;
+use crate::span::Span;
+
+/// The memo kind of the shared [`Codeowners`].
+const CODEOWNERS_MEMO: &str = "codeowners";
+/// The memo kind of the shared rule usage.
+const USAGE_MEMO: &str = "codeowners-usage";
+/// Paths per parallel task when matching a whole tree.
+const CHUNK: usize = 2048;
+
+/// Why the effective CODEOWNERS file gives no owner to any file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// GitHub does not load a file larger than [`MAX_GITHUB_BYTES`].
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+    },
+    /// The file cannot be read (over `max-read-bytes`, not a regular file, an I/O error).
+    Unreadable(String),
+    /// The file holds a NUL byte: no rule is read from it.
+    Binary,
+}
+
+impl Unusable {
+    /// Why, as a clause: "GitHub does not load it (4000000 bytes, over 3 MB)".
+    pub fn describe(&self) -> String {
+        match self {
+            Unusable::TooLarge { size } => format!(
+                "GitHub does not load it ({size} bytes, over the {MAX_GITHUB_BYTES}-byte limit)"
+            ),
+            Unusable::Unreadable(why) => format!("it cannot be read ({why})"),
+            Unusable::Binary => "it is binary (it holds a NUL byte), so no rule is read".to_owned(),
+        }
+    }
+}
+
+/// The CODEOWNERS file a repository uses, parsed.
+#[derive(Debug)]
+pub struct CodeownersFile {
+    /// Its path in the repository, such as `.github/CODEOWNERS`.
+    pub path: String,
+    /// Its rules and diagnostics; empty when [`CodeownersFile::unusable`] is set.
+    pub parsed: CodeOwners,
+    /// Why none of its rules applies, when that is so.
+    pub unusable: Option<Unusable>,
+    /// Diagnostics about the file as a whole that goldpath adds (a file too large to parse).
+    extra: Vec<Diagnostic>,
+    /// The text (invalid UTF-8 replaced), for byte offsets of positions.
+    text: String,
+    line_starts: Vec<usize>,
+    /// The text starts with a byte order mark, which the parser's columns do not count.
+    bom: bool,
+}
+
+impl CodeownersFile {
+    /// Every diagnostic, file-level ones first.
+    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.extra.iter().chain(self.parsed.diagnostics())
+    }
+
+    /// The rules, when the file is usable.
+    pub fn rules(&self) -> Option<&CodeOwners> {
+        self.unusable.is_none().then_some(&self.parsed)
+    }
+
+    /// `path:line`, as `goldpath owners` and messages show a rule.
+    pub fn at(&self, line: usize) -> String {
+        format!("{}:{line}", self.path)
+    }
+
+    /// The span of columns `column..end_column` (1-based, in characters, as the parser counts
+    /// them) of a 1-based line.
+    pub fn span(&self, line: usize, column: usize, end_column: usize) -> Span {
+        let end_column = end_column.max(column);
+        let start = self.offset(line, column);
+        let end = self.offset(line, end_column).max(start);
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            line: to_u32(line),
+            column: to_u32(column),
+            end_line: to_u32(line),
+            end_column: to_u32(end_column),
+            start_byte: start,
+            end_byte: end,
+        }
+    }
+
+    fn offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return self.text.len();
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let skip = column.saturating_sub(1) + usize::from(line == 1 && self.bom);
+        self.text[start..end]
+            .char_indices()
+            .nth(skip)
+            .map_or(end, |(i, _)| start + i)
+    }
+
+    /// The text of a 1-based line, without its line ending (and without a byte order mark).
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end]
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{feff}')
+    }
+}
+
+/// Which CODEOWNERS file a repository uses, what it says, and the CODEOWNERS files that do not
+/// count.
+#[derive(Debug)]
+pub struct Codeowners {
+    /// The platform whose locations and dialect apply.
+    pub platform: Platform,
+    /// The effective file: the first of the platform's locations that exists.
+    pub file: Option<CodeownersFile>,
+    /// Files at the platform's other locations, which it ignores because `file` comes first.
+    pub ignored: Vec<String>,
+    /// Files named `CODEOWNERS` at locations the platform never reads.
+    pub unsupported: Vec<String>,
+    /// Files at a supported location whose name differs only in letter case (`codeowners`),
+    /// with the name the platform looks for.
+    pub misnamed: Vec<(String, String)>,
+}
+
+impl Codeowners {
+    /// Chooses, reads and parses the CODEOWNERS file among `files` (a snapshot's entries, sorted
+    /// by path). `size` and `read` give a file's size and bytes; a file GitHub would not load
+    /// (over [`MAX_GITHUB_BYTES`]) is not read.
+    pub fn load<'b>(
+        files: &[FileEntry],
+        platform: Platform,
+        size: impl Fn(&FileEntry) -> Result<u64, ReadError>,
+        read: impl Fn(&FileEntry) -> Result<Cow<'b, [u8]>, ReadError>,
+    ) -> Codeowners {
+        let dialect = platform.dialect();
+        let candidates: Vec<&str> = files
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|p| file_name(p).eq_ignore_ascii_case("CODEOWNERS"))
+            .collect();
+        let exact: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|p| file_name(p) == "CODEOWNERS")
+            .collect();
+        let choice = co::choose_location(dialect, &exact);
+        let misnamed = candidates
+            .iter()
+            .filter(|p| file_name(p) != "CODEOWNERS")
+            .filter_map(|p| {
+                let dir = &p[..p.len() - file_name(p).len()];
+                let wanted = format!("{dir}CODEOWNERS");
+                co::locations(dialect)
+                    .contains(&wanted.as_str())
+                    .then(|| ((*p).to_owned(), wanted))
+            })
+            .collect();
+        let file = choice.effective.map(|path| {
+            let entry = files
+                .binary_search_by(|f| f.path.as_str().cmp(path))
+                .ok()
+                .map(|i| &files[i]);
+            load_file(path, entry, dialect, &size, &read)
+        });
+        Codeowners {
+            platform,
+            file,
+            ignored: choice.ignored.iter().map(|p| (*p).to_owned()).collect(),
+            unsupported: choice.unsupported.iter().map(|p| (*p).to_owned()).collect(),
+            misnamed,
+        }
+    }
+
+    /// The usable rules, if there is a usable file.
+    pub fn rules(&self) -> Option<&CodeOwners> {
+        self.file.as_ref().and_then(CodeownersFile::rules)
+    }
+
+    /// The platform's locations, for messages: "`.github/CODEOWNERS`, `CODEOWNERS` or
+    /// `docs/CODEOWNERS`".
+    pub fn locations_text(&self) -> String {
+        or_list(co::locations(self.platform.dialect()))
+    }
+}
+
+fn load_file<'b>(
+    path: &str,
+    entry: Option<&FileEntry>,
+    dialect: Dialect,
+    size: &impl Fn(&FileEntry) -> Result<u64, ReadError>,
+    read: &impl Fn(&FileEntry) -> Result<Cow<'b, [u8]>, ReadError>,
+) -> CodeownersFile {
+    let unusable = |why: Unusable, extra: Vec<Diagnostic>| CodeownersFile {
+        path: path.to_owned(),
+        parsed: co::parse("", dialect),
+        unusable: Some(why),
+        extra,
+        text: String::new(),
+        line_starts: vec![0],
+        bom: false,
+    };
+    let Some(entry) = entry else {
+        return unusable(
+            Unusable::Unreadable("not in the snapshot".to_owned()),
+            Vec::new(),
+        );
+    };
+    if !entry.mode.is_regular() {
+        return unusable(
+            Unusable::Unreadable(
+                "it is a symbolic link or a submodule, not a regular file".to_owned(),
+            ),
+            Vec::new(),
+        );
+    }
+    let bytes_size = match size(entry) {
+        Ok(s) => s,
+        Err(e) => return unusable(Unusable::Unreadable(e.to_string()), Vec::new()),
+    };
+    if dialect == Dialect::GitHub && bytes_size > MAX_GITHUB_BYTES as u64 {
+        return unusable(
+            Unusable::TooLarge { size: bytes_size },
+            vec![Diagnostic::file_too_large(bytes_size)],
+        );
+    }
+    let bytes = match read(entry) {
+        Ok(b) => b,
+        Err(e) => return unusable(Unusable::Unreadable(e.to_string()), Vec::new()),
+    };
+    let parsed = co::parse_bytes(&bytes, dialect);
+    let binary = parsed
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == DiagnosticCode::BinaryContent);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let mut line_starts = vec![0];
+    line_starts.extend(memchr_lines(text.as_bytes()));
+    CodeownersFile {
+        path: path.to_owned(),
+        bom: text.starts_with('\u{feff}'),
+        parsed,
+        unusable: binary.then_some(Unusable::Binary),
+        extra: Vec::new(),
+        text,
+        line_starts,
+    }
+}
+
+fn memchr_lines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+pub(crate) fn or_list<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{}`", i.as_ref())).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The globs every ownership rule wants read: each location either platform looks at.
+pub(crate) fn wants() -> Vec<String> {
+    let mut all: Vec<&str> = co::locations(Dialect::GitHub).to_vec();
+    for loc in co::locations(Dialect::GitLab) {
+        if !all.contains(loc) {
+            all.push(loc);
+        }
+    }
+    vec![format!("{{{}}}", all.join(","))]
+}
+
+/// The repository's CODEOWNERS, loaded once per check.
+pub(crate) fn codeowners(cx: &Context<'_>) -> Arc<Codeowners> {
+    cx.memo_repo(CODEOWNERS_MEMO, || {
+        Codeowners::load(
+            cx.snapshot().files(),
+            cx.settings().platform,
+            |f| cx.size(f),
+            |f| cx.read(f),
+        )
+    })
+}
+
+/// How each rule of the usable CODEOWNERS fares over every path of the snapshot (excluded
+/// paths too: they exist, so a pattern that names them does match), computed once per check.
+/// Indexed like [`CodeOwners::rules`].
+pub(crate) fn usage(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Vec<RuleStats>>)> {
+    let owners = codeowners(cx);
+    owners.rules()?;
+    let stats = cx.memo_repo(USAGE_MEMO, || {
+        let paths: Vec<&str> = cx
+            .snapshot()
+            .files()
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        owners
+            .rules()
+            .map(|r| rule_usage(r, &paths))
+            .unwrap_or_default()
+    });
+    Some((owners, stats))
+}
+
+/// [`CodeOwners::rule_usage`] over `paths`, in parallel chunks merged in order.
+pub fn rule_usage(rules: &CodeOwners, paths: &[&str]) -> Vec<RuleStats> {
+    let parts: Vec<(usize, co::RuleUsage)> = paths
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(i, chunk)| (i * CHUNK, rules.rule_usage(chunk)))
+        .collect();
+    let mut stats: Vec<RuleStats> = rules
+        .rules()
+        .iter()
+        .map(|r| RuleStats {
+            active: r.active,
+            ..RuleStats::default()
+        })
+        .collect();
+    for (offset, part) in parts {
+        for (total, s) in stats.iter_mut().zip(part.stats()) {
+            total.matched += s.matched;
+            total.decided += s.decided;
+            if total.first_match.is_none() {
+                total.first_match = s.first_match.map(|m| m + offset);
+            }
+            total.overridden_by.extend_from_slice(&s.overridden_by);
+        }
+    }
+    for s in &mut stats {
+        s.overridden_by.sort_unstable();
+        s.overridden_by.dedup();
+    }
+    stats
+}
+
+/// [`CodeOwners::owners_of_all`] in parallel chunks, in order.
+pub fn owners_of_all<'c, S: AsRef<str> + Sync>(
+    rules: &'c CodeOwners,
+    paths: &[S],
+) -> Vec<Ownership<'c>> {
+    let parts: Vec<Vec<Ownership<'c>>> = paths
+        .par_chunks(CHUNK)
+        .map(|chunk| rules.owners_of_all(chunk))
+        .collect();
+    let mut out = Vec::with_capacity(paths.len());
+    for part in parts {
+        out.extend(part);
+    }
+    out
+}
+
+/// Whether `path` is among the files this rule judges (in change mode: changed, and not
+/// excluded).
+pub(crate) fn judged(cx: &Context<'_>, path: &str) -> bool {
+    cx.files()
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .is_ok()
+}
+
+/// The violation for a parser diagnostic, at its exact line and columns. Errors keep the
+/// rule's level; warnings are reported at most as warnings.
+pub(crate) fn diagnostic_violation(file: &CodeownersFile, d: &Diagnostic) -> Violation {
+    let v = Violation::file(&file.path, d.message.clone())
+        .span(file.span(d.line, d.column, d.end_column))
+        .key(format!("{}:{}", d.code, file.line_text(d.line).trim()));
+    match d.severity {
+        Severity::Error => v,
+        Severity::Warning => v.level(Level::Warning),
+    }
+}
+
+/// The diagnostics of the judged, effective CODEOWNERS file for which `select` is true.
+pub(crate) fn report_diagnostics(
+    cx: &Context<'_>,
+    out: &mut Vec<Violation>,
+    select: impl Fn(DiagnosticCode) -> bool,
+) {
+    let owners = codeowners(cx);
+    let Some(file) = &owners.file else { return };
+    if !judged(cx, &file.path) {
+        return;
+    }
+    for d in file.diagnostics() {
+        if select(d.code) {
+            out.push(diagnostic_violation(file, d));
+        }
+    }
+}
+
+/// A rule's pattern as written, for messages (`!` restored on GitLab exclusions).
+pub(crate) fn pattern_text(rule: &co::Rule) -> String {
+    if rule.exclusion {
+        format!("!{}", rule.pattern)
+    } else {
+        rule.pattern.clone()
+    }
+}
+
+/// "line 12 (`*.md`)", with the GitLab section when there is one.
+pub(crate) fn describe_rule(rules: &CodeOwners, index: usize) -> String {
+    let Some(rule) = rules.rules().get(index) else {
+        return String::new();
+    };
+    let section = rules
+        .section_of(rule)
+        .map(|s| format!(" in [{}]", s.name))
+        .unwrap_or_default();
+    let what = if rule.exclusion { "exclusion " } else { "" };
+    format!(
+        "line {} ({what}`{}`{section})",
+        rule.line,
+        pattern_text(rule)
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::finding::Finding;
+
+    /// `(rule, path, line, column, end column)` of each finding.
+    pub(crate) fn spans(findings: &[Finding]) -> Vec<(String, String, u32, u32, u32)> {
+        findings
+            .iter()
+            .map(|f| {
+                let (line, column, end) = f
+                    .span
+                    .map_or((0, 0, 0), |s| (s.line, s.column, s.end_column));
+                (
+                    f.rule.clone(),
+                    f.path.clone().unwrap_or_default(),
+                    line,
+                    column,
+                    end,
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{MemorySnapshot, Snapshot};
+
+    fn load(snapshot: &MemorySnapshot, platform: Platform) -> Codeowners {
+        Codeowners::load(
+            snapshot.files(),
+            platform,
+            |f| snapshot.size(f).map_err(|e| ReadError::Io(e.to_string())),
+            |f| {
+                snapshot
+                    .read(f)
+                    .map(Cow::Owned)
+                    .map_err(|e| ReadError::Io(e.to_string()))
+            },
+        )
+    }
+
+    #[test]
+    fn chooses_the_first_location_of_the_platform() {
+        let snapshot = MemorySnapshot::new()
+            .with_file("CODEOWNERS", "* @a\n")
+            .with_file(".github/CODEOWNERS", "* @b\n")
+            .with_file(".gitlab/CODEOWNERS", "* @c\n")
+            .with_file("src/CODEOWNERS", "* @d\n")
+            .with_file("docs/codeowners", "* @e\n");
+        let github = load(&snapshot, Platform::GitHub);
+        assert_eq!(github.file.as_ref().unwrap().path, ".github/CODEOWNERS");
+        assert_eq!(github.ignored, ["CODEOWNERS"]);
+        assert_eq!(github.unsupported, [".gitlab/CODEOWNERS", "src/CODEOWNERS"]);
+        assert_eq!(
+            github.misnamed,
+            [("docs/codeowners".to_owned(), "docs/CODEOWNERS".to_owned())]
+        );
+        let gitlab = load(&snapshot, Platform::GitLab);
+        assert_eq!(gitlab.file.as_ref().unwrap().path, "CODEOWNERS");
+        assert_eq!(gitlab.ignored, [".gitlab/CODEOWNERS"]);
+    }
+
+    #[test]
+    fn spans_count_characters_and_skip_a_byte_order_mark() {
+        let snapshot = MemorySnapshot::new().with_file("CODEOWNERS", "\u{feff}é @a\r\n/x  @b\n");
+        let owners = load(&snapshot, Platform::GitHub);
+        let file = owners.file.unwrap();
+        // `@a` is at column 3 of line 1 (the BOM is not counted), bytes 6..8.
+        let span = file.span(1, 3, 5);
+        assert_eq!((span.start_byte, span.end_byte), (6, 8));
+        let span = file.span(2, 5, 7);
+        assert_eq!(
+            &"\u{feff}é @a\r\n/x  @b\n"[span.start_byte..span.end_byte],
+            "@b"
+        );
+        assert_eq!(file.line_text(1), "é @a");
+        assert_eq!(file.line_text(9), "");
+        // Out of range positions clamp to the end.
+        assert_eq!(file.span(40, 1, 2).start_byte, file.text.len());
+    }
+
+    #[test]
+    fn a_file_github_will_not_load_is_not_read() {
+        let big = "* @a\n".repeat(MAX_GITHUB_BYTES / 5 + 1);
+        let snapshot = MemorySnapshot::new().with_file(".github/CODEOWNERS", big.clone());
+        let owners = load(&snapshot, Platform::GitHub);
+        let file = owners.file.as_ref().unwrap();
+        assert!(matches!(file.unusable, Some(Unusable::TooLarge { .. })));
+        assert!(owners.rules().is_none());
+        assert_eq!(
+            file.diagnostics().next().map(|d| d.code),
+            Some(DiagnosticCode::FileTooLarge)
+        );
+        // GitLab has no such limit.
+        let snapshot = MemorySnapshot::new().with_file("CODEOWNERS", big);
+        assert!(load(&snapshot, Platform::GitLab).rules().is_some());
+    }
+
+    #[test]
+    fn usage_in_chunks_equals_usage_in_one_pass() {
+        let rules = co::parse(
+            "* @a\n/d1/ @b\n*.rs @c\n/d1/x.rs @d\n/nothing/ @e\n",
+            Dialect::GitHub,
+        );
+        let paths: Vec<String> = (0..5000)
+            .map(|i| format!("d{}/f{i}.{}", i % 3, if i % 2 == 0 { "rs" } else { "md" }))
+            .collect();
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let merged = rule_usage(&rules, &refs);
+        assert_eq!(merged, rules.rule_usage(&refs).stats());
+        let owners = owners_of_all(&rules, &refs);
+        assert_eq!(owners, rules.owners_of_all(&refs));
+    }
+
+    #[test]
+    fn or_lists_read_naturally() {
+        assert_eq!(or_list::<&str>(&[]), "");
+        assert_eq!(or_list(&["a"]), "`a`");
+        assert_eq!(or_list(&["a", "b", "c"]), "`a`, `b` or `c`");
+    }
+}

@@ -1,0 +1,129 @@
+//! ownership/pattern-matches-nothing
+
+use goldpath_codeowners::DiagnosticCode;
+
+use super::{pattern_text, usage, wants};
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ownership/pattern-matches-nothing",
+    summary: "Every CODEOWNERS pattern matches at least one file of the repository",
+    default_level: Level::Warning,
+    tier: Tier::Gold,
+    scope: Scope::Repository,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "Each active line of the effective CODEOWNERS file (GitLab exclusions included) \
+               matches at least one file of the snapshot (paths under `[settings] exclude` \
+               count: they exist). A line that matches none is reported at its pattern; when \
+               the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
+               GitLab) the message says so. Lines the platform skips are \
+               `ownership/codeowners-syntax`'s.",
+        why: "A pattern that matches nothing is usually a directory that moved or a typo \
+              (`/scr/`, `*.tsx` in a repository of `.ts` files): the files it was meant for \
+              have other owners, or none, and the line misleads whoever reads it.",
+        example: "`/legacy/ @acme/old-team` in a repository without a `legacy` directory is \
+                  reported at `/legacy/`.",
+        fix: "Fix the pattern so it names the files it is meant for, or delete the line.",
+    },
+};
+
+struct PatternMatchesNothing;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(PatternMatchesNothing))
+}
+
+impl Rule for PatternMatchesNothing {
+    fn wants(&self) -> Vec<String> {
+        wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        let Some((owners, stats)) = usage(cx) else {
+            return;
+        };
+        let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
+            return;
+        };
+        let never: Vec<(usize, &str)> = file
+            .diagnostics()
+            .filter(|d| d.code == DiagnosticCode::PatternMatchesNothing)
+            .map(|d| (d.line, d.message.as_str()))
+            .collect();
+        for (rule, s) in rules.rules().iter().zip(stats.iter()) {
+            if !s.active || s.matched > 0 {
+                continue;
+            }
+            let text = pattern_text(rule);
+            let message = match never.iter().find(|(line, _)| *line == rule.line) {
+                Some((_, why)) => format!("{why}, whatever the repository holds"),
+                None if rule.exclusion => {
+                    format!("the exclusion `{text}` matches no file of the repository")
+                }
+                None => format!("`{text}` matches no file of the repository"),
+            };
+            let section = rules
+                .section_of(rule)
+                .map(|s| format!("[{}] ", s.name))
+                .unwrap_or_default();
+            out.push(
+                Violation::file(&file.path, message)
+                    .span(file.span(rule.line, rule.column, rule.end_column))
+                    .key(format!("{section}{text}")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::spans;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ownership/pattern-matches-nothing\"]\n";
+
+    #[test]
+    fn reports_patterns_that_match_no_file() {
+        let text = "* @all\n/legacy/ @old\n*.tsx @web\n/ @root\n!x @a\n";
+        let files = [(".github/CODEOWNERS", text), ("src/a.ts", "")];
+        let findings = check(POLICY, &files);
+        let got: Vec<_> = spans(&findings)
+            .into_iter()
+            .map(|(_, _, l, c, e)| (l, c, e))
+            .collect();
+        // Line 5 is skipped by GitHub (negation): codeowners-syntax reports it.
+        assert_eq!(got, [(2, 1, 9), (3, 1, 6), (4, 1, 2)], "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "`/legacy/` matches no file of the repository"
+        );
+        assert!(
+            findings[2]
+                .message
+                .ends_with("whatever the repository holds"),
+            "{}",
+            findings[2].message
+        );
+    }
+
+    #[test]
+    fn excluded_paths_still_count_and_gitlab_exclusions_are_judged() {
+        let policy =
+            format!("[settings]\nplatform = \"gitlab\"\nexclude = [\"vendor/**\"]\n{POLICY}");
+        let text = "/vendor/ @v\n[S] @s\n!/gone/\n";
+        let findings = check(&policy, &[("CODEOWNERS", text), ("vendor/a.c", "")]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "the exclusion `!/gone/` matches no file of the repository"
+        );
+    }
+}
