@@ -51,9 +51,9 @@ fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 
 impl Rule for InvalidYaml {
     fn wants(&self) -> Vec<String> {
-        let mut globs: Vec<&str> = crate::ci::github::FILE_GLOBS.to_vec();
-        globs.extend(crate::ci::gitlab::ROOT_FILES);
-        vec![format!("{{{}}}", globs.join(","))]
+        let mut wants = super::github_wants();
+        wants.extend(super::gitlab_wants());
+        wants
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {

@@ -37,15 +37,24 @@ pub(crate) const GITHUB_MEMO: &str = "github-workflow";
 /// The memo kind of the GitLab pipeline.
 pub(crate) const GITLAB_MEMO: &str = "gitlab-pipeline";
 
-/// What a GitHub rule wants read: workflows and actions, as one glob (the engine compiles
-/// each rule's globs, so one alternation is cheaper than six patterns).
+/// What a GitHub rule wants read: workflows and actions. Few globs (the engine compiles each
+/// rule's globs on every run), each with a literal directory in front or no wildcard at all
+/// (the engine then only looks at the paths under that directory).
 pub(crate) fn github_wants() -> Vec<String> {
-    vec![format!("{{{}}}", github::FILE_GLOBS.join(","))]
+    GITHUB_WANTS.iter().map(|g| (*g).to_owned()).collect()
 }
+
+/// See [`github_wants`].
+pub(crate) const GITHUB_WANTS: &[&str] = &[
+    ".github/workflows/*.{yml,yaml}",
+    ".github/actions/**/action.{yml,yaml}",
+    "action.yml",
+    "action.yaml",
+];
 
 /// What a GitLab rule wants read: the root file (included files are read on demand).
 pub(crate) fn gitlab_wants() -> Vec<String> {
-    vec![format!("{{{}}}", gitlab::ROOT_FILES.join(","))]
+    gitlab::ROOT_FILES.iter().map(|g| (*g).to_owned()).collect()
 }
 
 /// A GitHub file as parsed, shared between rules (always `Some` in what
@@ -164,11 +173,9 @@ pub(crate) fn nth_key(key: String, seen: &mut std::collections::HashMap<String, 
 
 #[cfg(test)]
 mod tests {
-    use crate::glob::Glob;
-
     #[test]
     fn the_wanted_globs_match_the_model_paths() {
-        let github = Glob::new(&super::github_wants()[0]).unwrap();
+        let github = crate::glob::GlobList::from_patterns(&super::github_wants()).unwrap();
         for path in [
             ".github/workflows/ci.yml",
             ".github/workflows/ci.yaml",
@@ -181,7 +188,7 @@ mod tests {
         for path in [".github/workflows/sub/ci.yml", "src/action.yml", "ci.yml"] {
             assert!(!github.is_match(path), "{path}");
         }
-        let gitlab = Glob::new(&super::gitlab_wants()[0]).unwrap();
+        let gitlab = crate::glob::GlobList::from_patterns(&super::gitlab_wants()).unwrap();
         assert!(gitlab.is_match(".gitlab-ci.yml") && !gitlab.is_match("a/.gitlab-ci.yml"));
     }
 
