@@ -599,14 +599,16 @@ pub fn apply_merge_keys(node: Node, depth: usize) -> Node {
                     });
                 }
             }
+            // Keys written in the mapping win, then the first merged mapping that has a key.
+            let mut keys: HashSet<String> = own
+                .iter()
+                .filter_map(|e| e.key_str().map(str::to_owned))
+                .collect();
             let mut result = own;
             for entry in merged {
-                let key = entry.key_str().map(str::to_owned);
-                let present = result
-                    .iter()
-                    .any(|e| e.key_str().map(str::to_owned) == key && key.is_some());
-                if !present {
-                    result.push(entry);
+                match entry.key_str() {
+                    Some(key) if !keys.insert(key.to_owned()) => {}
+                    _ => result.push(entry),
                 }
             }
             Value::Map(result)
