@@ -16,7 +16,9 @@ target/bench/ (or DIR), builds goldpath in release mode, and prints the median w
 of R runs (default 7, after one warm-up) of:
   git ls-files                       the floor: listing the index
   goldpath check (recommended)       the whole built-in policy on the work tree
+  git ls-files -co --exclude-standard  the floor for a work tree: index plus untracked files
   goldpath check --rev HEAD          the same on the commit's tree, read through gix
+  goldpath check --staged            10 staged files (an alternate index), per-file rules on them
 
 usage: cargo xtask bench-ci [--workflows N] [--runs R] [--dir DIR]
 
@@ -91,10 +93,18 @@ fn bench(args: &[String]) -> Result<()> {
     }
     let goldpath = root.join("target/release/goldpath");
 
+    let staged_index = prepare_staged_index(&repo, 10)?;
     let cases: Vec<(&str, Command)> = vec![
         ("git ls-files", {
             let mut c = git(&repo);
             c.arg("ls-files");
+            c
+        }),
+        ("git ls-files -co --exclude-standard", {
+            // Lists the index and walks the work tree for untracked files: the floor for a
+            // work-tree snapshot, which must find untracked files too.
+            let mut c = git(&repo);
+            c.args(["ls-files", "-co", "--exclude-standard"]);
             c
         }),
         ("goldpath check (recommended, work tree)", {
@@ -115,6 +125,20 @@ fn bench(args: &[String]) -> Result<()> {
                 "never",
             ])
             .arg(&repo);
+            c
+        }),
+        ("goldpath check --staged (10 staged files)", {
+            let mut c = Command::new(&goldpath);
+            c.args([
+                "check",
+                "--staged",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .arg(&repo)
+            .env("GIT_INDEX_FILE", &staged_index);
             c
         }),
     ];
@@ -153,6 +177,47 @@ fn time(command: &mut Command, runs: usize) -> Result<Duration> {
     }
     samples.sort();
     Ok(samples[samples.len() / 2])
+}
+
+/// An alternate index (so the repository itself is untouched) in which `count` files spread
+/// over the tree have new staged contents, as before a commit.
+fn prepare_staged_index(repo: &Path, count: usize) -> Result<PathBuf> {
+    let index = repo.join(".git/goldpath-bench-staged-index");
+    std::fs::copy(repo.join(".git/index"), &index)?;
+    let listed = git(repo).arg("ls-files").output()?;
+    let paths: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let step = (paths.len() / count.max(1)).max(1);
+    let mut info = String::new();
+    for (i, path) in paths.iter().step_by(step).take(count).enumerate() {
+        let mut hash = git(repo)
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        if let Some(stdin) = hash.stdin.as_mut() {
+            use std::io::Write;
+            writeln!(stdin, "staged change {i}")?;
+        }
+        let out = hash.wait_with_output()?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        info.push_str(&format!("100644 {id}\t{path}\n"));
+    }
+    let mut update = git(repo)
+        .args(["update-index", "--index-info"])
+        .env("GIT_INDEX_FILE", &index)
+        .stdin(Stdio::piped())
+        .spawn()?;
+    if let Some(stdin) = update.stdin.as_mut() {
+        use std::io::Write;
+        stdin.write_all(info.as_bytes())?;
+    }
+    if !update.wait()?.success() {
+        bail!("git update-index failed");
+    }
+    Ok(index)
 }
 
 fn git(repo: &Path) -> Command {
@@ -213,6 +278,8 @@ fn generate(repo: &Path, files: usize) -> Result<()> {
         &["init", "-q", "-b", "main"][..],
         &["add", "-A"],
         &["commit", "-q", "-m", "synthetic"],
+        // Clones are packed; so is the benchmark repository.
+        &["gc", "-q"],
     ] {
         let status = git(repo).args(args).status()?;
         if !status.success() {

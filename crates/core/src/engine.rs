@@ -7,12 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use globset::GlobSetBuilder;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::finding::{fingerprint, Finding, Level, Tier, Violation};
-use crate::glob::Glob;
+use crate::glob::{Glob, GlobList};
 use crate::policy::{Date, FailOn, Policy, PolicyError, Settings, Waiver};
 use crate::registry::Registry;
 use crate::rule::{Rule, Scope};
@@ -410,10 +409,14 @@ impl Engine {
             .collect();
         let changed = snapshot.changed();
         let judged: Vec<&FileEntry> = match changed {
-            Some(changed) => all
+            // A few changed paths among many files: look each one up (the list is sorted).
+            Some(changed) => changed
                 .iter()
-                .copied()
-                .filter(|f| changed.contains(&f.path))
+                .filter_map(|path| {
+                    all.binary_search_by(|f| f.path.as_str().cmp(path))
+                        .ok()
+                        .map(|at| all[at])
+                })
                 .collect(),
             None => all.clone(),
         };
@@ -424,57 +427,38 @@ impl Engine {
             "listed snapshot"
         );
 
-        // One glob set for every rule's wants, matched once per path.
+        // Each rule's wants, matched only where they can match: within the literal directory
+        // prefix of each glob (a binary search in the sorted file list), over the judged files
+        // for per-file rules in change mode, and over everything only for `**/` globs.
         let listed = Instant::now();
-        let mut builder = GlobSetBuilder::new();
-        let mut owner = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
-            for pattern in rule.rule.wants() {
-                match Glob::new(&pattern) {
-                    Ok(_) => {
-                        if let Ok(glob) = globset::GlobBuilder::new(&pattern)
-                            .literal_separator(true)
-                            .backslash_escape(true)
-                            .build()
-                        {
-                            builder.add(glob);
-                            owner.push(index);
-                        }
-                    }
-                    Err(e) => tracing::warn!(rule = %rule.id, "{e}"),
-                }
-            }
-        }
-        let set = builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty());
-        let mut wanted_by_rule: Vec<Vec<&FileEntry>> = vec![Vec::new(); self.rules.len()];
-        if !owner.is_empty() {
-            let matched: Vec<(usize, Vec<usize>)> = all
-                .par_iter()
-                .enumerate()
-                .filter(|(_, f)| f.mode.is_regular())
-                .filter_map(|(i, f)| {
-                    let hits = set.matches(&f.path);
-                    (!hits.is_empty()).then_some((i, hits))
-                })
-                .collect();
-            for (i, hits) in matched {
-                let file = all[i];
-                let mut seen = BTreeSet::new();
-                for hit in hits {
-                    let rule = owner[hit];
-                    if !seen.insert(rule) {
-                        continue;
-                    }
-                    let judged_here = self.rules[rule].scope == Scope::Repository
-                        || changed.is_none_or(|c| c.contains(&file.path));
-                    if judged_here {
-                        wanted_by_rule[rule].push(file);
-                    }
-                }
-            }
-        }
+        // Rules of one family often want the same files: each distinct request is answered once.
+        let requests: Vec<(Vec<String>, bool)> = self
+            .rules
+            .iter()
+            .map(|rule| {
+                let judged_only = rule.scope == Scope::PerFile && changed.is_some();
+                (rule.rule.wants(), judged_only)
+            })
+            .collect();
+        let mut distinct: Vec<&(Vec<String>, bool)> = requests.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let answers: Vec<Vec<&FileEntry>> = distinct
+            .par_iter()
+            .map(|(patterns, judged_only)| {
+                let list: &[&FileEntry] = if *judged_only { &judged } else { &all };
+                wanted_files(patterns, list)
+            })
+            .collect();
+        let wanted_by_rule: Vec<Vec<&FileEntry>> = requests
+            .iter()
+            .map(|request| {
+                distinct
+                    .binary_search(&request)
+                    .map(|at| answers[at].clone())
+                    .unwrap_or_default()
+            })
+            .collect();
         let mut to_read: Vec<&FileEntry> = wanted_by_rule.iter().flatten().copied().collect();
         to_read.sort_by_key(|f| f.key);
         to_read.dedup_by_key(|f| f.key);
@@ -677,6 +661,135 @@ impl Engine {
                 && (w.paths.is_empty()
                     || finding.path.as_deref().is_some_and(|p| w.paths.is_match(p)))
         })
+    }
+}
+
+/// The regular files of `list` (sorted by path) that match one of `patterns`.
+fn wanted_files<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    // Narrow down first, compile the globs only when something is left: most rules want
+    // files most repositories do not have, and compiling a glob set costs more than the search.
+    let candidates = candidates(patterns, list);
+    tracing::trace!(?patterns, candidates = candidates.len(), "wanted files");
+    if candidates.is_empty() {
+        return candidates;
+    }
+    match GlobList::from_patterns(patterns) {
+        Ok(globs) => candidates
+            .into_iter()
+            .filter(|f| f.mode.is_regular() && globs.is_match(&f.path))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(?patterns, "a rule wants files by a bad glob: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// The files of `list` (sorted by path) that can match one of `patterns`: those under each
+/// glob's literal directory, or, for globs that can match anywhere, those whose name holds
+/// the glob's literal part.
+fn candidates<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
+    let expanded: Vec<String> = patterns.iter().flat_map(|p| expand_braces(p, 64)).collect();
+    let patterns = &expanded;
+    let prefixes: Option<Vec<&str>> = patterns.iter().map(|p| literal_dir_prefix(p)).collect();
+    if let Some(mut prefixes) = prefixes {
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let mut ranges: Vec<std::ops::Range<usize>> = prefixes
+            .iter()
+            .map(|prefix| {
+                let start = list.partition_point(|f| f.path.as_str() < *prefix);
+                let len = list[start..].partition_point(|f| f.path.starts_with(prefix));
+                start..start + len
+            })
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        let mut seen_until = 0;
+        let mut out = Vec::new();
+        for range in ranges {
+            let start = range.start.max(seen_until);
+            if start < range.end {
+                out.extend_from_slice(&list[start..range.end]);
+                seen_until = range.end;
+            }
+        }
+        return out;
+    }
+    let literals: Option<Vec<&str>> = patterns.iter().map(|p| required_name_literal(p)).collect();
+    match literals {
+        Some(literals) => list
+            .iter()
+            .filter(|f| {
+                let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+                literals.iter().any(|literal| name.contains(literal))
+            })
+            .copied()
+            .collect(),
+        None => list.to_vec(),
+    }
+}
+
+/// The longest run of literal characters in a glob's last segment, which every matching file
+/// name contains; `None` when there is none worth testing (fewer than 3 characters).
+fn required_name_literal(pattern: &str) -> Option<&str> {
+    let name = pattern.rsplit('/').next().unwrap_or(pattern);
+    if name.contains(['{', '[', '\\']) {
+        // Alternatives and classes: only the part before them is certainly literal.
+        let end = name.find(['{', '[', '\\']).unwrap_or(name.len());
+        return longest_literal(&name[..end]);
+    }
+    longest_literal(name)
+}
+
+fn longest_literal(text: &str) -> Option<&str> {
+    text.split(['*', '?'])
+        .max_by_key(|run| run.len())
+        .filter(|run| run.len() >= 3)
+}
+
+/// Expands the first `{a,b}` group of a glob into one glob per alternative, recursively, up to
+/// `limit` globs (then the rest stay unexpanded, which only makes the search wider). Used to
+/// find literal prefixes in globs such as `{.github/CODEOWNERS,CODEOWNERS}`.
+fn expand_braces(pattern: &str, limit: usize) -> Vec<String> {
+    let Some(open) = pattern.find('{') else {
+        return vec![pattern.to_owned()];
+    };
+    let Some(close) = pattern[open..].find('}').map(|i| open + i) else {
+        return vec![pattern.to_owned()];
+    };
+    let inner = &pattern[open + 1..close];
+    if inner.contains(['{', '[', '\\']) {
+        return vec![pattern.to_owned()];
+    }
+    let alternatives: Vec<&str> = inner.split(',').collect();
+    if alternatives.len() > limit {
+        return vec![pattern.to_owned()];
+    }
+    let mut out = Vec::new();
+    for alternative in alternatives {
+        let joined = format!("{}{alternative}{}", &pattern[..open], &pattern[close + 1..]);
+        let budget = (limit / out.len().max(1)).max(1);
+        out.extend(expand_braces(&joined, budget));
+        if out.len() >= limit {
+            return vec![pattern.to_owned()];
+        }
+    }
+    out
+}
+
+/// The literal directory part of a glob (`.github/workflows/` for `.github/workflows/*.yml`,
+/// the whole path for a glob without wildcards), or `None` when it can match anywhere.
+fn literal_dir_prefix(pattern: &str) -> Option<&str> {
+    let pattern = pattern.trim_start_matches('/');
+    match pattern.find(['*', '?', '[', '{', '\\']) {
+        None => Some(pattern),
+        Some(wild) => {
+            let dir_end = pattern[..wild].rfind('/')? + 1;
+            Some(&pattern[..dir_end])
+        }
     }
 }
 
@@ -927,6 +1040,67 @@ impl Report {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn literal_prefixes_bound_where_a_glob_can_match() {
+        assert_eq!(
+            literal_dir_prefix(".github/workflows/*.yml"),
+            Some(".github/workflows/")
+        );
+        assert_eq!(literal_dir_prefix("/CODEOWNERS"), Some("CODEOWNERS"));
+        assert_eq!(literal_dir_prefix("docs/{a,b}/x.md"), Some("docs/"));
+        assert_eq!(literal_dir_prefix("**/action.yml"), None);
+        assert_eq!(literal_dir_prefix("README*"), None);
+        assert_eq!(
+            required_name_literal("**/catalog-info.{yaml,yml}"),
+            Some("catalog-info.")
+        );
+        assert_eq!(required_name_literal("**/*.tfvars"), Some(".tfvars"));
+        assert_eq!(required_name_literal("**/*"), None);
+        assert_eq!(
+            expand_braces("{.github/CODEOWNERS,CODEOWNERS}", 64),
+            [".github/CODEOWNERS", "CODEOWNERS"]
+        );
+        assert_eq!(expand_braces("a/*.{yml,yaml}", 64), ["a/*.yml", "a/*.yaml"]);
+        assert_eq!(expand_braces("{a,b}{c,d}", 64).len(), 4);
+        assert_eq!(required_name_literal("**/a[bc]d"), None);
+    }
+
+    #[test]
+    fn wanted_files_match_inside_prefix_ranges_only() {
+        let snapshot = crate::MemorySnapshot::new()
+            .with_file(".github/workflows/a.yml", "")
+            .with_file(".github/workflows/sub/b.yml", "")
+            .with_file(".github/z.yml", "")
+            .with_file("CODEOWNERS", "")
+            .with_file("CODEOWNERS.bak", "")
+            .with_file("docs/CODEOWNERS", "")
+            .with_file("src/action.yml", "")
+            .with_file("svc/catalog-info.yml", "");
+        let list: Vec<&FileEntry> = snapshot.files().iter().collect();
+        let paths = |patterns: &[&str]| -> Vec<String> {
+            let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+            wanted_files(&patterns, &list)
+                .iter()
+                .map(|f| f.path.clone())
+                .collect()
+        };
+        assert_eq!(
+            paths(&[".github/workflows/*.yml"]),
+            [".github/workflows/a.yml"]
+        );
+        assert_eq!(paths(&["CODEOWNERS", ".github/**/*.yml"]).len(), 4);
+        assert_eq!(paths(&["**/action.yml"]), ["src/action.yml"]);
+        assert_eq!(
+            paths(&["{.github/CODEOWNERS,CODEOWNERS,docs/CODEOWNERS}"]),
+            ["CODEOWNERS", "docs/CODEOWNERS"]
+        );
+        assert_eq!(
+            paths(&["**/catalog-info.{yaml,yml}"]),
+            ["svc/catalog-info.yml"]
+        );
+        assert!(paths(&[]).is_empty());
+    }
 
     #[test]
     fn memo_builds_each_value_once_and_keys_by_type() {

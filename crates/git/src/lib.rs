@@ -14,6 +14,7 @@
 //! since it forked from a base.
 #![warn(missing_docs)]
 
+mod cache_tree;
 mod error;
 mod objects;
 mod paths;

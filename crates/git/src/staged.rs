@@ -22,27 +22,49 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
         });
     }
     let local = repository.to_thread_local();
-    let staged = staged_entries(&local)?;
+    let started = std::time::Instant::now();
+    let (staged, cache_tree) = staged_entries(&local)?;
+    tracing::debug!(entries = staged.len(), elapsed = ?started.elapsed(), "read the index");
 
     let head = repo::head_commit(&local)?;
     let commit = head.as_ref().map(|c| c.id.to_string());
-    let head_files = match &head {
+    let changed: BTreeSet<String> = match &head {
         Some(commit) => {
-            let tree = commit.tree().map_err(|err| GitError::Object {
+            let tree_id = commit.tree_id().map_err(|err| GitError::Object {
                 what: format!("the tree of HEAD ({})", commit.id),
                 message: describe(&err),
             })?;
-            repo::sorted_tree_files(&tree)?
+            match &cache_tree {
+                // Fast path: descend only into directories the index changed.
+                Some(cache) => {
+                    crate::cache_tree::changed_entries(&local, &staged, cache, tree_id.detach())?
+                        .into_iter()
+                        .map(|at| paths::lossy(&staged[at].path).0)
+                        .collect()
+                }
+                None => {
+                    let tree = commit.tree().map_err(|err| GitError::Object {
+                        what: format!("the tree of HEAD ({})", commit.id),
+                        message: describe(&err),
+                    })?;
+                    let head_files = repo::sorted_tree_files(&tree)?;
+                    repo::added_or_modified(&head_files, &staged)
+                        .into_iter()
+                        .map(|entry| paths::lossy(&entry.path).0)
+                        .collect()
+                }
+            }
         }
         // A fresh repository: everything staged is new.
-        None => Vec::new(),
+        None => staged.iter().map(|e| paths::lossy(&e.path).0).collect(),
     };
     drop(head);
-    let changed: BTreeSet<String> = repo::added_or_modified(&head_files, &staged)
-        .into_iter()
-        .map(|entry| paths::lossy(&entry.path).0)
-        .collect();
-    drop(head_files);
+    tracing::debug!(
+        changed = changed.len(),
+        cache_tree = cache_tree.is_some(),
+        elapsed = ?started.elapsed(),
+        "compared the index with HEAD"
+    );
 
     let mut raw = Vec::with_capacity(staged.len());
     let mut modes = Vec::with_capacity(staged.len());
@@ -88,10 +110,12 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
 /// a merge conflict a path has stages 1–3 and no stage 0; it is reported once, with "ours"
 /// (stage 2) preferred, then "theirs" (3), then the base (1). Sparse directory entries are
 /// expanded from their trees.
-fn staged_entries(repo: &gix::Repository) -> Result<Vec<TreeFile>, GitError> {
+fn staged_entries(
+    repo: &gix::Repository,
+) -> Result<(Vec<TreeFile>, Option<gix::index::extension::Tree>), GitError> {
     let index_path = repo.index_path();
     if !index_path.exists() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let index = repo.open_index().map_err(|err| GitError::Index {
         path: index_path.clone(),
@@ -146,5 +170,11 @@ fn staged_entries(repo: &gix::Repository) -> Result<Vec<TreeFile>, GitError> {
     // Expanded sparse directories can interleave with later entries; keep the list sorted.
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
-    Ok(out)
+    // A sparse index's cache tree describes directories, not the expanded files: not used.
+    let cache_tree = if index.is_sparse() {
+        None
+    } else {
+        index.tree().cloned()
+    };
+    Ok((out, cache_tree))
 }

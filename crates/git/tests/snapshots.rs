@@ -587,3 +587,65 @@ fn worktree_ignore_rules_agree_with_git() {
     let snap = open(&root, Source::Worktree).unwrap();
     assert_eq!(paths(&snap), expected);
 }
+
+/// The staged change set, computed through the index's cache tree, agrees with
+/// `git diff --cached` (added, modified, type-changed) across edits in many directories, with
+/// and without a valid cache tree.
+#[test]
+fn staged_changed_set_agrees_with_git_diff_cached() {
+    let (_dir, root) = init();
+    for dir in ["a", "a/b", "a/b/c", "d", "e/f"] {
+        for i in 0..4 {
+            write(&root, &format!("{dir}/file{i}.txt"), format!("{dir} {i}"));
+        }
+    }
+    write(&root, "top.txt", "top");
+    commit_all(&root, "first");
+
+    let expected = |root: &std::path::Path| -> BTreeSet<String> {
+        let out = git_command(
+            root,
+            &[
+                "diff",
+                "--cached",
+                "--name-only",
+                "--diff-filter=AMT",
+                "--no-renames",
+            ],
+        )
+        .output()
+        .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let actual = |root: &std::path::Path| {
+        open(root, Source::Staged)
+            .unwrap()
+            .changed()
+            .cloned()
+            .unwrap()
+    };
+    assert!(actual(&root).is_empty());
+
+    // Edits deep and shallow, a new directory, a deletion, a file replaced by a directory.
+    write(&root, "a/b/c/file1.txt", "edited");
+    write(&root, "d/file0.txt", "edited");
+    write(&root, "g/h/new.txt", "new");
+    write(&root, "a/new.txt", "new");
+    std::fs::remove_file(root.join("e/f/file2.txt")).unwrap();
+    std::fs::remove_file(root.join("top.txt")).unwrap();
+    write(&root, "top.txt/inside.txt", "now a directory");
+    git(&root, &["add", "-A"]);
+    let want = expected(&root);
+    assert!(want.len() >= 5, "{want:?}");
+    assert_eq!(actual(&root), want);
+
+    // Re-staging identical content leaves directories valid or invalid; either way the same.
+    git(&root, &["write-tree"]);
+    assert_eq!(actual(&root), want);
+    write(&root, "a/b/file3.txt", "edited after write-tree");
+    git(&root, &["add", "a/b/file3.txt"]);
+    assert_eq!(actual(&root), expected(&root));
+}
