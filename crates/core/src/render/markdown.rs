@@ -17,17 +17,31 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::from("## goldpath\n\n");
     let tier = s.tier.map_or("none".to_owned(), |t| t.to_string());
-    let _ =
-        writeln!(
+    let count = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let waived = if s.waived > 0 {
+        format!(" · {} waived", s.waived)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
         out,
-        "**Tier reached: {tier}**{} · {} errors · {} warnings · {} notes{} · {} files · {} rules\n",
-        if s.partial { " (changed files only)" } else { "" },
-        s.errors,
-        s.warnings,
-        s.notes,
-        if s.waived > 0 { format!(" · {} waived", s.waived) } else { String::new() },
-        s.files,
-        s.rules,
+        "**Tier reached: {tier}**{} · {} · {} · {}{waived} · {} · {}\n",
+        if s.partial {
+            " (changed files only)"
+        } else {
+            ""
+        },
+        count(s.errors, "error"),
+        count(s.warnings, "warning"),
+        count(s.notes, "note"),
+        count(s.files, "file"),
+        count(s.rules, "rule"),
     );
     if let Some(next) = &s.next {
         let _ = writeln!(
