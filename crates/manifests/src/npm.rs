@@ -1,0 +1,405 @@
+//! `package.json` and `package-lock.json` (lockfileVersion 1, 2, 3).
+
+use std::collections::HashSet;
+
+use crate::json::{self, Node, Value};
+use crate::text::LineIndex;
+use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
+
+const SECTIONS: [(&str, DepKind); 4] = [
+    ("dependencies", DepKind::Normal),
+    ("devDependencies", DepKind::Dev),
+    ("optionalDependencies", DepKind::Optional),
+    ("peerDependencies", DepKind::Peer),
+];
+
+fn root_object(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseError> {
+    let root = json::parse(text, index)?;
+    if !matches!(root.value, Value::Object(_)) {
+        return Err(index.error(root.span, "expected a JSON object"));
+    }
+    Ok(root)
+}
+
+fn license_of(node: &Node) -> Option<String> {
+    match node.get("license") {
+        Some(l) => l
+            .as_str()
+            .or_else(|| l.get("type").and_then(Node::as_str))
+            .map(str::to_owned),
+        None => None,
+    }
+}
+
+pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
+    let root = root_object(text, index)?;
+    let mut out = Manifest::new(FileKind::PackageJson);
+    out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
+    out.license = license_of(&root);
+    out.workspace = root.get("workspaces").is_some();
+    for (section, kind) in SECTIONS {
+        let Some(deps) = root.get(section) else {
+            continue;
+        };
+        if !matches!(deps.value, Value::Object(_)) {
+            return Err(index.error(deps.span.clone(), format!("`{section}` must be an object")));
+        }
+        for (name, key_span, spec) in deps.members() {
+            let Some(spec) = spec.as_str() else {
+                return Err(index.error(
+                    spec.span.clone(),
+                    format!("the version of `{name}` must be a string"),
+                ));
+            };
+            let (real, requirement, source) = classify(name, spec);
+            out.packages.push(Package {
+                ecosystem: Ecosystem::Npm,
+                name: real,
+                version: None,
+                requirement,
+                source,
+                direct: true,
+                kind,
+                inherited: false,
+                position: index.position(key_span.clone()),
+                license: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The real name, the requirement (for registry specs) and the source of a dependency spec.
+fn classify(name: &str, spec: &str) -> (String, Option<String>, Source) {
+    let spec = spec.trim();
+    if let Some(alias) = spec.strip_prefix("npm:") {
+        // npm:real-name@range, the name possibly scoped.
+        let at = alias
+            .get(1..)
+            .and_then(|rest| rest.find('@'))
+            .map(|i| i + 1);
+        return match at {
+            Some(i) => (
+                alias[..i].to_owned(),
+                Some(alias[i + 1..].to_owned()),
+                Source::Registry(None),
+            ),
+            None => (
+                alias.to_owned(),
+                Some(String::new()),
+                Source::Registry(None),
+            ),
+        };
+    }
+    let git_prefixes = [
+        "git+",
+        "git://",
+        "github:",
+        "gitlab:",
+        "bitbucket:",
+        "gist:",
+    ];
+    if git_prefixes.iter().any(|p| spec.starts_with(p)) {
+        let (url, reference) = match spec.split_once('#') {
+            Some((url, r)) => (url, Some(r.to_owned())),
+            None => (spec, None),
+        };
+        return (
+            name.to_owned(),
+            None,
+            Source::Git {
+                url: url.to_owned(),
+                reference,
+            },
+        );
+    }
+    for prefix in ["file:", "link:", "portal:", "workspace:"] {
+        if let Some(path) = spec.strip_prefix(prefix) {
+            let requirement = (prefix == "workspace:").then(|| path.to_owned());
+            return (name.to_owned(), requirement, Source::Path(path.to_owned()));
+        }
+    }
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return (name.to_owned(), None, Source::Url(spec.to_owned()));
+    }
+    if spec.starts_with('.') || spec.starts_with('/') || spec.starts_with('~') {
+        return (name.to_owned(), None, Source::Path(spec.to_owned()));
+    }
+    // `user/repo` and `user/repo#ref` are GitHub shorthands.
+    if !spec.contains(' ') && !spec.starts_with('@') && spec.contains('/') {
+        let (url, reference) = match spec.split_once('#') {
+            Some((url, r)) => (url, Some(r.to_owned())),
+            None => (spec, None),
+        };
+        return (
+            name.to_owned(),
+            None,
+            Source::Git {
+                url: format!("github:{url}"),
+                reference,
+            },
+        );
+    }
+    (
+        name.to_owned(),
+        Some(spec.to_owned()),
+        Source::Registry(None),
+    )
+}
+
+fn resolved_source(resolved: Option<&str>, link: bool) -> Source {
+    match resolved {
+        _ if link => Source::Path(resolved.unwrap_or_default().to_owned()),
+        Some(r) if r.starts_with("git+") || r.starts_with("git://") || r.starts_with("github:") => {
+            let (url, reference) = match r.split_once('#') {
+                Some((url, rev)) => (url, Some(rev.to_owned())),
+                None => (r, None),
+            };
+            Source::Git {
+                url: url.to_owned(),
+                reference,
+            }
+        }
+        Some(r) if r.starts_with("file:") => Source::Path(r["file:".len()..].to_owned()),
+        Some(r) if r.contains("/-/") => {
+            // https://registry.npmjs.org/name/-/name-1.0.0.tgz: the registry is the origin.
+            let host = r.split("/-/").next().unwrap_or(r);
+            let host = host
+                .find("://")
+                .and_then(|i| host[i + 3..].find('/').map(|j| &host[..i + 3 + j]))
+                .unwrap_or(host);
+            Source::Registry(Some(host.to_owned()))
+        }
+        Some(r) if r.starts_with("http://") || r.starts_with("https://") => {
+            Source::Url(r.to_owned())
+        }
+        Some(r) => Source::Path(r.to_owned()),
+        None => Source::Registry(None),
+    }
+}
+
+pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
+    let root = root_object(text, index)?;
+    let mut out = Manifest::new(FileKind::PackageLock);
+    out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
+    out.format_version = root.get("lockfileVersion").map(|v| match &v.value {
+        Value::String(s) => s.clone(),
+        _ => text.get(v.span.clone()).unwrap_or_default().to_owned(),
+    });
+    if let Some(packages) = root.get("packages") {
+        // v2 and v3: a flat map from install path to package.
+        let mut direct = HashSet::new();
+        if let Some(project) = packages.get("") {
+            out.license = license_of(project);
+            for (section, _) in SECTIONS {
+                for (name, _, _) in project.get(section).map_or(&[][..], Node::members) {
+                    direct.insert(name.clone());
+                }
+            }
+        }
+        for (path, key_span, entry) in packages.members() {
+            let Some(at) = path.rfind("node_modules/") else {
+                continue; // the root project and workspace members (their own directories)
+            };
+            let install_name = &path[at + "node_modules/".len()..];
+            let name = entry
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or(install_name)
+                .to_owned();
+            let link = entry.get("link").is_some_and(Node::is_true);
+            let dev = entry.get("dev").is_some_and(Node::is_true);
+            let optional = entry.get("optional").is_some_and(Node::is_true);
+            out.packages.push(Package {
+                ecosystem: Ecosystem::Npm,
+                direct: at == 0 && direct.contains(install_name),
+                name,
+                version: entry
+                    .get("version")
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
+                requirement: None,
+                source: resolved_source(entry.get("resolved").and_then(Node::as_str), link),
+                kind: if dev {
+                    DepKind::Dev
+                } else if optional {
+                    DepKind::Optional
+                } else {
+                    DepKind::Normal
+                },
+                inherited: false,
+                position: index.position(key_span.clone()),
+                license: license_of(entry),
+            });
+        }
+    } else if let Some(deps) = root.get("dependencies") {
+        // v1: nested `dependencies`; the top level is what is installed at the root, which
+        // mixes direct dependencies with hoisted ones, so nothing is marked direct.
+        v1(deps, index, &mut out.packages)?;
+    }
+    Ok(out)
+}
+
+fn v1(deps: &Node, index: &LineIndex<'_>, out: &mut Vec<Package>) -> Result<(), ParseError> {
+    for (name, key_span, entry) in deps.members() {
+        if !matches!(entry.value, Value::Object(_)) {
+            return Err(index.error(entry.span.clone(), format!("`{name}` must be an object")));
+        }
+        let version = entry.get("version").and_then(Node::as_str);
+        let source = match version {
+            Some(v) if v.starts_with("file:") => Source::Path(v["file:".len()..].to_owned()),
+            Some(v) if v.starts_with("git") || v.starts_with("github:") => {
+                resolved_source(Some(v), false)
+            }
+            _ => resolved_source(entry.get("resolved").and_then(Node::as_str), false),
+        };
+        out.push(Package {
+            ecosystem: Ecosystem::Npm,
+            name: name.clone(),
+            version: version.map(str::to_owned),
+            requirement: None,
+            source,
+            direct: false,
+            kind: if entry.get("dev").is_some_and(Node::is_true) {
+                DepKind::Dev
+            } else {
+                DepKind::Normal
+            },
+            inherited: false,
+            position: index.position(key_span.clone()),
+            license: None,
+        });
+        if let Some(nested) = entry.get("dependencies") {
+            v1(nested, index, out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{parse, DepKind, FileKind, Source};
+
+    #[test]
+    fn package_json_specs() {
+        let text = r#"{
+  "name": "app",
+  "license": "MIT",
+  "dependencies": {
+    "left-pad": "^1.3.0",
+    "@scope/x": "latest",
+    "aliased": "npm:@real/pkg@^2",
+    "from-git": "git+https://github.com/a/b.git#v1",
+    "shorthand": "a/b",
+    "local": "file:../local",
+    "tarball": "https://example.com/x.tgz",
+    "ws": "workspace:*"
+  },
+  "devDependencies": { "jest": "*" }
+}"#;
+        let m = parse(FileKind::PackageJson, text).unwrap();
+        assert_eq!(m.license.as_deref(), Some("MIT"));
+        let got: Vec<_> = m
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.requirement.as_deref(),
+                    p.source.kind(),
+                    p.position.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("left-pad", Some("^1.3.0"), "registry", 5),
+                ("@scope/x", Some("latest"), "registry", 6),
+                ("@real/pkg", Some("^2"), "registry", 7),
+                ("from-git", None, "git", 8),
+                ("shorthand", None, "git", 9),
+                ("local", None, "path", 10),
+                ("tarball", None, "url", 11),
+                ("ws", Some("*"), "path", 12),
+                ("jest", Some("*"), "registry", 14),
+            ]
+        );
+        assert_eq!(m.packages[8].kind, DepKind::Dev);
+    }
+
+    #[test]
+    fn lockfile_v3_and_v2() {
+        let text = r#"{
+  "name": "app",
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "app", "license": "MIT", "dependencies": { "a": "^1" }, "devDependencies": { "b": "^2" } },
+    "node_modules/a": { "version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz", "license": "ISC" },
+    "node_modules/b": { "version": "2.0.0", "dev": true, "license": "MIT" },
+    "node_modules/a/node_modules/c": { "version": "3.0.0", "resolved": "git+ssh://git@github.com/x/c.git#abc" },
+    "packages/member": { "version": "0.0.1" },
+    "node_modules/member": { "resolved": "packages/member", "link": true }
+  }
+}"#;
+        let m = parse(FileKind::PackageLock, text).unwrap();
+        assert_eq!(m.format_version.as_deref(), Some("3"));
+        let got: Vec<_> = m
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_deref(),
+                    p.direct,
+                    p.source.kind(),
+                    p.license.as_deref(),
+                    p.position.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Some("1.0.0"), true, "registry", Some("ISC"), 6),
+                ("b", Some("2.0.0"), true, "registry", Some("MIT"), 7),
+                ("c", Some("3.0.0"), false, "git", None, 8),
+                ("member", None, false, "path", None, 10),
+            ]
+        );
+        assert_eq!(
+            m.packages[0].source,
+            Source::Registry(Some("https://registry.npmjs.org".into()))
+        );
+    }
+
+    #[test]
+    fn lockfile_v1_nested() {
+        let text = r#"{"lockfileVersion": 1, "dependencies": {
+  "a": { "version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+         "dependencies": { "b": { "version": "2.0.0" } } },
+  "c": { "version": "file:../c" }
+}}"#;
+        let m = parse(FileKind::PackageLock, text).unwrap();
+        let names: Vec<_> = m
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.position.line))
+            .collect();
+        assert_eq!(names, [("a", 2), ("b", 3), ("c", 4)]);
+        assert_eq!(m.packages[2].source, Source::Path("../c".into()));
+    }
+
+    #[test]
+    fn malformed_files_are_errors() {
+        for text in [
+            "[]",
+            "{\"dependencies\": []}",
+            "{\"dependencies\": {\"a\": 1}}",
+            "{",
+        ] {
+            assert!(parse(FileKind::PackageJson, text).is_err(), "{text}");
+        }
+        assert!(parse(FileKind::PackageLock, "{\"dependencies\": {\"a\": 1}}").is_err());
+    }
+}
