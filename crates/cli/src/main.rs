@@ -1,6 +1,7 @@
 //! The `goldpath` command.
 
 mod check;
+mod fleet;
 mod hook;
 mod logging;
 
@@ -48,6 +49,8 @@ enum Command {
     Explain(check::ExplainArgs),
     /// Install or remove the native git pre-commit hook.
     Hook(hook::HookArgs),
+    /// Scorecards for many repositories: scan them (in shards) and report on the results.
+    Fleet(fleet::FleetArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),
         Command::Hook(args) => hook::run(args),
+        Command::Fleet(args) => fleet::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,1153 @@
+//! Fleet scorecards: one result line per repository (`goldpath fleet scan`), sharding of a
+//! repository list across machines, and the aggregate report over many result files
+//! (`goldpath fleet report`) as JSON, Markdown or a self-contained HTML page.
+//!
+//! The result format is JSON Lines, one [`Line`] per repository; docs/fleet.md describes it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Report;
+use crate::finding::Tier;
+use crate::snapshot::Snapshot;
+
+/// The result of checking one repository.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepoResult {
+    /// The repository's name (its directory name, without a `.git` suffix).
+    pub repo: String,
+    /// The path it was read from.
+    pub path: String,
+    /// The commit checked (the default branch's head).
+    pub commit: Option<String>,
+    /// The tier reached, `None` below bronze.
+    pub tier: Option<Tier>,
+    /// The next tier, `None` at gold.
+    pub next_tier: Option<Tier>,
+    /// Findings per rule id (rules without findings are absent).
+    pub findings: BTreeMap<String, usize>,
+    /// Findings at level error.
+    pub errors: usize,
+    /// Findings at level warning.
+    pub warnings: usize,
+    /// Findings at level note.
+    pub notes: usize,
+    /// The default owner: Backstage `spec.owner` of `catalog-info.yaml` when present, else the
+    /// owners of the last `*` rule of CODEOWNERS.
+    pub owner: Option<String>,
+    /// Time taken to check the repository, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// A repository that could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoError {
+    /// The repository's name.
+    pub repo: String,
+    /// The path it was read from.
+    pub path: String,
+    /// Why it could not be checked.
+    pub error: String,
+}
+
+/// One line of a result file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Line {
+    /// A repository that was checked.
+    Checked(RepoResult),
+    /// A repository that could not be checked.
+    Broken(RepoError),
+}
+
+impl Line {
+    /// The repository's name.
+    pub fn repo(&self) -> &str {
+        match self {
+            Line::Checked(r) => &r.repo,
+            Line::Broken(r) => &r.repo,
+        }
+    }
+
+    /// The repository's path.
+    pub fn path(&self) -> &str {
+        match self {
+            Line::Checked(r) => &r.path,
+            Line::Broken(r) => &r.path,
+        }
+    }
+}
+
+impl RepoResult {
+    /// The result line of a check.
+    pub fn from_report(
+        repo: String,
+        path: String,
+        report: &Report,
+        owner: Option<String>,
+        duration_ms: u64,
+    ) -> Self {
+        let mut findings = BTreeMap::new();
+        for finding in &report.findings {
+            *findings.entry(finding.rule.clone()).or_insert(0) += 1;
+        }
+        RepoResult {
+            repo,
+            path,
+            commit: report.target.commit.clone(),
+            tier: report.summary.tier,
+            next_tier: report.summary.next.as_ref().map(|n| n.tier),
+            findings,
+            errors: report.summary.errors,
+            warnings: report.summary.warnings,
+            notes: report.summary.notes,
+            owner,
+            duration_ms,
+        }
+    }
+}
+
+/// The repository's default owner: `spec.owner` of a root `catalog-info.yaml` (or `.yml`) when
+/// present, else the owners of the last `*` rule of the CODEOWNERS file GitHub would use
+/// (space-separated), else `None`.
+pub fn default_owner(snapshot: &dyn Snapshot) -> Option<String> {
+    let files = snapshot.files();
+    let read = |path: &str| -> Option<String> {
+        let entry = files.iter().find(|f| f.path == path)?;
+        let bytes = snapshot.read(entry).ok()?;
+        String::from_utf8(bytes).ok()
+    };
+    for name in ["catalog-info.yaml", "catalog-info.yml"] {
+        if let Some(owner) = read(name).as_deref().and_then(catalog_owner) {
+            return Some(owner);
+        }
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let dialect = goldpath_codeowners::Dialect::GitHub;
+    let location = goldpath_codeowners::choose_location(dialect, &paths).effective?;
+    let text = read(location)?;
+    codeowners_default_owner(&text)
+}
+
+/// The owners of the last `*` rule of a CODEOWNERS file, space-separated.
+pub fn codeowners_default_owner(text: &str) -> Option<String> {
+    let parsed = goldpath_codeowners::parse(text, goldpath_codeowners::Dialect::GitHub);
+    let rule = parsed
+        .rules()
+        .iter()
+        .rev()
+        .find(|r| !r.exclusion && matches!(r.pattern.as_str(), "*" | "/*" | "/**" | "**"))?;
+    let owners: Vec<&str> = rule.owners.iter().map(|o| o.text.as_str()).collect();
+    (!owners.is_empty()).then(|| owners.join(" "))
+}
+
+/// `spec.owner` of the first document of a Backstage catalog file that has one (a line scan:
+/// `owner:` indented under a top-level `spec:`).
+pub fn catalog_owner(text: &str) -> Option<String> {
+    let mut in_spec = false;
+    let mut spec_indent = None;
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.trim_start().starts_with('#') || trimmed.trim().is_empty() {
+            continue;
+        }
+        if trimmed == "---" {
+            in_spec = false;
+            spec_indent = None;
+            continue;
+        }
+        let indent = trimmed.len() - trimmed.trim_start().len();
+        if indent == 0 {
+            in_spec = trimmed
+                .strip_prefix("spec:")
+                .is_some_and(|r| r.trim().is_empty());
+            spec_indent = None;
+            continue;
+        }
+        if !in_spec {
+            continue;
+        }
+        let level = *spec_indent.get_or_insert(indent);
+        if indent != level {
+            continue;
+        }
+        if let Some(value) = trimmed.trim_start().strip_prefix("owner:") {
+            let value = value.split(" #").next().unwrap_or_default().trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'').trim();
+            if !value.is_empty() {
+                return Some(value.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Parses `I/N` (1-based shard `I` of `N`).
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}`: expected I/N, such as 1/4"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}`: I is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}`: N is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("`{text}`: expected 1 <= I <= N"));
+    }
+    Ok((i, n))
+}
+
+/// Whether the repository at position `k` (0-based, in sorted order of names) belongs to
+/// shard `i` (1-based) of `n`: `k % n == i - 1`. Every position is in exactly one shard.
+pub fn in_shard(k: usize, i: usize, n: usize) -> bool {
+    n > 0 && k % n == i.wrapping_sub(1)
+}
+
+/// Keeps the items of shard `i` of `n` (items in sorted order).
+pub fn shard<T>(items: Vec<T>, i: usize, n: usize) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| in_shard(*k, i, n))
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// Reads a result file: one JSON object per line, blank lines ignored. The error names the
+/// 1-based line.
+pub fn parse_lines(text: &str) -> Result<Vec<Line>, String> {
+    let mut lines = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", number + 1))?;
+        lines.push(parsed);
+    }
+    Ok(lines)
+}
+
+/// Adoption of one rule across the fleet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adoption {
+    /// Rule id.
+    pub rule: String,
+    /// Repositories without a finding of the rule.
+    pub passing: usize,
+    /// Repositories checked.
+    pub total: usize,
+    /// `passing / total`.
+    pub rate: f64,
+    /// Change of `rate` since the previous scan, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+}
+
+/// Count of repositories per tier.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TierCounts {
+    /// At gold.
+    pub gold: usize,
+    /// At silver.
+    pub silver: usize,
+    /// At bronze.
+    pub bronze: usize,
+    /// Below bronze.
+    pub none: usize,
+}
+
+impl TierCounts {
+    fn add(&mut self, tier: Option<Tier>) {
+        match tier {
+            Some(Tier::Gold) => self.gold += 1,
+            Some(Tier::Silver) => self.silver += 1,
+            Some(Tier::Bronze) => self.bronze += 1,
+            None => self.none += 1,
+        }
+    }
+
+    fn rows(&self) -> [(&'static str, usize); 4] {
+        [
+            ("gold", self.gold),
+            ("silver", self.silver),
+            ("bronze", self.bronze),
+            ("none", self.none),
+        ]
+    }
+}
+
+/// A repository with findings, for the worst offenders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offender {
+    /// Repository name.
+    pub repo: String,
+    /// Owner.
+    pub owner: Option<String>,
+    /// Tier reached.
+    pub tier: Option<Tier>,
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+}
+
+/// One owner's repositories.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerRollup {
+    /// The owner, `(none)` for repositories without one.
+    pub owner: String,
+    /// Repositories checked.
+    pub repos: usize,
+    /// Their tiers.
+    pub tiers: TierCounts,
+    /// Share of (repository, rule) pairs passing, over the fleet's rules.
+    pub pass_rate: f64,
+    /// Errors in all of them.
+    pub errors: usize,
+}
+
+/// A repository whose tier changed since the previous scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TierChange {
+    /// Repository name.
+    pub repo: String,
+    /// Tier in the previous scan.
+    pub from: Option<Tier>,
+    /// Tier now.
+    pub to: Option<Tier>,
+}
+
+/// The comparison with a previous scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    /// Tiers in the previous scan.
+    pub previous_tiers: TierCounts,
+    /// Repositories whose tier changed, by name.
+    pub tier_changes: Vec<TierChange>,
+    /// Repositories checked now but not before.
+    pub added: Vec<String>,
+    /// Repositories checked before but not now.
+    pub removed: Vec<String>,
+}
+
+/// A repository that could not be checked.
+pub type Broken = RepoError;
+
+/// The aggregate over a fleet's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FleetReport {
+    /// Repositories checked.
+    pub repos: usize,
+    /// Tiers.
+    pub tiers: TierCounts,
+    /// Adoption per rule (every rule with a finding somewhere, in the current or previous
+    /// scan), lowest adoption first, then by id.
+    pub adoption: Vec<Adoption>,
+    /// Up to ten repositories with the most errors (then warnings), then by name.
+    pub worst_offenders: Vec<Offender>,
+    /// Per owner, by owner.
+    pub owners: Vec<OwnerRollup>,
+    /// Repositories that could not be checked, by name.
+    pub broken: Vec<Broken>,
+    /// The comparison with `--previous`, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
+}
+
+/// How many worst offenders are listed.
+pub const WORST_OFFENDERS: usize = 10;
+
+/// Splits lines into checked and broken repositories, keyed by (name, path), the last line of a
+/// repository winning (so re-scanned shards may simply be appended).
+fn split(lines: &[Line]) -> (Vec<&RepoResult>, Vec<&RepoError>) {
+    let mut by_key: BTreeMap<(&str, &str), &Line> = BTreeMap::new();
+    for line in lines {
+        by_key.insert((line.repo(), line.path()), line);
+    }
+    let mut checked = Vec::new();
+    let mut broken = Vec::new();
+    for line in by_key.into_values() {
+        match line {
+            Line::Checked(r) => checked.push(r),
+            Line::Broken(b) => broken.push(b),
+        }
+    }
+    (checked, broken)
+}
+
+fn rate(passing: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        passing as f64 / total as f64
+    }
+}
+
+fn adoption_rates(checked: &[&RepoResult], rules: &BTreeSet<&str>) -> BTreeMap<String, usize> {
+    rules
+        .iter()
+        .map(|rule| {
+            let passing = checked
+                .iter()
+                .filter(|r| r.findings.get(*rule).copied().unwrap_or(0) == 0)
+                .count();
+            ((*rule).to_owned(), passing)
+        })
+        .collect()
+}
+
+impl FleetReport {
+    /// Aggregates `current` results, compared with `previous` when given.
+    pub fn new(current: &[Line], previous: Option<&[Line]>) -> Self {
+        let (checked, broken) = split(current);
+        let previous = previous.map(split);
+        let mut rules: BTreeSet<&str> = checked
+            .iter()
+            .flat_map(|r| r.findings.keys().map(String::as_str))
+            .collect();
+        if let Some((prev, _)) = &previous {
+            rules.extend(
+                prev.iter()
+                    .flat_map(|r| r.findings.keys().map(String::as_str)),
+            );
+        }
+        let total = checked.len();
+        let passing = adoption_rates(&checked, &rules);
+        let prev_passing = previous
+            .as_ref()
+            .map(|(prev, _)| (adoption_rates(prev, &rules), prev.len()));
+        let mut adoption: Vec<Adoption> = passing
+            .iter()
+            .map(|(rule, &passing)| {
+                let now = rate(passing, total);
+                Adoption {
+                    rule: rule.clone(),
+                    passing,
+                    total,
+                    rate: now,
+                    delta: prev_passing
+                        .as_ref()
+                        .map(|(p, n)| now - rate(p.get(rule).copied().unwrap_or(0), *n)),
+                }
+            })
+            .collect();
+        adoption.sort_by(|a, b| a.rate.total_cmp(&b.rate).then_with(|| a.rule.cmp(&b.rule)));
+
+        let mut tiers = TierCounts::default();
+        for r in &checked {
+            tiers.add(r.tier);
+        }
+
+        let mut offenders: Vec<&RepoResult> = checked
+            .iter()
+            .copied()
+            .filter(|r| r.errors + r.warnings > 0)
+            .collect();
+        offenders.sort_by(|a, b| {
+            b.errors
+                .cmp(&a.errors)
+                .then(b.warnings.cmp(&a.warnings))
+                .then_with(|| a.repo.cmp(&b.repo))
+        });
+        let worst_offenders = offenders
+            .into_iter()
+            .take(WORST_OFFENDERS)
+            .map(|r| Offender {
+                repo: r.repo.clone(),
+                owner: r.owner.clone(),
+                tier: r.tier,
+                errors: r.errors,
+                warnings: r.warnings,
+            })
+            .collect();
+
+        let mut groups: BTreeMap<&str, Vec<&RepoResult>> = BTreeMap::new();
+        for r in &checked {
+            groups
+                .entry(r.owner.as_deref().unwrap_or("(none)"))
+                .or_default()
+                .push(r);
+        }
+        let owners = groups
+            .into_iter()
+            .map(|(owner, repos)| {
+                let mut tiers = TierCounts::default();
+                let mut pass = 0;
+                for r in &repos {
+                    tiers.add(r.tier);
+                    pass += rules
+                        .iter()
+                        .filter(|rule| r.findings.get(**rule).copied().unwrap_or(0) == 0)
+                        .count();
+                }
+                OwnerRollup {
+                    owner: owner.to_owned(),
+                    repos: repos.len(),
+                    tiers,
+                    pass_rate: if rules.is_empty() {
+                        1.0
+                    } else {
+                        rate(pass, repos.len() * rules.len())
+                    },
+                    errors: repos.iter().map(|r| r.errors).sum(),
+                }
+            })
+            .collect();
+
+        let trend = previous.map(|(prev, _)| {
+            let mut previous_tiers = TierCounts::default();
+            for r in &prev {
+                previous_tiers.add(r.tier);
+            }
+            let before: BTreeMap<&str, Option<Tier>> =
+                prev.iter().map(|r| (r.repo.as_str(), r.tier)).collect();
+            let now: BTreeMap<&str, Option<Tier>> =
+                checked.iter().map(|r| (r.repo.as_str(), r.tier)).collect();
+            Trend {
+                previous_tiers,
+                tier_changes: now
+                    .iter()
+                    .filter_map(|(repo, to)| {
+                        let from = before.get(repo)?;
+                        (from != to).then(|| TierChange {
+                            repo: (*repo).to_owned(),
+                            from: *from,
+                            to: *to,
+                        })
+                    })
+                    .collect(),
+                added: now
+                    .keys()
+                    .filter(|r| !before.contains_key(*r))
+                    .map(|r| (*r).to_owned())
+                    .collect(),
+                removed: before
+                    .keys()
+                    .filter(|r| !now.contains_key(*r))
+                    .map(|r| (*r).to_owned())
+                    .collect(),
+            }
+        });
+
+        FleetReport {
+            repos: total,
+            tiers,
+            adoption,
+            worst_offenders,
+            owners,
+            broken: broken.into_iter().cloned().collect(),
+            trend,
+        }
+    }
+
+    /// The report as pretty JSON, with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Fleet scorecard\n");
+        let _ = writeln!(
+            out,
+            "{} repositories checked, {} could not be checked.\n",
+            self.repos,
+            self.broken.len()
+        );
+        out.push_str("## Tiers\n\n| Tier | Repositories | Share |");
+        if self.trend.is_some() {
+            out.push_str(" Previous |");
+        }
+        out.push_str("\n|---|---:|---:|");
+        if self.trend.is_some() {
+            out.push_str("---:|");
+        }
+        out.push('\n');
+        let previous = self.trend.as_ref().map(|t| t.previous_tiers.rows());
+        for (i, (name, count)) in self.tiers.rows().into_iter().enumerate() {
+            let _ = write!(
+                out,
+                "| {name} | {count} | {} |",
+                percent(rate(count, self.repos))
+            );
+            if let Some(prev) = &previous {
+                let _ = write!(out, " {} |", prev[i].1);
+            }
+            out.push('\n');
+        }
+        out.push_str("\n## Rule adoption\n\n");
+        if self.adoption.is_empty() {
+            out.push_str("Every repository passes every rule.\n");
+        } else {
+            out.push_str("| Rule | Passing | Adoption |");
+            if self.trend.is_some() {
+                out.push_str(" Change |");
+            }
+            out.push_str("\n|---|---:|---:|");
+            if self.trend.is_some() {
+                out.push_str("---:|");
+            }
+            out.push('\n');
+            for a in &self.adoption {
+                let _ = write!(
+                    out,
+                    "| `{}` | {}/{} | {} |",
+                    md(&a.rule),
+                    a.passing,
+                    a.total,
+                    percent(a.rate)
+                );
+                if let Some(delta) = a.delta {
+                    let _ = write!(out, " {} |", signed_points(delta));
+                }
+                out.push('\n');
+            }
+        }
+        out.push_str("\n## Worst offenders\n\n");
+        if self.worst_offenders.is_empty() {
+            out.push_str("No repository has an error or a warning.\n");
+        } else {
+            out.push_str(
+                "| Repository | Owner | Tier | Errors | Warnings |\n|---|---|---|---:|---:|\n",
+            );
+            for o in &self.worst_offenders {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    md(&o.repo),
+                    md(o.owner.as_deref().unwrap_or("")),
+                    tier_name(o.tier),
+                    o.errors,
+                    o.warnings
+                );
+            }
+        }
+        out.push_str("\n## Owners\n\n| Owner | Repositories | Gold | Silver | Bronze | None | Pass rate | Errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for o in &self.owners {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                md(&o.owner),
+                o.repos,
+                o.tiers.gold,
+                o.tiers.silver,
+                o.tiers.bronze,
+                o.tiers.none,
+                percent(o.pass_rate),
+                o.errors
+            );
+        }
+        if let Some(trend) = &self.trend {
+            out.push_str("\n## Since the previous scan\n\n");
+            if trend.tier_changes.is_empty() {
+                out.push_str("No tier changed.\n");
+            } else {
+                out.push_str("| Repository | Before | Now |\n|---|---|---|\n");
+                for c in &trend.tier_changes {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} |",
+                        md(&c.repo),
+                        tier_name(c.from),
+                        tier_name(c.to)
+                    );
+                }
+            }
+            if !trend.added.is_empty() {
+                let _ = writeln!(out, "\nNew: {}.", md(&trend.added.join(", ")));
+            }
+            if !trend.removed.is_empty() {
+                let _ = writeln!(out, "\nGone: {}.", md(&trend.removed.join(", ")));
+            }
+        }
+        if !self.broken.is_empty() {
+            out.push_str("\n## Not checked\n\n| Repository | Error |\n|---|---|\n");
+            for b in &self.broken {
+                let _ = writeln!(out, "| {} | {} |", md(&b.repo), md(&b.error));
+            }
+        }
+        out
+    }
+
+    /// The report as a self-contained HTML page: inline CSS and SVG, no scripts, no external
+    /// resources.
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>Fleet scorecard</title>\n<style>\n\
+             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1f2328;padding:0 1rem}\n\
+             table{border-collapse:collapse;margin:1rem 0;width:100%}\n\
+             th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}\n\
+             td.n,th.n{text-align:right}\n\
+             th{background:#f6f8fa}\n\
+             .up{color:#1a7f37}.down{color:#cf222e}\n\
+             svg text{font-size:12px;font-family:system-ui,sans-serif}\n\
+             </style>\n</head>\n<body>\n<h1>Fleet scorecard</h1>\n",
+        );
+        let _ = writeln!(
+            out,
+            "<p>{} repositories checked, {} could not be checked.</p>",
+            self.repos,
+            self.broken.len()
+        );
+
+        out.push_str("<h2>Tiers</h2>\n");
+        let colors = ["#d4a72c", "#8c959f", "#a0522d", "#cf222e"];
+        let bars: Vec<(String, f64, String, &str)> = self
+            .tiers
+            .rows()
+            .iter()
+            .zip(colors)
+            .map(|((name, count), color)| {
+                (
+                    (*name).to_owned(),
+                    rate(*count, self.repos),
+                    format!("{count} ({})", percent(rate(*count, self.repos))),
+                    color,
+                )
+            })
+            .collect();
+        svg_bars(&mut out, "Repositories per tier", &bars);
+        out.push_str("<table>\n<tr><th>Tier</th><th class=\"n\">Repositories</th>");
+        if self.trend.is_some() {
+            out.push_str("<th class=\"n\">Previous</th>");
+        }
+        out.push_str("</tr>\n");
+        let previous = self.trend.as_ref().map(|t| t.previous_tiers.rows());
+        for (i, (name, count)) in self.tiers.rows().into_iter().enumerate() {
+            let _ = write!(out, "<tr><td>{name}</td><td class=\"n\">{count}</td>");
+            if let Some(prev) = &previous {
+                let _ = write!(out, "<td class=\"n\">{}</td>", prev[i].1);
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+
+        out.push_str("<h2>Rule adoption</h2>\n");
+        if self.adoption.is_empty() {
+            out.push_str("<p>Every repository passes every rule.</p>\n");
+        } else {
+            let bars: Vec<(String, f64, String, &str)> = self
+                .adoption
+                .iter()
+                .map(|a| (a.rule.clone(), a.rate, percent(a.rate), "#1a7f37"))
+                .collect();
+            svg_bars(&mut out, "Share of repositories passing each rule", &bars);
+            out.push_str("<table>\n<tr><th>Rule</th><th class=\"n\">Passing</th><th class=\"n\">Adoption</th>");
+            if self.trend.is_some() {
+                out.push_str("<th class=\"n\">Change</th>");
+            }
+            out.push_str("</tr>\n");
+            for a in &self.adoption {
+                let _ = write!(
+                    out,
+                    "<tr><td><code>{}</code></td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td>",
+                    html(&a.rule),
+                    a.passing,
+                    a.total,
+                    percent(a.rate)
+                );
+                if let Some(delta) = a.delta {
+                    let class = if delta > 0.0 {
+                        "up"
+                    } else if delta < 0.0 {
+                        "down"
+                    } else {
+                        ""
+                    };
+                    let _ = write!(out, "<td class=\"n {class}\">{}</td>", signed_points(delta));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</table>\n");
+        }
+
+        out.push_str("<h2>Worst offenders</h2>\n");
+        if self.worst_offenders.is_empty() {
+            out.push_str("<p>No repository has an error or a warning.</p>\n");
+        } else {
+            out.push_str("<table>\n<tr><th>Repository</th><th>Owner</th><th>Tier</th><th class=\"n\">Errors</th><th class=\"n\">Warnings</th></tr>\n");
+            for o in &self.worst_offenders {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    html(&o.repo),
+                    html(o.owner.as_deref().unwrap_or("")),
+                    tier_name(o.tier),
+                    o.errors,
+                    o.warnings
+                );
+            }
+            out.push_str("</table>\n");
+        }
+
+        out.push_str("<h2>Owners</h2>\n<table>\n<tr><th>Owner</th><th class=\"n\">Repositories</th><th class=\"n\">Gold</th><th class=\"n\">Silver</th><th class=\"n\">Bronze</th><th class=\"n\">None</th><th class=\"n\">Pass rate</th><th class=\"n\">Errors</th></tr>\n");
+        for o in &self.owners {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                html(&o.owner),
+                o.repos,
+                o.tiers.gold,
+                o.tiers.silver,
+                o.tiers.bronze,
+                o.tiers.none,
+                percent(o.pass_rate),
+                o.errors
+            );
+        }
+        out.push_str("</table>\n");
+
+        if let Some(trend) = &self.trend {
+            out.push_str("<h2>Since the previous scan</h2>\n");
+            if trend.tier_changes.is_empty() {
+                out.push_str("<p>No tier changed.</p>\n");
+            } else {
+                out.push_str("<table>\n<tr><th>Repository</th><th>Before</th><th>Now</th></tr>\n");
+                for c in &trend.tier_changes {
+                    let _ = writeln!(
+                        out,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        html(&c.repo),
+                        tier_name(c.from),
+                        tier_name(c.to)
+                    );
+                }
+                out.push_str("</table>\n");
+            }
+            if !trend.added.is_empty() {
+                let _ = writeln!(out, "<p>New: {}.</p>", html(&trend.added.join(", ")));
+            }
+            if !trend.removed.is_empty() {
+                let _ = writeln!(out, "<p>Gone: {}.</p>", html(&trend.removed.join(", ")));
+            }
+        }
+        if !self.broken.is_empty() {
+            out.push_str(
+                "<h2>Not checked</h2>\n<table>\n<tr><th>Repository</th><th>Error</th></tr>\n",
+            );
+            for b in &self.broken {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    html(&b.repo),
+                    html(&b.error)
+                );
+            }
+            out.push_str("</table>\n");
+        }
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+}
+
+/// A horizontal bar chart: (label, share in 0..=1, value text, colour) per bar.
+fn svg_bars(out: &mut String, title: &str, bars: &[(String, f64, String, &str)]) {
+    const LABEL: usize = 260;
+    const WIDTH: usize = 400;
+    const ROW: usize = 22;
+    let height = bars.len() * ROW + 4;
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{}\" height=\"{height}\" \
+         viewBox=\"0 0 {} {height}\"><title>{}</title>",
+        LABEL + WIDTH + 120,
+        LABEL + WIDTH + 120,
+        html(title)
+    );
+    for (i, (label, share, value, color)) in bars.iter().enumerate() {
+        let y = i * ROW + 2;
+        let w = (share.clamp(0.0, 1.0) * WIDTH as f64).round() as usize;
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+             <rect x=\"{}\" y=\"{y}\" width=\"{WIDTH}\" height=\"{}\" fill=\"#eaeef2\"/>\
+             <rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"{color}\"/>\
+             <text x=\"{}\" y=\"{}\">{}</text>",
+            LABEL - 6,
+            y + 14,
+            html(label),
+            LABEL,
+            ROW - 6,
+            LABEL,
+            ROW - 6,
+            LABEL + WIDTH + 6,
+            y + 14,
+            html(value)
+        );
+    }
+    out.push_str("</svg>\n");
+}
+
+fn tier_name(tier: Option<Tier>) -> &'static str {
+    tier.map(Tier::as_str).unwrap_or("none")
+}
+
+/// `0.5` → `50%`, `1/3` → `33.3%`.
+fn percent(share: f64) -> String {
+    let p = (share * 1000.0).round() / 10.0;
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// A change of share in percentage points: `+25 pp`, `-10.5 pp`, `0 pp`.
+fn signed_points(delta: f64) -> String {
+    let p = (delta * 1000.0).round() / 10.0;
+    let text = if p.fract() == 0.0 {
+        format!("{:.0}", p.abs())
+    } else {
+        format!("{:.1}", p.abs())
+    };
+    if p > 0.0 {
+        format!("+{text} pp")
+    } else if p < 0.0 {
+        format!("-{text} pp")
+    } else {
+        "0 pp".to_owned()
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_repository_exactly_once() {
+        for n in 1..=17 {
+            for len in 0..=60 {
+                let items: Vec<usize> = (0..len).collect();
+                let mut seen = vec![0usize; len];
+                for i in 1..=n {
+                    let part = shard(items.clone(), i, n);
+                    // Balanced: sizes differ by at most one.
+                    assert!(part.len() >= len / n && part.len() <= len.div_ceil(n));
+                    // Deterministic.
+                    assert_eq!(part, shard(items.clone(), i, n));
+                    for k in part {
+                        seen[k] += 1;
+                    }
+                }
+                assert!(seen.iter().all(|&c| c == 1), "n={n} len={len}: {seen:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn shard_arguments() {
+        assert_eq!(parse_shard("1/2"), Ok((1, 2)));
+        assert_eq!(parse_shard("4/4"), Ok((4, 4)));
+        assert!(parse_shard("0/2").is_err());
+        assert!(parse_shard("3/2").is_err());
+        assert!(parse_shard("1/0").is_err());
+        assert!(parse_shard("x").is_err());
+        assert!(parse_shard("a/b").is_err());
+        assert!(!in_shard(0, 0, 2));
+    }
+
+    #[test]
+    fn default_owners() {
+        let text = "# c\n* @acme/platform\n/docs/ @acme/docs\n*       @acme/core @jane\n";
+        assert_eq!(
+            codeowners_default_owner(text).as_deref(),
+            Some("@acme/core @jane")
+        );
+        assert_eq!(codeowners_default_owner("/docs/ @a\n"), None);
+        let catalog = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\n  owner: wrong\nspec:\n  type: service\n  owner: \"group:payments\" # team\n";
+        assert_eq!(catalog_owner(catalog).as_deref(), Some("group:payments"));
+        assert_eq!(catalog_owner("spec:\n  type: x\n"), None);
+    }
+
+    const CURRENT: &str = r#"{"repo":"api","path":"/r/api","commit":"a1","tier":"gold","next_tier":null,"findings":{},"errors":0,"warnings":0,"notes":0,"owner":"@acme/core","duration_ms":5}
+{"repo":"web","path":"/r/web","commit":"b2","tier":"bronze","next_tier":"silver","findings":{"files/required":2,"ci/pinned":1},"errors":2,"warnings":1,"notes":0,"owner":"@acme/<web>","duration_ms":7}
+
+{"repo":"db","path":"/r/db","commit":"c3","tier":null,"next_tier":"bronze","findings":{"files/required":1},"errors":1,"warnings":0,"notes":0,"owner":"@acme/core","duration_ms":3}
+{"repo":"old","path":"/r/old","error":"not a git repository"}
+"#;
+
+    const PREVIOUS: &str = r#"{"repo":"api","path":"/r/api","commit":"a0","tier":"silver","next_tier":"gold","findings":{"ci/pinned":1},"errors":0,"warnings":1,"notes":0,"owner":"@acme/core","duration_ms":5}
+{"repo":"web","path":"/r/web","commit":"b1","tier":"bronze","next_tier":"silver","findings":{"files/required":2,"ci/pinned":1},"errors":2,"warnings":1,"notes":0,"owner":"@acme/<web>","duration_ms":7}
+{"repo":"gone","path":"/r/gone","commit":"d1","tier":"gold","next_tier":null,"findings":{},"errors":0,"warnings":0,"notes":0,"owner":null,"duration_ms":1}
+"#;
+
+    fn report(previous: bool) -> FleetReport {
+        let current = parse_lines(CURRENT).expect("current");
+        let prev = parse_lines(PREVIOUS).expect("previous");
+        FleetReport::new(&current, previous.then_some(prev.as_slice()))
+    }
+
+    #[test]
+    fn lines_round_trip_and_errors_name_the_line() {
+        let lines = parse_lines(CURRENT).expect("parse");
+        assert_eq!(lines.len(), 4);
+        assert!(matches!(&lines[3], Line::Broken(b) if b.error == "not a git repository"));
+        for line in &lines {
+            let text = serde_json::to_string(line).expect("serialize");
+            assert_eq!(&parse_lines(&text).expect("reparse")[0], line);
+        }
+        let err = parse_lines("{\"repo\":\"a\"}\n\nnot json\n").unwrap_err();
+        assert!(err.starts_with("line 1:"), "{err}");
+    }
+
+    #[test]
+    fn json_report() {
+        let value: serde_json::Value = serde_json::from_str(&report(true).to_json()).expect("json");
+        let expected = serde_json::json!({
+            "repos": 3,
+            "tiers": {"gold": 1, "silver": 0, "bronze": 1, "none": 1},
+            "adoption": [
+                {"rule": "files/required", "passing": 1, "total": 3, "rate": 1.0 / 3.0,
+                 "delta": 1.0 / 3.0 - 2.0 / 3.0},
+                {"rule": "ci/pinned", "passing": 2, "total": 3, "rate": 2.0 / 3.0,
+                 "delta": 2.0 / 3.0 - 1.0 / 3.0},
+            ],
+            "worst_offenders": [
+                {"repo": "web", "owner": "@acme/<web>", "tier": "bronze", "errors": 2, "warnings": 1},
+                {"repo": "db", "owner": "@acme/core", "tier": null, "errors": 1, "warnings": 0},
+            ],
+            "owners": [
+                {"owner": "@acme/<web>", "repos": 1,
+                 "tiers": {"gold": 0, "silver": 0, "bronze": 1, "none": 0},
+                 "pass_rate": 0.0, "errors": 2},
+                {"owner": "@acme/core", "repos": 2,
+                 "tiers": {"gold": 1, "silver": 0, "bronze": 0, "none": 1},
+                 "pass_rate": 0.75, "errors": 1},
+            ],
+            "broken": [{"repo": "old", "path": "/r/old", "error": "not a git repository"}],
+            "trend": {
+                "previous_tiers": {"gold": 1, "silver": 1, "bronze": 1, "none": 0},
+                "tier_changes": [
+                    {"repo": "api", "from": "silver", "to": "gold"},
+                ],
+                "added": ["db"],
+                "removed": ["gone"],
+            },
+        });
+        assert_eq!(value, expected);
+    }
+
+    #[test]
+    fn markdown_report() {
+        let text = report(true).to_markdown();
+        let expected = "# Fleet scorecard
+
+3 repositories checked, 1 could not be checked.
+
+## Tiers
+
+| Tier | Repositories | Share | Previous |
+|---|---:|---:|---:|
+| gold | 1 | 33.3% | 1 |
+| silver | 0 | 0% | 1 |
+| bronze | 1 | 33.3% | 1 |
+| none | 1 | 33.3% | 0 |
+
+## Rule adoption
+
+| Rule | Passing | Adoption | Change |
+|---|---:|---:|---:|
+| `files/required` | 1/3 | 33.3% | -33.3 pp |
+| `ci/pinned` | 2/3 | 66.7% | +33.3 pp |
+
+## Worst offenders
+
+| Repository | Owner | Tier | Errors | Warnings |
+|---|---|---|---:|---:|
+| web | @acme/&lt;web&gt; | bronze | 2 | 1 |
+| db | @acme/core | none | 1 | 0 |
+
+## Owners
+
+| Owner | Repositories | Gold | Silver | Bronze | None | Pass rate | Errors |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| @acme/&lt;web&gt; | 1 | 0 | 0 | 1 | 0 | 0% | 2 |
+| @acme/core | 2 | 1 | 0 | 0 | 1 | 75% | 1 |
+
+## Since the previous scan
+
+| Repository | Before | Now |
+|---|---|---|
+| api | silver | gold |
+
+New: db.
+
+Gone: gone.
+
+## Not checked
+
+| Repository | Error |
+|---|---|
+| old | not a git repository |
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn html_report_is_self_contained_and_escaped() {
+        let text = report(false).to_html();
+        assert!(text.starts_with("<!DOCTYPE html>\n"));
+        assert!(text.ends_with("</html>\n"));
+        for absent in [
+            "<script", "http://", "https://", "src=", "@import", "<web>", "<link",
+        ] {
+            // The SVG namespace is the one URL allowed.
+            let rest = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+            assert!(!rest.contains(absent), "{absent} in the page");
+        }
+        assert_eq!(text.matches("<svg ").count(), 2);
+        assert!(text.contains("<td>@acme/&lt;web&gt;</td>"));
+        assert!(text.contains(
+            "<tr><td><code>files/required</code></td><td class=\"n\">1/3</td><td class=\"n\">33.3%</td></tr>"
+        ));
+        assert!(text.contains("<tr><td>old</td><td>not a git repository</td></tr>"));
+        assert!(text.contains("<p>3 repositories checked, 1 could not be checked.</p>"));
+        assert!(!text.contains("Since the previous scan"));
+        // 1/3 of 400 px for files/required.
+        assert!(text.contains("width=\"133\" height=\"16\" fill=\"#1a7f37\""));
+    }
+}

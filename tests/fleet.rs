@@ -1,0 +1,370 @@
+//! `goldpath fleet scan` and `goldpath fleet report` end to end: a directory of repositories
+//! (a clone, a bare mirror, a broken one), shards, lists, and the report formats.
+
+mod common;
+
+use std::path::Path;
+
+use common::Repo;
+use serde_json::Value;
+
+/// A fleet directory: `mirror.git` (a bare mirror of a compliant repository), `api` (a clone
+/// with a violation: no README), `broken` (a corrupt `.git`) and `notes` (a plain directory).
+struct Fleet {
+    /// The fleet directory.
+    dir: Repo,
+    /// Keeps the source of the mirror alive.
+    _source: Repo,
+}
+
+const POLICY: &str = "[rules.\"files/required\"]\nlevel = \"error\"\n\
+    files = [{ name = \"a README\", any-of = [\"README.md\"] }]\n";
+
+fn fleet() -> Fleet {
+    let source = Repo::git();
+    source
+        .write("README.md", "# Service\n")
+        .write("goldpath.toml", POLICY)
+        .write(
+            ".github/CODEOWNERS",
+            "* @acme/platform\n/docs/ @acme/docs\n",
+        );
+    source.commit("initial");
+
+    let dir = Repo::plain();
+    source.git_ok(&[
+        "clone",
+        "-q",
+        "--bare",
+        ".",
+        &dir.join("mirror.git").to_string_lossy(),
+    ]);
+
+    let api = dir.join("api");
+    std::fs::create_dir_all(&api).expect("mkdir");
+    git_in(&api, &["init", "-q", "-b", "main"]);
+    std::fs::write(api.join("goldpath.toml"), POLICY).expect("write");
+    std::fs::write(
+        api.join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: api\nspec:\n  type: service\n  lifecycle: production\n  owner: group:payments\n",
+    )
+    .expect("write");
+    git_in(&api, &["add", "-A"]);
+    git_in(&api, &["commit", "-q", "-m", "initial"]);
+    // The work tree does not count: the scan reads HEAD.
+    std::fs::write(api.join("README.md"), "# not committed\n").expect("write");
+
+    let broken = dir.join("broken/.git");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    std::fs::write(broken.join("HEAD"), "garbage\n").expect("write");
+    std::fs::create_dir_all(dir.join("notes")).expect("mkdir");
+    std::fs::write(dir.join("notes/todo.txt"), "x\n").expect("write");
+    Fleet {
+        dir,
+        _source: source,
+    }
+}
+
+fn git_in(dir: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs `goldpath fleet scan` in the fleet directory; returns the exit code, the result file's
+/// lines and stderr.
+fn scan(fleet: &Fleet, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = fleet.dir.join("results.out");
+    let output = fleet
+        .dir
+        .goldpath()
+        .args(["fleet", "scan", "--repos", "."])
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .env("CI", "true")
+        .output()
+        .expect("run goldpath");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    (
+        output.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The lines without the fields that vary between runs (duration, commit, temporary paths).
+fn stable(lines: &[Value]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            if let Some(o) = l.as_object_mut() {
+                assert!(o.remove("path").is_some_and(|p| p.is_string()));
+                if let Some(d) = o.remove("duration_ms") {
+                    assert!(d.is_u64());
+                }
+                if let Some(c) = o.remove("commit") {
+                    assert_eq!(c.as_str().map(str::len), Some(40));
+                }
+            }
+            l
+        })
+        .collect()
+}
+
+#[test]
+fn scan_checks_every_repository_at_head_and_keeps_going() {
+    let fleet = fleet();
+    let (code, lines, stderr) = scan(&fleet, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    // Piped and in CI: no progress line.
+    assert_eq!(stderr, "");
+    let expected = serde_json::json!([
+        {"repo": "api", "tier": null, "next_tier": "bronze",
+         "findings": {"files/required": 1}, "errors": 1, "warnings": 0, "notes": 0,
+         "owner": "group:payments"},
+        {"repo": "broken", "error": "not a git repository"},
+        {"repo": "mirror", "tier": "gold", "next_tier": null, "findings": {},
+         "errors": 0, "warnings": 0, "notes": 0, "owner": "@acme/platform"},
+        {"repo": "notes", "error": "not a git repository"},
+    ]);
+    assert_eq!(Value::Array(stable(&lines)), expected);
+    assert!(lines[2]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("mirror.git")));
+}
+
+#[test]
+fn shards_together_equal_the_full_scan() {
+    let fleet = fleet();
+    let (_, full, _) = scan(&fleet, &[]);
+    let (c1, one, _) = scan(&fleet, &["--shard", "1/2", "--jobs", "1"]);
+    let (c2, two, _) = scan(&fleet, &["--shard", "2/2"]);
+    assert_eq!((c1, c2), (0, 0));
+    assert_eq!(one.len(), 2);
+    assert_eq!(two.len(), 2);
+    let mut merged = stable(&one);
+    merged.extend(stable(&two));
+    merged.sort_by(|a, b| a["repo"].as_str().cmp(&b["repo"].as_str()));
+    assert_eq!(merged, stable(&full));
+    let names = |lines: &[Value]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l["repo"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&one), ["api", "mirror"]);
+    assert_eq!(names(&two), ["broken", "notes"]);
+}
+
+#[test]
+fn a_list_file_and_a_shared_config() {
+    let fleet = fleet();
+    fleet
+        .dir
+        .write(
+            "fleet.txt",
+            "# the services\n\nmirror.git\n\napi   \n# broken\n",
+        )
+        .write(
+            "strict.toml",
+            "[rules.\"files/required\"]\nlevel = \"error\"\n\
+             files = [{ name = \"a README\", any-of = [\"README.md\"] }, \
+             { name = \"a licence\", any-of = [\"LICENSE\"] }]\n",
+        );
+    let out = fleet.dir.join("list.jsonl");
+    let output = fleet
+        .dir
+        .goldpath()
+        .args([
+            "fleet",
+            "scan",
+            "--repos",
+            "fleet.txt",
+            "--config",
+            "strict.toml",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let text = std::fs::read_to_string(&out).expect("results");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["repo"], "api");
+    assert_eq!(
+        lines[0]["findings"],
+        serde_json::json!({"files/required": 2})
+    );
+    assert_eq!(lines[1]["repo"], "mirror");
+    assert_eq!(
+        lines[1]["findings"],
+        serde_json::json!({"files/required": 1})
+    );
+}
+
+#[test]
+fn scan_failures_exit_2() {
+    let fleet = fleet();
+    let run = |args: &[&str]| {
+        let output = fleet
+            .dir
+            .goldpath()
+            .args(["fleet", "scan"])
+            .args(args)
+            .output()
+            .expect("run");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&["--repos", "missing.txt", "--out", "r.jsonl"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("missing.txt"), "{stderr}");
+    let (code, stderr) = run(&["--repos", ".", "--out", "r.jsonl", "--shard", "3/2"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("1 <= I <= N"), "{stderr}");
+    let (code, _) = run(&["--repos", ".", "--out", "no/such/dir/r.jsonl"]);
+    assert_eq!(code, Some(2));
+    let (code, _) = run(&["--repos", ".", "--out", "r.jsonl", "--config", "nope.toml"]);
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn report_from_shards_with_a_trend() {
+    let fleet = fleet();
+    let shard = |i: &str, file: &str| {
+        fleet
+            .dir
+            .goldpath()
+            .args(["fleet", "scan", "--repos", ".", "--shard", i, "--out", file])
+            .assert()
+            .success();
+    };
+    shard("1/2", "r1.jsonl");
+    shard("2/2", "r2.jsonl");
+    let previous = r#"{"repo":"api","path":"x","commit":null,"tier":"gold","next_tier":null,"findings":{},"errors":0,"warnings":0,"notes":0,"owner":"group:payments","duration_ms":1}
+"#;
+    std::fs::write(fleet.dir.path().join("old.jsonl"), previous).expect("write");
+    let output = fleet
+        .dir
+        .goldpath()
+        .args([
+            "fleet",
+            "report",
+            "r1.jsonl",
+            "r2.jsonl",
+            "--previous",
+            "old.jsonl",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["repos"], 2);
+    assert_eq!(
+        report["tiers"],
+        serde_json::json!({"gold": 1, "silver": 0, "bronze": 0, "none": 1})
+    );
+    assert_eq!(
+        report["adoption"],
+        serde_json::json!([{"rule": "files/required", "passing": 1, "total": 2, "rate": 0.5,
+                            "delta": -0.5}])
+    );
+    assert_eq!(
+        report["trend"]["tier_changes"],
+        serde_json::json!([{"repo": "api", "from": "gold", "to": null}])
+    );
+    assert_eq!(report["trend"]["added"], serde_json::json!(["mirror"]));
+    assert_eq!(report["broken"].as_array().map(Vec::len), Some(2));
+
+    let html = fleet.dir.join("fleet.html");
+    fleet
+        .dir
+        .goldpath()
+        .args([
+            "fleet", "report", "r1.jsonl", "r2.jsonl", "-f", "html", "-o",
+        ])
+        .arg(&html)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(!page.contains("<script"));
+    assert!(page.contains("<td>group:payments</td>"));
+
+    let bad = fleet
+        .dir
+        .goldpath()
+        .args(["fleet", "report", "notes/todo.txt"])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 1"));
+}
+
+/// Opt-in: renders the HTML report in headless Chromium when one is installed (skips
+/// otherwise) and checks that it draws a page.
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        eprintln!("skipped: no chromium installed");
+        return;
+    };
+    let dir = Repo::plain();
+    dir.write(
+        "r.jsonl",
+        r#"{"repo":"a<b>","path":"x","commit":null,"tier":"silver","next_tier":"gold","findings":{"ci/x":1},"errors":0,"warnings":1,"notes":0,"owner":"@o","duration_ms":1}
+"#,
+    );
+    dir.goldpath()
+        .args(["fleet", "report", "r.jsonl", "-f", "html", "-o", "r.html"])
+        .assert()
+        .success();
+    let output = std::process::Command::new(browser)
+        .args(["--headless", "--disable-gpu", "--no-sandbox", "--dump-dom"])
+        .arg(dir.join("r.html"))
+        .output()
+        .expect("run chromium");
+    assert!(output.status.success());
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(dom.contains("Fleet scorecard"), "{dom}");
+    assert!(dom.contains("a&lt;b&gt;"), "{dom}");
+    assert!(dom.contains("<svg"), "{dom}");
+}
