@@ -318,7 +318,7 @@ impl goldpath::policy::PolicyReader for RevReader {
 
 /// Loads the policy; also returns its path relative to the root (or as given), which formats
 /// that need a file for repository-wide findings use.
-fn load_policy(
+pub(crate) fn load_policy(
     config: Option<&Path>,
     root: &Path,
     snapshot: &dyn Snapshot,

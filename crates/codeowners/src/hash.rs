@@ -47,7 +47,10 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The low bits of a product depend only on the low bits of its factors, so keys that
+        // differ only in their last bytes (`dir10001`, `svc-0042`) would share their low bits,
+        // which pick the bucket: rotate the well-mixed high bits down (as rustc-hash 2 does).
+        self.hash.rotate_left(26)
     }
 }
 

@@ -31,7 +31,8 @@ static META: Meta = Meta {
                binary file, invalid UTF-8, a byte order mark, and a file that cannot be read. \
                Owners with a bad format, duplicate patterns and patterns that match nothing \
                have rules of their own (`ownership/owner-format`, \
-               `ownership/duplicate-pattern`, `ownership/pattern-matches-nothing`).",
+               `ownership/duplicate-pattern`, `ownership/pattern-matches-nothing`). \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "GitHub skips a line it cannot parse and GitLab reads some mistakes as owners: \
               either way the ownership you wrote is not the one that applies, and nothing \
               tells you until a review request goes to the wrong people or to no one.",

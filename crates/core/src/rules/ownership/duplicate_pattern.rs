@@ -22,7 +22,8 @@ static META: Meta = Meta {
     docs: Docs {
         what: "A pattern written again further down the CODEOWNERS file (on GitLab: again in \
                the same section, compared after GitLab's normalisation) is reported at the \
-               later occurrence, naming the earlier line.",
+               later occurrence, naming the earlier line. \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "Only one of the two lines ever applies: on GitHub the last matching line wins, so \
               the earlier one is dead; on GitLab the later entry replaces the earlier but keeps \
               its rank. Whoever reads the earlier line believes it assigns owners.",

@@ -40,6 +40,9 @@ const CODEOWNERS_MEMO: &str = "codeowners";
 const USAGE_MEMO: &str = "codeowners-usage";
 /// Paths per parallel task when matching a whole tree.
 const CHUNK: usize = 2048;
+/// Findings a rule reports about the CODEOWNERS file before it sums up the rest in one: a
+/// generated file with thousands of dead lines gives a readable report.
+pub(crate) const MAX_PER_FILE: usize = 200;
 
 /// Why the effective CODEOWNERS file gives no owner to any file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -437,15 +440,52 @@ pub(crate) fn report_diagnostics(
     if !judged(cx, &file.path) {
         return;
     }
-    for d in file.diagnostics() {
-        if select(d.code) {
-            out.push(diagnostic_violation(file, d));
+    let found = file
+        .diagnostics()
+        .filter(|d| select(d.code))
+        .map(|d| diagnostic_violation(file, d))
+        .collect();
+    push_capped(&file.path, found, out);
+}
+
+/// Pushes the first [`MAX_PER_FILE`] of `found` (in file order) and one finding that counts
+/// the rest.
+pub(crate) fn push_capped(path: &str, found: Vec<Violation>, out: &mut Vec<Violation>) {
+    push_capped_with(path, found, |v| v, out);
+}
+
+/// [`push_capped`], making violations only for the items that are reported.
+pub(crate) fn push_capped_with<T>(
+    path: &str,
+    items: impl IntoIterator<Item = T>,
+    mut make: impl FnMut(T) -> Violation,
+    out: &mut Vec<Violation>,
+) {
+    let (mut made, mut more) = (0, 0);
+    for item in items {
+        if made < MAX_PER_FILE {
+            out.push(make(item));
+            made += 1;
+        } else {
+            more += 1;
         }
+    }
+    if more > 0 {
+        out.push(
+            Violation::file(
+                path,
+                format!(
+                    "…and {more} more findings of this rule in this file (only the first \
+                     {MAX_PER_FILE} are reported)"
+                ),
+            )
+            .key("more findings"),
+        );
     }
 }
 
 /// A rule's pattern as written, for messages (`!` restored on GitLab exclusions).
-pub(crate) fn pattern_text(rule: &co::Rule) -> String {
+pub fn pattern_text(rule: &co::Rule) -> String {
     if rule.exclusion {
         format!("!{}", rule.pattern)
     } else {

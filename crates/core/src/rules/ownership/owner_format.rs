@@ -27,7 +27,8 @@ static META: Meta = Meta {
                email address, or a role `@@developer`, `@@maintainer`, `@@owner`; GitLab \
                ignores a malformed owner (an error), and a section heading whose default owners \
                hold none that is valid is an error too (malformed default owners alone are \
-               warnings).",
+               warnings). \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "A bare `team` or `@org/` is not an owner. On GitHub the whole line is skipped, so \
               its files fall back to an earlier line's owners, or to none; on GitLab the owner \
               is dropped. Either way reviews stop going where the file says.",

@@ -1,8 +1,10 @@
 //! ownership/pattern-matches-nothing
 
+use std::collections::HashMap;
+
 use goldpath_codeowners::DiagnosticCode;
 
-use super::{pattern_text, usage, wants};
+use super::{pattern_text, push_capped_with, usage, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -25,7 +27,8 @@ static META: Meta = Meta {
                count: they exist). A line that matches none is reported at its pattern; when \
                the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
                GitLab) the message says so. Lines the platform skips are \
-               `ownership/codeowners-syntax`'s.",
+               `ownership/codeowners-syntax`'s. \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "A pattern that matches nothing is usually a directory that moved or a typo \
               (`/scr/`, `*.tsx` in a repository of `.ts` files): the files it was meant for \
               have other owners, or none, and the line misleads whoever reads it.",
@@ -46,40 +49,46 @@ impl Rule for PatternMatchesNothing {
         wants()
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+    fn check(&self, cx: &Context<'_>, sink: &mut Vec<Violation>) {
         let Some((owners, stats)) = usage(cx) else {
             return;
         };
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
-        let never: Vec<(usize, &str)> = file
+        let never: HashMap<usize, &str> = file
             .diagnostics()
             .filter(|d| d.code == DiagnosticCode::PatternMatchesNothing)
             .map(|d| (d.line, d.message.as_str()))
             .collect();
-        for (rule, s) in rules.rules().iter().zip(stats.iter()) {
-            if !s.active || s.matched > 0 {
-                continue;
-            }
-            let text = pattern_text(rule);
-            let message = match never.iter().find(|(line, _)| *line == rule.line) {
-                Some((_, why)) => format!("{why}, whatever the repository holds"),
-                None if rule.exclusion => {
-                    format!("the exclusion `{text}` matches no file of the repository")
-                }
-                None => format!("`{text}` matches no file of the repository"),
-            };
-            let section = rules
-                .section_of(rule)
-                .map(|s| format!("[{}] ", s.name))
-                .unwrap_or_default();
-            out.push(
+        let dead = rules
+            .rules()
+            .iter()
+            .zip(stats.iter())
+            .filter(|(_, s)| s.active && s.matched == 0)
+            .map(|(rule, _)| rule);
+        push_capped_with(
+            &file.path,
+            dead,
+            |rule| {
+                let text = pattern_text(rule);
+                let message = match never.get(&rule.line) {
+                    Some(why) => format!("{why}, whatever the repository holds"),
+                    None if rule.exclusion => {
+                        format!("the exclusion `{text}` matches no file of the repository")
+                    }
+                    None => format!("`{text}` matches no file of the repository"),
+                };
+                let section = rules
+                    .section_of(rule)
+                    .map(|s| format!("[{}] ", s.name))
+                    .unwrap_or_default();
                 Violation::file(&file.path, message)
                     .span(file.span(rule.line, rule.column, rule.end_column))
-                    .key(format!("{section}{text}")),
-            );
-        }
+                    .key(format!("{section}{text}"))
+            },
+            sink,
+        );
     }
 }
 

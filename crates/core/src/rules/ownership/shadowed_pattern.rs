@@ -1,6 +1,8 @@
 //! ownership/shadowed-pattern
 
-use super::{describe_rule, pattern_text, usage, wants};
+use std::collections::HashMap;
+
+use super::{describe_rule, pattern_text, push_capped, usage, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -26,7 +28,9 @@ static META: Meta = Meta {
                GitLab, or a GitLab exclusion) wins, is reported at its pattern; the message \
                names the overriding lines. Every file of the snapshot counts, including paths \
                under `[settings] exclude`. Lines that match no file are \
-               `ownership/pattern-matches-nothing`'s.",
+               `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
+               further down is `ownership/duplicate-pattern`'s. \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "The last matching line wins. A specific line placed above a broader one (`/docs/ \
               @acme/docs` above `*.md @acme/writers`) looks like it assigns owners but never \
               does: the people it names are never asked to review.",
@@ -49,15 +53,26 @@ impl Rule for ShadowedPattern {
         wants()
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+    fn check(&self, cx: &Context<'_>, sink: &mut Vec<Violation>) {
         let Some((owners, stats)) = usage(cx) else {
             return;
         };
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
-        for (rule, s) in rules.rules().iter().zip(stats.iter()) {
+        // An earlier line repeated further down is `ownership/duplicate-pattern`'s.
+        let mut last: HashMap<(Option<usize>, &str), usize> = HashMap::new();
+        for (index, rule) in rules.rules().iter().enumerate() {
+            if rule.active {
+                last.insert((rule.section, rule.pattern.as_str()), index);
+            }
+        }
+        let mut out = Vec::new();
+        for (index, (rule, s)) in rules.rules().iter().zip(stats.iter()).enumerate() {
             if !s.active || rule.exclusion || s.matched == 0 || s.decided > 0 {
+                continue;
+            }
+            if last.get(&(rule.section, rule.pattern.as_str())) != Some(&index) {
                 continue;
             }
             let mut by: Vec<String> = s
@@ -96,6 +111,7 @@ impl Rule for ShadowedPattern {
                 .key(format!("{section}{}", rule.pattern)),
             );
         }
+        push_capped(&file.path, out, sink);
     }
 }
 
@@ -139,6 +155,18 @@ mod tests {
             "`/docs/*.md` (line 1) never decides an owner: for all 2 files it matches, a later \
              line wins: line 2 (`*.md`)"
         );
+    }
+
+    #[test]
+    fn leaves_repeated_patterns_to_duplicate_pattern() {
+        let text = "/src/ @a\n*.rs @b\n/src/ @c\n";
+        let findings = check(POLICY, &[("CODEOWNERS", text), ("src/x.rs", "")]);
+        // Line 1 never decides (line 3 repeats it); line 2 is overridden by line 3.
+        let lines: Vec<_> = findings
+            .iter()
+            .filter_map(|f| f.span.map(|s| s.line))
+            .collect();
+        assert_eq!(lines, [2], "{findings:#?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use goldpath_codeowners::{Owner, OwnerKind};
 
-use super::{codeowners, judged, wants};
+use super::{codeowners, judged, push_capped, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -31,7 +31,8 @@ static META: Meta = Meta {
     docs: Docs {
         what: "Each owner of the effective CODEOWNERS file (section default owners included, \
                on GitLab) matches one of the `allowed` globs; each one that does not is \
-               reported at its line and column.",
+               reported at its line and column. \
+               At most 200 are reported one by one; one more finding counts the rest.",
         why: "An owner from outside the organisation (a personal account, a former \
               contractor's address, a team of another organisation after a copy and paste) is \
               asked to review changes it should not see, or cannot approve them, and the code \
@@ -104,28 +105,31 @@ impl Rule for UnknownOwner {
         wants()
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+    fn check(&self, cx: &Context<'_>, sink: &mut Vec<Violation>) {
         let owners = codeowners(cx);
         let Some(file) = &owners.file else { return };
         let Some(rules) = file.rules() else { return };
         if !judged(cx, &file.path) {
             return;
         }
+        let mut out = Vec::new();
         for rule in rules.rules() {
             if rule.owners_from_section {
                 continue;
             }
             for owner in &rule.owners {
-                self.report(file, owner, out);
+                self.report(file, owner, &mut out);
             }
         }
         for section in rules.sections() {
             for header in &section.headers {
                 for owner in &header.default_owners {
-                    self.report(file, owner, out);
+                    self.report(file, owner, &mut out);
                 }
             }
         }
+        out.sort_by_key(|v| v.span.map(|s| (s.line, s.column)));
+        push_capped(&file.path, out, sink);
     }
 }
 

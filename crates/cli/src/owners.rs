@@ -1,0 +1,385 @@
+//! `goldpath owners`: who owns each path, according to the repository's CODEOWNERS file.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, ValueEnum};
+use goldpath::codeowners::{Ownership, Severity};
+use goldpath::engine::ReadError;
+use goldpath::policy::Platform;
+use goldpath::rules::ownership::{owners_of_all, pattern_text, Codeowners, CodeownersFile};
+use goldpath::Snapshot;
+use serde::Serialize;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OwnersFormat {
+    /// One line per path: `path<TAB>owners<TAB>CODEOWNERS:line`.
+    Tsv,
+    /// A JSON document with each section's decision.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlatformArg {
+    Github,
+    Gitlab,
+}
+
+/// Arguments of `goldpath owners`.
+#[derive(Args)]
+#[command(
+    after_help = "Output (tsv): one line per path, `path<TAB>owners<TAB>CODEOWNERS:LINE`, \
+    owners separated by spaces; the owners field is empty for an unowned path, and the third \
+    field is empty when no rule matches. On GitLab the owners of every section are joined and \
+    the line is that of the first section's deciding rule; --format json lists each section. \
+    A tab, newline, carriage return or backslash in a path is written as \\t, \\n, \\r or \\\\.\n\n\
+    PATHs are relative to the current directory when it is inside the repository (as with \
+    git), otherwise to the repository's top level; a directory stands for every file under it.\n\n\
+    Exit status: 0; 1 with --unowned when some file is unowned; 2 when the run failed.\n\n\
+    Examples:\n  goldpath owners                       every file with its owners\n  \
+    goldpath owners --unowned             files without an owner (exit 1 if any)\n  \
+    goldpath owners src/main.rs docs/     the owners of a file and of a directory's files\n  \
+    goldpath owners --rev main -f json    as of a commit, in JSON"
+)]
+pub struct OwnersArgs {
+    /// Files or directories to show (default: every file of the repository).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Show only files without an owner; exit 1 when there is one.
+    #[arg(long)]
+    unowned: bool,
+
+    /// Read a commit's tree (a branch, tag, SHA, HEAD~2) instead of the work tree.
+    #[arg(long, value_name = "REV")]
+    rev: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "tsv")]
+    format: OwnersFormat,
+
+    /// The repository [default: the current directory].
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+
+    /// The CODEOWNERS dialect [default: `[settings] platform` of the repository's policy, else
+    /// github].
+    #[arg(long, value_enum)]
+    platform: Option<PlatformArg>,
+}
+
+/// Runs `goldpath owners`.
+pub fn run(args: OwnersArgs) -> Result<ExitCode> {
+    let source = match &args.rev {
+        Some(rev) => goldpath_git::Source::Rev(rev.clone()),
+        None => goldpath_git::Source::Worktree,
+    };
+    let is_worktree = args.rev.is_none();
+    let snapshot = goldpath_git::open(&args.repo, source)?;
+    let root = PathBuf::from(snapshot.root());
+    let (policy, _) = crate::check::load_policy(None, &root, &snapshot, is_worktree)
+        .context("cannot load the policy (for `[settings] platform`)")?;
+    let platform = match args.platform {
+        Some(PlatformArg::Github) => Platform::GitHub,
+        Some(PlatformArg::Gitlab) => Platform::GitLab,
+        None => policy.settings.platform,
+    };
+    let limit = policy.settings.max_read_bytes;
+    let owners = Codeowners::load(
+        snapshot.files(),
+        platform,
+        |f| snapshot.size(f).map_err(|e| ReadError::Io(e.to_string())),
+        |f| {
+            let size = snapshot.size(f).map_err(|e| ReadError::Io(e.to_string()))?;
+            if size > limit {
+                return Err(ReadError::TooLarge { size, limit });
+            }
+            snapshot
+                .read(f)
+                .map(Cow::Owned)
+                .map_err(|e| ReadError::Io(e.to_string()))
+        },
+    );
+    warn_about(&owners);
+
+    let work_tree = snapshot
+        .repo_info()
+        .map(|info| info.work_tree.clone())
+        .unwrap_or_else(|| Some(root.clone()));
+    let paths = targets(&args.paths, &snapshot, work_tree.as_deref())?;
+    let ownership: Vec<Ownership<'_>> = match owners.rules() {
+        Some(rules) => owners_of_all(rules, &paths),
+        None => vec![Ownership::default(); paths.len()],
+    };
+    let shown: Vec<(&str, &Ownership<'_>)> = paths
+        .iter()
+        .map(String::as_str)
+        .zip(&ownership)
+        .filter(|(_, who)| !args.unowned || !who.is_owned())
+        .collect();
+    let file = owners.file.as_ref();
+    let text = match args.format {
+        OwnersFormat::Tsv => tsv(&shown, file),
+        OwnersFormat::Json => json_report(&shown, &owners),
+    };
+    write_stdout(&text)?;
+    Ok(if args.unowned && !shown.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Says on stderr when the answer is not what the CODEOWNERS file seems to say.
+fn warn_about(owners: &Codeowners) {
+    let platform = owners.platform.name();
+    let Some(file) = &owners.file else {
+        eprintln!(
+            "goldpath: warning: no CODEOWNERS file ({platform} reads {}): no file has an owner",
+            owners.locations_text()
+        );
+        return;
+    };
+    if let Some(why) = &file.unusable {
+        eprintln!(
+            "goldpath: warning: `{}` gives no owner to any file: {}",
+            file.path,
+            why.describe()
+        );
+        return;
+    }
+    let errors = file
+        .diagnostics()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        eprintln!(
+            "goldpath: warning: `{}` has {errors} error{} ({platform} skips or misreads those \
+             lines); `goldpath check --only 'ownership/*'` shows where",
+            file.path,
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+}
+
+/// The repository paths the arguments name, in order; every file when there is none.
+fn targets(
+    args: &[PathBuf],
+    snapshot: &dyn Snapshot,
+    work_tree: Option<&Path>,
+) -> Result<Vec<String>> {
+    let files = snapshot.files();
+    let all = || files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    if args.is_empty() {
+        return Ok(all());
+    }
+    let base = current_dir_in(work_tree);
+    let mut out = Vec::new();
+    for arg in args {
+        let path = repo_relative(arg, base.as_deref(), work_tree)?;
+        if path.is_empty() {
+            out.extend(all());
+            continue;
+        }
+        if files
+            .binary_search_by(|f| f.path.as_str().cmp(&path))
+            .is_ok()
+        {
+            out.push(path);
+            continue;
+        }
+        let prefix = format!("{path}/");
+        let start = files.partition_point(|f| f.path.as_str() < prefix.as_str());
+        let under: Vec<String> = files[start..]
+            .iter()
+            .take_while(|f| f.path.starts_with(&prefix))
+            .map(|f| f.path.clone())
+            .collect();
+        if under.is_empty() {
+            eprintln!(
+                "goldpath: warning: `{path}` is not a file of the repository; showing the owners \
+                 it would have"
+            );
+            out.push(path);
+        } else {
+            out.extend(under);
+        }
+    }
+    Ok(out)
+}
+
+/// The current directory relative to the work tree's top level, when it is inside it.
+fn current_dir_in(work_tree: Option<&Path>) -> Option<PathBuf> {
+    let top = std::fs::canonicalize(work_tree?).ok()?;
+    let cwd = std::env::current_dir().ok()?;
+    let cwd = std::fs::canonicalize(cwd).ok()?;
+    cwd.strip_prefix(&top).ok().map(Path::to_path_buf)
+}
+
+/// A command-line path as a `/`-separated path from the repository's top level (empty for the
+/// top level itself).
+fn repo_relative(arg: &Path, base: Option<&Path>, work_tree: Option<&Path>) -> Result<String> {
+    let joined = if arg.is_absolute() {
+        let top = work_tree
+            .and_then(|t| std::fs::canonicalize(t).ok())
+            .with_context(|| format!("{}: an absolute path needs a work tree", arg.display()))?;
+        let absolute = std::fs::canonicalize(arg).unwrap_or_else(|_| arg.to_path_buf());
+        match absolute.strip_prefix(&top) {
+            Ok(rest) => rest.to_path_buf(),
+            Err(_) => bail!("{} is outside the repository", arg.display()),
+        }
+    } else {
+        base.map_or_else(|| arg.to_path_buf(), |b| b.join(arg))
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    bail!("{} is outside the repository", arg.display());
+                }
+            }
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// The owners of all sections, each once, in order.
+fn all_owners<'a>(who: &'a Ownership<'_>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for owner in who.owners() {
+        if !names.contains(&owner.text.as_str()) {
+            names.push(&owner.text);
+        }
+    }
+    names
+}
+
+fn tsv_escape(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\t', '\n', '\r', '\\']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn tsv(shown: &[(&str, &Ownership<'_>)], file: Option<&CodeownersFile>) -> String {
+    let mut out = String::with_capacity(shown.len() * 48);
+    for (path, who) in shown {
+        out.push_str(&tsv_escape(path));
+        out.push('\t');
+        out.push_str(&tsv_escape(&all_owners(who).join(" ")));
+        out.push('\t');
+        if let (Some(file), Some(first)) = (file, who.decisions().first()) {
+            out.push_str(&tsv_escape(&file.at(first.rule.line)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `--format json`: fields in this order, documented in docs/ownership.md.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    platform: &'static str,
+    codeowners: Option<&'a str>,
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    owners: Vec<&'a str>,
+    line: Option<usize>,
+    sections: Vec<JsonSection<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSection<'a> {
+    section: Option<&'a str>,
+    owners: Vec<&'a str>,
+    line: usize,
+    pattern: String,
+    excluded: bool,
+}
+
+fn json_report(shown: &[(&str, &Ownership<'_>)], owners: &Codeowners) -> String {
+    let files = shown
+        .iter()
+        .map(|&(path, who)| JsonFile {
+            path,
+            owners: all_owners(who),
+            line: who.decisions().first().map(|d| d.rule.line),
+            sections: who
+                .decisions()
+                .iter()
+                .map(|d| JsonSection {
+                    section: d.section.map(|s| s.name.as_str()),
+                    owners: d.owners().iter().map(|o| o.text.as_str()).collect(),
+                    line: d.rule.line,
+                    pattern: pattern_text(d.rule),
+                    excluded: d.excluded,
+                })
+                .collect(),
+        })
+        .collect();
+    let report = JsonReport {
+        version: 1,
+        platform: owners.platform.as_str(),
+        codeowners: owners.file.as_ref().map(|f| f.path.as_str()),
+        files,
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A closed pipe (`goldpath owners | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the output"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_current_directory_inside_the_repository() {
+        let rel = |arg: &str, base: Option<&str>| {
+            repo_relative(Path::new(arg), base.map(Path::new), None).map_err(|e| e.to_string())
+        };
+        assert_eq!(rel("src/main.rs", None).unwrap(), "src/main.rs");
+        assert_eq!(rel("./a/../b/", None).unwrap(), "b");
+        assert_eq!(rel("main.rs", Some("src")).unwrap(), "src/main.rs");
+        assert_eq!(rel("..", Some("src")).unwrap(), "");
+        assert!(rel("../x", None).unwrap_err().contains("outside"));
+    }
+
+    #[test]
+    fn tsv_escapes_separators() {
+        assert_eq!(tsv_escape("a\tb\\c\n"), "a\\tb\\\\c\\n");
+        assert!(matches!(tsv_escape("plain"), Cow::Borrowed(_)));
+    }
+}
