@@ -4,6 +4,7 @@ mod check;
 mod fleet;
 mod hook;
 mod logging;
+mod owners;
 
 use std::process::ExitCode;
 
@@ -27,7 +28,8 @@ const EXIT_ERROR: u8 = 2;
         goldpath check --staged             check what is staged (pre-commit)\n  \
         goldpath check --rev v1.2.0         check a commit without checking it out\n  \
         goldpath rules                      list every rule\n  \
-        goldpath explain files/required     a rule's documentation"
+        goldpath explain files/required     a rule's documentation\n  \
+        goldpath owners --unowned           files without a code owner"
 )]
 struct Cli {
     /// Log what was read and how long each rule took, on stderr (-vv for more). GOLDPATH_LOG
@@ -49,6 +51,8 @@ enum Command {
     Explain(check::ExplainArgs),
     /// Install or remove the native git pre-commit hook.
     Hook(hook::HookArgs),
+    /// Show who owns each file (CODEOWNERS), or list the files without an owner.
+    Owners(owners::OwnersArgs),
     /// Scorecards for many repositories: scan them (in shards) and report on the results.
     Fleet(fleet::FleetArgs),
 }
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),
         Command::Hook(args) => hook::run(args),
+        Command::Owners(args) => owners::run(args),
         Command::Fleet(args) => fleet::run(args),
     };
     match result {
