@@ -32,6 +32,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
         Some("bench-ci") => bench_ci(&args[1..]),
+        Some("bench-fleet") => bench_fleet(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -496,6 +497,163 @@ fn generate_ci(repo: &Path, workflows: usize) -> Result<()> {
         if !status.success() {
             bail!("git {args:?} failed");
         }
+    }
+    std::fs::write(marker, "")?;
+    Ok(())
+}
+
+/// `cargo xtask bench-fleet`: `goldpath fleet scan` over many bare repositories.
+fn bench_fleet(args: &[String]) -> Result<()> {
+    const USAGE: &str =
+        "usage: cargo xtask bench-fleet [--repos N] [--files F] [--runs R] [--jobs J] [--dir DIR]
+
+Generates (once, then reuses) N bare repositories (default 200) of F files each (default 2000)
+under target/bench/ (or DIR), builds goldpath in release mode, and prints the median wall time
+of R runs (default 3, after one warm-up) of `goldpath fleet scan --jobs J` (default 2, pinned to
+J CPUs with taskset when available).";
+    let mut repos = 200;
+    let mut files = 2_000;
+    let mut runs = 3;
+    let mut jobs = 2;
+    let mut dir = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().context(format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--repos" => repos = value()?.parse().context("--repos")?,
+            "--files" => files = value()?.parse().context("--files")?,
+            "--runs" => runs = value()?.parse().context("--runs")?,
+            "--jobs" => jobs = value()?.parse().context("--jobs")?,
+            "--dir" => dir = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if runs == 0 || jobs == 0 {
+        bail!("--runs and --jobs must be at least 1");
+    }
+    let root = workspace_root();
+    let base = dir.unwrap_or_else(|| root.join(format!("target/bench/fleet-{repos}x{files}")));
+    let fleet = base.join("repos");
+    generate_fleet(&base, &fleet, repos, files)?;
+
+    eprintln!("building goldpath (release)...");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let goldpath = target.join("release/goldpath");
+    let out = base.join("results.jsonl");
+    let jobs_arg = jobs.to_string();
+    // Pinned to `jobs` CPUs when taskset is there, so the figure means "on N cores".
+    let pinned = Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut command = if pinned {
+        let mut c = Command::new("taskset");
+        c.args(["-c", &format!("0-{}", jobs - 1)]).arg(&goldpath);
+        c
+    } else {
+        Command::new(&goldpath)
+    };
+    command
+        .args(["fleet", "scan", "--repos"])
+        .arg(&fleet)
+        .args(["--jobs", &jobs_arg, "--out"])
+        .arg(&out)
+        .env("CI", "1");
+    let median = time(&mut command, runs)?;
+    let text = std::fs::read_to_string(&out)?;
+    let lines = text.lines().count();
+    let broken = text.lines().filter(|l| l.contains("\"error\":")).count();
+    println!(
+        "goldpath fleet scan: {repos} repositories x {files} files, --jobs {jobs}{}: median {:.2} s \
+         of {runs} ({:.1} repositories/s); {lines} lines, {broken} broken",
+        if pinned { " (taskset)" } else { "" },
+        median.as_secs_f64(),
+        repos as f64 / median.as_secs_f64().max(1e-9)
+    );
+    Ok(())
+}
+
+/// `repos` bare repositories under `fleet`, each a clone of one generated repository of
+/// `files` files plus a commit of its own (a distinct `SERVICE` file; every third without
+/// README.md, every fifth with a CODEOWNERS), so tiers and owners vary. Reused when complete.
+fn generate_fleet(base: &Path, fleet: &Path, repos: usize, files: usize) -> Result<()> {
+    let marker = base.join("complete");
+    if marker.exists() {
+        return Ok(());
+    }
+    let template = base.join("template");
+    generate(&template, files)?;
+    if fleet.exists() {
+        std::fs::remove_dir_all(fleet)?;
+    }
+    std::fs::create_dir_all(fleet)?;
+    eprintln!(
+        "cloning {repos} bare repositories into {}...",
+        fleet.display()
+    );
+    let run = |repo: &Path, args: &[&str], input: Option<&str>| -> Result<String> {
+        let mut c = git(repo);
+        c.args(args).stdout(Stdio::piped());
+        if input.is_some() {
+            c.stdin(Stdio::piped());
+        }
+        let mut child = c.spawn()?;
+        if let (Some(input), Some(stdin)) = (input, child.stdin.as_mut()) {
+            use std::io::Write;
+            stdin.write_all(input.as_bytes())?;
+        }
+        drop(child.stdin.take());
+        let output = child.wait_with_output()?;
+        if !output.status.success() {
+            bail!("git {args:?} failed in {}", repo.display());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    for i in 0..repos {
+        let name = format!("svc-{i:04}.git");
+        run(
+            fleet,
+            &["clone", "-q", "--bare", &template.to_string_lossy(), &name],
+            None,
+        )?;
+        let repo = fleet.join(&name);
+        let mut tree = String::new();
+        for entry in run(&repo, &["ls-tree", "HEAD"], None)?.lines() {
+            if i % 3 == 0 && entry.ends_with("\tREADME.md") {
+                continue;
+            }
+            tree.push_str(entry);
+            tree.push('\n');
+        }
+        let id = run(
+            &repo,
+            &["hash-object", "-w", "--stdin"],
+            Some(&format!("service {i}\n")),
+        )?;
+        tree.push_str(&format!("100644 blob {id}\tSERVICE\n"));
+        if i % 5 == 0 {
+            let owners = format!("* @acme/team-{}\n", i % 7);
+            let id = run(&repo, &["hash-object", "-w", "--stdin"], Some(&owners))?;
+            tree.push_str(&format!("100644 blob {id}\tCODEOWNERS\n"));
+        }
+        let tree = run(&repo, &["mktree"], Some(&tree))?;
+        let commit = run(
+            &repo,
+            &["commit-tree", &tree, "-p", "HEAD", "-m", "service"],
+            None,
+        )?;
+        run(&repo, &["update-ref", "HEAD", &commit], None)?;
     }
     std::fs::write(marker, "")?;
     Ok(())
