@@ -636,7 +636,13 @@ impl Engine {
         let key = v.key.as_deref().unwrap_or(&v.message);
         let fingerprint = fingerprint(id, v.path.as_deref(), key);
         let snippet = match (&v.path, &v.span) {
-            (Some(path), Some(span)) => snippet_for(path, span, contents, files),
+            (Some(path), Some(span)) => snippet_for(path, span, contents, files).map(|text| {
+                if v.redact {
+                    mask_snippet(&text, span)
+                } else {
+                    text
+                }
+            }),
             _ => None,
         };
         Finding {
@@ -847,6 +853,35 @@ fn snippet_for(
         .filter_map(|l| index.line_text(l))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The snippet of a span (whose first line is the span's first line) with every character
+/// inside the span replaced by `*`, for violations whose text is a secret.
+fn mask_snippet(snippet: &str, span: &crate::span::Span) -> String {
+    let mut out = String::with_capacity(snippet.len());
+    for (k, line) in snippet.lines().enumerate() {
+        let number = span.line + k as u32;
+        if k > 0 {
+            out.push('\n');
+        }
+        let from = if k == 0 { span.column } else { 1 };
+        let to = if number == span.end_line {
+            span.end_column
+        } else if number < span.end_line {
+            u32::MAX
+        } else {
+            0
+        };
+        for (i, c) in line.chars().enumerate() {
+            let column = i as u32 + 1;
+            out.push(if column >= from && column < to {
+                '*'
+            } else {
+                c
+            });
+        }
+    }
+    out
 }
 
 fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {

@@ -85,6 +85,9 @@ pub struct Violation {
     pub level: Option<Level>,
     /// Overrides the rule's tier for this violation.
     pub tier: Option<Tier>,
+    /// The text at `span` is a secret: outputs show its line with the span masked, never the
+    /// text itself.
+    pub redact: bool,
 }
 
 impl Violation {
@@ -98,6 +101,7 @@ impl Violation {
             key: None,
             level: None,
             tier: None,
+            redact: false,
         }
     }
 
@@ -136,6 +140,12 @@ impl Violation {
     /// Overrides the tier.
     pub fn tier(mut self, tier: Tier) -> Self {
         self.tier = Some(tier);
+        self
+    }
+
+    /// Marks the text at the span as a secret: the snippet outputs show masks it.
+    pub fn redacted(mut self) -> Self {
+        self.redact = true;
         self
     }
 }

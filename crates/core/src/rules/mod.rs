@@ -4,6 +4,7 @@ pub mod ci;
 pub mod files;
 pub mod ownership;
 pub mod policy;
+pub mod security;
 
 use crate::rule::RuleDef;
 
@@ -41,6 +42,11 @@ pub fn builtin() -> Vec<RuleDef> {
         ownership::pattern_matches_nothing::RULE,
         ownership::unowned_files::RULE,
         ownership::catalog_info::RULE,
+        security::security_policy::RULE,
+        security::license::RULE,
+        security::secrets::RULE,
+        security::dockerfile_pinned::RULE,
+        security::dockerfile_user::RULE,
         policy::waiver_expired::RULE,
         policy::unread_file::RULE,
     ]

@@ -1,0 +1,198 @@
+//! security/security-policy
+
+use std::sync::OnceLock;
+
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::snapshot::FileEntry;
+use crate::span::LineIndex;
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "security/security-policy",
+    summary: "A security policy (SECURITY.md) says how to report a vulnerability: an e-mail \
+              address or a URL",
+    default_level: Level::Error,
+    tier: Tier::Silver,
+    scope: Scope::Repository,
+    fixable: false,
+    options: &[OptionDoc {
+        name: "report-missing",
+        kind: "boolean",
+        help: "Report a repository without a security policy (default `true`). \
+               `builtin:recommended` sets it to `false` because its `files/required` already \
+               reports the missing file, so the same gap is not reported twice.",
+    }],
+    docs: Docs {
+        what: "The repository has a security policy: `SECURITY.md` (also `.markdown`, `.rst`, \
+               `.txt` or no extension; the name in any case) at the root, in `.github/` or in \
+               `docs/`, the places GitHub looks. The first found in that order must contain a \
+               contact: an e-mail address or an `http(s)://` URL (a reporting form, GitHub's \
+               private vulnerability reporting page, a bug bounty). A policy without either is \
+               reported at the file; no policy at all is a repository-wide finding.",
+        why: "Someone who finds a vulnerability needs a private way to tell you; without one \
+              they open a public issue, or tell no one. OpenSSF Scorecard's Security-Policy \
+              check asks for the file and a way to get in touch.",
+        example: "A `SECURITY.md` that says only \"please report vulnerabilities responsibly\" \
+                  is reported; one that says \"write to security@example.com\" or links \
+                  `https://github.com/acme/app/security/advisories/new` is not.",
+        fix: "Add `SECURITY.md` with the address or form to report to, what to include, and how \
+              soon you answer. On GitHub, enable private vulnerability reporting and link its \
+              page.",
+    },
+};
+
+struct SecurityPolicy {
+    report_missing: bool,
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    let report_missing = params.take::<bool>("report-missing")?.unwrap_or(true);
+    Ok(Box::new(SecurityPolicy { report_missing }))
+}
+
+const DIRS: [&str; 3] = ["", ".github/", "docs/"];
+const EXTENSIONS: [&str; 5] = [".md", ".markdown", ".rst", ".txt", ""];
+
+/// Whether `path` is a security policy in `dir` (`""`, `.github/` or `docs/`).
+fn is_policy_in(path: &str, dir: &str) -> bool {
+    let Some(name) = path.strip_prefix(dir) else {
+        return false;
+    };
+    if name.contains('/') || name.len() < 8 {
+        return false;
+    }
+    let (stem, ext) = name.split_at(8);
+    stem.eq_ignore_ascii_case("security") && EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e))
+}
+
+/// The security policy GitHub would show: root first, then `.github/`, then `docs/`.
+pub(crate) fn find_policy<'a>(files: &[&'a FileEntry]) -> Option<&'a FileEntry> {
+    DIRS.iter().find_map(|dir| {
+        // Files are sorted by path: the directory's entries are one range.
+        let start = files.partition_point(|f| f.path.as_str() < *dir);
+        files[start..]
+            .iter()
+            .take_while(|f| f.path.starts_with(dir))
+            .find(|f| f.mode.is_regular() && is_policy_in(&f.path, dir))
+            .copied()
+    })
+}
+
+fn contact() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}|https?://[^\s<>()\[\]]+\.[^\s<>()\[\]]+",
+        )
+        .unwrap_or_else(|_| unreachable!("the pattern is a constant"))
+    })
+}
+
+impl Rule for SecurityPolicy {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        // Root-level files come first in the sorted list, but `.github/` and `docs/` do not:
+        // search each directory's range.
+        let Some(file) = find_policy(cx.all_files()) else {
+            if self.report_missing {
+                out.push(
+                    Violation::repo(
+                        "no security policy: add SECURITY.md (at the root, in .github/ or in \
+                         docs/) saying how to report a vulnerability",
+                    )
+                    .key("missing"),
+                );
+            }
+            return;
+        };
+        let text = match cx.text(file) {
+            Ok(text) => text,
+            Err(e) => {
+                out.push(
+                    Violation::file(&file.path, format!("cannot read the security policy: {e}"))
+                        .key("unreadable"),
+                );
+                return;
+            }
+        };
+        if contact().is_match(&text) {
+            return;
+        }
+        let index = LineIndex::new(&text);
+        let first = index.line_text(1).unwrap_or_default();
+        out.push(
+            Violation::file(
+                &file.path,
+                "the security policy names no contact: no e-mail address or URL to report a \
+                 vulnerability to",
+            )
+            .span(index.span(0, first.len()))
+            .key("no-contact")
+            .help("add the address or form to report to, such as security@example.com"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"security/security-policy\"]\n";
+
+    #[test]
+    fn a_policy_with_an_address_or_url_passes() {
+        for text in [
+            "Mail security@example.com.",
+            "Report at <https://github.com/acme/app/security/advisories/new>",
+            "[Form](https://hackerone.com/acme)",
+        ] {
+            let findings = check(POLICY, &[("SECURITY.md", text)]);
+            assert!(findings.is_empty(), "{text}: {findings:#?}");
+        }
+    }
+
+    #[test]
+    fn a_policy_without_a_contact_is_reported_at_the_file() {
+        let findings = check(
+            POLICY,
+            &[(
+                ".github/security.md",
+                "# Security\nBe responsible. Use http://\n",
+            )],
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].path.as_deref(), Some(".github/security.md"));
+        assert_eq!(findings[0].span.unwrap().line, 1);
+        assert_eq!(findings[0].tier, crate::Tier::Silver);
+    }
+
+    #[test]
+    fn the_root_policy_wins_and_other_places_do_not_count() {
+        let files = [
+            ("SECURITY.rst", "nothing"),
+            ("docs/SECURITY.md", "security@example.com"),
+        ];
+        let findings = check(POLICY, &files);
+        assert_eq!(findings[0].path.as_deref(), Some("SECURITY.rst"));
+        let elsewhere = check(
+            POLICY,
+            &[("src/SECURITY.md", "a@b.io"), ("SECURITY.md.bak", "x")],
+        );
+        assert_eq!(elsewhere.len(), 1);
+        assert!(elsewhere[0].path.is_none());
+        assert!(elsewhere[0].message.starts_with("no security policy"));
+    }
+
+    #[test]
+    fn report_missing_false_leaves_the_missing_file_to_files_required() {
+        let policy = format!("{POLICY}report-missing = false\n");
+        assert!(check(&policy, &[("README.md", "")]).is_empty());
+        assert_eq!(check(&policy, &[("SECURITY.md", "x")]).len(), 1);
+        let err = crate::testing::policy_error(&format!("{POLICY}report-missing = 1\n"));
+        assert!(err.message.contains("report-missing"), "{err}");
+    }
+}

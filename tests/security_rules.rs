@@ -1,0 +1,190 @@
+//! End to end: the `security/*` rules run by the `goldpath` binary over real git repositories,
+//! checked through the JSON, human and SARIF outputs.
+
+mod common;
+
+use common::Repo;
+use serde_json::Value;
+
+const POLICY: &str = r#"
+[rules."security/security-policy"]
+[rules."security/license"]
+[rules."security/secrets"]
+allow = ["testdata/**"]
+[rules."security/dockerfile-pinned"]
+[rules."security/dockerfile-user"]
+"#;
+
+const MIT: &str = "MIT License\n\nCopyright (c) 2026 Acme\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software.\n\nThe above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software.\n";
+const DIGEST: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// A token built from pieces, so this file does not itself hold one.
+fn token() -> String {
+    format!("{}{}", "ghp_", "Z".repeat(36))
+}
+
+/// (rule, path, line, column) of every finding.
+fn positions(report: &Value) -> Vec<(String, String, u64, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["span"]["line"].as_u64().unwrap_or(0),
+                f["span"]["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn clean_repo() -> Repo {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", POLICY)
+        .write("SECURITY.md", "Report to security@example.com\n")
+        .write("LICENSE", MIT)
+        .write("Cargo.toml", "[package]\nname = \"x\"\nlicense = \"MIT\"\n")
+        .write(
+            "Dockerfile",
+            format!("FROM rust@sha256:{DIGEST} AS build\nFROM scratch\nUSER 65532\n"),
+        );
+    repo.commit("init");
+    repo
+}
+
+#[test]
+fn a_clean_repository_passes() {
+    let repo = clean_repo();
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(positions(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn each_rule_reports_at_its_position() {
+    let repo = clean_repo();
+    repo.write("SECURITY.md", "Please be responsible.\n")
+        .write(
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nlicense = \"Apache-2.0\"\n",
+        )
+        .write(
+            "svc/Dockerfile",
+            "FROM --platform=linux/amd64 node:20 AS app\nUSER root\n",
+        )
+        .write("src/config.py", format!("TOKEN = \"{}\"\n", token()))
+        .write("testdata/fixture.txt", token());
+    repo.commit("regress");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        positions(&report),
+        [
+            ("security/license".into(), "Cargo.toml".into(), 3, 11),
+            (
+                "security/security-policy".into(),
+                "SECURITY.md".into(),
+                1,
+                1
+            ),
+            ("security/secrets".into(), "src/config.py".into(), 1, 10),
+            (
+                "security/dockerfile-pinned".into(),
+                "svc/Dockerfile".into(),
+                1,
+                29
+            ),
+            (
+                "security/dockerfile-user".into(),
+                "svc/Dockerfile".into(),
+                2,
+                6
+            ),
+        ]
+    );
+    // The secret is in no output.
+    let json = report.to_string();
+    assert!(!json.contains(&token()), "{json}");
+    for format in ["human", "sarif", "github", "markdown", "gitlab", "junit"] {
+        let output = repo
+            .goldpath()
+            .args(["check", "--format", format])
+            .output()
+            .expect("run goldpath");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(!text.contains(&token()), "{format}: {text}");
+        assert!(text.contains("GitHub token"), "{format}: {text}");
+    }
+}
+
+#[test]
+fn staged_mode_scans_only_changed_files_for_secrets() {
+    let repo = clean_repo();
+    repo.write("old.txt", token());
+    repo.commit("an old leak");
+    repo.write("new.txt", format!("k = \"{}{}\"\n", "AKIA", "Q".repeat(16)));
+    repo.git_ok(&["add", "new.txt"]);
+    let (code, report) = repo.check_json(&["--staged"]);
+    assert_eq!(code, 1);
+    let secrets: Vec<_> = positions(&report)
+        .into_iter()
+        .filter(|p| p.0 == "security/secrets")
+        .collect();
+    assert_eq!(
+        secrets,
+        [("security/secrets".into(), "new.txt".into(), 1, 6)]
+    );
+}
+
+#[test]
+fn missing_files_are_repository_wide_and_recommended_reports_them_once() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", POLICY)
+        .write("README.md", "# x\n");
+    repo.commit("init");
+    let (_, report) = repo.check_json(&[]);
+    let rules: Vec<_> = positions(&report)
+        .into_iter()
+        .map(|(rule, path, _, _)| (rule, path))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("security/license".into(), String::new()),
+            ("security/security-policy".into(), String::new()),
+        ]
+    );
+
+    // With no policy, builtin:recommended: files/required names the missing files, and the
+    // security rules do not repeat it.
+    repo.remove("goldpath.toml");
+    repo.commit("no policy");
+    let (_, report) = repo.check_json(&[]);
+    let missing: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["path"].is_null())
+        .filter(|f| {
+            let message = f["message"].as_str().unwrap_or_default();
+            message.contains("licen") || message.contains("security")
+        })
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(missing, ["files/required", "files/required"], "{report:#}");
+}
+
+#[test]
+fn the_dual_licensed_project_itself_passes_the_security_rules() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = assert_cmd::Command::cargo_bin("goldpath")
+        .expect("binary")
+        .args(["check", root, "--format", "json", "--only", "security/*"])
+        .env_remove("GOLDPATH_LOG")
+        .output()
+        .expect("run goldpath");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+}
