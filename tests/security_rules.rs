@@ -188,3 +188,27 @@ fn the_dual_licensed_project_itself_passes_the_security_rules() {
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     assert_eq!(output.status.code(), Some(0), "{report:#}");
 }
+
+#[test]
+fn explain_prints_a_builtin_pack() {
+    let repo = Repo::plain();
+    let output = repo
+        .goldpath()
+        .args(["explain", "builtin:security"])
+        .output()
+        .expect("run goldpath");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("# builtin:security\n"), "{text}");
+    assert!(
+        text.contains("[rules.\"security/dockerfile-pinned\"]"),
+        "{text}"
+    );
+    let output = repo
+        .goldpath()
+        .args(["explain", "builtin:nope"])
+        .output()
+        .expect("run goldpath");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("known: recommended, security"));
+}

@@ -437,12 +437,29 @@ pub fn rules(args: RulesArgs) -> Result<ExitCode> {
 /// Arguments of `goldpath explain`.
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// A rule id, such as `files/required`.
+    /// A rule id, such as `files/required`, or a built-in pack, such as `builtin:security`.
     rule: String,
 }
 
 /// Runs `goldpath explain`.
 pub fn explain(args: ExplainArgs) -> Result<ExitCode> {
+    if let Some(name) = args.rule.strip_prefix("builtin:") {
+        let Some(text) = goldpath::policy::builtin_pack(name) else {
+            let known: Vec<&str> = goldpath::policy::BUILTIN_PACKS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect();
+            bail!(
+                "unknown built-in pack `builtin:{name}` (known: {})",
+                known.join(", ")
+            );
+        };
+        let header = format!(
+            "# builtin:{name}\n# A built-in policy pack: `extends = [\"builtin:{name}\"]` in goldpath.toml.\n\n"
+        );
+        write_output(None, &format!("{header}{text}"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let registry = Registry::builtin();
     let Some(def) = registry.get(&args.rule) else {
         let hint = registry

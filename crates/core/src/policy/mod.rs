@@ -26,13 +26,22 @@ use crate::glob::{Glob, GlobList};
 pub const POLICY_FILES: [&str; 3] = ["goldpath.toml", ".goldpath.toml", ".github/goldpath.toml"];
 
 /// The built-in packs: `builtin:NAME` in `extends`.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "recommended",
-    include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../rules/recommended.toml"
-    )),
-)];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "recommended",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/recommended.toml"
+        )),
+    ),
+    (
+        "security",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/security.toml"
+        )),
+    ),
+];
 
 /// The text of a built-in pack.
 pub fn builtin_pack(name: &str) -> Option<&'static str> {

@@ -200,3 +200,44 @@ fn platform_defaults_to_github_and_rejects_unknown_values_at_their_position() {
     let err = policy_error("[settings]\nplatform = 1\n");
     assert_eq!(err.location.as_ref().map(|l| l.line), Some(2), "{err}");
 }
+
+#[test]
+fn every_builtin_pack_loads_and_builds() {
+    let registry = crate::Registry::builtin();
+    for (name, _) in super::BUILTIN_PACKS {
+        let policy = Policy::load_builtin(name).unwrap_or_else(|e| panic!("builtin:{name}: {e}"));
+        assert!(!policy.rules.is_empty(), "builtin:{name} enables no rule");
+        crate::Engine::new(&registry, &policy).unwrap_or_else(|e| panic!("builtin:{name}: {e}"));
+    }
+}
+
+#[test]
+fn the_security_pack_covers_scorecards_file_checks() {
+    let policy = Policy::load_builtin("security").unwrap();
+    let ids: Vec<&str> = policy.rules.keys().map(String::as_str).collect();
+    for id in [
+        "security/security-policy",
+        "security/license",
+        "files/binary-artifact",
+        "ci/unpinned-action",
+        "security/dockerfile-pinned",
+        "ci/permissions-missing",
+        "ci/excessive-permissions",
+        "ci/dangerous-trigger",
+        "ci/template-injection",
+        "ci/update-tool-missing",
+    ] {
+        assert!(ids.contains(&id), "builtin:security lacks {id}");
+    }
+    // No trusted owners: actions/checkout on a tag is reported too, and the pack's `trusted = []`
+    // overrides recommended's list when both are extended.
+    let text = "extends = [\"builtin:recommended\", \"builtin:security\"]\n";
+    let workflow = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    timeout-minutes: 1\n    steps:\n      - uses: actions/checkout@v4\n";
+    let findings = crate::testing::check(text, &[(".github/workflows/ci.yml", workflow)]);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == "ci/unpinned-action" && f.tier == crate::Tier::Silver),
+        "{findings:#?}"
+    );
+}
