@@ -24,7 +24,8 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         }
         None => out.virtual_root = get(&root, "workspace").is_some(),
     }
-    out.library = get(&root, "lib").is_some() && get(&root, "bin").is_none();
+    out.binaries = get(&root, "bin").is_some();
+    out.library = get(&root, "lib").is_some() && !out.binaries;
     if let Some(workspace) = get_table(&root, "workspace") {
         out.workspace = true;
         if let Some(deps) = get(workspace, "dependencies") {

@@ -141,6 +141,10 @@ pub struct Position {
     pub line: u32,
     /// 1-based column (in characters) of the start.
     pub column: u32,
+    /// 1-based line of the end.
+    pub end_line: u32,
+    /// 1-based column (in characters) just past the end.
+    pub end_column: u32,
 }
 
 /// One dependency as a manifest declares it or a lockfile pins it.
@@ -286,6 +290,8 @@ pub struct Manifest {
     /// `[lib]` table or no `[package]` binary), so a lockfile is optional by Cargo's own advice.
     /// Set when `[lib]` is present and no `[[bin]]` is.
     pub library: bool,
+    /// Cargo: the manifest declares `[[bin]]` targets.
+    pub binaries: bool,
     /// Cargo and npm: the manifest declares a workspace (its lockfile locks the members).
     pub workspace: bool,
     /// Whether the manifest declares no package at all (a virtual Cargo workspace root).
@@ -306,6 +312,7 @@ impl Manifest {
             license: None,
             format_version: None,
             library: false,
+            binaries: false,
             workspace: false,
             virtual_root: false,
             includes: Vec::new(),

@@ -29,18 +29,34 @@ impl<'a> LineIndex<'a> {
 
     /// The position of a byte range (clamped to the text).
     pub fn position(&self, range: Range<usize>) -> Position {
-        let mut start = range.start.min(self.text.len());
-        while !self.text.is_char_boundary(start) {
-            start -= 1;
-        }
-        let end = range.end.clamp(start, self.text.len());
-        let line = self.starts.partition_point(|&s| s <= start) - 1;
-        let column = self.text[self.starts[line]..start].chars().count();
+        let start = self.boundary(range.start);
+        let end = self.boundary(range.end.max(start));
+        let (line, column) = self.line_column(start);
+        let (end_line, end_column) = self.line_column(end);
         Position {
             range: start..end,
-            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
-            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+            line,
+            column,
+            end_line,
+            end_column,
         }
+    }
+
+    fn boundary(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+
+    fn line_column(&self, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let column = self.text[self.starts[line]..offset].chars().count();
+        (
+            u32::try_from(line + 1).unwrap_or(u32::MAX),
+            u32::try_from(column + 1).unwrap_or(u32::MAX),
+        )
     }
 
     /// The position of the whole line `line` (0-based), without its line break.

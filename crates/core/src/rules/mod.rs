@@ -1,6 +1,7 @@
 //! The built-in rules, one file each under `rules/<family>/<name>.rs`.
 
 pub mod ci;
+pub mod deps;
 pub mod files;
 pub mod ownership;
 pub mod policy;
@@ -32,6 +33,9 @@ pub fn builtin() -> Vec<RuleDef> {
         ci::gitlab_include_unpinned::RULE,
         ci::gitlab_image_unpinned::RULE,
         ci::gitlab_required_job::RULE,
+        deps::lockfile_missing::RULE,
+        deps::wildcard_version::RULE,
+        deps::banned::RULE,
         ownership::codeowners_missing::RULE,
         ownership::codeowners_multiple_files::RULE,
         ownership::codeowners_syntax::RULE,

@@ -1,0 +1,533 @@
+//! deps/banned
+
+use goldpath_manifests::{Ecosystem, Package};
+use serde::Deserialize;
+
+use super::{parsed_files, span};
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rules::files::{at_string, take_entries};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "deps/banned",
+    summary: "Packages (or versions of them) the organisation has banned",
+    default_level: Level::Error,
+    tier: Tier::Gold,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[OptionDoc {
+        name: "packages",
+        kind: "array of tables { ecosystem, name, version?, reason?, use-instead? }",
+        help: "Each entry bans a package: `ecosystem` is `cargo`, `npm` (also pnpm and yarn \
+               projects), `go` or `pypi`; `name` is the registry name (Python names compare \
+               after PEP 503 normalisation). `version` limits the ban to some versions, in the \
+               ecosystem's syntax: a semver range for cargo (`<1.0.50`, `>=0.10, <0.10.55`) and \
+               npm (`<4.17.21`, `1.x || >=2.1 <2.3`), PEP 440 comparisons for pypi (`<2.31`, \
+               `>=1,<1.4`, `==2.0.*`, `~=1.2`), an exact version or a `*`-terminated prefix \
+               for go (`v0.9.1`, `v0.*`). A malformed range is a policy error at its position. \
+               `reason` is part of the message; `use-instead` becomes the help. Default: none.",
+    }],
+    docs: Docs {
+        what: "Direct dependencies are reported at the manifest line that declares them \
+               (`Cargo.toml`, `package.json`, `go.mod`, `pyproject.toml`, `requirements*.txt`); \
+               transitive ones at their lockfile entry (`Cargo.lock`, `package-lock.json`, \
+               `go.sum`, `poetry.lock`, `uv.lock`). Without `version`, any declaration or \
+               locked copy is reported. With `version`, locked versions are compared (direct \
+               ones included, at the lockfile entry), and so are manifest requirements that \
+               pin one exact version (`=1.2.3`, `==1.2.3`, a go.mod version); a range in a \
+               manifest is not judged, since only the lockfile says what it resolves to.",
+        why: "Some packages are known to be unmaintained, vulnerable, licensed unacceptably or \
+              replaced by an organisation-wide choice. Banning them in one policy keeps every \
+              repository off them, with the reason and the replacement in the message.",
+        example: "```toml\n[rules.\"deps/banned\"]\npackages = [\n  { ecosystem = \"cargo\", \
+                  name = \"openssl\", reason = \"use rustls\", use-instead = \"rustls\" },\n  \
+                  { ecosystem = \"pypi\", name = \"requests\", version = \"<2.31\", reason = \
+                  \"CVE-2023-32681\" },\n]\n```\n`openssl = \"0.10\"` in Cargo.toml is reported \
+                  at its line: `banned cargo package openssl: use rustls`; `requests` locked \
+                  at 2.32.3 in uv.lock is not, at 2.28.0 it is.",
+        fix: "Remove the dependency or move to the replacement; for a transitive one, update \
+              or replace the direct dependency that pulls it in (`cargo tree -i NAME`, \
+              `npm explain NAME`, `go mod why -m NAME`, `uv tree --invert NAME`).",
+    },
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Entry {
+    ecosystem: String,
+    name: String,
+    version: Option<String>,
+    reason: Option<String>,
+    use_instead: Option<String>,
+}
+
+struct Ban {
+    ecosystem: Ecosystem,
+    name: String,
+    version: Option<(String, VersionMatch)>,
+    reason: Option<String>,
+    use_instead: Option<String>,
+}
+
+struct Banned {
+    bans: Vec<Ban>,
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    let mut bans = Vec::new();
+    for (entry, origin) in take_entries::<Entry>(params, "packages")? {
+        let ecosystem = Ecosystem::from_name(&entry.ecosystem).ok_or_else(|| {
+            at_string(&origin, &entry.ecosystem).error(format!(
+                "unknown ecosystem `{}`: expected cargo, npm, go or pypi",
+                entry.ecosystem
+            ))
+        })?;
+        let version = match entry.version {
+            Some(range) => {
+                let matcher = VersionMatch::parse(ecosystem, &range).map_err(|e| {
+                    at_string(&origin, &range)
+                        .error(format!("invalid {ecosystem} version range `{range}`: {e}"))
+                })?;
+                Some((range, matcher))
+            }
+            None => None,
+        };
+        bans.push(Ban {
+            ecosystem,
+            name: fold(ecosystem, &entry.name),
+            version,
+            reason: entry.reason,
+            use_instead: entry.use_instead,
+        });
+    }
+    Ok(Box::new(Banned { bans }))
+}
+
+/// Python names after PEP 503 normalisation; others as written.
+fn fold(ecosystem: Ecosystem, name: &str) -> String {
+    if ecosystem == Ecosystem::Pypi {
+        let mut out = String::new();
+        for part in name
+            .to_ascii_lowercase()
+            .split(['-', '_', '.'])
+            .filter(|p| !p.is_empty())
+        {
+            if !out.is_empty() {
+                out.push('-');
+            }
+            out.push_str(part);
+        }
+        out
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A version range in one ecosystem's syntax.
+pub(crate) enum VersionMatch {
+    /// Alternatives (npm `||`), each a Cargo-syntax requirement.
+    Semver(Vec<semver::VersionReq>),
+    /// PEP 440 clauses, all of which must hold.
+    Pep440(Vec<(Op, Vec<u64>, bool)>),
+    /// Go: an exact version, or a prefix when written with a trailing `*`.
+    Go { text: String, prefix: bool },
+}
+
+/// A PEP 440 comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Compatible,
+}
+
+impl VersionMatch {
+    pub(crate) fn parse(ecosystem: Ecosystem, range: &str) -> Result<Self, String> {
+        let range = range.trim();
+        if range.is_empty() {
+            return Err("empty range".to_owned());
+        }
+        match ecosystem {
+            Ecosystem::Cargo => semver::VersionReq::parse(range)
+                .map(|r| VersionMatch::Semver(vec![r]))
+                .map_err(|e| e.to_string()),
+            Ecosystem::Npm => range
+                .split("||")
+                .map(|alternative| {
+                    semver::VersionReq::parse(&npm_to_cargo(alternative)).map_err(|e| e.to_string())
+                })
+                .collect::<Result<_, _>>()
+                .map(VersionMatch::Semver),
+            Ecosystem::Pypi => range
+                .split(',')
+                .map(pep440_clause)
+                .collect::<Result<_, _>>()
+                .map(VersionMatch::Pep440),
+            Ecosystem::Go => {
+                let prefix = range.ends_with('*');
+                let text = range.trim_end_matches('*').to_owned();
+                if !text.starts_with('v') || text.contains(char::is_whitespace) {
+                    return Err(
+                        "expected a version such as `v1.2.3` or a prefix such as `v1.*`".into(),
+                    );
+                }
+                Ok(VersionMatch::Go { text, prefix })
+            }
+        }
+    }
+
+    /// Whether an exact version lies in the range; versions that do not parse never do.
+    pub(crate) fn matches(&self, version: &str) -> bool {
+        match self {
+            VersionMatch::Semver(alternatives) => {
+                let Ok(version) = semver::Version::parse(version.trim_start_matches(['v', '=']))
+                else {
+                    return false;
+                };
+                alternatives.iter().any(|r| r.matches(&version))
+            }
+            VersionMatch::Pep440(clauses) => {
+                let Some(version) = release(version) else {
+                    return false;
+                };
+                clauses
+                    .iter()
+                    .all(|(op, bound, star)| holds(&version, *op, bound, *star))
+            }
+            VersionMatch::Go { text, prefix } => {
+                if *prefix {
+                    version.starts_with(text.as_str())
+                } else {
+                    version == text
+                }
+            }
+        }
+    }
+}
+
+/// npm range syntax (space-separated comparators, `a - b` hyphen ranges) as Cargo's.
+fn npm_to_cargo(alternative: &str) -> String {
+    let alternative = alternative.trim();
+    if let Some((low, high)) = alternative.split_once(" - ") {
+        return format!(">={}, <={}", low.trim(), high.trim());
+    }
+    if alternative.is_empty() {
+        return "*".to_owned();
+    }
+    // `>= 1.2` is one comparator: glue operators to their versions first.
+    let mut tokens: Vec<String> = Vec::new();
+    for token in alternative.split_whitespace() {
+        match tokens.last_mut() {
+            Some(last) if last.chars().all(|c| "<>=~^".contains(c)) => last.push_str(token),
+            _ => tokens.push(token.to_owned()),
+        }
+    }
+    tokens.join(", ")
+}
+
+fn pep440_clause(clause: &str) -> Result<(Op, Vec<u64>, bool), String> {
+    let clause = clause.trim();
+    let ops = [
+        ("===", Op::Eq),
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("~=", Op::Compatible),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ];
+    let Some((op, rest)) = ops
+        .iter()
+        .find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest.trim())))
+    else {
+        return Err(format!(
+            "`{clause}` must start with one of ==, !=, <, <=, >, >=, ~="
+        ));
+    };
+    let (rest, star) = match rest.strip_suffix(".*") {
+        Some(r) if matches!(op, Op::Eq | Op::Ne) => (r, true),
+        Some(_) => return Err(format!("`.*` only goes with == and != in `{clause}`")),
+        None => (rest, false),
+    };
+    let bound = release(rest).ok_or_else(|| format!("`{rest}` is not a version"))?;
+    if op == Op::Compatible && bound.len() < 2 {
+        return Err(format!(
+            "`~=` needs at least two release numbers in `{clause}`"
+        ));
+    }
+    Ok((op, bound, star))
+}
+
+/// The release numbers of a PEP 440 version (`1.2.3` of `v1.2.3rc1+local`); the epoch and
+/// pre/post/dev parts are ignored.
+fn release(version: &str) -> Option<Vec<u64>> {
+    let version = version.trim().trim_start_matches(['v', 'V']);
+    let version = version.split_once('!').map_or(version, |(_, v)| v);
+    let mut numbers = Vec::new();
+    for part in version.split('.') {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            break;
+        }
+        numbers.push(digits.parse().ok()?);
+        if digits.len() != part.len() {
+            break;
+        }
+    }
+    (!numbers.is_empty()).then_some(numbers)
+}
+
+fn compare(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
+    let len = a.len().max(b.len());
+    (0..len)
+        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+fn holds(version: &[u64], op: Op, bound: &[u64], star: bool) -> bool {
+    use std::cmp::Ordering::*;
+    let prefix = || version.len() >= bound.len() && version[..bound.len()] == *bound;
+    match op {
+        Op::Eq if star => prefix(),
+        Op::Ne if star => !prefix(),
+        Op::Eq => compare(version, bound) == Equal,
+        Op::Ne => compare(version, bound) != Equal,
+        Op::Lt => compare(version, bound) == Less,
+        Op::Le => compare(version, bound) != Greater,
+        Op::Gt => compare(version, bound) == Greater,
+        Op::Ge => compare(version, bound) != Less,
+        Op::Compatible => {
+            let head = &bound[..bound.len() - 1];
+            compare(version, bound) != Less
+                && version.len() >= head.len()
+                && version[..head.len()] == *head
+        }
+    }
+}
+
+/// The one version a manifest requirement pins, if it pins exactly one.
+fn exact_pin(package: &Package) -> Option<&str> {
+    if package.ecosystem == Ecosystem::Go {
+        return package.version.as_deref();
+    }
+    let requirement = package.requirement.as_deref()?.trim();
+    let version = match package.ecosystem {
+        Ecosystem::Pypi => requirement
+            .strip_prefix("===")
+            .or(requirement.strip_prefix("=="))?,
+        Ecosystem::Cargo => requirement.strip_prefix('=')?,
+        _ => requirement.strip_prefix('=').unwrap_or(requirement),
+    }
+    .trim();
+    let plain = !version.is_empty()
+        && version.starts_with(|c: char| c.is_ascii_digit())
+        && !version.contains(['*', ' ', ',', '<', '>', '|', '^', '~'])
+        && !version.ends_with(".x");
+    plain.then_some(version)
+}
+
+impl Rule for Banned {
+    fn wants(&self) -> Vec<String> {
+        super::wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        if self.bans.is_empty() {
+            return;
+        }
+        for (file, parsed) in parsed_files(cx) {
+            let Ok(manifest) = parsed.as_ref() else {
+                continue;
+            };
+            let lockfile = manifest.kind.is_lockfile();
+            for package in &manifest.packages {
+                let name = fold(package.ecosystem, &package.name);
+                for ban in &self.bans {
+                    if ban.ecosystem != package.ecosystem || ban.name != name {
+                        continue;
+                    }
+                    let version = match (&ban.version, lockfile) {
+                        (None, false) => None,
+                        (None, true) if package.direct => continue,
+                        (None, true) => package.version.as_deref(),
+                        (Some((_, range)), false) => match exact_pin(package) {
+                            Some(v) if range.matches(v) => Some(v),
+                            _ => continue,
+                        },
+                        (Some((_, range)), true) => match package.version.as_deref() {
+                            Some(v) if range.matches(v) => Some(v),
+                            _ => continue,
+                        },
+                    };
+                    out.push(violation(&file.path, package, ban, version, lockfile));
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn violation(
+    path: &str,
+    package: &Package,
+    ban: &Ban,
+    version: Option<&str>,
+    lockfile: bool,
+) -> Violation {
+    let mut message = format!("banned {} package {}", package.ecosystem, package.name);
+    if let Some(v) = version {
+        message.push_str(&format!(" {v}"));
+    }
+    if let Some((range, _)) = &ban.version {
+        message.push_str(&format!(" (banned versions: {range})"));
+    }
+    if lockfile && !package.direct {
+        message.push_str(", a transitive dependency");
+    }
+    if let Some(reason) = &ban.reason {
+        message.push_str(&format!(": {reason}"));
+    }
+    let help = match &ban.use_instead {
+        Some(other) => format!("use {other} instead"),
+        None if ban.version.is_some() => "update to a version outside the banned range".to_owned(),
+        None => "remove the dependency".to_owned(),
+    };
+    Violation::file(path, message)
+        .span(span(&package.position))
+        .help(help)
+        .key(format!(
+            "{}:{}@{}",
+            package.ecosystem,
+            package.name,
+            version.unwrap_or("")
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VersionMatch;
+    use crate::testing::{check, policy_error};
+    use goldpath_manifests::Ecosystem;
+
+    const POLICY: &str = r#"
+[rules."deps/banned"]
+packages = [
+  { ecosystem = "cargo", name = "openssl", reason = "use rustls", use-instead = "rustls" },
+  { ecosystem = "npm", name = "left-pad" },
+  { ecosystem = "pypi", name = "requests", version = "<2.31", reason = "CVE-2023-32681" },
+  { ecosystem = "go", name = "github.com/pkg/errors", reason = "use the standard errors package" },
+  { ecosystem = "npm", name = "lodash", version = "<4.17.21" },
+]
+"#;
+
+    fn got(findings: &[crate::Finding]) -> Vec<(String, u32, String)> {
+        findings
+            .iter()
+            .filter(|f| f.rule == "deps/banned")
+            .map(|f| {
+                (
+                    f.path.clone().unwrap_or_default(),
+                    f.span.map_or(0, |s| s.line),
+                    f.message.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn direct_at_the_manifest_transitive_at_the_lockfile() {
+        let files = [
+            ("Cargo.toml", "[package]\nname = \"app\"\n[dependencies]\nopenssl = \"0.10\"\n"),
+            (
+                "Cargo.lock",
+                "version = 4\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"openssl\"]\n\n[[package]]\nname = \"openssl\"\nversion = \"0.10.60\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+            ),
+            (
+                "web/package-lock.json",
+                "{\"lockfileVersion\": 3, \"packages\": {\n\"\": {\"dependencies\": {\"x\": \"1\"}},\n\"node_modules/x\": {\"version\": \"1.0.0\"},\n\"node_modules/left-pad\": {\"version\": \"1.3.0\"},\n\"node_modules/lodash\": {\"version\": \"4.17.20\"}\n}}",
+            ),
+            ("go.mod", "module m\n\nrequire github.com/pkg/errors v0.9.1\n"),
+            ("requirements.txt", "requests==2.28.0\nflask\n"),
+            ("uv.lock", "version = 1\n[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\nsource = { registry = \"https://pypi.org/simple\" }\n"),
+        ];
+        assert_eq!(
+            got(&check(POLICY, &files)),
+            [
+                ("Cargo.toml".into(), 4, "banned cargo package openssl: use rustls".into()),
+                ("go.mod".into(), 3, "banned go package github.com/pkg/errors: use the standard errors package".into()),
+                ("requirements.txt".into(), 1, "banned pypi package requests 2.28.0 (banned versions: <2.31): CVE-2023-32681".into()),
+                ("web/package-lock.json".into(), 4, "banned npm package left-pad 1.3.0, a transitive dependency".into()),
+                ("web/package-lock.json".into(), 5, "banned npm package lodash 4.17.20 (banned versions: <4.17.21), a transitive dependency".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn ranges_in_each_ecosystem() {
+        let cases = [
+            (Ecosystem::Cargo, ">=0.10, <0.10.55", "0.10.54", true),
+            (Ecosystem::Cargo, ">=0.10, <0.10.55", "0.10.55", false),
+            (Ecosystem::Npm, "1.x || >=2.1 <2.3", "2.2.0", true),
+            (Ecosystem::Npm, "1.x || >=2.1 <2.3", "2.3.0", false),
+            (Ecosystem::Npm, "1.0.0 - 1.2.0", "1.2.0", true),
+            (Ecosystem::Npm, ">= 4 < 5", "4.9.0", true),
+            (Ecosystem::Pypi, ">=1,<1.4", "1.3.9", true),
+            (Ecosystem::Pypi, ">=1,<1.4", "1.4", false),
+            (Ecosystem::Pypi, "==2.0.*", "2.0.7", true),
+            (Ecosystem::Pypi, "~=1.2", "1.9", true),
+            (Ecosystem::Pypi, "~=1.2", "2.0", false),
+            (Ecosystem::Pypi, "<2.31", "2.31.0", false),
+            (Ecosystem::Go, "v0.*", "v0.9.1", true),
+            (Ecosystem::Go, "v0.9.1", "v0.9.10", false),
+        ];
+        for (ecosystem, range, version, expected) in cases {
+            let m = VersionMatch::parse(ecosystem, range).unwrap();
+            assert_eq!(
+                m.matches(version),
+                expected,
+                "{ecosystem} {range} {version}"
+            );
+        }
+        for (ecosystem, range) in [
+            (Ecosystem::Cargo, ">=x"),
+            (Ecosystem::Npm, "<<1"),
+            (Ecosystem::Pypi, "2.31"),
+            (Ecosystem::Pypi, "<2.*"),
+            (Ecosystem::Go, "1.2"),
+        ] {
+            assert!(VersionMatch::parse(ecosystem, range).is_err(), "{range}");
+        }
+    }
+
+    #[test]
+    fn bad_ranges_and_ecosystems_are_policy_errors_at_their_position() {
+        let err = policy_error(
+            "[rules.\"deps/banned\"]\npackages = [\n  { ecosystem = \"pypi\", name = \"a\", version = \"2.31\" },\n]\n",
+        );
+        assert_eq!(
+            err.location.as_ref().map(|l| (l.line, l.column)),
+            Some((3, 48)),
+            "{err}"
+        );
+        assert!(err.message.contains("invalid pypi version range"), "{err}");
+        let err = policy_error(
+            "[rules.\"deps/banned\"]\npackages = [{ ecosystem = \"maven\", name = \"a\" }]\n",
+        );
+        assert_eq!(
+            err.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 28)),
+            "{err}"
+        );
+    }
+}
