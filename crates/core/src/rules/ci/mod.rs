@@ -64,12 +64,23 @@ pub(crate) type Parsed = Arc<Option<Result<GithubFile, ParseError>>>;
 /// The judged workflows and actions the rule wanted, parsed once per check. Files that cannot
 /// be read are left out: the engine reports them (`policy/unread-file`).
 ///
-/// The files are parsed in parallel: every `ci/*` rule walks them in the same order, so
-/// without it the first rule would parse them one after the other while the others wait.
+/// Rules run in parallel and all want the same files: if every rule walked them in the same
+/// order, one would parse them while the others waited on each file in turn. Each rayon worker
+/// therefore starts at a different offset (and splits its share further with `par_iter`), so
+/// the workers parse different files and later find the others' results ready.
 pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)> {
-    cx.wanted()
-        .par_iter()
+    let files: Vec<&'a FileEntry> = cx
+        .wanted()
+        .iter()
+        .copied()
         .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
+        .collect();
+    let workers = rayon::current_num_threads().max(1);
+    let offset = rayon::current_thread_index().unwrap_or(0) % workers * files.len() / workers;
+    let (tail, head) = files.split_at(offset);
+    let rotated: Vec<&'a FileEntry> = head.iter().chain(tail).copied().collect();
+    let mut parsed: Vec<(&'a FileEntry, Parsed)> = rotated
+        .par_iter()
         .filter_map(|file| {
             let parsed = cx.memo(GITHUB_MEMO, file, || {
                 let text = cx.text(file).ok()?;
@@ -77,7 +88,9 @@ pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)>
             });
             parsed.is_some().then_some((*file, parsed))
         })
-        .collect()
+        .collect();
+    parsed.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    parsed
 }
 
 /// Calls `each` with every judged GitHub file that parsed.
