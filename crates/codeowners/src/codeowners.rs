@@ -303,6 +303,25 @@ impl CodeOwners {
     /// For each rule, how many of `paths` it matches and decides, and which rules override it.
     /// See [`RuleUsage::unmatched`] and [`RuleUsage::overridden`].
     pub fn rule_usage<S: AsRef<str>>(&self, paths: &[S]) -> RuleUsage {
+        self.usage(paths, None)
+    }
+
+    /// [`CodeOwners::rule_usage`] and [`CodeOwners::owners_of_all`] in one pass: each path is
+    /// matched once, so this costs about what `rule_usage` costs alone.
+    pub fn rule_usage_and_owners<S: AsRef<str>>(
+        &self,
+        paths: &[S],
+    ) -> (RuleUsage, Vec<Ownership<'_>>) {
+        let mut owners = Vec::with_capacity(paths.len());
+        let usage = self.usage(paths, Some(&mut owners));
+        (usage, owners)
+    }
+
+    fn usage<'s, S: AsRef<str>>(
+        &'s self,
+        paths: &[S],
+        mut owners: Option<&mut Vec<Ownership<'s>>>,
+    ) -> RuleUsage {
         let mut stats: Vec<RuleStats> = self
             .rules
             .iter()
@@ -320,9 +339,15 @@ impl CodeOwners {
             split_path(p.as_ref(), &mut comps);
             self.index.all_matches(&comps, &mut scratch, &mut ids);
             if ids.is_empty() {
+                if let Some(owners) = owners.as_deref_mut() {
+                    owners.push(Ownership::default());
+                }
                 continue;
             }
             self.index.decide(&comps, &mut scratch, &mut raw);
+            if let Some(owners) = owners.as_deref_mut() {
+                owners.push(self.ownership(&raw));
+            }
             for &id in &ids {
                 let c = &crules[id as usize];
                 let s = &mut stats[c.rule as usize];

@@ -150,6 +150,11 @@ fn check(dialect: Dialect, seed: u64) {
     let paths: Vec<String> = (0..400).map(|_| path(&mut rng)).collect();
     let all = co.owners_of_all(&paths);
     let usage = co.rule_usage(&paths);
+    // One pass gives both answers, the same.
+    assert_eq!(
+        co.rule_usage_and_owners(&paths),
+        (usage.clone(), all.clone())
+    );
     let mut matched = vec![0usize; co.rules().len()];
     for (p, fast) in paths.iter().zip(&all) {
         let (matching, decisions) = naive(&co, &pats, p);

@@ -847,10 +847,18 @@ fn snippet_for(
         .map(|i| files[i])?;
     let bytes = contents.get(&file.key)?.as_ref().ok()?;
     let text = std::str::from_utf8(bytes).ok()?;
-    let index = crate::span::LineIndex::new(text);
+    // Lines are found by skipping (memchr) rather than by indexing the whole file: a rule that
+    // reports hundreds of findings in one large file would otherwise index it once per finding.
+    let first = span.line.max(1);
     let last = span.end_line.max(span.line).min(span.line + 2);
-    let lines: Vec<&str> = (span.line..=last)
-        .filter_map(|l| index.line_text(l))
+    if first > last {
+        return None;
+    }
+    let lines: Vec<&str> = text
+        .split('\n')
+        .skip(first as usize - 1)
+        .take((last - first + 1) as usize)
+        .map(|l| l.trim_end_matches(['\n', '\r']))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -5,7 +5,7 @@
 //! [`Context::memo_repo`]): the effective file is chosen among the platform's locations with
 //! [`goldpath_codeowners::choose_location`], read once and parsed once, whatever the number of
 //! rules that ask. The rules that judge rules against the tree (shadowed patterns, patterns that
-//! match nothing) also share one pass over every path ([`usage`]). `goldpath owners` loads the
+//! match nothing, unowned files) also share one pass over every path ([`analysis`]). `goldpath owners` loads the
 //! same [`Codeowners`] outside the engine.
 
 pub mod catalog_info;
@@ -36,8 +36,8 @@ use crate::span::Span;
 
 /// The memo kind of the shared [`Codeowners`].
 const CODEOWNERS_MEMO: &str = "codeowners";
-/// The memo kind of the shared rule usage.
-const USAGE_MEMO: &str = "codeowners-usage";
+/// The memo kind of the shared [`Analysis`].
+const ANALYSIS_MEMO: &str = "codeowners-analysis";
 /// Paths per parallel task when matching a whole tree.
 const CHUNK: usize = 2048;
 /// Findings a rule reports about the CODEOWNERS file before it sums up the rest in one: a
@@ -340,13 +340,45 @@ pub(crate) fn codeowners(cx: &Context<'_>) -> Arc<Codeowners> {
     })
 }
 
-/// How each rule of the usable CODEOWNERS fares over every path of the snapshot (excluded
-/// paths too: they exist, so a pattern that names them does match), computed once per check.
-/// Indexed like [`CodeOwners::rules`].
-pub(crate) fn usage(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Vec<RuleStats>>)> {
+/// How a path is owned, as the pass over the whole tree records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    /// Some section gives it an owner.
+    Yes,
+    /// No rule matches it.
+    NoRule,
+    /// Rules match it, but the deciding ones give it no owner.
+    NoOwners,
+}
+
+impl Owned {
+    /// The status of one path's ownership.
+    pub fn of(who: &Ownership<'_>) -> Owned {
+        if who.is_owned() {
+            Owned::Yes
+        } else if who.is_matched() {
+            Owned::NoOwners
+        } else {
+            Owned::NoRule
+        }
+    }
+}
+
+/// The result of matching every path of the snapshot against the usable CODEOWNERS once.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis {
+    /// How each rule fares, indexed like [`CodeOwners::rules`].
+    pub(crate) stats: Vec<RuleStats>,
+    /// How each path is owned, indexed like the snapshot's files.
+    pub(crate) owned: Vec<Owned>,
+}
+
+/// Every path of the snapshot (excluded paths too: they exist, so a pattern that names them
+/// does match) matched once against the usable CODEOWNERS, once per check, in parallel.
+pub(crate) fn analysis(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Analysis>)> {
     let owners = codeowners(cx);
     owners.rules()?;
-    let stats = cx.memo_repo(USAGE_MEMO, || {
+    let analysis = cx.memo_repo(ANALYSIS_MEMO, || {
         let paths: Vec<&str> = cx
             .snapshot()
             .files()
@@ -355,18 +387,25 @@ pub(crate) fn usage(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Vec<RuleSt
             .collect();
         owners
             .rules()
-            .map(|r| rule_usage(r, &paths))
+            .map(|r| {
+                let (stats, owned) = rule_usage_and_owned(r, &paths);
+                Analysis { stats, owned }
+            })
             .unwrap_or_default()
     });
-    Some((owners, stats))
+    Some((owners, analysis))
 }
 
-/// [`CodeOwners::rule_usage`] over `paths`, in parallel chunks merged in order.
-pub fn rule_usage(rules: &CodeOwners, paths: &[&str]) -> Vec<RuleStats> {
-    let parts: Vec<(usize, co::RuleUsage)> = paths
+/// [`CodeOwners::rule_usage_and_owners`] over `paths`, in parallel chunks merged in order: the
+/// rules' statistics and each path's [`Owned`].
+pub fn rule_usage_and_owned(rules: &CodeOwners, paths: &[&str]) -> (Vec<RuleStats>, Vec<Owned>) {
+    let parts: Vec<(usize, co::RuleUsage, Vec<Owned>)> = paths
         .par_chunks(CHUNK)
         .enumerate()
-        .map(|(i, chunk)| (i * CHUNK, rules.rule_usage(chunk)))
+        .map(|(i, chunk)| {
+            let (usage, owners) = rules.rule_usage_and_owners(chunk);
+            (i * CHUNK, usage, owners.iter().map(Owned::of).collect())
+        })
         .collect();
     let mut stats: Vec<RuleStats> = rules
         .rules()
@@ -376,7 +415,8 @@ pub fn rule_usage(rules: &CodeOwners, paths: &[&str]) -> Vec<RuleStats> {
             ..RuleStats::default()
         })
         .collect();
-    for (offset, part) in parts {
+    let mut owned = Vec::with_capacity(paths.len());
+    for (offset, part, part_owned) in parts {
         for (total, s) in stats.iter_mut().zip(part.stats()) {
             total.matched += s.matched;
             total.decided += s.decided;
@@ -385,12 +425,13 @@ pub fn rule_usage(rules: &CodeOwners, paths: &[&str]) -> Vec<RuleStats> {
             }
             total.overridden_by.extend_from_slice(&s.overridden_by);
         }
+        owned.extend(part_owned);
     }
     for s in &mut stats {
         s.overridden_by.sort_unstable();
         s.overridden_by.dedup();
     }
-    stats
+    (stats, owned)
 }
 
 /// [`CodeOwners::owners_of_all`] in parallel chunks, in order.
@@ -620,10 +661,12 @@ mod tests {
             .map(|i| format!("d{}/f{i}.{}", i % 3, if i % 2 == 0 { "rs" } else { "md" }))
             .collect();
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-        let merged = rule_usage(&rules, &refs);
+        let (merged, owned) = rule_usage_and_owned(&rules, &refs);
         assert_eq!(merged, rules.rule_usage(&refs).stats());
         let owners = owners_of_all(&rules, &refs);
         assert_eq!(owners, rules.owners_of_all(&refs));
+        let expected: Vec<Owned> = owners.iter().map(Owned::of).collect();
+        assert_eq!(owned, expected);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use goldpath_codeowners::DiagnosticCode;
 
-use super::{pattern_text, push_capped_with, usage, wants};
+use super::{analysis, pattern_text, push_capped_with, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -50,9 +50,10 @@ impl Rule for PatternMatchesNothing {
     }
 
     fn check(&self, cx: &Context<'_>, sink: &mut Vec<Violation>) {
-        let Some((owners, stats)) = usage(cx) else {
+        let Some((owners, analysis)) = analysis(cx) else {
             return;
         };
+        let stats = &analysis.stats;
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{describe_rule, pattern_text, push_capped, usage, wants};
+use super::{analysis, describe_rule, pattern_text, push_capped, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -54,9 +54,10 @@ impl Rule for ShadowedPattern {
     }
 
     fn check(&self, cx: &Context<'_>, sink: &mut Vec<Violation>) {
-        let Some((owners, stats)) = usage(cx) else {
+        let Some((owners, analysis)) = analysis(cx) else {
             return;
         };
+        let stats = &analysis.stats;
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };

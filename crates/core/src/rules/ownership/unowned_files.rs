@@ -1,8 +1,8 @@
 //! ownership/unowned-files
 
-use goldpath_codeowners::Ownership;
+use goldpath_codeowners::{CodeOwners, Ownership};
 
-use super::{codeowners, owners_of_all, pattern_text, wants, CodeownersFile};
+use super::{analysis, codeowners, owners_of_all, pattern_text, wants, CodeownersFile, Owned};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
@@ -113,6 +113,41 @@ fn why_unowned(file: &CodeownersFile, who: &Ownership<'_>) -> (String, &'static 
     }
 }
 
+/// The judged paths without an owner, in order. A full check reads them from the pass over the
+/// whole tree that other rules share; in change mode only the judged paths are matched.
+fn unowned_of<'p>(
+    cx: &Context<'_>,
+    rules: &CodeOwners,
+    judged: &[&'p str],
+) -> Vec<(&'p str, Owned)> {
+    let shared = cx.changed().is_none().then(|| analysis(cx)).flatten();
+    let Some((_, analysis)) = shared else {
+        return owners_of_all(rules, judged)
+            .iter()
+            .zip(judged)
+            .map(|(who, path)| (*path, Owned::of(who)))
+            .filter(|(_, status)| *status != Owned::Yes)
+            .collect();
+    };
+    // The judged paths are the snapshot's, in its order, less excluded ones.
+    let files = cx.snapshot().files();
+    let mut at = 0;
+    let mut out = Vec::new();
+    for path in judged {
+        while at < files.len() && files[at].path.as_str() < *path {
+            at += 1;
+        }
+        let status = match analysis.owned.get(at) {
+            Some(status) if files[at].path == *path => *status,
+            _ => Owned::of(&rules.owners_of(path)),
+        };
+        if status != Owned::Yes {
+            out.push((*path, status));
+        }
+    }
+    out
+}
+
 impl Rule for UnownedFiles {
     fn wants(&self) -> Vec<String> {
         wants()
@@ -169,24 +204,20 @@ impl Rule for UnownedFiles {
             );
             return;
         };
-        let ownership = owners_of_all(rules, &judged);
+        let unowned = unowned_of(cx, rules, &judged);
         let mut reported = 0;
         let (mut no_rule, mut no_owners) = (0usize, 0usize);
-        for (path, who) in judged.iter().zip(&ownership) {
-            if who.is_owned() {
-                continue;
-            }
+        for (path, status) in unowned {
             if self.max_findings > 0 && reported >= self.max_findings {
-                if who.is_matched() {
-                    no_owners += 1;
-                } else {
-                    no_rule += 1;
+                match status {
+                    Owned::NoOwners => no_owners += 1,
+                    _ => no_rule += 1,
                 }
                 continue;
             }
             reported += 1;
-            let (message, key) = why_unowned(file, who);
-            out.push(Violation::file(*path, message).key(key));
+            let (message, key) = why_unowned(file, &rules.owners_of(path));
+            out.push(Violation::file(path, message).key(key));
         }
         let rest = no_rule + no_owners;
         if rest > 0 {
