@@ -212,3 +212,20 @@ fn explain_prints_a_builtin_pack() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("known: recommended, security"));
 }
+
+#[test]
+fn schema_prints_json_schema_with_every_rule() {
+    let output = Repo::plain()
+        .goldpath()
+        .arg("schema")
+        .output()
+        .expect("run goldpath");
+    assert!(output.status.success());
+    let schema: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let rules = &schema["properties"]["rules"]["properties"];
+    assert!(rules["security/secrets"]["properties"]["allow"].is_object());
+}

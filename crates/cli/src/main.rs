@@ -5,6 +5,7 @@ mod fleet;
 mod hook;
 mod logging;
 mod owners;
+mod schema;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,8 @@ enum Command {
     Owners(owners::OwnersArgs),
     /// Scorecards for many repositories: scan them (in shards) and report on the results.
     Fleet(fleet::FleetArgs),
+    /// Print the JSON Schema of goldpath.toml (for editor completion).
+    Schema(schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Hook(args) => hook::run(args),
         Command::Owners(args) => owners::run(args),
         Command::Fleet(args) => fleet::run(args),
+        Command::Schema(args) => schema::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 
 mod error;
 mod params;
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::io;
