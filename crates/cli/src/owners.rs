@@ -103,6 +103,11 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
                 .map_err(|e| ReadError::Io(e.to_string()))
         },
     );
+    tracing::debug!(
+        codeowners = ?owners.file.as_ref().map(|f| f.path.as_str()),
+        rules = owners.rules().map_or(0, |r| r.rules().len()),
+        "CODEOWNERS loaded"
+    );
     warn_about(&owners);
 
     let work_tree = snapshot
@@ -114,9 +119,10 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
         Some(rules) => owners_of_all(rules, &paths),
         None => vec![Ownership::default(); paths.len()],
     };
+    tracing::debug!(paths = paths.len(), "owners matched");
     let shown: Vec<(&str, &Ownership<'_>)> = paths
         .iter()
-        .map(String::as_str)
+        .map(|p| p.as_ref())
         .zip(&ownership)
         .filter(|(_, who)| !args.unowned || !who.is_owned())
         .collect();
@@ -166,13 +172,18 @@ fn warn_about(owners: &Codeowners) {
 }
 
 /// The repository paths the arguments name, in order; every file when there is none.
-fn targets(
+fn targets<'s>(
     args: &[PathBuf],
-    snapshot: &dyn Snapshot,
+    snapshot: &'s dyn Snapshot,
     work_tree: Option<&Path>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Cow<'s, str>>> {
     let files = snapshot.files();
-    let all = || files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    let all = || {
+        files
+            .iter()
+            .map(|f| Cow::Borrowed(f.path.as_str()))
+            .collect::<Vec<_>>()
+    };
     if args.is_empty() {
         return Ok(all());
     }
@@ -184,26 +195,23 @@ fn targets(
             out.extend(all());
             continue;
         }
-        if files
-            .binary_search_by(|f| f.path.as_str().cmp(&path))
-            .is_ok()
-        {
-            out.push(path);
+        if let Ok(i) = files.binary_search_by(|f| f.path.as_str().cmp(&path)) {
+            out.push(Cow::Borrowed(files[i].path.as_str()));
             continue;
         }
         let prefix = format!("{path}/");
         let start = files.partition_point(|f| f.path.as_str() < prefix.as_str());
-        let under: Vec<String> = files[start..]
+        let under: Vec<Cow<'s, str>> = files[start..]
             .iter()
             .take_while(|f| f.path.starts_with(&prefix))
-            .map(|f| f.path.clone())
+            .map(|f| Cow::Borrowed(f.path.as_str()))
             .collect();
         if under.is_empty() {
             eprintln!(
                 "goldpath: warning: `{path}` is not a file of the repository; showing the owners \
                  it would have"
             );
-            out.push(path);
+            out.push(Cow::Owned(path));
         } else {
             out.extend(under);
         }
