@@ -21,12 +21,22 @@ static META: Meta = Meta {
     tier: Tier::Bronze,
     scope: Scope::PerFile,
     fixable: false,
-    options: &[OptionDoc {
-        name: "allow",
-        kind: "array of globs",
-        help: "Files not scanned, such as test fixtures with fake keys (`testdata/**`). \
-               Default: none.",
-    }],
+    options: &[
+        OptionDoc {
+            name: "files",
+            kind: "array of globs",
+            help: "Files scanned. Default: every file (`**`). `builtin:recommended` narrows it \
+                   to the files where credentials are usually committed (configuration, \
+                   environment and key files, scripts) so that a full check of a large \
+                   repository stays fast; set `files = [\"**\"]` for a full scan.",
+        },
+        OptionDoc {
+            name: "allow",
+            kind: "array of globs",
+            help: "Files not scanned, such as test fixtures with fake keys (`testdata/**`). \
+                   Default: none.",
+        },
+    ],
     docs: Docs {
         what: "Every text file is scanned for secrets with an unmistakable shape: PEM private \
                key blocks (a `-----BEGIN` line naming a `PRIVATE KEY`: RSA, OPENSSH, EC, DSA, \
@@ -101,12 +111,23 @@ fn patterns() -> &'static Patterns {
 }
 
 struct Secrets {
+    files: Vec<String>,
     allow: GlobList,
 }
 
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    // Validated with positions here; the engine matches the patterns themselves.
+    let files = match params.take_with_origin::<Vec<String>>("files")? {
+        Some((patterns, origin)) => {
+            for pattern in &patterns {
+                crate::glob::Glob::new(pattern).map_err(|e| origin.narrow_to(pattern).error(e))?;
+            }
+            patterns
+        }
+        None => vec!["**".to_owned()],
+    };
     let allow = params.take_globs("allow")?.unwrap_or_default();
-    Ok(Box::new(Secrets { allow }))
+    Ok(Box::new(Secrets { files, allow }))
 }
 
 /// One secret found in a text: its kind and byte range.
@@ -209,7 +230,7 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 
 impl Rule for Secrets {
     fn wants(&self) -> Vec<String> {
-        vec!["**".to_owned()]
+        self.files.clone()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
