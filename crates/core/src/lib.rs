@@ -24,10 +24,10 @@ pub mod span;
 #[cfg(test)]
 pub(crate) mod testing;
 
-/// CODEOWNERS parsing and matching (`goldpath-codeowners`), as the ownership rules use it.
-pub use goldpath_codeowners as codeowners;
 pub use engine::{Context, Engine, Report, Selection, Summary};
 pub use finding::{Finding, Level, Tier, Violation};
+/// CODEOWNERS parsing and matching (`goldpath-codeowners`), as the ownership rules use it.
+pub use goldpath_codeowners as codeowners;
 pub use policy::Params;
 pub use policy::{Policy, PolicyError};
 pub use registry::Registry;
