@@ -357,14 +357,55 @@ fn html_report_renders_in_headless_chromium() {
         .args(["fleet", "report", "r.jsonl", "-f", "html", "-o", "r.html"])
         .assert()
         .success();
-    let output = std::process::Command::new(browser)
-        .args(["--headless", "--disable-gpu", "--no-sandbox", "--dump-dom"])
-        .arg(dir.join("r.html"))
-        .output()
-        .expect("run chromium");
+    let chromium = |extra: &[&str], page: &std::path::Path| {
+        let profile = tempfile::tempdir().unwrap();
+        std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--disable-gpu",
+                "--no-sandbox",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1200,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("run chromium")
+    };
+    let output = chromium(&["--dump-dom"], &dir.join("r.html"));
     assert!(output.status.success());
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(dom.contains("Fleet scorecard"), "{dom}");
     assert!(dom.contains("a&lt;b&gt;"), "{dom}");
     assert!(dom.contains("<svg"), "{dom}");
+
+    // The screenshot is not blank: an empty page of the same size compresses to far fewer
+    // bytes than the report with its text and charts.
+    dir.write("blank.html", "<!doctype html><html><body></body></html>");
+    let shot = |page: &str, png: &str| {
+        let target = dir.join(png);
+        let output = chromium(
+            &[&format!("--screenshot={}", target.display())],
+            &dir.join(page),
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let bytes = std::fs::read(&target).expect("a screenshot");
+        assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
+        bytes.len()
+    };
+    let blank = shot("blank.html", "blank.png");
+    let report = shot("r.html", "report.png");
+    assert!(
+        report > blank * 3,
+        "report screenshot {report} bytes vs blank {blank}"
+    );
 }
