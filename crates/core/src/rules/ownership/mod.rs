@@ -5,7 +5,7 @@
 //! [`Context::memo_repo`]): the effective file is chosen among the platform's locations with
 //! [`goldpath_codeowners::choose_location`], read once and parsed once, whatever the number of
 //! rules that ask. The rules that judge rules against the tree (shadowed patterns, patterns that
-//! match nothing, unowned files) also share one pass over every path ([`analysis`]). `goldpath owners` loads the
+//! match nothing, unowned files) also share one pass over every path (`analysis`). `goldpath owners` loads the
 //! same [`Codeowners`] outside the engine.
 
 pub mod catalog_info;
