@@ -224,6 +224,52 @@ pub(crate) struct RawEntry {
 }
 
 /// Builds the sorted [`FileEntry`] list; each entry's key is its position in `raw`.
+/// A snapshot whose bytes come from the object database: a commit's tree or the index.
+/// Entries git cannot check out (such as trees) are left out.
+pub(crate) fn object_snapshot(
+    repository: gix::ThreadSafeRepository,
+    info: RepoInfo,
+    entries: Vec<repo::TreeFile>,
+    source: SourceKind,
+    commit: Option<String>,
+    changed: Option<BTreeSet<String>>,
+) -> GitSnapshot {
+    let mut raw = Vec::with_capacity(entries.len());
+    let mut modes = Vec::with_capacity(entries.len());
+    let mut ids = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let Some(mode) = repo::mode_of_kind(entry.kind) else {
+            continue;
+        };
+        modes.push(mode);
+        ids.push(entry.id);
+        raw.push(RawEntry {
+            path: entry.path,
+            mode,
+            size: (mode == FileMode::Submodule).then_some(0),
+        });
+    }
+    let root = info
+        .work_tree
+        .as_deref()
+        .unwrap_or(&info.git_dir)
+        .display()
+        .to_string();
+    GitSnapshot {
+        files: sorted_entries(&raw),
+        changed,
+        source,
+        root,
+        commit,
+        repo: Some(info),
+        modes,
+        reader: Reader::Objects {
+            odb: Box::new(ObjectReader::new(repository)),
+            ids,
+        },
+    }
+}
+
 pub(crate) fn sorted_entries(raw: &[RawEntry]) -> Vec<FileEntry> {
     let mut files: Vec<FileEntry> = raw
         .iter()

@@ -4,11 +4,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use gix::objs::tree::EntryKind;
-use goldpath::snapshot::{FileMode, SourceKind};
+use goldpath::snapshot::SourceKind;
 
 use crate::error::{describe, GitError};
-use crate::objects::ObjectReader;
-use crate::{paths, repo, GitSnapshot, RawEntry, Reader};
+use crate::{paths, repo, GitSnapshot};
 
 /// Opens the tree of `rev` in the repository containing `path`. Bare repositories are fine.
 pub(crate) fn open(path: &Path, rev: &str) -> Result<GitSnapshot, GitError> {
@@ -20,41 +19,14 @@ pub(crate) fn open(path: &Path, rev: &str) -> Result<GitSnapshot, GitError> {
     drop(tree);
     drop(local);
 
-    let mut raw = Vec::with_capacity(tree_files.len());
-    let mut modes = Vec::with_capacity(tree_files.len());
-    let mut ids = Vec::with_capacity(tree_files.len());
-    for file in tree_files {
-        let Some(mode) = repo::mode_of_kind(file.kind) else {
-            continue;
-        };
-        modes.push(mode);
-        ids.push(file.id);
-        raw.push(RawEntry {
-            path: file.path,
-            mode,
-            size: (mode == FileMode::Submodule).then_some(0),
-        });
-    }
-    let files = crate::sorted_entries(&raw);
-    let root = info
-        .work_tree
-        .as_deref()
-        .unwrap_or(&info.git_dir)
-        .display()
-        .to_string();
-    Ok(GitSnapshot {
-        files,
-        changed: None,
-        source: SourceKind::Rev(rev.to_owned()),
-        root,
-        commit: commit.map(|id| id.to_string()),
-        repo: Some(info),
-        modes,
-        reader: Reader::Objects {
-            odb: Box::new(ObjectReader::new(repository)),
-            ids,
-        },
-    })
+    Ok(crate::object_snapshot(
+        repository,
+        info,
+        tree_files,
+        SourceKind::Rev(rev.to_owned()),
+        commit.map(|id| id.to_string()),
+        None,
+    ))
 }
 
 /// Reads `file` (a `/`-separated path from the repository's top level) as of revision `rev` of the

@@ -4,12 +4,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use gix::index::entry::Flags;
-use goldpath::snapshot::{FileMode, SourceKind};
+use goldpath::snapshot::SourceKind;
 
 use crate::error::{describe, GitError};
-use crate::objects::ObjectReader;
 use crate::repo::TreeFile;
-use crate::{paths, repo, GitSnapshot, RawEntry, Reader};
+use crate::{paths, repo, GitSnapshot};
 
 /// Opens the index of the repository containing `path` (or `GIT_INDEX_FILE`).
 pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
@@ -66,42 +65,15 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
         "compared the index with HEAD"
     );
 
-    let mut raw = Vec::with_capacity(staged.len());
-    let mut modes = Vec::with_capacity(staged.len());
-    let mut ids = Vec::with_capacity(staged.len());
-    for entry in staged {
-        let Some(mode) = repo::mode_of_kind(entry.kind) else {
-            continue;
-        };
-        modes.push(mode);
-        ids.push(entry.id);
-        raw.push(RawEntry {
-            path: entry.path,
-            mode,
-            size: (mode == FileMode::Submodule).then_some(0),
-        });
-    }
-    let files = crate::sorted_entries(&raw);
-    let root = info
-        .work_tree
-        .as_deref()
-        .unwrap_or(&info.git_dir)
-        .display()
-        .to_string();
     drop(local);
-    Ok(GitSnapshot {
-        files,
-        changed: Some(changed),
-        source: SourceKind::Staged,
-        root,
+    Ok(crate::object_snapshot(
+        repository,
+        info,
+        staged,
+        SourceKind::Staged,
         commit,
-        repo: Some(info),
-        modes,
-        reader: Reader::Objects {
-            odb: Box::new(ObjectReader::new(repository)),
-            ids,
-        },
-    })
+        Some(changed),
+    ))
 }
 
 /// The staged paths, once each.
