@@ -26,8 +26,11 @@ mod cargo;
 mod go;
 mod json;
 mod npm;
+mod pnpm;
 mod python;
 mod text;
+mod yaml;
+mod yarn;
 
 pub use text::LineIndex;
 
@@ -185,6 +188,10 @@ pub enum FileKind {
     PackageJson,
     /// `package-lock.json` or `npm-shrinkwrap.json` (lockfileVersion 1, 2, 3).
     PackageLock,
+    /// `pnpm-lock.yaml` (lockfileVersion 5.x, 6.x, 9.x).
+    PnpmLock,
+    /// `yarn.lock`, classic (v1) or berry (v2 and later).
+    YarnLock,
     /// `go.mod`.
     GoMod,
     /// `go.sum`.
@@ -212,6 +219,8 @@ impl FileKind {
             "Cargo.lock" => FileKind::CargoLock,
             "package.json" => FileKind::PackageJson,
             "package-lock.json" | "npm-shrinkwrap.json" => FileKind::PackageLock,
+            "pnpm-lock.yaml" => FileKind::PnpmLock,
+            "yarn.lock" => FileKind::YarnLock,
             "go.mod" => FileKind::GoMod,
             "go.sum" => FileKind::GoSum,
             "pyproject.toml" => FileKind::Pyproject,
@@ -231,7 +240,10 @@ impl FileKind {
     pub fn ecosystem(self) -> Ecosystem {
         match self {
             FileKind::CargoToml | FileKind::CargoLock => Ecosystem::Cargo,
-            FileKind::PackageJson | FileKind::PackageLock => Ecosystem::Npm,
+            FileKind::PackageJson
+            | FileKind::PackageLock
+            | FileKind::PnpmLock
+            | FileKind::YarnLock => Ecosystem::Npm,
             FileKind::GoMod | FileKind::GoSum => Ecosystem::Go,
             FileKind::Pyproject
             | FileKind::Requirements
@@ -248,6 +260,8 @@ impl FileKind {
             self,
             FileKind::CargoLock
                 | FileKind::PackageLock
+                | FileKind::PnpmLock
+                | FileKind::YarnLock
                 | FileKind::GoSum
                 | FileKind::PoetryLock
                 | FileKind::UvLock
@@ -351,6 +365,8 @@ pub fn parse(kind: FileKind, text: &str) -> Result<Manifest, ParseError> {
         FileKind::CargoLock => cargo::lockfile(text, &index),
         FileKind::PackageJson => npm::manifest(text, &index),
         FileKind::PackageLock => npm::lockfile(text, &index),
+        FileKind::PnpmLock => pnpm::lockfile(text, &index),
+        FileKind::YarnLock => yarn::lockfile(text, &index),
         FileKind::GoMod => go::go_mod(text, &index),
         FileKind::GoSum => go::go_sum(text, &index),
         FileKind::Pyproject => python::pyproject(text, &index),

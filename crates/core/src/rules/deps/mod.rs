@@ -21,6 +21,8 @@ pub(crate) fn wants() -> Vec<String> {
         "**/package.json",
         "**/package-lock.json",
         "**/npm-shrinkwrap.json",
+        "**/pnpm-lock.yaml",
+        "**/yarn.lock",
         "**/go.mod",
         "**/go.sum",
         "**/pyproject.toml",
