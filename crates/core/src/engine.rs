@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::finding::{fingerprint, Finding, Level, Tier, Violation};
+use crate::fix::FixOptions;
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Date, FailOn, Policy, PolicyError, Settings, Waiver};
 use crate::registry::Registry;
@@ -50,6 +51,7 @@ pub struct Context<'a> {
     contents: &'a HashMap<usize, Content>,
     settings: &'a Settings,
     memo: &'a Memo,
+    fix_options: Option<&'a FixOptions>,
 }
 
 /// Values derived from files (parsed documents, workflow models, ownership tables), computed
@@ -149,6 +151,13 @@ impl<'a> Context<'a> {
         }))
     }
 
+    /// Whether the engine was asked for fixes (`goldpath fix`), and with which options. Rules
+    /// that can fix a violation attach a [`Fix`](crate::fix::Fix) to it only then, so a plain
+    /// check never pays for computing them.
+    pub fn fix_options(&self) -> Option<&'a FixOptions> {
+        self.fix_options
+    }
+
     /// The policy's `[settings]`.
     pub fn settings(&self) -> &'a Settings {
         self.settings
@@ -230,6 +239,7 @@ pub struct Engine {
     settings: Settings,
     waivers: Vec<Waiver>,
     today: Date,
+    fix_options: Option<FixOptions>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -360,12 +370,20 @@ impl Engine {
             settings: policy.settings.clone(),
             waivers: policy.waivers.clone(),
             today: Date::today(),
+            fix_options: None,
         })
     }
 
     /// Sets the date waivers are judged against (default: today, UTC).
     pub fn with_today(mut self, today: Date) -> Self {
         self.today = today;
+        self
+    }
+
+    /// Asks rules for fixes: findings that a rule can repair carry a
+    /// [`Fix`](crate::fix::Fix), which [`crate::fix::plan`] applies.
+    pub fn with_fix_options(mut self, options: FixOptions) -> Self {
+        self.fix_options = Some(options);
         self
     }
 
@@ -496,6 +514,7 @@ impl Engine {
                     contents: &contents,
                     settings: &self.settings,
                     memo: &memo,
+                    fix_options: self.fix_options.as_ref(),
                 };
                 let start = Instant::now();
                 let mut out = Vec::new();
@@ -657,6 +676,7 @@ impl Engine {
             help: v.help,
             fingerprint,
             snippet,
+            fix: v.fix.filter(|_| self.fix_options.is_some()),
         }
     }
 
@@ -1176,6 +1196,7 @@ mod tests {
             help: None,
             fingerprint: String::new(),
             snippet: None,
+            fix: None,
         };
         let summary = Summary::new(&[], 0, 0, 0, false);
         assert_eq!(summary.tier, Some(Tier::Gold));

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fix::Fix;
 use crate::span::Span;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
@@ -88,6 +89,9 @@ pub struct Violation {
     /// The text at `span` is a secret: outputs show its line with the span masked, never the
     /// text itself.
     pub redact: bool,
+    /// Edits that fix it, offered only when the engine was asked for fixes
+    /// ([`Context::fix_options`](crate::engine::Context::fix_options)).
+    pub fix: Option<Fix>,
 }
 
 impl Violation {
@@ -102,6 +106,7 @@ impl Violation {
             level: None,
             tier: None,
             redact: false,
+            fix: None,
         }
     }
 
@@ -148,6 +153,12 @@ impl Violation {
         self.redact = true;
         self
     }
+
+    /// Attaches the edits that fix it (`None` leaves it without).
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
 }
 
 /// One reported problem.
@@ -172,6 +183,10 @@ pub struct Finding {
     /// The source line(s) the span points at, for human output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// The edits that fix it, when the engine was asked for fixes (`goldpath fix`). Not part
+    /// of the JSON report.
+    #[serde(skip)]
+    pub fix: Option<Fix>,
 }
 
 /// A stable 64-bit FNV-1a fingerprint of rule, path and key, as 16 hex digits.

@@ -12,6 +12,7 @@ pub mod doc;
 pub mod docs;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod fleet;
 pub mod glob;
 pub mod policy;

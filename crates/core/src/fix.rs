@@ -1,0 +1,1263 @@
+//! Fixes: the edits rules propose for their findings, and how `goldpath fix` applies them.
+//!
+//! A rule that can repair a finding attaches a [`Fix`] to its [`Violation`](crate::Violation)
+//! when the engine was built with [`FixOptions`] (`Engine::with_fix_options`): a list of
+//! [`Edit`]s, each an insertion or replacement at a byte range of a file the rule read, or a
+//! new file. Edits are computed from the positioned documents (`crate::doc`, `crate::ci`): text is
+//! inserted, never re-serialised, so formatting and comments stay as they were.
+//!
+//! [`plan`] turns a report's fixes into new file contents. It checks every path (relative,
+//! normalised, no `..`, nothing under `.git`), reads the files from the snapshot the rules
+//! saw, applies each fix whole or not at all, and skips a fix that overlaps one already taken
+//! (fixes are taken in rule order, then report order), so the result is deterministic.
+//! [`write`] puts a plan on disk under a root directory without ever following a symbolic
+//! link: a link anywhere on the way to a file, or the file itself being one, refuses that
+//! file. [`unified_diff`] shows a plan without writing it.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::engine::Report;
+use crate::finding::Finding;
+use crate::snapshot::{FileEntry, Snapshot};
+
+/// The edits that fix one finding. They are applied together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// The edits, in any order; they must not overlap each other.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix of one edit.
+    pub fn new(edit: Edit) -> Fix {
+        Fix { edits: vec![edit] }
+    }
+}
+
+/// One change to the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Replace the bytes `range` of an existing file with `text` (an empty range inserts).
+    Replace {
+        /// Repository-relative path with `/` separators.
+        path: String,
+        /// Byte range in the file as the rule read it; both ends on character boundaries.
+        range: Range<usize>,
+        /// The new text.
+        text: String,
+    },
+    /// Create a file that does not exist.
+    Create {
+        /// Repository-relative path with `/` separators.
+        path: String,
+        /// Its contents.
+        contents: String,
+    },
+}
+
+impl Edit {
+    /// Inserts `text` at byte `at` of `path`.
+    pub fn insert(path: impl Into<String>, at: usize, text: impl Into<String>) -> Edit {
+        Edit::Replace {
+            path: path.into(),
+            range: at..at,
+            text: text.into(),
+        }
+    }
+
+    /// Replaces the bytes `range` of `path` with `text`.
+    pub fn replace(path: impl Into<String>, range: Range<usize>, text: impl Into<String>) -> Edit {
+        Edit::Replace {
+            path: path.into(),
+            range,
+            text: text.into(),
+        }
+    }
+
+    /// Creates `path` with `contents`.
+    pub fn create(path: impl Into<String>, contents: impl Into<String>) -> Edit {
+        Edit::Create {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    /// The file the edit changes.
+    pub fn path(&self) -> &str {
+        match self {
+            Edit::Replace { path, .. } | Edit::Create { path, .. } => path,
+        }
+    }
+}
+
+/// What the person running `goldpath fix` supplies to fixes that need a value goldpath cannot
+/// guess. Where one is missing, fixes write a `TODO` placeholder that keeps their rule passing
+/// and that `goldpath fix` lists afterwards.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixOptions {
+    /// The default owner a new CODEOWNERS file gives every file (`@org/team`, `@user` or an
+    /// email address).
+    pub owner: Option<String>,
+    /// Where a new SECURITY.md tells people to report a vulnerability (an e-mail address or a
+    /// URL).
+    pub security_contact: Option<String>,
+}
+
+/// The placeholder fixes write where a value is needed and none was given.
+pub const TODO: &str = "TODO";
+
+/// The new contents of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePlan {
+    /// Repository-relative path.
+    pub path: String,
+    /// The contents the rules read, or `None` for a file the plan creates.
+    pub old: Option<String>,
+    /// The contents after the fixes.
+    pub new: String,
+    /// Indices (into the report's findings) of the fixes applied to this file.
+    pub findings: Vec<usize>,
+}
+
+/// A fix that was not taken, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Index of the finding in the report.
+    pub finding: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of [`plan`]: new contents per file, and the fixes left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Changed or created files, sorted by path.
+    pub files: Vec<FilePlan>,
+    /// Indices of the findings whose fix is in the plan, in the order they were taken.
+    pub applied: Vec<usize>,
+    /// Fixes left out (overlapping an earlier one, a bad path, a file that changed shape).
+    pub skipped: Vec<Skipped>,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Why a path cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct PathError {
+    /// The path as given.
+    pub path: String,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+/// Checks that `path` is a plain repository-relative path: not empty, not absolute, `/`
+/// separators, no `.` or `..` component, no empty component, nothing under `.git`. Returns it
+/// unchanged when it is.
+pub fn check_path(path: &str) -> Result<&str, PathError> {
+    let refuse = |reason: &str| {
+        Err(PathError {
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+        })
+    };
+    if path.is_empty() {
+        return refuse("empty path");
+    }
+    if path.starts_with('/') || path.contains('\\') || path.contains('\0') {
+        return refuse("not a relative path with `/` separators");
+    }
+    if path.as_bytes().get(1) == Some(&b':') {
+        return refuse("not a relative path (a drive letter)");
+    }
+    for component in path.split('/') {
+        match component {
+            "" | "." => return refuse("not a normalised path (empty or `.` component)"),
+            ".." => return refuse("`..` leaves the repository"),
+            c if c.eq_ignore_ascii_case(".git") => {
+                return refuse("goldpath never writes inside `.git`")
+            }
+            _ => {}
+        }
+    }
+    Ok(path)
+}
+
+/// One edit accepted into a file, with the order it was accepted in.
+struct Accepted {
+    range: Range<usize>,
+    text: String,
+    order: usize,
+}
+
+#[derive(Default)]
+struct FileState {
+    old: Option<String>,
+    edits: Vec<Accepted>,
+    created: Option<String>,
+    findings: Vec<usize>,
+}
+
+/// Applies the fixes of a report's findings to the files of `snapshot` (the snapshot the
+/// report was made from), in memory.
+///
+/// Fixes are taken in the order of the report's rules (registry order), then of its findings.
+/// A fix is taken whole or not at all; it is skipped when one of its edits overlaps an edit
+/// already taken (two insertions at the same place do not overlap; an identical edit counts as
+/// already taken), names a path [`check_path`] refuses, replaces bytes of a file that is not
+/// a readable UTF-8 regular file of the snapshot or outside it, or creates a path that exists.
+pub fn plan(snapshot: &dyn Snapshot, report: &Report) -> Plan {
+    let rule_order = |rule: &str| {
+        report
+            .rules
+            .iter()
+            .position(|r| r.id == rule)
+            .unwrap_or(usize::MAX)
+    };
+    let mut order: Vec<(usize, &Finding)> = report
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.fix.is_some())
+        .collect();
+    order.sort_by_key(|(index, f)| (rule_order(&f.rule), *index));
+
+    let files = snapshot.files();
+    let mut state: BTreeMap<String, FileState> = BTreeMap::new();
+    let mut out = Plan::default();
+    let mut accepted = 0;
+    for (index, finding) in order {
+        let Some(fix) = &finding.fix else { continue };
+        match try_fix(snapshot, files, &mut state, fix, accepted) {
+            Ok(touched) => {
+                accepted += fix.edits.len();
+                for path in touched {
+                    if let Some(file) = state.get_mut(&path) {
+                        file.findings.push(index);
+                    }
+                }
+                out.applied.push(index);
+            }
+            Err(reason) => out.skipped.push(Skipped {
+                finding: index,
+                reason,
+            }),
+        }
+    }
+    for (path, file) in state {
+        let new = match (&file.created, &file.old) {
+            (Some(contents), _) => contents.clone(),
+            (None, Some(old)) => apply_edits(old, &file.edits),
+            (None, None) => continue,
+        };
+        if file.created.is_none() && file.old.as_deref() == Some(new.as_str()) {
+            continue;
+        }
+        out.files.push(FilePlan {
+            path,
+            old: if file.created.is_some() {
+                None
+            } else {
+                file.old
+            },
+            new,
+            findings: file.findings,
+        });
+    }
+    out
+}
+
+/// Checks every edit of `fix` against the state, and takes them all when none conflicts.
+/// Returns the paths the fix touches.
+fn try_fix(
+    snapshot: &dyn Snapshot,
+    files: &[FileEntry],
+    state: &mut BTreeMap<String, FileState>,
+    fix: &Fix,
+    accepted: usize,
+) -> Result<Vec<String>, String> {
+    if fix.edits.is_empty() {
+        return Err("the fix has no edits".to_owned());
+    }
+    // Load the files first (reading is not a change), then judge every edit, then commit.
+    for edit in &fix.edits {
+        let path = check_path(edit.path()).map_err(|e| e.to_string())?;
+        if let Edit::Replace { .. } = edit {
+            if !state.get(path).is_some_and(|s| s.old.is_some()) {
+                let entry = find(files, path).ok_or_else(|| {
+                    format!("{path}: not a file of the repository, so it cannot be edited")
+                })?;
+                if !entry.mode.is_regular() {
+                    return Err(format!(
+                        "{path}: not a regular file (a link or a submodule)"
+                    ));
+                }
+                let bytes = snapshot
+                    .read(entry)
+                    .map_err(|e| format!("{path}: cannot read: {e}"))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("{path}: not UTF-8 text, so it is not edited"))?;
+                state.entry(path.to_owned()).or_default().old = Some(text);
+            }
+        }
+    }
+    let mut new_edits: Vec<(String, Accepted)> = Vec::new();
+    let mut creates: Vec<(String, String)> = Vec::new();
+    for edit in &fix.edits {
+        match edit {
+            Edit::Create { path, contents } => {
+                if let Some(existing) = state.get(path).and_then(|s| s.created.as_ref()) {
+                    if existing == contents {
+                        continue;
+                    }
+                    return Err(format!(
+                        "{path}: another fix creates it with other contents"
+                    ));
+                }
+                if find(files, path).is_some() || state.get(path).is_some_and(|s| s.old.is_some()) {
+                    return Err(format!("{path}: already exists"));
+                }
+                if let Some(clash) = path_clash(files, path) {
+                    return Err(format!("{path}: {clash}"));
+                }
+                if creates.iter().any(|(p, _)| p == path) {
+                    return Err(format!("{path}: the fix creates it twice"));
+                }
+                creates.push((path.clone(), contents.clone()));
+            }
+            Edit::Replace { path, range, text } => {
+                let file = state.get(path);
+                let old = file.and_then(|s| s.old.as_deref()).unwrap_or_default();
+                if range.start > range.end
+                    || range.end > old.len()
+                    || !old.is_char_boundary(range.start)
+                    || !old.is_char_boundary(range.end)
+                {
+                    return Err(format!(
+                        "{path}: the edit at bytes {}..{} is outside the file",
+                        range.start, range.end
+                    ));
+                }
+                let taken = file.map(|s| s.edits.as_slice()).unwrap_or_default();
+                let same = |a: &Accepted| a.range == *range && a.text == *text;
+                if taken.iter().any(same) || new_edits.iter().any(|(p, a)| p == path && same(a)) {
+                    continue;
+                }
+                let clash = taken
+                    .iter()
+                    .chain(new_edits.iter().filter(|(p, _)| p == path).map(|(_, a)| a))
+                    .find(|a| overlaps(&a.range, range));
+                if let Some(a) = clash {
+                    let index = crate::span::LineIndex::new(old);
+                    let (line, column) = index.position(a.range.start);
+                    return Err(format!(
+                        "{path}: overlaps another fix at {line}:{column}; run `goldpath fix` \
+                         again to apply it"
+                    ));
+                }
+                new_edits.push((
+                    path.clone(),
+                    Accepted {
+                        range: range.clone(),
+                        text: text.clone(),
+                        order: accepted + new_edits.len(),
+                    },
+                ));
+            }
+        }
+    }
+    let mut touched: Vec<String> = Vec::new();
+    for (path, contents) in creates {
+        touched.push(path.clone());
+        state.entry(path).or_default().created = Some(contents);
+    }
+    for (path, edit) in new_edits {
+        touched.push(path.clone());
+        state.entry(path).or_default().edits.push(edit);
+    }
+    touched.sort();
+    touched.dedup();
+    Ok(touched)
+}
+
+/// Whether two byte ranges conflict: they share a byte, or one is an insertion strictly
+/// inside the other. Insertions at the same place, or at an end of a replaced range, do not.
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    if a.is_empty() && b.is_empty() {
+        return false;
+    }
+    if a.is_empty() {
+        return b.start < a.start && a.start < b.end;
+    }
+    if b.is_empty() {
+        return a.start < b.start && b.start < a.end;
+    }
+    a.start < b.end && b.start < a.end
+}
+
+/// A file of the snapshot that stands where `path` needs a directory (or the reverse).
+fn path_clash(files: &[FileEntry], path: &str) -> Option<String> {
+    let mut prefix = String::new();
+    for component in path.split('/') {
+        if !prefix.is_empty() {
+            // `prefix` is a parent directory of the path: it must not be a file or a link.
+            if let Some(entry) = find(files, &prefix) {
+                return Some(format!(
+                    "`{}` is a {}, not a directory",
+                    entry.path,
+                    if entry.mode.is_regular() {
+                        "file"
+                    } else {
+                        "link or submodule"
+                    }
+                ));
+            }
+            prefix.push('/');
+        }
+        prefix.push_str(component);
+    }
+    let dir = format!("{path}/");
+    let start = files.partition_point(|f| f.path.as_str() < dir.as_str());
+    files
+        .get(start)
+        .filter(|f| f.path.starts_with(&dir))
+        .map(|_| "a directory of that name exists".to_owned())
+}
+
+fn find<'a>(files: &'a [FileEntry], path: &str) -> Option<&'a FileEntry> {
+    files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .map(|i| &files[i])
+}
+
+fn apply_edits(old: &str, edits: &[Accepted]) -> String {
+    let mut sorted: Vec<&Accepted> = edits.iter().collect();
+    sorted.sort_by_key(|a| (a.range.start, a.range.end, a.order));
+    let mut out =
+        String::with_capacity(old.len() + sorted.iter().map(|a| a.text.len()).sum::<usize>());
+    let mut at = 0;
+    for edit in sorted {
+        out.push_str(&old[at..edit.range.start.max(at)]);
+        out.push_str(&edit.text);
+        at = at.max(edit.range.end);
+    }
+    out.push_str(&old[at..]);
+    out
+}
+
+/// Why a planned file was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A symbolic link, or something that is not a directory, on the way to the file.
+    #[error("{path}: {reason}; goldpath fix does not write through it")]
+    Unsafe {
+        /// The repository-relative path of the file.
+        path: String,
+        /// What is in the way.
+        reason: String,
+    },
+    /// The file on disk is not what the rules read.
+    #[error("{0}: changed on disk since it was checked; run `goldpath fix` again")]
+    Changed(String),
+    /// The path is refused.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// The file system failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The repository-relative path.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// Checks, without changing anything, that `file` can be written under `root`: its path is
+/// plain, no directory on the way is a symbolic link (or a file), an edited file is a regular
+/// file whose contents are still what the rules read, and a created file does not exist.
+pub fn preflight(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
+    let path = check_path(&file.path)?;
+    let target = parents_are_directories(root, path)?;
+    let io = |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::symlink_metadata(&target) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(WriteError::Unsafe {
+            path: path.to_owned(),
+            reason: "the file is a symbolic link".to_owned(),
+        }),
+        Ok(meta) if !meta.is_file() => Err(WriteError::Unsafe {
+            path: path.to_owned(),
+            reason: "not a regular file".to_owned(),
+        }),
+        Ok(_) => match &file.old {
+            None => Err(WriteError::Changed(path.to_owned())),
+            Some(old) => {
+                let current = std::fs::read(&target).map_err(io)?;
+                if current == old.as_bytes() {
+                    Ok(())
+                } else {
+                    Err(WriteError::Changed(path.to_owned()))
+                }
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match file.old {
+            None => Ok(()),
+            Some(_) => Err(WriteError::Changed(path.to_owned())),
+        },
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Walks the directories from `root` to the parent of `path` with `symlink_metadata`: each
+/// that exists must be a real directory. Returns the full path of the file.
+fn parents_are_directories(root: &Path, path: &str) -> Result<PathBuf, WriteError> {
+    let mut at = root.to_path_buf();
+    let components: Vec<&str> = path.split('/').collect();
+    let (name, dirs) = components.split_last().unwrap_or((&"", &[]));
+    let mut shown = String::new();
+    for dir in dirs {
+        at.push(dir);
+        if !shown.is_empty() {
+            shown.push('/');
+        }
+        shown.push_str(dir);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(WriteError::Unsafe {
+                    path: path.to_owned(),
+                    reason: format!("`{shown}` is a symbolic link"),
+                })
+            }
+            Ok(meta) if !meta.is_dir() => {
+                return Err(WriteError::Unsafe {
+                    path: path.to_owned(),
+                    reason: format!("`{shown}` is not a directory"),
+                })
+            }
+            Ok(_) => {}
+            // The rest is created, one directory at a time, by `write`.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+            Err(e) => {
+                return Err(WriteError::Io {
+                    path: path.to_owned(),
+                    source: e,
+                })
+            }
+        }
+    }
+    let mut full = root.to_path_buf();
+    full.extend(dirs);
+    full.push(name);
+    Ok(full)
+}
+
+/// Writes one planned file under `root` after [`preflight`]: missing directories are created
+/// one at a time (each checked again), an edited file is replaced by renaming a new file over
+/// it (keeping its permissions), so a link that appeared since is replaced rather than
+/// followed; a new file is created with `create_new`, which fails on anything already there.
+pub fn write(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
+    preflight(root, file)?;
+    let path = check_path(&file.path)?;
+    let io = |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let components: Vec<&str> = path.split('/').collect();
+    let (name, dirs) = components.split_last().unwrap_or((&"", &[]));
+    let mut dir = root.to_path_buf();
+    for component in dirs {
+        dir.push(component);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        let meta = std::fs::symlink_metadata(&dir).map_err(io)?;
+        if meta.file_type().is_symlink() || !meta.is_dir() {
+            return Err(WriteError::Unsafe {
+                path: path.to_owned(),
+                reason: format!("`{}` is not a real directory", dir.display()),
+            });
+        }
+    }
+    let target = dir.join(name);
+    match &file.old {
+        None => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+                .map_err(io)?;
+            out.write_all(file.new.as_bytes()).map_err(io)?;
+            out.sync_all().map_err(io)
+        }
+        Some(_) => {
+            let permissions = std::fs::symlink_metadata(&target)
+                .map_err(io)?
+                .permissions();
+            let temp = dir.join(format!(".{name}.goldpath-fix.{}", std::process::id()));
+            let result = (|| {
+                let mut out = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&temp)?;
+                out.write_all(file.new.as_bytes())?;
+                out.sync_all()?;
+                drop(out);
+                std::fs::set_permissions(&temp, permissions)?;
+                std::fs::rename(&temp, &target)
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&temp);
+            }
+            result.map_err(io)
+        }
+    }
+}
+
+/// A unified diff (`diff -u`, paths as `a/PATH` and `b/PATH`, three lines of context) from
+/// `old` (`None`: the file is created) to `new`. Empty when they are equal.
+pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
+    let a: Vec<&str> = old.unwrap_or_default().split_inclusive('\n').collect();
+    let b: Vec<&str> = new.split_inclusive('\n').collect();
+    if old == Some(new) {
+        return String::new();
+    }
+    let ops = diff_lines(&a, &b);
+    let mut out = String::new();
+    out.push_str(&match old {
+        Some(_) => format!("--- a/{path}\n"),
+        None => "--- /dev/null\n".to_owned(),
+    });
+    out.push_str(&format!("+++ b/{path}\n"));
+    const CONTEXT: usize = 3;
+    // Indices of changed ops, grouped into hunks with their context.
+    let changed: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| !matches!(op, Op::Equal(..)))
+        .map(|(i, _)| i)
+        .collect();
+    let mut k = 0;
+    while k < changed.len() {
+        let first = changed[k];
+        let mut last = first;
+        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT + 1 {
+            k += 1;
+            last = changed[k];
+        }
+        k += 1;
+        let start = first.saturating_sub(CONTEXT);
+        let end = (last + CONTEXT + 1).min(ops.len());
+        let hunk = &ops[start..end];
+        let (a_start, b_start) = match hunk.first() {
+            Some(Op::Equal(i, j)) => (*i, *j),
+            Some(Op::Delete(i)) => (*i, next_b(&ops[..start])),
+            Some(Op::Insert(j)) => (next_a(&ops[..start]), *j),
+            None => (0, 0),
+        };
+        let a_len = hunk.iter().filter(|o| !matches!(o, Op::Insert(_))).count();
+        let b_len = hunk.iter().filter(|o| !matches!(o, Op::Delete(_))).count();
+        let range = |start: usize, len: usize| {
+            if len == 0 {
+                format!("{start},0")
+            } else if len == 1 {
+                format!("{}", start + 1)
+            } else {
+                format!("{},{len}", start + 1)
+            }
+        };
+        out.push_str(&format!(
+            "@@ -{} +{} @@\n",
+            range(a_start, a_len),
+            range(b_start, b_len)
+        ));
+        for op in hunk {
+            let (sign, line) = match op {
+                Op::Equal(i, _) => (' ', a[*i]),
+                Op::Delete(i) => ('-', a[*i]),
+                Op::Insert(j) => ('+', b[*j]),
+            };
+            out.push(sign);
+            out.push_str(line);
+            if !line.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    out
+}
+
+fn next_a(ops: &[Op]) -> usize {
+    ops.iter()
+        .rev()
+        .find_map(|op| match op {
+            Op::Equal(i, _) | Op::Delete(i) => Some(i + 1),
+            Op::Insert(_) => None,
+        })
+        .unwrap_or(0)
+}
+
+fn next_b(ops: &[Op]) -> usize {
+    ops.iter()
+        .rev()
+        .find_map(|op| match op {
+            Op::Equal(_, j) | Op::Insert(j) => Some(j + 1),
+            Op::Delete(_) => None,
+        })
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Equal(usize, usize),
+    Delete(usize),
+    Insert(usize),
+}
+
+/// A shortest edit script between two lists of lines (Myers' algorithm, after trimming the
+/// common head and tail; fixes change a few lines, so the number of differences stays small).
+/// Past `MAX_D` differences it gives up on minimality: the rest is deleted and inserted whole.
+fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Op> {
+    const MAX_D: usize = 4096;
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    let mut ops: Vec<Op> = (0..head).map(|i| Op::Equal(i, i)).collect();
+    let (n, m) = (am.len() as isize, bm.len() as isize);
+    let max = (n + m) as usize;
+    let offset = max as isize + 1;
+    let mut v = vec![0isize; 2 * max + 3];
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    let mut found = None;
+    'outer: for d in 0..=max.min(MAX_D) as isize {
+        trace.push(v.clone());
+        let mut k = -d;
+        while k <= d {
+            let idx = (k + offset) as usize;
+            let mut x = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) {
+                v[idx + 1]
+            } else {
+                v[idx - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && am[x as usize] == bm[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[idx] = x;
+            if x >= n && y >= m {
+                found = Some(d);
+                break 'outer;
+            }
+            k += 2;
+        }
+    }
+    let mut middle: Vec<Op> = Vec::new();
+    match found {
+        Some(d_end) => {
+            let (mut x, mut y) = (n, m);
+            for d in (1..=d_end).rev() {
+                let v = &trace[d as usize];
+                let k = x - y;
+                let idx = (k + offset) as usize;
+                let prev_k = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) {
+                    k + 1
+                } else {
+                    k - 1
+                };
+                let prev_x = v[(prev_k + offset) as usize];
+                let prev_y = prev_x - prev_k;
+                while x > prev_x && y > prev_y {
+                    x -= 1;
+                    y -= 1;
+                    middle.push(Op::Equal(x as usize, y as usize));
+                }
+                if x == prev_x {
+                    y -= 1;
+                    middle.push(Op::Insert(y as usize));
+                } else {
+                    x -= 1;
+                    middle.push(Op::Delete(x as usize));
+                }
+            }
+            while x > 0 && y > 0 {
+                x -= 1;
+                y -= 1;
+                middle.push(Op::Equal(x as usize, y as usize));
+            }
+            middle.reverse();
+        }
+        None => {
+            middle.extend((0..am.len()).map(Op::Delete));
+            middle.extend((0..bm.len()).map(Op::Insert));
+        }
+    }
+    ops.extend(middle.into_iter().map(|op| match op {
+        Op::Equal(i, j) => Op::Equal(i + head, j + head),
+        Op::Delete(i) => Op::Delete(i + head),
+        Op::Insert(j) => Op::Insert(j + head),
+    }));
+    ops.extend((0..tail).map(|t| Op::Equal(a.len() - tail + t, b.len() - tail + t)));
+    ops
+}
+
+/// Helpers for rules that insert lines into a file.
+pub mod text {
+    /// The line ending the file uses: `\r\n` when its first line ends with one, else `\n`.
+    pub fn eol(text: &str) -> &'static str {
+        match text.find('\n') {
+            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        }
+    }
+
+    /// The byte offset of the start of the line holding `offset`.
+    pub fn line_start(text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        text[..offset].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    /// The byte offset just past the end of the line holding `offset` (after its `\n`, or the
+    /// end of the text).
+    pub fn line_end(text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1)
+    }
+
+    /// The number of spaces before `offset` on its line when only spaces are there, optionally
+    /// after one YAML sequence dash (`- `): the column (from 0) of a key that starts its line.
+    /// `None` when anything else comes first.
+    pub fn key_indent(text: &str, offset: usize) -> Option<usize> {
+        let start = line_start(text, offset);
+        let before = text.get(start..offset)?;
+        let rest = before.trim_start_matches(' ');
+        let rest = match rest.strip_prefix('-') {
+            Some(after_dash) => after_dash.trim_start_matches(' '),
+            None => rest,
+        };
+        (rest.is_empty()).then_some(before.chars().count())
+    }
+
+    /// Text to insert at `at` so that `lines` (each already indented and ended with `eol`)
+    /// become whole lines: prefixed with a line ending when `at` is the end of a last line
+    /// without one.
+    pub fn lines_at(text: &str, at: usize, lines: String, eol: &str) -> String {
+        if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+            format!("{eol}{lines}")
+        } else {
+            lines
+        }
+    }
+
+    /// Whether the line holding `offset` is blank (only whitespace).
+    pub fn is_blank_line(text: &str, offset: usize) -> bool {
+        let start = line_start(text, offset);
+        let end = line_end(text, offset);
+        text[start..end].trim().is_empty()
+    }
+}
+
+/// Test helpers: run a policy with fixes on in-memory files, apply the plan, and check the
+/// result.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::{plan, FixOptions};
+    use crate::engine::Engine;
+    use crate::policy::{FsReader, Policy};
+    use crate::registry::Registry;
+    use crate::snapshot::MemorySnapshot;
+
+    /// Files by path.
+    pub(crate) type Files = BTreeMap<String, String>;
+
+    pub(crate) fn files(list: &[(&str, &str)]) -> Files {
+        list.iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    fn snapshot(files: &Files) -> MemorySnapshot {
+        files.iter().fold(MemorySnapshot::new(), |s, (p, t)| {
+            s.with_file(p, t.as_str())
+        })
+    }
+
+    /// Checks `files` with `policy` and fixes on; applies the plan; returns the files after
+    /// and the number of findings whose fix was applied.
+    pub(crate) fn fix_once(policy: &str, files: &Files, options: &FixOptions) -> (Files, usize) {
+        let policy = Policy::from_text("goldpath.toml", policy, Path::new("."), &FsReader)
+            .unwrap_or_else(|e| panic!("policy: {e}"));
+        let engine = Engine::new(&Registry::builtin(), &policy)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_fix_options(options.clone());
+        let snapshot = snapshot(files);
+        let report = engine.check(&snapshot);
+        let plan = plan(&snapshot, &report);
+        let mut after = files.clone();
+        for file in &plan.files {
+            after.insert(file.path.clone(), file.new.clone());
+        }
+        (after, plan.applied.len())
+    }
+
+    /// Fixes `input` with `policy` (default options), asserts that the changed and created
+    /// files are exactly `expected`, that the policy then reports nothing, and that a second
+    /// run changes nothing.
+    pub(crate) fn assert_fix(policy: &str, input: &[(&str, &str)], expected: &[(&str, &str)]) {
+        assert_fix_with(policy, input, expected, &FixOptions::default());
+    }
+
+    /// [`assert_fix`] with options.
+    pub(crate) fn assert_fix_with(
+        policy: &str,
+        input: &[(&str, &str)],
+        expected: &[(&str, &str)],
+        options: &FixOptions,
+    ) {
+        let before = files(input);
+        let (after, applied) = fix_once(policy, &before, options);
+        assert!(applied > 0, "no fix was applied");
+        let changed: Files = after
+            .iter()
+            .filter(|(p, t)| before.get(*p) != Some(*t))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        let expected = files(expected);
+        for (path, text) in &expected {
+            assert_eq!(
+                changed.get(path).map(String::as_str),
+                Some(text.as_str()),
+                "{path} after the fix"
+            );
+        }
+        assert_eq!(
+            changed.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "changed files"
+        );
+        let findings = crate::testing::check_snapshot(policy, &snapshot(&after));
+        assert!(findings.is_empty(), "left after the fix: {findings:#?}");
+        let (again, applied) = fix_once(policy, &after, options);
+        assert_eq!(applied, 0, "a second run had fixes to apply");
+        assert_eq!(again, after, "a second run changed files");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_stay_inside_the_repository() {
+        for ok in [
+            "SECURITY.md",
+            ".github/dependabot.yml",
+            "a/b/c.txt",
+            ".gitignore",
+        ] {
+            assert!(check_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "C:/x",
+            ".git/config",
+            "sub/.GIT/hooks/pre-commit",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn overlapping_ranges() {
+        assert!(overlaps(&(0..4), &(3..6)));
+        assert!(!overlaps(&(0..3), &(3..6)));
+        assert!(!overlaps(&(3..3), &(3..3)));
+        assert!(overlaps(&(4..4), &(3..6)));
+        assert!(!overlaps(&(3..3), &(3..6)));
+        assert!(!overlaps(&(6..6), &(3..6)));
+    }
+
+    #[test]
+    fn edits_apply_in_position_then_acceptance_order() {
+        let edits = [
+            Accepted {
+                range: 4..4,
+                text: "B".into(),
+                order: 1,
+            },
+            Accepted {
+                range: 4..4,
+                text: "A".into(),
+                order: 0,
+            },
+            Accepted {
+                range: 0..1,
+                text: "X".into(),
+                order: 2,
+            },
+        ];
+        assert_eq!(apply_edits("abcdef", &edits), "XbcdABef");
+    }
+
+    fn report_with(fixes: &[(&str, Fix)]) -> Report {
+        let snapshot = crate::MemorySnapshot::new();
+        let policy = Policy::from_text(
+            "goldpath.toml",
+            "",
+            Path::new("."),
+            &crate::policy::FsReader,
+        )
+        .unwrap();
+        let mut report = crate::Engine::new(&crate::Registry::builtin(), &policy)
+            .unwrap()
+            .check(&snapshot);
+        for (rule, fix) in fixes {
+            report.findings.push(Finding {
+                rule: (*rule).to_owned(),
+                level: crate::Level::Error,
+                tier: crate::Tier::Bronze,
+                message: String::new(),
+                path: None,
+                span: None,
+                help: None,
+                fingerprint: String::new(),
+                snippet: None,
+                fix: Some(fix.clone()),
+            });
+        }
+        report
+    }
+    use crate::policy::Policy;
+
+    #[test]
+    fn overlapping_fixes_are_skipped_and_identical_ones_merged() {
+        let snapshot = crate::MemorySnapshot::new().with_file("a.txt", "one\ntwo\n");
+        let report = report_with(&[
+            ("x/a", Fix::new(Edit::replace("a.txt", 0..3, "ONE"))),
+            ("x/b", Fix::new(Edit::replace("a.txt", 1..5, "zzz"))),
+            ("x/c", Fix::new(Edit::insert("a.txt", 8, "three\n"))),
+            ("x/d", Fix::new(Edit::insert("a.txt", 8, "three\n"))),
+            ("x/e", Fix::new(Edit::create("new/file.md", "hi\n"))),
+            ("x/f", Fix::new(Edit::create("a.txt", "clobber"))),
+            ("x/g", Fix::new(Edit::create("../outside", "x"))),
+            ("x/h", Fix::new(Edit::replace("a.txt", 2..100, "x"))),
+            ("x/i", Fix::new(Edit::create("a.txt/inside", "x"))),
+        ]);
+        let plan = plan(&snapshot, &report);
+        assert_eq!(plan.files.len(), 2, "{plan:#?}");
+        assert_eq!(plan.files[0].path, "a.txt");
+        assert_eq!(plan.files[0].new, "ONE\ntwo\nthree\n");
+        assert_eq!(plan.files[1].path, "new/file.md");
+        assert_eq!(plan.files[1].old, None);
+        assert_eq!(plan.applied, [0, 2, 3, 4]);
+        let reasons: Vec<&str> = plan.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(plan.skipped.len(), 5, "{reasons:#?}");
+        assert!(
+            reasons[0].contains("overlaps another fix at 1:1"),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[1].contains("already exists"));
+        assert!(reasons[2].contains("`..`"));
+        assert!(reasons[3].contains("outside the file"));
+        assert!(reasons[4].contains("not a directory"), "{}", reasons[4]);
+    }
+
+    #[test]
+    fn a_fix_is_taken_whole_or_not_at_all() {
+        let snapshot = crate::MemorySnapshot::new().with_file("a.txt", "abc");
+        let report = report_with(&[
+            ("x/a", Fix::new(Edit::replace("a.txt", 0..1, "A"))),
+            (
+                "x/b",
+                Fix {
+                    edits: vec![
+                        Edit::create("b.txt", "b"),
+                        Edit::replace("a.txt", 0..2, "zz"),
+                    ],
+                },
+            ),
+        ]);
+        let plan = plan(&snapshot, &report);
+        assert_eq!(plan.files.len(), 1);
+        assert_eq!(plan.files[0].new, "Abc");
+        assert_eq!(plan.skipped.len(), 1);
+    }
+
+    #[test]
+    fn unified_diffs() {
+        let diff = unified_diff("f.yml", Some("a\nb\nc\n"), "a\nb\nX\nc\n");
+        assert_eq!(
+            diff,
+            "--- a/f.yml\n+++ b/f.yml\n@@ -1,3 +1,4 @@\n a\n b\n+X\n c\n"
+        );
+        let diff = unified_diff("n.md", None, "x\ny");
+        assert_eq!(
+            diff,
+            "--- /dev/null\n+++ b/n.md\n@@ -0,0 +1,2 @@\n+x\n+y\n\\ No newline at end of file\n"
+        );
+        assert_eq!(unified_diff("f", Some("same"), "same"), "");
+        // Two changes far apart make two hunks.
+        let old: String = (1..=20).map(|i| format!("{i}\n")).collect();
+        let new: String = (1..=20)
+            .map(|i| match i {
+                2 => "two\n".to_owned(),
+                19 => "nineteen\n".to_owned(),
+                _ => format!("{i}\n"),
+            })
+            .collect();
+        let diff = unified_diff("f", Some(&old), &new);
+        assert_eq!(diff.matches("@@ -").count(), 2, "{diff}");
+        assert!(
+            diff.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n"),
+            "{diff}"
+        );
+        assert!(
+            diff.contains("@@ -16,5 +16,5 @@\n 16\n 17\n 18\n-19\n+nineteen\n 20\n"),
+            "{diff}"
+        );
+        // A change at the very start and a deletion.
+        let diff = unified_diff("f", Some("a\nb\n"), "b\n");
+        assert_eq!(diff, "--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n-a\n b\n");
+    }
+
+    #[test]
+    fn diff_lines_is_a_valid_edit_script() {
+        let a = ["a\n", "b\n", "c\n", "a\n", "b\n", "b\n", "a\n"];
+        let b = ["c\n", "b\n", "a\n", "b\n", "a\n", "c\n"];
+        let ops = diff_lines(&a, &b);
+        let mut rebuilt = Vec::new();
+        let mut deleted = 0;
+        for op in &ops {
+            match op {
+                Op::Equal(i, j) => {
+                    assert_eq!(a[*i], b[*j]);
+                    rebuilt.push(b[*j]);
+                }
+                Op::Insert(j) => rebuilt.push(b[*j]),
+                Op::Delete(_) => deleted += 1,
+            }
+        }
+        assert_eq!(rebuilt, b);
+        // Myers' example: D = 5.
+        let inserted = ops.iter().filter(|o| matches!(o, Op::Insert(_))).count();
+        assert_eq!(deleted + inserted, 5);
+    }
+
+    #[test]
+    fn text_helpers() {
+        assert_eq!(text::eol("a\r\nb"), "\r\n");
+        assert_eq!(text::eol("a\nb"), "\n");
+        assert_eq!(text::line_start("ab\ncd", 4), 3);
+        assert_eq!(text::line_end("ab\ncd", 1), 3);
+        assert_eq!(text::line_end("ab\ncd", 4), 5);
+        assert_eq!(text::key_indent("x:\n  - uses: a", 7), Some(4));
+        assert_eq!(text::key_indent("x:\n    key: a", 7), Some(4));
+        assert_eq!(text::key_indent("x: {a: 1}", 4), None);
+        assert_eq!(text::lines_at("a", 1, "b\n".into(), "\n"), "\nb\n");
+    }
+
+    #[test]
+    fn writes_refuse_links_and_changed_files() {
+        let root = tempdir();
+        let outside = tempdir();
+        std::fs::write(root.join("a.txt"), "old").unwrap();
+        let edit = FilePlan {
+            path: "a.txt".into(),
+            old: Some("old".into()),
+            new: "new".into(),
+            findings: vec![],
+        };
+        write(&root, &edit).unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("a.txt")).unwrap(), "new");
+        // The file changed since: refused.
+        assert!(matches!(write(&root, &edit), Err(WriteError::Changed(_))));
+        let create = FilePlan {
+            path: "d/e/f.txt".into(),
+            old: None,
+            new: "x".into(),
+            findings: vec![],
+        };
+        write(&root, &create).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.join("d/e/f.txt")).unwrap(),
+            "x"
+        );
+        assert!(
+            write(&root, &create).is_err(),
+            "create_new over an existing file"
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+            let through = FilePlan {
+                path: "link/x.txt".into(),
+                old: None,
+                new: "x".into(),
+                findings: vec![],
+            };
+            let err = write(&root, &through).unwrap_err();
+            assert!(
+                err.to_string().contains("`link` is a symbolic link"),
+                "{err}"
+            );
+            std::fs::write(outside.join("t.txt"), "old").unwrap();
+            std::os::unix::fs::symlink(outside.join("t.txt"), root.join("t.txt")).unwrap();
+            let onto = FilePlan {
+                path: "t.txt".into(),
+                old: Some("old".into()),
+                new: "new".into(),
+                findings: vec![],
+            };
+            assert!(write(&root, &onto).is_err());
+            assert_eq!(
+                std::fs::read_to_string(outside.join("t.txt")).unwrap(),
+                "old"
+            );
+            assert!(!outside.join("x.txt").exists());
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&outside);
+    }
+
+    fn tempdir() -> PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "goldpath-fix-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
