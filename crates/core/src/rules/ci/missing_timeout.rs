@@ -1,8 +1,10 @@
 //! ci/missing-timeout
 
 use super::each_workflow;
+use crate::ci::github::{Job, Workflow};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 
@@ -15,13 +17,21 @@ static META: Meta = Meta {
     default_level: Level::Warning,
     tier: Tier::Gold,
     scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
-        name: "max",
-        kind: "integer (minutes)",
-        help: "Also report a literal `timeout-minutes` above this many minutes. Default: no \
-               maximum.",
-    }],
+    fixable: true,
+    options: &[
+        OptionDoc {
+            name: "max",
+            kind: "integer (minutes)",
+            help: "Also report a literal `timeout-minutes` above this many minutes. Default: no \
+                   maximum.",
+        },
+        OptionDoc {
+            name: "fix-minutes",
+            kind: "integer (minutes)",
+            help: "The `timeout-minutes` that `goldpath fix` writes. Default: 30, or `max` when \
+                   that is lower; at most `max`.",
+        },
+    ],
     docs: Docs {
         what: "Every job of a workflow that runs steps has `timeout-minutes`; reported at the \
                job's id. Jobs that call a reusable workflow (`uses:`) are exempt: GitHub does \
@@ -34,13 +44,20 @@ static META: Meta = Meta {
         example: "```yaml\njobs:\n  test:              # reported\n    runs-on: \
                   ubuntu-latest\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: \
                   15    # fine\n```",
-        fix: "Add `timeout-minutes:` to each job, a little above its usual duration.",
+        fix: "Add `timeout-minutes:` to each job, a little above its usual duration. \
+              `goldpath fix` adds `timeout-minutes: 30` (the `fix-minutes` option) to each \
+              job: after its `runs-on` line, or as its first key, at the job's indentation; \
+              adjust the number to the job.",
     },
 };
 
 struct MissingTimeout {
     max: Option<i64>,
+    fix_minutes: i64,
 }
+
+/// The timeout `goldpath fix` writes when neither `fix-minutes` nor a lower `max` says.
+const DEFAULT_FIX_MINUTES: i64 = 30;
 
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
     let max = match params.take_with_origin::<i64>("max")? {
@@ -51,7 +68,16 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
         }
         other => other.map(|(max, _)| max),
     };
-    Ok(Box::new(MissingTimeout { max }))
+    let fix_minutes = match params.take_with_origin::<i64>("fix-minutes")? {
+        Some((minutes, origin)) if minutes <= 0 || max.is_some_and(|max| minutes > max) => {
+            return Err(origin.error(format!(
+                "`fix-minutes` must be a positive number of minutes, at most `max`, not {minutes}"
+            )));
+        }
+        Some((minutes, _)) => minutes,
+        None => max.map_or(DEFAULT_FIX_MINUTES, |max| max.min(DEFAULT_FIX_MINUTES)),
+    };
+    Ok(Box::new(MissingTimeout { max, fix_minutes }))
 }
 
 impl Rule for MissingTimeout {
@@ -76,7 +102,11 @@ impl Rule for MissingTimeout {
                         )
                         .span(job.id_span)
                         .help("add `timeout-minutes:` a little above the job's usual duration")
-                        .key(job.id.clone()),
+                        .key(job.id.clone())
+                        .fix(
+                            cx.fix_options()
+                                .and_then(|_| fix(&file.path, workflow, job, self.fix_minutes)),
+                        ),
                     ),
                     Some(node) => {
                         let minutes = node.as_f64();
@@ -102,6 +132,43 @@ impl Rule for MissingTimeout {
             }
         });
     }
+}
+
+/// Inserts `timeout-minutes: N` into the job's mapping: on its own line after a one-line
+/// `runs-on`, else before the first key, at the keys' indentation; in a flow mapping
+/// (`{runs-on: x}`) as its first entry.
+fn fix(path: &str, workflow: &Workflow, job: &Job, minutes: i64) -> Option<Fix> {
+    let source = workflow.text.text.as_str();
+    let node = workflow.job_node(job)?;
+    let entries = node.as_map()?;
+    // A job written through an alias has its keys elsewhere: leave it to a person.
+    if node.span.start_byte < job.id_span.end_byte {
+        return None;
+    }
+    let line = format!("timeout-minutes: {minutes}");
+    if source[node.span.start_byte..].starts_with('{') {
+        return Some(Fix::new(match entries.first() {
+            Some(first) => Edit::insert(path, first.key.span.start_byte, format!("{line}, ")),
+            None => Edit::insert(path, node.span.start_byte + 1, line),
+        }));
+    }
+    let first = entries.first()?;
+    let indent = text::key_indent(source, first.key.span.start_byte)?;
+    let eol = text::eol(source);
+    let runs_on = entries
+        .iter()
+        .find(|e| e.key_str() == Some("runs-on"))
+        .filter(|e| e.key.span.line == e.value.span.end_line && e.value.as_map().is_none());
+    let at = match runs_on {
+        Some(entry) => text::line_end(source, entry.value.span.end_byte),
+        None => text::line_start(source, first.key.span.start_byte),
+    };
+    let lines = format!("{}{line}{eol}", " ".repeat(indent));
+    Some(Fix::new(Edit::insert(
+        path,
+        at,
+        text::lines_at(source, at, lines, eol),
+    )))
 }
 
 #[cfg(test)]
@@ -131,5 +198,36 @@ mod tests {
         assert_eq!(lines(&findings), [(3, 3), (7, 22)], "{findings:#?}");
         let err = crate::testing::policy_error("[rules.\"ci/missing-timeout\"]\nmax = 0\n");
         assert!(err.to_string().contains("positive"), "{err}");
+        let err = crate::testing::policy_error(
+            "[rules.\"ci/missing-timeout\"]\nmax = 20\nfix-minutes = 25\n",
+        );
+        assert!(err.to_string().contains("at most `max`"), "{err}");
+    }
+
+    #[test]
+    fn fix_adds_a_timeout_to_each_job() {
+        use crate::fix::testing::assert_fix;
+        let path = ".github/workflows/ci.yml";
+        let before = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest # the usual\n    steps:\n      \
+                      - run: make\n  b:\n    # builds\n    steps: []\n  c: {runs-on: x}\n  d: {}\n  \
+                      e:\n    uses: o/r/.github/workflows/w.yml@v1\n  f:\n    runs-on: x";
+        let after = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest # the usual\n    \
+                     timeout-minutes: 30\n    steps:\n      - run: make\n  b:\n    # builds\n    \
+                     timeout-minutes: 30\n    steps: []\n  c: {timeout-minutes: 30, runs-on: x}\n  \
+                     d: {timeout-minutes: 30}\n  e:\n    uses: o/r/.github/workflows/w.yml@v1\n  \
+                     f:\n    runs-on: x\n    timeout-minutes: 30\n";
+        assert_fix(
+            "[rules.\"ci/missing-timeout\"]\n",
+            &[(path, before)],
+            &[(path, after)],
+        );
+        assert_fix(
+            "[rules.\"ci/missing-timeout\"]\nmax = 20\n",
+            &[(path, "jobs:\n    a:\n        steps: []\n")],
+            &[(
+                path,
+                "jobs:\n    a:\n        timeout-minutes: 20\n        steps: []\n",
+            )],
+        );
     }
 }

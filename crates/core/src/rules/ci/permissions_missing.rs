@@ -1,8 +1,10 @@
 //! ci/permissions-missing
 
 use super::each_workflow;
+use crate::ci::github::Workflow;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 
@@ -15,7 +17,7 @@ static META: Meta = Meta {
     default_level: Level::Warning,
     tier: Tier::Silver,
     scope: Scope::PerFile,
-    fixable: false,
+    fixable: true,
     options: &[],
     docs: Docs {
         what: "Every workflow has a top-level `permissions` key, unless every one of its jobs \
@@ -32,7 +34,9 @@ static META: Meta = Meta {
                   granting more per job where needed) fixes it.",
         fix: "Add `permissions: contents: read` (or `permissions: {}` when the jobs need no \
               token) at the top level, and give individual jobs the write scopes they need \
-              with their own `permissions`.",
+              with their own `permissions`. `goldpath fix` inserts `permissions:` with \
+              `contents: read` just above `jobs:` (above the comments that lead into it), \
+              indented like the file's jobs.",
     },
 };
 
@@ -86,10 +90,44 @@ impl Rule for PermissionsMissing {
                 )
                 .span(at)
                 .help("add `permissions:` with `contents: read` at the top level, and grant write scopes per job")
-                .key("missing"),
+                .key("missing")
+                .fix(cx.fix_options().and_then(|_| fix(&file.path, workflow))),
             );
         });
     }
+}
+
+/// Inserts `permissions:` with `contents: read` before the top-level `jobs:` key, above the
+/// comment lines just before it, with the file's indentation and line endings; a blank line
+/// after it when `jobs:` follows one.
+fn fix(path: &str, workflow: &Workflow) -> Option<Fix> {
+    let source = workflow.text.text.as_str();
+    let jobs = workflow.jobs_key?;
+    if text::key_indent(source, jobs.start_byte) != Some(0) {
+        return None;
+    }
+    let mut at = jobs.start_byte;
+    while at > 0 {
+        let previous = text::line_start(source, at - 1);
+        if source[previous..at].trim_start().starts_with('#') {
+            at = previous;
+        } else {
+            break;
+        }
+    }
+    let unit = workflow
+        .jobs
+        .first()
+        .and_then(|job| text::key_indent(source, job.id_span.start_byte))
+        .filter(|n| *n > 0)
+        .unwrap_or(2);
+    let eol = text::eol(source);
+    let blank_before = at > 0 && text::is_blank_line(source, at - 1);
+    let mut insert = format!("permissions:{eol}{}contents: read{eol}", " ".repeat(unit));
+    if blank_before {
+        insert.push_str(eol);
+    }
+    Some(Fix::new(Edit::insert(path, at, insert)))
 }
 
 #[cfg(test)]
@@ -124,5 +162,42 @@ mod tests {
             ],
         );
         assert!(findings.is_empty(), "{findings:#?}");
+    }
+
+    #[test]
+    fn fix_inserts_read_only_permissions_above_jobs() {
+        use crate::fix::testing::assert_fix;
+        let path = ".github/workflows/ci.yml";
+        assert_fix(
+            POLICY,
+            &[(path, "name: ci\non: push\njobs:\n  a:\n    runs-on: x\n")],
+            &[(
+                path,
+                "name: ci\non: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: x\n",
+            )],
+        );
+        // Four-space indentation, a blank line and a comment before `jobs`, CRLF endings.
+        assert_fix(
+            POLICY,
+            &[(
+                path,
+                "on: push # trigger\r\n\r\n# The jobs\r\njobs:\r\n    a:\r\n        runs-on: x\r\n",
+            )],
+            &[(
+                path,
+                "on: push # trigger\r\n\r\npermissions:\r\n    contents: read\r\n\r\n# The jobs\r\n\
+                 jobs:\r\n    a:\r\n        runs-on: x\r\n",
+            )],
+        );
+    }
+
+    #[test]
+    fn no_fix_without_a_block_jobs_key() {
+        let fixed = crate::fix::testing::fix_once(
+            POLICY,
+            &crate::fix::testing::files(&[(".github/workflows/a.yml", "{on: push, jobs: {}}\n")]),
+            &Default::default(),
+        );
+        assert_eq!(fixed.1, 0);
     }
 }

@@ -3,8 +3,11 @@
 use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
+use crate::ci::github::{Job, Step, Workflow};
+use crate::doc::Value;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 
@@ -17,7 +20,7 @@ static META: Meta = Meta {
     default_level: Level::Warning,
     tier: Tier::Gold,
     scope: Scope::PerFile,
-    fixable: false,
+    fixable: true,
     options: &[],
     docs: Docs {
         what: "Each `actions/checkout` step without `persist-credentials: false` in a job that \
@@ -37,7 +40,10 @@ static META: Meta = Meta {
                   With `path: dist/` instead, nothing is reported.",
         fix: "Add `with: persist-credentials: false` to the checkout. A job that must push \
               can pass the token explicitly to that one command instead. Upload only the \
-              folders the artifact needs.",
+              folders the artifact needs. `goldpath fix` adds `persist-credentials: false` to \
+              the checkout's `with:` (creating `with:` after the `uses` line when there is \
+              none, or setting an existing `persist-credentials` to `false`), in block or \
+              flow style as the step is written.",
     },
 };
 
@@ -156,12 +162,96 @@ impl Rule for PersistCredentials {
                         )
                         .span(uses.span)
                         .help("add `with: persist-credentials: false` to the checkout")
-                        .key(nth_key(job.id.clone(), &mut seen)),
+                        .key(nth_key(job.id.clone(), &mut seen))
+                        .fix(
+                            cx.fix_options()
+                                .and_then(|_| fix(&file.path, workflow, job, step)),
+                        ),
                     );
                 }
             }
         });
     }
+}
+
+/// Sets `persist-credentials: false` in the step's `with`: replaces an existing value, adds
+/// the key to an existing `with` mapping (block or flow), or adds `with:` after the `uses`
+/// line (in a flow step, a `with: {...}` entry at its end).
+fn fix(path: &str, workflow: &Workflow, job: &Job, step: &Step) -> Option<Fix> {
+    let source = workflow.text.text.as_str();
+    let node = workflow
+        .job_node(job)?
+        .get("steps")?
+        .get_index(step.index)?;
+    let entries = node.as_map()?;
+    let first = entries.first()?;
+    if node.span.start_byte > first.key.span.start_byte {
+        return None;
+    }
+    let eol = text::eol(source);
+    let key = "persist-credentials: false";
+    let is_flow = |span: crate::span::Span| source[span.start_byte..].starts_with('{');
+    let edit = match node.get_entry("with") {
+        Some(with) => match &with.value.value {
+            Value::Map(items) => match items
+                .iter()
+                .find(|e| e.key_str() == Some("persist-credentials"))
+            {
+                Some(existing) => Edit::replace(
+                    path,
+                    existing.value.span.start_byte..existing.value.span.end_byte,
+                    "false",
+                ),
+                None if is_flow(with.value.span) => match items.first() {
+                    Some(item) => Edit::insert(path, item.key.span.start_byte, format!("{key}, ")),
+                    None => Edit::insert(path, with.value.span.start_byte + 1, key),
+                },
+                None => {
+                    let item = items.first()?;
+                    let indent = text::key_indent(source, item.key.span.start_byte)?;
+                    let at = text::line_start(source, item.key.span.start_byte);
+                    Edit::insert(path, at, format!("{}{key}{eol}", " ".repeat(indent)))
+                }
+            },
+            Value::Null => {
+                let span = with.value.span;
+                let value = format!("{{{key}}}");
+                if span.start_byte == span.end_byte {
+                    Edit::insert(path, span.start_byte, format!(" {value}"))
+                } else {
+                    Edit::replace(path, span.start_byte..span.end_byte, value)
+                }
+            }
+            _ => return None,
+        },
+        None if is_flow(node.span) => {
+            let end = node.span.end_byte.checked_sub(1)?;
+            if source.as_bytes().get(end) != Some(&b'}') {
+                return None;
+            }
+            // Before the closing brace and any space before it.
+            let at = source[..end].trim_end().len();
+            Edit::insert(path, at, format!(", with: {{{key}}}"))
+        }
+        None => {
+            let uses = node.get_entry("uses")?;
+            let indent = text::key_indent(source, first.key.span.start_byte)?;
+            if uses.value.span.line != uses.value.span.end_line {
+                return None;
+            }
+            let unit = workflow
+                .jobs
+                .first()
+                .and_then(|j| text::key_indent(source, j.id_span.start_byte))
+                .filter(|n| *n > 0)
+                .unwrap_or(2);
+            let at = text::line_end(source, uses.value.span.end_byte);
+            let pad = " ".repeat(indent);
+            let lines = format!("{pad}with:{eol}{pad}{}{key}{eol}", " ".repeat(unit));
+            Edit::insert(path, at, text::lines_at(source, at, lines, eol))
+        }
+    };
+    Some(Fix::new(edit))
 }
 
 #[cfg(test)]
@@ -189,6 +279,37 @@ mod tests {
             findings[0].message.contains("uploads `.`"),
             "{}",
             findings[0].message
+        );
+    }
+
+    #[test]
+    fn fix_sets_persist_credentials_false_in_every_style() {
+        use crate::fix::testing::assert_fix;
+        let path = ".github/workflows/ci.yml";
+        let upload = "      - uses: actions/upload-artifact@v4\n        with: {path: .}\n";
+        let before = format!(
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4 # v4.1.1\n      \
+             - name: second\n        uses: actions/checkout@v4\n        with:\n          \
+             fetch-depth: 0 # all\n      - uses: actions/checkout@v4\n        with:\n          \
+             persist-credentials: true\n      - uses: actions/checkout@v4\n        \
+             with: {{ref: main}}\n      - {{uses: actions/checkout@v4 }}\n      \
+             - uses: actions/checkout@v4\n        with:\n{upload}"
+        );
+        let after = format!(
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4 # v4.1.1\n        \
+             with:\n          persist-credentials: false\n      \
+             - name: second\n        uses: actions/checkout@v4\n        with:\n          \
+             persist-credentials: false\n          fetch-depth: 0 # all\n      \
+             - uses: actions/checkout@v4\n        with:\n          \
+             persist-credentials: false\n      - uses: actions/checkout@v4\n        \
+             with: {{persist-credentials: false, ref: main}}\n      \
+             - {{uses: actions/checkout@v4, with: {{persist-credentials: false}} }}\n      \
+             - uses: actions/checkout@v4\n        with: {{persist-credentials: false}}\n{upload}"
+        );
+        assert_fix(
+            "[rules.\"ci/persist-credentials\"]\n",
+            &[(path, &before)],
+            &[(path, &after)],
         );
     }
 
