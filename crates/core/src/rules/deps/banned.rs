@@ -3,12 +3,13 @@
 use goldpath_manifests::{Ecosystem, Package};
 use serde::Deserialize;
 
+use super::spec::{fold, PackageSpec};
 use super::{parsed_files, span};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::files::{at_string, take_entries};
+use crate::rules::files::take_entries;
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
@@ -67,9 +68,7 @@ struct Entry {
 }
 
 struct Ban {
-    ecosystem: Ecosystem,
-    name: String,
-    version: Option<(String, VersionMatch)>,
+    spec: PackageSpec,
     reason: Option<String>,
     use_instead: Option<String>,
 }
@@ -81,239 +80,18 @@ struct Banned {
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
     let mut bans = Vec::new();
     for (entry, origin) in take_entries::<Entry>(params, "packages")? {
-        let ecosystem = Ecosystem::from_name(&entry.ecosystem).ok_or_else(|| {
-            at_string(&origin, &entry.ecosystem).error(format!(
-                "unknown ecosystem `{}`: expected cargo, npm, go or pypi",
-                entry.ecosystem
-            ))
-        })?;
-        let version = match entry.version {
-            Some(range) => {
-                let matcher = VersionMatch::parse(ecosystem, &range).map_err(|e| {
-                    at_string(&origin, &range)
-                        .error(format!("invalid {ecosystem} version range `{range}`: {e}"))
-                })?;
-                Some((range, matcher))
-            }
-            None => None,
-        };
         bans.push(Ban {
-            ecosystem,
-            name: fold(ecosystem, &entry.name),
-            version,
+            spec: PackageSpec::parse(
+                &entry.ecosystem,
+                &entry.name,
+                entry.version.as_deref(),
+                &origin,
+            )?,
             reason: entry.reason,
             use_instead: entry.use_instead,
         });
     }
     Ok(Box::new(Banned { bans }))
-}
-
-/// Python names after PEP 503 normalisation; others as written.
-fn fold(ecosystem: Ecosystem, name: &str) -> String {
-    if ecosystem == Ecosystem::Pypi {
-        let mut out = String::new();
-        for part in name
-            .to_ascii_lowercase()
-            .split(['-', '_', '.'])
-            .filter(|p| !p.is_empty())
-        {
-            if !out.is_empty() {
-                out.push('-');
-            }
-            out.push_str(part);
-        }
-        out
-    } else {
-        name.to_owned()
-    }
-}
-
-/// A version range in one ecosystem's syntax.
-pub(crate) enum VersionMatch {
-    /// Alternatives (npm `||`), each a Cargo-syntax requirement.
-    Semver(Vec<semver::VersionReq>),
-    /// PEP 440 clauses, all of which must hold.
-    Pep440(Vec<(Op, Vec<u64>, bool)>),
-    /// Go: an exact version, or a prefix when written with a trailing `*`.
-    Go { text: String, prefix: bool },
-}
-
-/// A PEP 440 comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Compatible,
-}
-
-impl VersionMatch {
-    pub(crate) fn parse(ecosystem: Ecosystem, range: &str) -> Result<Self, String> {
-        let range = range.trim();
-        if range.is_empty() {
-            return Err("empty range".to_owned());
-        }
-        match ecosystem {
-            Ecosystem::Cargo => semver::VersionReq::parse(range)
-                .map(|r| VersionMatch::Semver(vec![r]))
-                .map_err(|e| e.to_string()),
-            Ecosystem::Npm => range
-                .split("||")
-                .map(|alternative| {
-                    semver::VersionReq::parse(&npm_to_cargo(alternative)).map_err(|e| e.to_string())
-                })
-                .collect::<Result<_, _>>()
-                .map(VersionMatch::Semver),
-            Ecosystem::Pypi => range
-                .split(',')
-                .map(pep440_clause)
-                .collect::<Result<_, _>>()
-                .map(VersionMatch::Pep440),
-            Ecosystem::Go => {
-                let prefix = range.ends_with('*');
-                let text = range.trim_end_matches('*').to_owned();
-                if !text.starts_with('v') || text.contains(char::is_whitespace) {
-                    return Err(
-                        "expected a version such as `v1.2.3` or a prefix such as `v1.*`".into(),
-                    );
-                }
-                Ok(VersionMatch::Go { text, prefix })
-            }
-        }
-    }
-
-    /// Whether an exact version lies in the range; versions that do not parse never do.
-    pub(crate) fn matches(&self, version: &str) -> bool {
-        match self {
-            VersionMatch::Semver(alternatives) => {
-                let Ok(version) = semver::Version::parse(version.trim_start_matches(['v', '=']))
-                else {
-                    return false;
-                };
-                alternatives.iter().any(|r| r.matches(&version))
-            }
-            VersionMatch::Pep440(clauses) => {
-                let Some(version) = release(version) else {
-                    return false;
-                };
-                clauses
-                    .iter()
-                    .all(|(op, bound, star)| holds(&version, *op, bound, *star))
-            }
-            VersionMatch::Go { text, prefix } => {
-                if *prefix {
-                    version.starts_with(text.as_str())
-                } else {
-                    version == text
-                }
-            }
-        }
-    }
-}
-
-/// npm range syntax (space-separated comparators, `a - b` hyphen ranges) as Cargo's.
-fn npm_to_cargo(alternative: &str) -> String {
-    let alternative = alternative.trim();
-    if let Some((low, high)) = alternative.split_once(" - ") {
-        return format!(">={}, <={}", low.trim(), high.trim());
-    }
-    if alternative.is_empty() {
-        return "*".to_owned();
-    }
-    // `>= 1.2` is one comparator: glue operators to their versions first.
-    let mut tokens: Vec<String> = Vec::new();
-    for token in alternative.split_whitespace() {
-        match tokens.last_mut() {
-            Some(last) if last.chars().all(|c| "<>=~^".contains(c)) => last.push_str(token),
-            _ => tokens.push(token.to_owned()),
-        }
-    }
-    tokens.join(", ")
-}
-
-fn pep440_clause(clause: &str) -> Result<(Op, Vec<u64>, bool), String> {
-    let clause = clause.trim();
-    let ops = [
-        ("===", Op::Eq),
-        ("==", Op::Eq),
-        ("!=", Op::Ne),
-        ("<=", Op::Le),
-        (">=", Op::Ge),
-        ("~=", Op::Compatible),
-        ("<", Op::Lt),
-        (">", Op::Gt),
-    ];
-    let Some((op, rest)) = ops
-        .iter()
-        .find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest.trim())))
-    else {
-        return Err(format!(
-            "`{clause}` must start with one of ==, !=, <, <=, >, >=, ~="
-        ));
-    };
-    let (rest, star) = match rest.strip_suffix(".*") {
-        Some(r) if matches!(op, Op::Eq | Op::Ne) => (r, true),
-        Some(_) => return Err(format!("`.*` only goes with == and != in `{clause}`")),
-        None => (rest, false),
-    };
-    let bound = release(rest).ok_or_else(|| format!("`{rest}` is not a version"))?;
-    if op == Op::Compatible && bound.len() < 2 {
-        return Err(format!(
-            "`~=` needs at least two release numbers in `{clause}`"
-        ));
-    }
-    Ok((op, bound, star))
-}
-
-/// The release numbers of a PEP 440 version (`1.2.3` of `v1.2.3rc1+local`); the epoch and
-/// pre/post/dev parts are ignored.
-fn release(version: &str) -> Option<Vec<u64>> {
-    let version = version.trim().trim_start_matches(['v', 'V']);
-    let version = version.split_once('!').map_or(version, |(_, v)| v);
-    let mut numbers = Vec::new();
-    for part in version.split('.') {
-        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            break;
-        }
-        numbers.push(digits.parse().ok()?);
-        if digits.len() != part.len() {
-            break;
-        }
-    }
-    (!numbers.is_empty()).then_some(numbers)
-}
-
-fn compare(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
-    let len = a.len().max(b.len());
-    (0..len)
-        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-}
-
-fn holds(version: &[u64], op: Op, bound: &[u64], star: bool) -> bool {
-    use std::cmp::Ordering::*;
-    let prefix = || version.len() >= bound.len() && version[..bound.len()] == *bound;
-    match op {
-        Op::Eq if star => prefix(),
-        Op::Ne if star => !prefix(),
-        Op::Eq => compare(version, bound) == Equal,
-        Op::Ne => compare(version, bound) != Equal,
-        Op::Lt => compare(version, bound) == Less,
-        Op::Le => compare(version, bound) != Greater,
-        Op::Gt => compare(version, bound) == Greater,
-        Op::Ge => compare(version, bound) != Less,
-        Op::Compatible => {
-            let head = &bound[..bound.len() - 1];
-            compare(version, bound) != Less
-                && version.len() >= head.len()
-                && version[..head.len()] == *head
-        }
-    }
 }
 
 /// The one version a manifest requirement pins, if it pins exactly one.
@@ -354,10 +132,10 @@ impl Rule for Banned {
             for package in &manifest.packages {
                 let name = fold(package.ecosystem, &package.name);
                 for ban in &self.bans {
-                    if ban.ecosystem != package.ecosystem || ban.name != name {
+                    if ban.spec.ecosystem != package.ecosystem || ban.spec.name != name {
                         continue;
                     }
-                    let version = match (&ban.version, lockfile) {
+                    let version = match (&ban.spec.version, lockfile) {
                         (None, false) => None,
                         (None, true) if package.direct => continue,
                         (None, true) => package.version.as_deref(),
@@ -389,7 +167,7 @@ fn violation(
     if let Some(v) = version {
         message.push_str(&format!(" {v}"));
     }
-    if let Some((range, _)) = &ban.version {
+    if let Some((range, _)) = &ban.spec.version {
         message.push_str(&format!(" (banned versions: {range})"));
     }
     if lockfile && !package.direct {
@@ -400,7 +178,9 @@ fn violation(
     }
     let help = match &ban.use_instead {
         Some(other) => format!("use {other} instead"),
-        None if ban.version.is_some() => "update to a version outside the banned range".to_owned(),
+        None if ban.spec.version.is_some() => {
+            "update to a version outside the banned range".to_owned()
+        }
         None => "remove the dependency".to_owned(),
     };
     Violation::file(path, message)
@@ -416,7 +196,7 @@ fn violation(
 
 #[cfg(test)]
 mod tests {
-    use super::VersionMatch;
+    use super::super::spec::VersionMatch;
     use crate::testing::{check, policy_error};
     use goldpath_manifests::Ecosystem;
 

@@ -2,7 +2,11 @@
 //! `goldpath-manifests` once per check and shared by every rule of the family.
 
 pub mod banned;
+pub mod duplicate_versions;
+pub mod invalid_manifest;
 pub mod lockfile_missing;
+pub mod source_not_allowed;
+pub(crate) mod spec;
 pub mod wildcard_version;
 
 use std::sync::Arc;
@@ -115,4 +119,84 @@ pub(crate) fn join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// One manifest or lockfile of the repository, parsed.
+pub(crate) struct RepoFile {
+    pub(crate) path: String,
+    pub(crate) kind: FileKind,
+    pub(crate) parsed: Arc<Result<Manifest, ParseError>>,
+}
+
+/// Every manifest and lockfile of the repository (not only the judged ones), parsed once per
+/// check: rules that relate a manifest to its lockfile look the other one up here.
+pub(crate) fn repo_files(cx: &Context<'_>) -> Arc<Vec<RepoFile>> {
+    cx.memo_repo("deps-repo-files", || {
+        cx.all_files()
+            .iter()
+            .filter_map(|file| {
+                let kind = kind_of(file)?;
+                Some(RepoFile {
+                    path: file.path.clone(),
+                    kind,
+                    parsed: parsed(cx, file)?,
+                })
+            })
+            .collect()
+    })
+}
+
+/// The lockfiles that lock the manifest at `path`: those of its ecosystem in the nearest
+/// directory that has any, from the manifest's own up to the root (Go: `go.sum` beside
+/// `go.mod` only). Python requirements files are locked by nothing.
+pub(crate) fn lockfiles_of<'r>(
+    files: &'r [RepoFile],
+    path: &str,
+    kind: FileKind,
+) -> Vec<&'r RepoFile> {
+    let names: &[&str] = match kind {
+        FileKind::Pyproject => &["poetry.lock", "uv.lock"],
+        other => other.lockfiles(),
+    };
+    let mut dir = dir_of(path);
+    loop {
+        let found: Vec<&RepoFile> = files
+            .iter()
+            .filter(|f| f.kind.is_lockfile() && dir_of(&f.path) == dir)
+            .filter(|f| names.iter().any(|n| f.path.rsplit('/').next() == Some(*n)))
+            .collect();
+        if !found.is_empty() || kind == FileKind::GoMod || dir.is_empty() {
+            return found;
+        }
+        dir = dir_of(dir);
+    }
+}
+
+/// Where the manifests locked by the lockfile at `lock_path` declare each package (by name,
+/// Python names normalised): the first declaration in path order. A direct dependency found
+/// in a lockfile is reported there rather than at its lockfile entry.
+pub(crate) fn declarations<'r>(
+    files: &'r [RepoFile],
+    lock_path: &str,
+) -> std::collections::HashMap<String, (&'r str, &'r Position)> {
+    let mut out = std::collections::HashMap::new();
+    for file in files {
+        if file.kind.is_lockfile() || file.kind == FileKind::Requirements {
+            continue;
+        }
+        let Ok(manifest) = file.parsed.as_ref() else {
+            continue;
+        };
+        if !lockfiles_of(files, &file.path, file.kind)
+            .iter()
+            .any(|l| l.path == lock_path)
+        {
+            continue;
+        }
+        for package in &manifest.packages {
+            out.entry(spec::fold(package.ecosystem, &package.name))
+                .or_insert((file.path.as_str(), &package.position));
+        }
+    }
+    out
 }

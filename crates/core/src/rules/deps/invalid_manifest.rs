@@ -1,0 +1,112 @@
+//! deps/invalid-manifest
+
+use super::{parsed_files, span, wants};
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "deps/invalid-manifest",
+    summary: "Dependency manifests and lockfiles parse",
+    default_level: Level::Error,
+    tier: Tier::Bronze,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "Every manifest and lockfile the `deps/*` rules read (`Cargo.toml`, \
+               `Cargo.lock`, `package.json`, `package-lock.json`, `npm-shrinkwrap.json`, \
+               `pnpm-lock.yaml`, `yarn.lock`, `go.mod`, `go.sum`, `pyproject.toml`, \
+               `requirements*.txt`, `poetry.lock`, `uv.lock`) must parse; a file that does not \
+               is reported at the line and column where parsing stopped, with the parser's \
+               message. The other `deps/*` rules cannot judge such a file, so this rule is \
+               what keeps it from passing silently. Files under `node_modules/`, \
+               `site-packages/` and `.venv/` are installed code and are not read.",
+        why: "A manifest the package manager cannot read breaks every build, and a lockfile \
+              it cannot read is regenerated or ignored, so the versions it was meant to pin \
+              are not the ones installed. Either way the dependency rules would otherwise \
+              judge nothing and report nothing.",
+        example: "`[dependencies]\\nserde = 1` in Cargo.toml is reported at 2:9: `Cargo.toml \
+                  does not parse: dependency `serde` must be a string or a table, not \
+                  integer`.",
+        fix: "Fix the syntax at the reported position; for a lockfile, regenerate it with the \
+              package manager (`cargo generate-lockfile`, `npm install`, `pnpm install`, \
+              `yarn`, `go mod tidy`, `uv lock`, `poetry lock`) rather than editing it by hand.",
+    },
+};
+
+struct InvalidManifest;
+
+fn build(_params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(InvalidManifest))
+}
+
+impl Rule for InvalidManifest {
+    fn wants(&self) -> Vec<String> {
+        wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        for (file, parsed) in parsed_files(cx) {
+            let Err(error) = parsed.as_ref() else {
+                continue;
+            };
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+            out.push(
+                Violation::file(
+                    &file.path,
+                    format!("{name} does not parse: {}", error.message),
+                )
+                .span(span(&error.position))
+                .help("fix the syntax here, or regenerate the lockfile with its package manager")
+                .key("invalid"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"deps/invalid-manifest\"]\n";
+
+    #[test]
+    fn reports_parse_errors_at_their_position() {
+        let findings = check(
+            POLICY,
+            &[
+                ("Cargo.toml", "[dependencies]\nserde = 1\n"),
+                ("web/package.json", "{\"dependencies\": {\"a\": \"^1\"}}"),
+                (
+                    "web/pnpm-lock.yaml",
+                    "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: [\n",
+                ),
+                ("go.mod", "module m\nfrobnicate x\n"),
+                ("node_modules/x/package.json", "{"),
+            ],
+        );
+        let got: Vec<_> = findings
+            .iter()
+            .filter(|f| f.rule == "deps/invalid-manifest")
+            .map(|f| {
+                (
+                    f.path.clone().unwrap_or_default(),
+                    f.span.map(|s| (s.line, s.column)),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 3, "{findings:?}");
+        assert_eq!(got[0], ("Cargo.toml".into(), Some((2, 9))));
+        assert_eq!(got[1], ("go.mod".into(), Some((2, 1))));
+        assert_eq!(got[2].0, "web/pnpm-lock.yaml");
+        assert!(got[2].1.is_some_and(|(line, _)| line >= 3));
+        assert!(findings[0]
+            .message
+            .starts_with("Cargo.toml does not parse: "));
+    }
+}
