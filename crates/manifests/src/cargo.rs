@@ -151,6 +151,7 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         };
         let source = get_str(table, "source");
         if source.is_none() {
+            out.members.push(name_str.to_owned());
             if let Some(deps) = get(table, "dependencies").and_then(|d| d.get_ref().as_array()) {
                 for dep in deps {
                     if let Some(dep) = dep.get_ref().as_str() {
@@ -326,6 +327,7 @@ source = "git+https://github.com/a/b?branch=main#0123abcd"
 "#;
         let m = parse(FileKind::CargoLock, v4).unwrap();
         assert_eq!(m.format_version.as_deref(), Some("4"));
+        assert_eq!(m.members, ["app"]);
         let got: Vec<_> = m
             .packages
             .iter()

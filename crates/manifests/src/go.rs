@@ -155,7 +155,9 @@ pub(crate) fn go_sum(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pars
         }
         // Only module content hashes: `/go.mod` lines are kept for modules that only take
         // part in version selection.
-        if version.ends_with("/go.mod") {
+        if let Some(version) = version.strip_suffix("/go.mod") {
+            out.selection_only
+                .push((path.to_owned(), version.to_owned()));
             continue;
         }
         if !seen.insert((path, version)) {
@@ -174,6 +176,8 @@ pub(crate) fn go_sum(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pars
             license: None,
         });
     }
+    out.selection_only
+        .retain(|(path, version)| !seen.contains(&(path.as_str(), version.as_str())));
     Ok(out)
 }
 
@@ -233,6 +237,10 @@ mod tests {
         let m = parse(FileKind::GoSum, text).unwrap();
         assert_eq!(m.packages.len(), 1);
         assert_eq!(m.packages[0].position.line, 1);
+        assert_eq!(
+            m.selection_only,
+            [("github.com/c/d".to_owned(), "v0.1.0".to_owned())]
+        );
         assert!(parse(FileKind::GoSum, "a b\n").is_err());
     }
 }

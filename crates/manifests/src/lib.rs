@@ -314,6 +314,15 @@ pub struct Manifest {
     pub includes: Vec<(String, Position)>,
     /// Requirements files: `--index-url`/`--extra-index-url` values.
     pub index_urls: Vec<(String, Position)>,
+    /// Lockfiles: the project's own packages it locks, which tell which manifests it serves:
+    /// the names of Cargo.lock's packages without a source and of uv.lock's local packages;
+    /// for package-lock.json v2/v3, pnpm-lock.yaml and yarn berry the workspace directories,
+    /// relative to the lockfile (`""` for its own directory). Empty when the format does not
+    /// say (npm v1, yarn classic, poetry.lock, go.sum: they lock the manifest beside them).
+    pub members: Vec<String>,
+    /// `go.sum`: module versions recorded by their `go.mod` hash only (they took part in
+    /// version selection, but no code of theirs is built), as (module, version).
+    pub selection_only: Vec<(String, String)>,
     /// The dependencies, in file order.
     pub packages: Vec<Package>,
 }
@@ -331,6 +340,8 @@ impl Manifest {
             virtual_root: false,
             includes: Vec::new(),
             index_urls: Vec::new(),
+            members: Vec::new(),
+            selection_only: Vec::new(),
             packages: Vec::new(),
         }
     }

@@ -199,7 +199,9 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         }
         for (path, key_span, entry) in packages.members() {
             let Some(at) = path.rfind("node_modules/") else {
-                continue; // the root project and workspace members (their own directories)
+                // The root project and workspace members (their own directories).
+                out.members.push(path.clone());
+                continue;
             };
             let install_name = &path[at + "node_modules/".len()..];
             let name = entry
@@ -344,6 +346,7 @@ mod tests {
 }"#;
         let m = parse(FileKind::PackageLock, text).unwrap();
         assert_eq!(m.format_version.as_deref(), Some("3"));
+        assert_eq!(m.members, ["", "packages/member"]);
         let got: Vec<_> = m
             .packages
             .iter()

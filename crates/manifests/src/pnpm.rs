@@ -41,8 +41,18 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
     // (a workspace project) lists, as (name, version) once peer suffixes are dropped.
     let mut direct: HashSet<(String, String)> = HashSet::new();
     let mut importers: Vec<&Node> = vec![&root];
-    if let Some(list) = root.get("importers") {
-        importers.extend(list.members().iter().map(|(_, _, node)| node));
+    match root.get("importers") {
+        Some(list) => {
+            importers.extend(list.members().iter().map(|(_, _, node)| node));
+            out.members.extend(list.members().iter().map(|(dir, _, _)| {
+                if dir == "." {
+                    String::new()
+                } else {
+                    dir.trim_start_matches("./").to_owned()
+                }
+            }));
+        }
+        None => out.members.push(String::new()),
     }
     out.workspace = root.get("importers").is_some();
     for importer in importers {
@@ -246,6 +256,8 @@ mod tests {
                 ("local".into(), Some("0.0.1".into()), false, "path", 34),
             ]
         );
+        let m = parse(FileKind::PnpmLock, text).unwrap();
+        assert_eq!(m.members, ["", "packages/ws"]);
     }
 
     #[test]

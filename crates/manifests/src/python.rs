@@ -436,6 +436,8 @@ pub(crate) fn uv_lock(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Par
                 .any(|k| get_str(s, k) == Some("."))
         });
         if local_root || source.is_some_and(|s| get(s, "virtual").is_some()) {
+            out.members
+                .push(normalize(get_str(table, "name").unwrap_or_default()));
             // The project itself (or a workspace member): what it depends on is direct.
             for key in ["dependencies"] {
                 if let Some(deps) = get(table, key).and_then(|d| d.get_ref().as_array()) {
@@ -467,6 +469,9 @@ pub(crate) fn uv_lock(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Par
             index.position(span),
         );
         p.version = get_str(table, "version").map(str::to_owned);
+        if source.is_some_and(|s| get(s, "editable").is_some()) {
+            out.members.push(p.name.clone()); // a workspace member
+        }
         if let Some(s) = source {
             p.source = if let Some(url) = get_str(s, "registry") {
                 Source::Registry(Some(url.to_owned()))
@@ -596,6 +601,7 @@ requests = { version = "^2", source = "corp" }
             .map(|p| (p.name.as_str(), p.direct, p.position.line))
             .collect();
         assert_eq!(got, [("httpx", true, 11), ("anyio", false, 16)]);
+        assert_eq!(m.members, ["app"]);
         assert!(parse(FileKind::UvLock, "package = 1\n").is_err());
     }
 }
