@@ -1,10 +1,15 @@
 //! ci/update-tool-missing
 
+use std::collections::BTreeSet;
+
 use super::find;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{Edit, Fix};
+use crate::policy::Platform;
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::snapshot::FileEntry;
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
@@ -31,7 +36,7 @@ static META: Meta = Meta {
     default_level: Level::Warning,
     tier: Tier::Silver,
     scope: Scope::Repository,
-    fixable: false,
+    fixable: true,
     options: &[],
     docs: Docs {
         what: "The repository has a Dependabot configuration (`.github/dependabot.yml` or \
@@ -51,7 +56,13 @@ static META: Meta = Meta {
                   {interval: weekly}\n```\nfixes it.",
         fix: "Add `.github/dependabot.yml` with an entry per ecosystem (including \
               `github-actions`), or a `renovate.json` (`{\"extends\": \
-              [\"config:recommended\"]}`).",
+              [\"config:recommended\"]}`). On GitHub (`[settings] platform`), `goldpath fix` \
+              writes `.github/dependabot.yml` with one weekly `updates` entry per ecosystem it \
+              finds: `cargo` (`Cargo.toml`; workspace members are left to their workspace), \
+              `npm` (`package.json`), `gomod` (`go.mod`), `pip` (`requirements*.txt`, \
+              `pyproject.toml`, `setup.py`, `Pipfile`), `github-actions` (workflows or \
+              actions) and `docker` (`Dockerfile`s), with the directories they are in \
+              (`node_modules` and `vendor` are skipped).",
     },
 };
 
@@ -93,8 +104,107 @@ impl Rule for UpdateToolMissing {
                  (renovate.json, ...) configuration",
             )
             .help("add .github/dependabot.yml with an entry per ecosystem, github-actions included, or a renovate.json")
-            .key("missing"),
+            .key("missing")
+            .fix(
+                cx.fix_options()
+                    .filter(|_| cx.settings().platform == Platform::GitHub)
+                    .and_then(|_| dependabot(cx.all_files()))
+                    .map(|text| Fix::new(Edit::create(DEPENDABOT[0], text))),
+            ),
         );
+    }
+}
+
+/// Dependabot's ecosystems, in the order `.github/dependabot.yml` lists them, with whether a
+/// file name marks a directory of that ecosystem.
+const ECOSYSTEMS: &[(&str, fn(&str) -> bool)] = &[
+    ("cargo", |name| name == "Cargo.toml"),
+    ("npm", |name| name == "package.json"),
+    ("gomod", |name| name == "go.mod"),
+    ("pip", |name| {
+        (name.starts_with("requirements") && name.ends_with(".txt"))
+            || matches!(name, "pyproject.toml" | "setup.py" | "Pipfile")
+    }),
+    ("github-actions", |_| false),
+    ("docker", |name| {
+        let lower = name.to_ascii_lowercase();
+        lower == "dockerfile" || lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile")
+    }),
+];
+
+/// `.github/dependabot.yml` for the ecosystems found in `files`; `None` when there is none.
+fn dependabot(files: &[&FileEntry]) -> Option<String> {
+    let mut found: Vec<BTreeSet<String>> = vec![BTreeSet::new(); ECOSYSTEMS.len()];
+    for file in files {
+        let path = file.path.as_str();
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if dir
+            .split('/')
+            .any(|c| matches!(c, "node_modules" | "vendor"))
+        {
+            continue;
+        }
+        let is_actions =
+            crate::ci::github::is_workflow_path(path) || crate::ci::github::is_action_path(path);
+        for (slot, (ecosystem, marks)) in found.iter_mut().zip(ECOSYSTEMS) {
+            if marks(name) || (is_actions && *ecosystem == "github-actions") {
+                slot.insert(if *ecosystem == "github-actions" || dir.is_empty() {
+                    "/".to_owned()
+                } else {
+                    format!("/{dir}")
+                });
+            }
+        }
+    }
+    // A Cargo workspace's members update with the workspace: keep the outermost directories.
+    let cargo = &mut found[0];
+    let outer: BTreeSet<String> = cargo
+        .iter()
+        .filter(|dir| {
+            !cargo.iter().any(|other| {
+                other != *dir && (other == "/" || dir.starts_with(&format!("{other}/")))
+            })
+        })
+        .cloned()
+        .collect();
+    *cargo = outer;
+    if found.iter().all(BTreeSet::is_empty) {
+        return None;
+    }
+    let mut out = String::from(
+        "# Dependabot version updates, written by `goldpath fix` from the files of this \
+         repository.\n# Review the directories and schedules: \
+         https://docs.github.com/code-security/dependabot/working-with-dependabot/dependabot-options-reference\n\
+         version: 2\nupdates:\n",
+    );
+    for ((ecosystem, _), dirs) in ECOSYSTEMS.iter().zip(&found) {
+        if dirs.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("  - package-ecosystem: {ecosystem}\n"));
+        if dirs.len() == 1 {
+            let dir = dirs.iter().next().map_or("/", String::as_str);
+            out.push_str(&format!("    directory: {}\n", yaml_string(dir)));
+        } else {
+            out.push_str("    directories:\n");
+            for dir in dirs {
+                out.push_str(&format!("      - {}\n", yaml_string(dir)));
+            }
+        }
+        out.push_str("    schedule:\n      interval: weekly\n");
+    }
+    Some(out)
+}
+
+/// A directory as a YAML scalar: plain when it is safe, double-quoted otherwise.
+fn yaml_string(dir: &str) -> String {
+    let plain = dir
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+    if plain {
+        dir.to_owned()
+    } else {
+        serde_json::to_string(dir).unwrap_or_else(|_| format!("\"{dir}\""))
     }
 }
 
@@ -128,5 +238,43 @@ mod tests {
         assert!(check(POLICY, &[("package.json", package)]).is_empty());
         // A package.json elsewhere does not count.
         assert_eq!(check(POLICY, &[("web/package.json", package)]).len(), 1);
+    }
+
+    #[test]
+    fn fix_writes_dependabot_for_the_ecosystems_found() {
+        use crate::fix::testing::{assert_fix, files, fix_once};
+        let expected = "# Dependabot version updates, written by `goldpath fix` from the files of \
+                        this repository.\n# Review the directories and schedules: \
+                        https://docs.github.com/code-security/dependabot/working-with-dependabot/dependabot-options-reference\n\
+                        version: 2\nupdates:\n  - package-ecosystem: cargo\n    directory: /\n    \
+                        schedule:\n      interval: weekly\n  - package-ecosystem: npm\n    \
+                        directories:\n      - /\n      - /web\n    schedule:\n      interval: weekly\n  \
+                        - package-ecosystem: gomod\n    directory: /tools\n    schedule:\n      \
+                        interval: weekly\n  - package-ecosystem: pip\n    directory: \"/ml lab\"\n    \
+                        schedule:\n      interval: weekly\n  - package-ecosystem: github-actions\n    \
+                        directory: /\n    schedule:\n      interval: weekly\n  \
+                        - package-ecosystem: docker\n    directory: /deploy\n    schedule:\n      \
+                        interval: weekly\n";
+        assert_fix(
+            POLICY,
+            &[
+                ("Cargo.toml", "[workspace]"),
+                ("crates/a/Cargo.toml", "[package]"),
+                ("package.json", "{}"),
+                ("web/package.json", "{}"),
+                ("web/node_modules/x/package.json", "{}"),
+                ("tools/go.mod", "module x"),
+                ("ml lab/requirements-dev.txt", ""),
+                (".github/workflows/ci.yml", "on: push\n"),
+                ("deploy/Dockerfile", "FROM x\n"),
+            ],
+            &[(".github/dependabot.yml", expected)],
+        );
+        // Nothing to update, or GitLab: no fix.
+        let nothing = files(&[("README.md", "x")]);
+        assert_eq!(fix_once(POLICY, &nothing, &Default::default()).1, 0);
+        let gitlab = format!("[settings]\nplatform = \"gitlab\"\n{POLICY}");
+        let cargo = files(&[("Cargo.toml", "")]);
+        assert_eq!(fix_once(&gitlab, &cargo, &Default::default()).1, 0);
     }
 }

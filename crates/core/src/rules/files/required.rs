@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{Edit, Fix};
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
@@ -17,7 +18,7 @@ static META: Meta = Meta {
     default_level: Level::Error,
     tier: Tier::Bronze,
     scope: Scope::Repository,
-    fixable: false,
+    fixable: true,
     options: &[OptionDoc {
         name: "files",
         kind: "array of tables { name, any-of = [globs], tier?, help?, unless-private? }",
@@ -36,7 +37,11 @@ static META: Meta = Meta {
                   any-of = [\"README*\", \"readme*\"] },\n]\n```\nA repository with only \
                   `docs/README.md` is reported (`README*` matches at the root only); one with \
                   `README.md` is not.",
-        fix: "Add the file, or change the globs if your organisation names it differently.",
+        fix: "Add the file, or change the globs if your organisation names it differently. \
+              For a requirement whose `any-of` lists a plain path to a file named \
+              `SECURITY.md` (as `builtin:recommended`'s security policy does), `goldpath fix` \
+              creates the first such path from the same template as \
+              `security/security-policy`.",
     },
 };
 
@@ -117,9 +122,40 @@ impl Rule for Required {
             if let Some(tier) = requirement.tier {
                 v = v.tier(tier);
             }
+            if let Some(options) = cx.fix_options() {
+                v = v.fix(template_for(requirement).map(|path| {
+                    Fix::new(Edit::create(
+                        path,
+                        crate::rules::security::security_policy::template(
+                            options.security_contact.as_deref(),
+                        ),
+                    ))
+                }));
+            }
             out.push(v);
         }
     }
+}
+
+/// The path `goldpath fix` creates for a requirement: `SECURITY.md` when the globs list it
+/// (where `security/security-policy`'s fix writes it too, so the two agree), else the first
+/// glob that is a plain path (no wildcard) to a file named `SECURITY.md`, the one file
+/// goldpath has a template for.
+fn template_for(requirement: &Requirement) -> Option<String> {
+    let patterns = requirement.globs.patterns();
+    let plain: Vec<&str> = patterns
+        .into_iter()
+        .filter(|p| {
+            !p.contains(['*', '?', '[', '{', '\\'])
+                && p.rsplit('/').next() == Some("SECURITY.md")
+                && crate::fix::check_path(p).is_ok()
+        })
+        .collect();
+    plain
+        .iter()
+        .find(|p| **p == "SECURITY.md")
+        .or_else(|| plain.first())
+        .map(|p| (*p).to_owned())
 }
 
 #[cfg(test)]
@@ -142,6 +178,28 @@ files = [
         assert_eq!(findings[0].tier, crate::Tier::Bronze);
         assert_eq!(findings[1].tier, crate::Tier::Silver);
         assert!(findings.iter().all(|f| f.path.is_none()));
+    }
+
+    #[test]
+    fn fix_creates_a_security_policy_only() {
+        use crate::fix::testing::assert_fix;
+        let template = crate::rules::security::security_policy::template(None);
+        let policy = r#"
+[rules."files/required"]
+files = [{ name = "a security policy", any-of = ["SECURITY.*", ".github/SECURITY.md", "SECURITY.md"] }]
+[rules."security/security-policy"]
+"#;
+        // Both rules report the missing file; both fixes write the same root SECURITY.md.
+        assert_fix(policy, &[("README.md", "x")], &[("SECURITY.md", &template)]);
+        // The README has no template: its finding stays, without a fix.
+        let (after, applied) = crate::fix::testing::fix_once(
+            POLICY,
+            &crate::fix::testing::files(&[("docs/x.md", "")]),
+            &Default::default(),
+        );
+        assert_eq!(applied, 1);
+        assert_eq!(after.get("SECURITY.md"), Some(&template));
+        assert!(!after.keys().any(|p| p.starts_with("README")));
     }
 
     #[test]

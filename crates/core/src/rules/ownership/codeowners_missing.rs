@@ -3,6 +3,7 @@
 use super::codeowners;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 
@@ -15,7 +16,7 @@ static META: Meta = Meta {
     default_level: Level::Error,
     tier: Tier::Bronze,
     scope: Scope::Repository,
-    fixable: false,
+    fixable: true,
     options: &[],
     docs: Docs {
         what: "A `CODEOWNERS` file exists at one of the locations the platform (`[settings] \
@@ -31,7 +32,12 @@ static META: Meta = Meta {
                   reads `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS` only. One with \
                   `.github/CODEOWNERS` is not.",
         fix: "Add `.github/CODEOWNERS` (GitLab: `CODEOWNERS`) starting with a default owner for \
-              everything, then more specific lines: `* @acme/platform`, `/docs/ @acme/docs`.",
+              everything, then more specific lines: `* @acme/platform`, `/docs/ @acme/docs`. \
+              `goldpath fix` writes that file with comments explaining it and one line, \
+              `* OWNER`, where OWNER is `goldpath fix --owner` or, without it, the placeholder \
+              team `@TODO-org/TODO-team` (valid syntax, so the ownership rules pass; replace \
+              it). It does not when a misnamed or misplaced CODEOWNERS file exists: move that \
+              one instead.",
     },
 };
 
@@ -78,13 +84,53 @@ impl Rule for CodeownersMissing {
             .first()
             .copied()
             .unwrap_or("CODEOWNERS");
+        let fix = cx
+            .fix_options()
+            .filter(|_| owners.misnamed.is_empty() && owners.unsupported.is_empty())
+            .map(|options| {
+                let owner = options.owner.as_deref().unwrap_or(PLACEHOLDER_OWNER);
+                Fix::new(Edit::create(first, skeleton(owner)))
+            });
         out.push(
             Violation::repo(message)
                 .help(format!(
                     "add `{first}` with a default owner on its first line, such as `* @org/team`"
                 ))
-                .key("missing"),
+                .key("missing")
+                .fix(fix),
         );
+    }
+}
+
+/// The owner a new CODEOWNERS file names when `goldpath fix --owner` does not say: a team in
+/// valid syntax on GitHub and GitLab, so the ownership rules pass until a person replaces it.
+pub const PLACEHOLDER_OWNER: &str = "@TODO-org/TODO-team";
+
+/// A CODEOWNERS file giving `owner` every file, with comments saying how to go on.
+fn skeleton(owner: &str) -> String {
+    let mut out = String::from(
+        "# Code owners: who reviews changes to which files, and whom to ask about them.\n\
+         # Written by `goldpath fix`. Each line is a pattern and its owners (@user, @org/team or an\n\
+         # email address); the last line that matches a file decides, so keep the default owner\n\
+         # first and add more specific paths below it, such as:\n\
+         #   /docs/  @org/docs-team\n",
+    );
+    if owner == PLACEHOLDER_OWNER {
+        out.push_str("# TODO: replace the placeholder owner below with a real user or team.\n");
+    }
+    out.push_str(&format!("* {owner}\n"));
+    out
+}
+
+/// Checks an owner given to `goldpath fix --owner` with the platform's CODEOWNERS syntax.
+pub fn check_owner(owner: &str, platform: crate::policy::Platform) -> Result<(), String> {
+    if owner.split_whitespace().count() != 1 {
+        return Err(format!("`{owner}` is not one owner"));
+    }
+    let parsed = goldpath_codeowners::parse(&format!("* {owner}\n"), platform.dialect());
+    match parsed.diagnostics().first() {
+        Some(d) => Err(d.message.clone()),
+        None => Ok(()),
     }
 }
 
@@ -141,6 +187,49 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(findings[0].message.contains("`.gitlab/CODEOWNERS` is not"));
         assert!(check(POLICY, &[("docs/CODEOWNERS", "* @a\n")]).is_empty());
+    }
+
+    #[test]
+    fn fix_writes_a_skeleton_that_every_ownership_rule_accepts() {
+        use crate::fix::testing::{assert_fix, assert_fix_with, files, fix_once};
+        use crate::fix::FixOptions;
+        let policy = "[rules.\"ownership/codeowners-missing\"]\n[rules.\"ownership/owner-format\"]\n\
+                      [rules.\"ownership/codeowners-syntax\"]\n[rules.\"ownership/unowned-files\"]\n\
+                      [rules.\"ownership/pattern-matches-nothing\"]\n";
+        let placeholder = super::skeleton(super::PLACEHOLDER_OWNER);
+        assert!(placeholder.ends_with("# TODO: replace the placeholder owner below with a real user or team.\n* @TODO-org/TODO-team\n"));
+        assert_fix(
+            policy,
+            &[("README.md", "x"), ("src/main.rs", "")],
+            &[(".github/CODEOWNERS", &placeholder)],
+        );
+        let gitlab = format!("[settings]\nplatform = \"gitlab\"\n{policy}");
+        let options = FixOptions {
+            owner: Some("@acme/platform".into()),
+            ..FixOptions::default()
+        };
+        let named = super::skeleton("@acme/platform");
+        assert!(!named.contains("TODO"));
+        assert_fix_with(
+            &gitlab,
+            &[("README.md", "x")],
+            &[("CODEOWNERS", &named)],
+            &options,
+        );
+        // A misplaced file is for a person to move.
+        let misplaced = files(&[("src/CODEOWNERS", "* @a\n")]);
+        assert_eq!(fix_once(POLICY, &misplaced, &Default::default()).1, 0);
+    }
+
+    #[test]
+    fn owners_given_to_fix_are_checked() {
+        use crate::policy::Platform;
+        assert!(super::check_owner("@acme/team", Platform::GitHub).is_ok());
+        assert!(super::check_owner("dev@acme.com", Platform::GitHub).is_ok());
+        assert!(super::check_owner("@@maintainer", Platform::GitLab).is_ok());
+        assert!(super::check_owner("@@maintainer", Platform::GitHub).is_err());
+        assert!(super::check_owner("team", Platform::GitHub).is_err());
+        assert!(super::check_owner("@a @b", Platform::GitHub).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::snapshot::FileEntry;
@@ -19,7 +20,7 @@ static META: Meta = Meta {
     default_level: Level::Error,
     tier: Tier::Silver,
     scope: Scope::Repository,
-    fixable: false,
+    fixable: true,
     options: &[OptionDoc {
         name: "report-missing",
         kind: "boolean",
@@ -42,7 +43,10 @@ static META: Meta = Meta {
                   `https://github.com/acme/app/security/advisories/new` is not.",
         fix: "Add `SECURITY.md` with the address or form to report to, what to include, and how \
               soon you answer. On GitHub, enable private vulnerability reporting and link its \
-              page.",
+              page. When the file is missing, `goldpath fix` writes `SECURITY.md` from a \
+              template naming the contact given with `goldpath fix --security-contact`, or the \
+              placeholder `TODO-security-contact@example.com` (replace it, and the other \
+              `TODO`s). A policy without a contact is left to a person.",
     },
 };
 
@@ -83,6 +87,40 @@ pub(crate) fn find_policy<'a>(files: &[&'a FileEntry]) -> Option<&'a FileEntry> 
     })
 }
 
+/// The contact a new SECURITY.md names when `goldpath fix --security-contact` does not say.
+pub const PLACEHOLDER_CONTACT: &str = "TODO-security-contact@example.com";
+
+/// A SECURITY.md naming `contact` (an e-mail address or a URL), with `TODO`s for what only
+/// the project can say.
+pub(crate) fn template(contact: Option<&str>) -> String {
+    let contact = contact.unwrap_or(PLACEHOLDER_CONTACT);
+    let todo = if contact == PLACEHOLDER_CONTACT {
+        "\n\nTODO: replace the placeholder address above with your security contact: an e-mail \
+         address, or the URL of a reporting form such as GitHub's private vulnerability reporting \
+         page."
+    } else {
+        ""
+    };
+    format!(
+        "# Security policy\n\n## Reporting a vulnerability\n\nPlease do not report security \
+         problems in public issues. Report them privately to\n{contact}.{todo}\n\nSay what you \
+         found, how to reproduce it and which versions are affected. We acknowledge reports \
+         within TODO working days and keep you informed until a fix is released.\n\n\
+         ## Supported versions\n\nTODO: list the versions that receive security fixes.\n"
+    )
+}
+
+/// Checks a contact given to `goldpath fix --security-contact`: an e-mail address or an
+/// `http(s)://` URL, as this rule requires.
+pub fn check_contact(value: &str) -> Result<(), String> {
+    match contact().find(value) {
+        Some(m) if m.as_str() == value.trim() => Ok(()),
+        _ => Err(format!(
+            "`{value}` is not an e-mail address or an http(s):// URL"
+        )),
+    }
+}
+
 fn contact() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -104,7 +142,13 @@ impl Rule for SecurityPolicy {
                         "no security policy: add SECURITY.md (at the root, in .github/ or in \
                          docs/) saying how to report a vulnerability",
                     )
-                    .key("missing"),
+                    .key("missing")
+                    .fix(cx.fix_options().map(|options| {
+                        Fix::new(Edit::create(
+                            "SECURITY.md",
+                            template(options.security_contact.as_deref()),
+                        ))
+                    })),
                 );
             }
             return;
@@ -185,6 +229,34 @@ mod tests {
         assert_eq!(elsewhere.len(), 1);
         assert!(elsewhere[0].path.is_none());
         assert!(elsewhere[0].message.starts_with("no security policy"));
+    }
+
+    #[test]
+    fn fix_writes_a_policy_with_a_contact() {
+        use crate::fix::testing::{assert_fix, assert_fix_with};
+        let placeholder = super::template(None);
+        assert!(placeholder.contains("TODO-security-contact@example.com.\n\nTODO: replace"));
+        assert_fix(
+            POLICY,
+            &[("README.md", "")],
+            &[("SECURITY.md", &placeholder)],
+        );
+        let options = crate::fix::FixOptions {
+            security_contact: Some("https://github.com/acme/app/security/advisories/new".into()),
+            ..Default::default()
+        };
+        let named = super::template(options.security_contact.as_deref());
+        assert!(named
+            .contains("privately to\nhttps://github.com/acme/app/security/advisories/new.\n\nSay"));
+        assert_fix_with(
+            POLICY,
+            &[("README.md", "")],
+            &[("SECURITY.md", &named)],
+            &options,
+        );
+        assert!(super::check_contact("security@acme.com").is_ok());
+        assert!(super::check_contact("see security@acme.com").is_err());
+        assert!(super::check_contact("nobody").is_err());
     }
 
     #[test]
