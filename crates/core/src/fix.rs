@@ -868,6 +868,21 @@ pub mod text {
         }
     }
 
+    /// Moves a line start `at` up over the comment lines (`#` first) just above it, so that
+    /// lines inserted there do not come between a key and the comments that lead into it.
+    pub fn above_comments(text: &str, at: usize) -> usize {
+        let mut at = line_start(text, at);
+        while at > 0 {
+            let previous = line_start(text, at - 1);
+            if text[previous..at].trim_start().starts_with('#') {
+                at = previous;
+            } else {
+                break;
+            }
+        }
+        at
+    }
+
     /// Whether the line holding `offset` is blank (only whitespace).
     pub fn is_blank_line(text: &str, offset: usize) -> bool {
         let start = line_start(text, offset);
@@ -1183,6 +1198,7 @@ mod tests {
         assert_eq!(text::key_indent("x:\n    key: a", 7), Some(4));
         assert_eq!(text::key_indent("x: {a: 1}", 4), None);
         assert_eq!(text::lines_at("a", 1, "b\n".into(), "\n"), "\nb\n");
+        assert_eq!(text::above_comments("a:\n  # x\n  #y\n  b: 1\n", 15), 3);
     }
 
     #[test]

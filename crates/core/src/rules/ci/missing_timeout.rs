@@ -161,7 +161,7 @@ fn fix(path: &str, workflow: &Workflow, job: &Job, minutes: i64) -> Option<Fix> 
         .filter(|e| e.key.span.line == e.value.span.end_line && e.value.as_map().is_none());
     let at = match runs_on {
         Some(entry) => text::line_end(source, entry.value.span.end_byte),
-        None => text::line_start(source, first.key.span.start_byte),
+        None => text::above_comments(source, first.key.span.start_byte),
     };
     let lines = format!("{}{line}{eol}", " ".repeat(indent));
     Some(Fix::new(Edit::insert(
@@ -212,8 +212,8 @@ mod tests {
                       - run: make\n  b:\n    # builds\n    steps: []\n  c: {runs-on: x}\n  d: {}\n  \
                       e:\n    uses: o/r/.github/workflows/w.yml@v1\n  f:\n    runs-on: x";
         let after = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest # the usual\n    \
-                     timeout-minutes: 30\n    steps:\n      - run: make\n  b:\n    # builds\n    \
-                     timeout-minutes: 30\n    steps: []\n  c: {timeout-minutes: 30, runs-on: x}\n  \
+                     timeout-minutes: 30\n    steps:\n      - run: make\n  b:\n    timeout-minutes: 30\n    \
+                     # builds\n    steps: []\n  c: {timeout-minutes: 30, runs-on: x}\n  \
                      d: {timeout-minutes: 30}\n  e:\n    uses: o/r/.github/workflows/w.yml@v1\n  \
                      f:\n    runs-on: x\n    timeout-minutes: 30\n";
         assert_fix(

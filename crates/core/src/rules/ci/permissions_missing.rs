@@ -106,15 +106,7 @@ fn fix(path: &str, workflow: &Workflow) -> Option<Fix> {
     if text::key_indent(source, jobs.start_byte) != Some(0) {
         return None;
     }
-    let mut at = jobs.start_byte;
-    while at > 0 {
-        let previous = text::line_start(source, at - 1);
-        if source[previous..at].trim_start().starts_with('#') {
-            at = previous;
-        } else {
-            break;
-        }
-    }
+    let at = text::above_comments(source, jobs.start_byte);
     let unit = workflow
         .jobs
         .first()

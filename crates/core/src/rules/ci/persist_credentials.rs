@@ -209,7 +209,7 @@ fn fix(path: &str, workflow: &Workflow, job: &Job, step: &Step) -> Option<Fix> {
                 None => {
                     let item = items.first()?;
                     let indent = text::key_indent(source, item.key.span.start_byte)?;
-                    let at = text::line_start(source, item.key.span.start_byte);
+                    let at = text::above_comments(source, item.key.span.start_byte);
                     Edit::insert(path, at, format!("{}{key}{eol}", " ".repeat(indent)))
                 }
             },

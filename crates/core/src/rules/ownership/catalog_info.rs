@@ -8,6 +8,7 @@ use super::codeowners;
 use crate::doc::{Node, Value};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::span::Span;
@@ -41,7 +42,7 @@ static META: Meta = Meta {
     default_level: Level::Error,
     tier: Tier::Gold,
     scope: Scope::PerFile,
-    fixable: false,
+    fixable: true,
     options: &[
         OptionDoc {
             name: "required",
@@ -90,7 +91,10 @@ static META: Meta = Meta {
                   `lifecycle` (line 5).",
         fix: "Fix the field at the reported position. The Backstage descriptor format \
               reference lists each kind's fields; `lifecycle` is usually `experimental`, \
-              `production` or `deprecated`.",
+              `production` or `deprecated`. `goldpath fix` adds each missing required `spec` \
+              field as a `TODO` marker (`lifecycle: TODO`; `children: []`) at the top of \
+              `spec`, and a `spec:` with them at the end of an entity that has none, for a \
+              person to fill in; other problems are left to a person.",
     },
 };
 
@@ -169,15 +173,27 @@ pub(crate) fn same_owner(catalog_name: &str, owner: &Owner) -> bool {
 struct Checker<'a> {
     path: &'a str,
     out: Vec<Violation>,
+    /// The file's text, when the engine asks for fixes.
+    fixing: Option<&'a str>,
 }
 
 impl Checker<'_> {
     fn push(&mut self, span: Span, key: &str, message: String) {
+        self.push_fix(span, key, message, None);
+    }
+
+    fn push_fix(&mut self, span: Span, key: &str, message: String, fix: Option<Fix>) {
         self.out.push(
             Violation::file(self.path, message)
                 .span(span)
-                .key(key.to_owned()),
+                .key(key.to_owned())
+                .fix(fix),
         );
+    }
+
+    /// A fix that adds `field: TODO` to the mapping `spec` (see [`missing_field_fix`]).
+    fn field_fix(&self, spec: &Node, field: &str) -> Option<Fix> {
+        missing_field_fix(self.fixing?, self.path, spec, field)
     }
 
     /// A required string value: present, a string, not empty. Returns it.
@@ -212,6 +228,76 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The placeholder value `goldpath fix` gives a missing `spec` field.
+fn placeholder(field: &str) -> &'static str {
+    if field == "children" {
+        "[]"
+    } else {
+        crate::fix::TODO
+    }
+}
+
+/// Inserts `field: TODO` as the first entry of the mapping `spec`: a line at its keys'
+/// indentation, or the first entry of a flow mapping.
+fn missing_field_fix(source: &str, path: &str, spec: &Node, field: &str) -> Option<Fix> {
+    let entries = spec.as_map()?;
+    let entry = format!("{field}: {}", placeholder(field));
+    if source.get(spec.span.start_byte..)?.starts_with('{') {
+        return Some(Fix::new(match entries.first() {
+            Some(first) => Edit::insert(path, first.key.span.start_byte, format!("{entry}, ")),
+            None => Edit::insert(path, spec.span.start_byte + 1, entry),
+        }));
+    }
+    let first = entries.first()?;
+    let indent = text::key_indent(source, first.key.span.start_byte)?;
+    let at = text::above_comments(source, first.key.span.start_byte);
+    let eol = text::eol(source);
+    Some(Fix::new(Edit::insert(
+        path,
+        at,
+        format!("{}{entry}{eol}", " ".repeat(indent)),
+    )))
+}
+
+/// Appends `spec:` with `fields` as `TODO` markers after the last line of a block-mapping
+/// document that has no `spec`.
+fn missing_spec_fix(source: &str, path: &str, doc: &Node, fields: &[&str]) -> Option<Fix> {
+    let entries = doc.as_map()?;
+    let first = entries.first()?;
+    if source.get(doc.span.start_byte..)?.starts_with('{') {
+        return None;
+    }
+    let indent = text::key_indent(source, first.key.span.start_byte)?;
+    // The indentation of the document's nested mappings (metadata's keys), else two spaces.
+    let unit = entries
+        .iter()
+        .find_map(|e| e.value.as_map()?.first().map(|n| n.key.span.start_byte))
+        .and_then(|at| text::key_indent(source, at))
+        .filter(|n| *n > indent)
+        .map_or(2, |n| n - indent);
+    let eol = text::eol(source);
+    let end = doc.span.end_byte.min(source.len());
+    let at = if end > 0 && source.as_bytes()[end - 1] == b'\n' {
+        end
+    } else {
+        text::line_end(source, end)
+    };
+    let pad = " ".repeat(indent);
+    let mut lines = format!("{pad}spec:{eol}");
+    for field in fields {
+        lines.push_str(&format!(
+            "{pad}{}{field}: {}{eol}",
+            " ".repeat(unit),
+            placeholder(field)
+        ));
+    }
+    Some(Fix::new(Edit::insert(
+        path,
+        at,
+        text::lines_at(source, at, lines, eol),
+    )))
 }
 
 /// Where a key that is missing from `node` is reported: the key naming `node`, or, for a
@@ -369,6 +455,16 @@ fn check_entity<'n>(c: &mut Checker<'_>, doc: &'n Node) -> Option<Entity<'n>> {
             for field in required {
                 let label = format!("spec.{field}");
                 let what = format!("a {exact}");
+                if spec.value.get_entry(field).is_none() {
+                    let fix = c.field_fix(&spec.value, field);
+                    c.push_fix(
+                        spec.key.span,
+                        &label,
+                        format!("{what} needs `{label}`"),
+                        fix,
+                    );
+                    continue;
+                }
                 match *field {
                     "children" => match spec.value.get_entry("children") {
                         None => c.push(spec.key.span, &label, format!("{what} needs `{label}`")),
@@ -394,10 +490,12 @@ fn check_entity<'n>(c: &mut Checker<'_>, doc: &'n Node) -> Option<Entity<'n>> {
                 && spec.value.get("target").is_none()
                 && spec.value.get("targets").is_none()
             {
-                c.push(
+                let fix = c.field_fix(&spec.value, "target");
+                c.push_fix(
                     spec.key.span,
                     "spec.target",
                     "a Location needs `spec.target` or `spec.targets`".to_owned(),
+                    fix,
                 );
             }
         } else {
@@ -407,10 +505,20 @@ fn check_entity<'n>(c: &mut Checker<'_>, doc: &'n Node) -> Option<Entity<'n>> {
                 required.iter().map(|f| format!("`{f}`")).collect()
             };
             let at = spec.map_or(kind_span, |s| s.value.span);
-            c.push(
+            let names: Vec<&str> = if needs_target {
+                vec!["target"]
+            } else {
+                required.to_vec()
+            };
+            let fix = match (spec, c.fixing) {
+                (None, Some(source)) => missing_spec_fix(source, c.path, doc, &names),
+                _ => None,
+            };
+            c.push_fix(
                 at,
                 "spec",
                 format!("a {exact} needs `spec` with {}", fields.join(", ")),
+                fix,
             );
         }
         if let Some((reference, span)) = owner {
@@ -497,9 +605,14 @@ impl Rule for CatalogInfo {
                     continue;
                 }
             };
+            let source = match cx.fix_options() {
+                Some(_) => cx.text(file).ok(),
+                None => None,
+            };
             let mut checker = Checker {
                 path: &file.path,
                 out: Vec::new(),
+                fixing: source.as_deref(),
             };
             let mut seen: HashMap<String, u32> = HashMap::new();
             let mut owners = Vec::new();
@@ -732,6 +845,29 @@ mod tests {
             (".github/CODEOWNERS", "* jane@acme.com\n"),
         ];
         assert!(check(&policy, &mail).is_empty());
+    }
+
+    #[test]
+    fn fix_adds_missing_spec_fields_as_todo_markers() {
+        use crate::fix::testing::assert_fix;
+        let before = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n    \
+                      name: payments\nspec:\n    # what it is\n    type: service\n---\n\
+                      apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team}\n\
+                      spec: {type: team}\n---\napiVersion: backstage.io/v1alpha1\nkind: System\n\
+                      metadata:\n    name: pay\n---\napiVersion: backstage.io/v1alpha1\n\
+                      kind: Location\nmetadata:\n  name: l\nspec: {}\n";
+        let after = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n    \
+                     name: payments\nspec:\n    lifecycle: TODO\n    owner: TODO\n    \
+                     # what it is\n    type: service\n---\napiVersion: backstage.io/v1alpha1\n\
+                     kind: Group\nmetadata: {name: team}\nspec: {children: [], type: team}\n---\n\
+                     apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n    name: pay\n\
+                     spec:\n    owner: TODO\n---\napiVersion: backstage.io/v1alpha1\n\
+                     kind: Location\nmetadata:\n  name: l\nspec: {target: TODO}\n";
+        assert_fix(
+            POLICY,
+            &[("svc/catalog-info.yaml", before)],
+            &[("svc/catalog-info.yaml", after)],
+        );
     }
 
     #[test]
