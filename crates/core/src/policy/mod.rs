@@ -42,6 +42,41 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
             "/../../rules/security.toml"
         )),
     ),
+    (
+        "rust-service",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/rust-service.toml"
+        )),
+    ),
+    (
+        "go-service",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/go-service.toml"
+        )),
+    ),
+    (
+        "python-service",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/python-service.toml"
+        )),
+    ),
+    (
+        "node-service",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/node-service.toml"
+        )),
+    ),
+    (
+        "jvm-service",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../rules/jvm-service.toml"
+        )),
+    ),
 ];
 
 /// The text of a built-in pack.
@@ -196,6 +231,37 @@ impl std::str::FromStr for Platform {
     }
 }
 
+/// What a repository is (`[settings] kind`): the `obs/*` rules judge services only. Without
+/// it, they detect services from catalog-info.yaml and the repository's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepoKind {
+    /// A deployed service: the observability rules apply.
+    Service,
+    /// Not a service (a library, a command-line tool): the observability rules do not apply.
+    Library,
+}
+
+impl RepoKind {
+    /// `"service"` or `"library"`, as written in a policy.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoKind::Service => "service",
+            RepoKind::Library => "library",
+        }
+    }
+}
+
+impl std::str::FromStr for RepoKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "service" => Ok(RepoKind::Service),
+            "library" => Ok(RepoKind::Library),
+            _ => Err(format!("unknown kind `{s}`: expected service or library")),
+        }
+    }
+}
+
 /// `[settings]`.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -210,6 +276,8 @@ pub struct Settings {
     pub private: bool,
     /// The hosting service: CODEOWNERS dialect and locations.
     pub platform: Platform,
+    /// What the repository is, when the policy says; `None` lets the `obs/*` rules detect it.
+    pub kind: Option<RepoKind>,
 }
 
 impl Default for Settings {
@@ -220,6 +288,7 @@ impl Default for Settings {
             max_read_bytes: 10 * 1024 * 1024,
             private: false,
             platform: Platform::GitHub,
+            kind: None,
         }
     }
 }
@@ -401,6 +470,7 @@ struct RawSettings {
     max_read_bytes: Option<u64>,
     private: Option<bool>,
     platform: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -589,6 +659,14 @@ impl<'r> Loader<'r> {
                     .get_ref()
                     .parse()
                     .map_err(|e: String| at.error(format!("invalid `platform`: {e}")))?;
+            }
+            if let Some(kind) = settings.kind {
+                let at = origin(kind.span());
+                self.policy.settings.kind = Some(
+                    kind.get_ref()
+                        .parse()
+                        .map_err(|e: String| at.error(format!("invalid `kind`: {e}")))?,
+                );
             }
             if let Some(max) = settings.max_read_bytes {
                 self.policy.settings.max_read_bytes = max;

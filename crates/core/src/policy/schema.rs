@@ -24,7 +24,8 @@ fn settings() -> Value {
             "exclude": { "type": "array", "items": { "type": "string" }, "description": "globs of paths no rule sees" },
             "max-read-bytes": { "type": "integer", "minimum": 0, "description": "files larger than this are not read" },
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },
-            "platform": { "enum": ["github", "gitlab"], "description": "the hosting service: CODEOWNERS dialect and CI system" }
+            "platform": { "enum": ["github", "gitlab"], "description": "the hosting service: CODEOWNERS dialect and CI system" },
+            "kind": { "enum": ["service", "library"], "description": "what the repository is: obs/* rules judge services only (detected when unset)" }
         }
     })
 }

@@ -3,6 +3,7 @@
 pub mod ci;
 pub mod deps;
 pub mod files;
+pub mod obs;
 pub mod ownership;
 pub mod policy;
 pub mod security;
@@ -34,6 +35,7 @@ pub fn builtin() -> Vec<RuleDef> {
         ci::gitlab_image_unpinned::RULE,
         ci::gitlab_required_job::RULE,
         deps::lockfile_missing::RULE,
+        deps::lockfile_stale::RULE,
         deps::wildcard_version::RULE,
         deps::banned::RULE,
         deps::invalid_manifest::RULE,
@@ -54,6 +56,15 @@ pub fn builtin() -> Vec<RuleDef> {
         security::secrets::RULE,
         security::dockerfile_pinned::RULE,
         security::dockerfile_user::RULE,
+        obs::tracing_sdk::RULE,
+        obs::metrics::RULE,
+        obs::structured_logging::RULE,
+        obs::health_check::RULE,
+        obs::otel_config::RULE,
+        obs::slo::RULE,
+        obs::alert_rules::RULE,
+        obs::runbook::RULE,
+        obs::deprecated_instrumentation::RULE,
         policy::waiver_expired::RULE,
         policy::unread_file::RULE,
     ]

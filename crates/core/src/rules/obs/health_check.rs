@@ -1,0 +1,316 @@
+//! obs/health-check
+
+use std::collections::BTreeSet;
+
+use super::service::judged;
+use super::{
+    data, deploy, deps, judged_ecosystems, matching, or_list, pattern_set, source, take_ecosystems,
+    take_packages, Eco, PatternSet, ECOSYSTEMS_OPTION,
+};
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "obs/health-check",
+    summary:
+        "A service has health checks: Kubernetes probes, a HEALTHCHECK, a health library or route",
+    default_level: Level::Error,
+    tier: Tier::Bronze,
+    scope: Scope::Repository,
+    fixable: false,
+    options: &[
+        ECOSYSTEMS_OPTION,
+        OptionDoc {
+            name: "packages",
+            kind: "table of arrays of packages",
+            help: "More health-check libraries, per ecosystem: `{ npm = [\"@acme/health\"] }`.",
+        },
+        OptionDoc {
+            name: "routes",
+            kind: "array of strings",
+            help: "More route paths that count as a health endpoint in source, besides \
+                   `/healthz`, `/health`, `/livez` and `/readyz` (such as `/ping`).",
+        },
+        OptionDoc {
+            name: "probes",
+            kind: "boolean",
+            help: "Report each container of a Deployment, StatefulSet, DaemonSet, \
+                   ReplicaSet, Rollout or Knative Service without both a `livenessProbe` and \
+                   a `readinessProbe`. Default `true`.",
+        },
+    ],
+    docs: Docs {
+        what: "In a repository judged as a service: every container of a long-running \
+               Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Rollout, \
+               Knative Service) declares a `livenessProbe` and a `readinessProbe`, each \
+               missing one reported at the container's name. Without Kubernetes workloads, \
+               the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
+               the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
+               Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
+               Actuator, terminus, django-health-check, tonic-health, ...), or a health route \
+               (`/healthz`, `/health`, `/livez`, `/readyz`) in source files.",
+        why: "Orchestrators restart what they know is dead and route traffic only to what \
+              says it is ready; without health checks a wedged process keeps receiving \
+              requests and a deploy goes out before the new version can serve.",
+        example: "A Deployment whose container `api` has a `livenessProbe` only is reported \
+                  at `name: api`: `container `api` of Deployment `web` has no \
+                  readinessProbe`. A repository with only a Dockerfile and no `HEALTHCHECK`, \
+                  health library or route is reported once for the repository.",
+        fix: "Serve `/livez` (the process is alive) and `/readyz` (it can take traffic), and \
+              declare both probes on every container; for plain Docker, add `HEALTHCHECK \
+              CMD` to the final stage.",
+    },
+};
+
+struct HealthCheck {
+    only: Option<BTreeSet<Eco>>,
+    packages: PatternSet,
+    routes: Vec<String>,
+    probes: bool,
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    let only = take_ecosystems(params)?;
+    let extra = take_packages(params, "packages")?;
+    let routes = params.take::<Vec<String>>("routes")?.unwrap_or_default();
+    Ok(Box::new(HealthCheck {
+        only,
+        packages: pattern_set(|d| &d.health, &extra),
+        routes,
+        probes: params.take::<bool>("probes")?.unwrap_or(true),
+    }))
+}
+
+impl HealthCheck {
+    /// Other evidence than Kubernetes probes, described; `Err` lists what argues against.
+    fn evidence(&self, cx: &Context<'_>) -> Result<String, Vec<String>> {
+        let deploy = deploy::deploy(cx);
+        let mut against = Vec::new();
+        for dockerfile in &deploy.dockerfiles {
+            match dockerfile.healthcheck {
+                Some((span, false)) => {
+                    return Ok(format!("HEALTHCHECK in {}:{}", dockerfile.path, span.line))
+                }
+                Some((span, true)) => against.push(format!(
+                    "`HEALTHCHECK NONE` in {}:{}",
+                    dockerfile.path, span.line
+                )),
+                None => {}
+            }
+        }
+        for service in &deploy.compose {
+            match service.healthcheck {
+                Some((_, false)) => {
+                    return Ok(format!(
+                        "healthcheck of Compose service `{}` in {}",
+                        service.name, service.path
+                    ))
+                }
+                Some((span, true)) => against.push(format!(
+                    "disabled healthcheck of Compose service `{}` in {}:{}",
+                    service.name, service.path, span.line
+                )),
+                None => {}
+            }
+        }
+        if let Some(hit) = deploy
+            .helm_text
+            .iter()
+            .find(|h| h.marker.ends_with("Probe:"))
+        {
+            return Ok(format!(
+                "{} in {}",
+                hit.marker.trim_end_matches(':'),
+                hit.path
+            ));
+        }
+        let deps = deps(cx);
+        for eco in judged_ecosystems(&deps, self.only.as_ref()) {
+            if let Some(dep) = matching(&deps, eco, &self.packages).first() {
+                return Ok(format!("{} in {}", dep.name, dep.path));
+            }
+        }
+        let routes = &data().health_routes;
+        if let Some(hit) = source::data_hits(cx)
+            .iter()
+            .find(|h| routes.contains(&h.marker))
+        {
+            return Ok(format!(
+                "route {} in {}:{}",
+                hit.marker, hit.path, hit.span.line
+            ));
+        }
+        if !self.routes.is_empty() {
+            if let Some(hit) = source::scan(cx, &self.routes).first() {
+                return Ok(format!(
+                    "route {} in {}:{}",
+                    hit.marker, hit.path, hit.span.line
+                ));
+            }
+        }
+        Err(against)
+    }
+}
+
+impl Rule for HealthCheck {
+    fn wants(&self) -> Vec<String> {
+        super::wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        let Some(service) = judged(cx) else {
+            return;
+        };
+        let deploy = deploy::deploy(cx);
+        let containers: Vec<_> = deploy
+            .containers
+            .iter()
+            .filter(|c| c.long_running)
+            .collect();
+        if !containers.is_empty() {
+            if !self.probes {
+                return;
+            }
+            for c in containers {
+                let missing: Vec<&str> = [
+                    (!c.liveness).then_some("livenessProbe"),
+                    (!c.readiness).then_some("readinessProbe"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                let has = match (c.liveness, c.readiness) {
+                    (true, false) => "has a livenessProbe but ",
+                    (false, true) => "has a readinessProbe but ",
+                    _ => "has ",
+                };
+                out.push(
+                    Violation::file(
+                        &c.path,
+                        format!(
+                            "container `{}` of {} {has}no {}",
+                            c.name,
+                            c.workload,
+                            missing.join(" or ")
+                        ),
+                    )
+                    .span(c.span)
+                    .help(service.note(&format!(
+                        "declare {} on the container (an HTTP GET of /livez and /readyz, a \
+                         gRPC health check or a command)",
+                        missing.join(" and ")
+                    )))
+                    .key(format!("probe:{}:{}", c.workload, c.name)),
+                );
+            }
+            return;
+        }
+        let Err(against) = self.evidence(cx) else {
+            return;
+        };
+        let mut routes: Vec<String> = data().health_routes.clone();
+        routes.extend(self.routes.iter().cloned());
+        let routes: Vec<String> = routes.iter().map(|r| format!("`{r}`")).collect();
+        let mut message = format!(
+            "no health check found: no Kubernetes probes, Dockerfile HEALTHCHECK, Compose \
+             healthcheck, health library or health route ({}) in source",
+            or_list(&routes)
+        );
+        if !against.is_empty() {
+            message.push_str(&format!(" ({})", against.join("; ")));
+        }
+        let at = deploy.dockerfiles.first().map(|d| d.path.clone());
+        let v = match at {
+            Some(path) => Violation::file(path, message),
+            None => Violation::repo(message),
+        };
+        out.push(
+            v.help(service.note(
+                "serve a health endpoint such as /healthz and declare it: Kubernetes probes, or \
+                 `HEALTHCHECK CMD` in the Dockerfile",
+            ))
+            .key("health-check"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::check;
+
+    const SERVICE: &str = "[settings]\nkind = \"service\"\n[rules.\"obs/health-check\"]\n";
+
+    fn messages(policy: &str, files: &[(&str, &str)]) -> Vec<(String, u32, u32, String)> {
+        check(policy, files)
+            .into_iter()
+            .filter(|f| f.rule == "obs/health-check")
+            .map(|f| {
+                (
+                    f.path.clone().unwrap_or_default(),
+                    f.span.map_or(0, |s| s.line),
+                    f.span.map_or(0, |s| s.column),
+                    f.message,
+                )
+            })
+            .collect()
+    }
+
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api\n          livenessProbe:\n            httpGet: {path: /livez, port: 8080}\n        - name: sidecar\n          image: proxy\n          livenessProbe: {tcpSocket: {port: 9}}\n          readinessProbe: {tcpSocket: {port: 9}}\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: job, image: job}]\n";
+
+    #[test]
+    fn kubernetes_containers_need_both_probes() {
+        let found = messages(SERVICE, &[("deploy/web.yaml", DEPLOY)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].0.as_str(), found[0].1, found[0].2),
+            ("deploy/web.yaml", 9, 17)
+        );
+        assert_eq!(
+            found[0].3,
+            "container `api` of Deployment `web` has a livenessProbe but no readinessProbe"
+        );
+        let policy = format!("{SERVICE}probes = false\n");
+        assert!(messages(&policy, &[("deploy/web.yaml", DEPLOY)]).is_empty());
+    }
+
+    #[test]
+    fn without_kubernetes_any_evidence_counts() {
+        let bare = "FROM scratch\nCOPY app /app\n";
+        let found = messages(SERVICE, &[("Dockerfile", bare)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Dockerfile");
+        assert!(
+            found[0].3.starts_with("no health check found"),
+            "{}",
+            found[0].3
+        );
+        let none = "FROM alpine\nHEALTHCHECK NONE\n";
+        let found = messages(SERVICE, &[("Dockerfile", none)]);
+        assert!(
+            found[0].3.contains("`HEALTHCHECK NONE` in Dockerfile:2"),
+            "{}",
+            found[0].3
+        );
+        for files in [
+            vec![("Dockerfile", "FROM alpine\nHEALTHCHECK CMD wget -q localhost/healthz\n")],
+            vec![("compose.yaml", "services:\n  api:\n    image: api\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n")],
+            vec![("chart/Chart.yaml", "name: api\n"), ("chart/templates/deploy.yaml", "{{ if .Values.x }}\nlivenessProbe:\n{{ end }}\n")],
+            vec![("package.json", "{\"dependencies\": {\"@godaddy/terminus\": \"^4\"}}")],
+            vec![("src/main.rs", "Router::new().route(\"/healthz\", get(ok))\n")],
+        ] {
+            assert!(messages(SERVICE, &files).is_empty(), "{files:?}");
+        }
+        let ping = [("app.py", "@app.get('/ping')\n")];
+        assert_eq!(messages(SERVICE, &ping).len(), 1);
+        let policy = format!("{SERVICE}routes = [\"/ping\"]\n");
+        assert!(messages(&policy, &ping).is_empty());
+    }
+}
