@@ -353,7 +353,7 @@ pub(crate) fn load_policy(
     }
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write the report to {}", path.display())),

@@ -1,6 +1,7 @@
 //! The `goldpath` command.
 
 mod check;
+mod fix;
 mod fleet;
 mod hook;
 mod logging;
@@ -28,6 +29,7 @@ const EXIT_ERROR: u8 = 2;
     after_help = "Examples:\n  goldpath check                      check the current repository\n  \
         goldpath check --staged             check what is staged (pre-commit)\n  \
         goldpath check --rev v1.2.0         check a commit without checking it out\n  \
+        goldpath fix --dry-run              what goldpath fix would change, as a diff\n  \
         goldpath rules                      list every rule\n  \
         goldpath explain files/required     a rule's documentation\n  \
         goldpath owners --unowned           files without a code owner"
@@ -46,6 +48,8 @@ struct Cli {
 enum Command {
     /// Check a repository against its policy.
     Check(Box<check::CheckArgs>),
+    /// Apply the fixes rules offer (work tree only; --dry-run prints a diff).
+    Fix(fix::FixArgs),
     /// List every rule: id, default level, tier and summary.
     Rules(check::RulesArgs),
     /// Show a rule's documentation.
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
     logging::init(cli.verbose);
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
+        Command::Fix(args) => fix::run(args),
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),
         Command::Hook(args) => hook::run(args),
