@@ -91,6 +91,15 @@ fn classify(name: &str, spec: &str) -> (String, Option<String>, Source) {
             ),
         };
     }
+    // yarn's `patch:name@npm%3A1.0.0#file`: the patched package from its registry.
+    if let Some(patched) = spec.strip_prefix("patch:") {
+        let inner = patched.split('#').next().unwrap_or(patched);
+        let real = inner
+            .get(1..)
+            .and_then(|rest| rest.find('@'))
+            .map_or(inner, |i| &inner[..i + 1]);
+        return (real.to_owned(), None, Source::Registry(None));
+    }
     let git_prefixes = [
         "git+",
         "git://",
@@ -126,7 +135,7 @@ fn classify(name: &str, spec: &str) -> (String, Option<String>, Source) {
         return (name.to_owned(), None, Source::Path(spec.to_owned()));
     }
     // `user/repo` and `user/repo#ref` are GitHub shorthands.
-    if !spec.contains(' ') && !spec.starts_with('@') && spec.contains('/') {
+    if !spec.contains([' ', ':']) && !spec.starts_with('@') && spec.contains('/') {
         let (url, reference) = match spec.split_once('#') {
             Some((url, r)) => (url, Some(r.to_owned())),
             None => (spec, None),
@@ -295,7 +304,8 @@ mod tests {
     "shorthand": "a/b",
     "local": "file:../local",
     "tarball": "https://example.com/x.tgz",
-    "ws": "workspace:*"
+    "ws": "workspace:*",
+    "patched": "patch:patched@npm%3A1.0.0#~/.yarn/patches/p.patch"
   },
   "devDependencies": { "jest": "*" }
 }"#;
@@ -324,10 +334,11 @@ mod tests {
                 ("local", None, "path", 10),
                 ("tarball", None, "url", 11),
                 ("ws", Some("*"), "path", 12),
-                ("jest", Some("*"), "registry", 14),
+                ("patched", None, "registry", 13),
+                ("jest", Some("*"), "registry", 15),
             ]
         );
-        assert_eq!(m.packages[8].kind, DepKind::Dev);
+        assert_eq!(m.packages[9].kind, DepKind::Dev);
     }
 
     #[test]

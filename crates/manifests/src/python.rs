@@ -476,7 +476,15 @@ pub(crate) fn uv_lock(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Par
             p.source = if let Some(url) = get_str(s, "registry") {
                 Source::Registry(Some(url.to_owned()))
             } else if let Some(url) = get_str(s, "git") {
-                url_source(&format!("git+{url}"))
+                // `https://host/repo?rev=v1#<commit>`: the commit is the reference.
+                let (rest, commit) = match url.split_once('#') {
+                    Some((rest, commit)) => (rest, Some(commit.to_owned())),
+                    None => (url, None),
+                };
+                Source::Git {
+                    url: rest.split('?').next().unwrap_or(rest).to_owned(),
+                    reference: commit,
+                }
             } else if let Some(path) = ["path", "editable", "directory", "virtual"]
                 .iter()
                 .find_map(|k| get_str(s, k))

@@ -5,6 +5,7 @@ pub mod banned;
 pub mod duplicate_versions;
 pub mod invalid_manifest;
 pub mod lockfile_missing;
+pub mod lockfile_stale;
 pub mod source_not_allowed;
 pub(crate) mod spec;
 pub mod wildcard_version;

@@ -98,6 +98,8 @@ const PUBLIC: &[(Ecosystem, &str)] = &[
     (Ecosystem::Npm, "https://registry.npmjs.org"),
     (Ecosystem::Npm, "https://registry.yarnpkg.com"),
     (Ecosystem::Npm, "https://registry.npmjs.com"),
+    (Ecosystem::Npm, "http://registry.npmjs.org"),
+    (Ecosystem::Npm, "http://registry.yarnpkg.com"),
     (Ecosystem::Pypi, "https://pypi.org/simple"),
     (Ecosystem::Pypi, "https://pypi.python.org/simple"),
     (Ecosystem::Pypi, "https://files.pythonhosted.org"),
@@ -129,8 +131,11 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 }
 
 /// Whether `value` is allowed by `pattern`: `*` allows all, `x*` is a prefix, otherwise equal
-/// or a prefix ending at a `/`, `?` or `#` (trailing slashes ignored).
+/// or a prefix ending at a `/`, `?` or `#` (trailing slashes ignored). Case is ignored: hosts
+/// and registry names are case-insensitive.
 fn allowed_by(pattern: &str, value: &str) -> bool {
+    let (pattern, value) = (pattern.to_ascii_lowercase(), value.to_ascii_lowercase());
+    let (pattern, value) = (pattern.as_str(), value.as_str());
     if pattern == "*" {
         return true;
     }
@@ -182,6 +187,9 @@ impl Rule for SourceNotAllowed {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let mut repo = None;
+        // (path, line): a direct dependency found in both its manifest and its lockfile is
+        // reported once, at the manifest line.
+        let mut reported = HashSet::new();
         for (file, parsed) in parsed_files(cx) {
             let Ok(manifest) = parsed.as_ref() else {
                 continue;
@@ -215,20 +223,31 @@ impl Rule for SourceNotAllowed {
             } else {
                 Default::default()
             };
-            let mut reported = HashSet::new();
+            // Lockfiles that do not say which packages are direct (npm v1, yarn classic,
+            // poetry.lock): a package a manifest declares by name counts as direct.
+            let knows_direct = manifest.packages.iter().any(|p| p.direct);
             for package in &manifest.packages {
                 let Some(why) = self.judge(package.ecosystem, &package.source, lockfile) else {
                     continue;
                 };
-                let (path, position) =
-                    match declared.get(&super::spec::fold(package.ecosystem, &package.name)) {
-                        Some((path, position)) if lockfile && package.direct => (*path, *position),
-                        _ => (file.path.as_str(), &package.position),
-                    };
-                if !reported.insert((path, package.name.as_str(), why.clone())) {
+                let declaration =
+                    declared.get(&super::spec::fold(package.ecosystem, &package.name));
+                let direct =
+                    lockfile && (package.direct || (!knows_direct && declaration.is_some()));
+                let (path, position) = match declaration {
+                    Some((path, position)) if direct => (*path, *position),
+                    _ => (file.path.as_str(), &package.position),
+                };
+                if !reported.insert((path.to_owned(), position.line)) {
                     continue;
                 }
-                out.push(violation(path, package, &why, position, lockfile));
+                out.push(violation(
+                    path,
+                    package,
+                    &why,
+                    position,
+                    lockfile && !direct,
+                ));
             }
         }
     }
@@ -239,14 +258,14 @@ fn violation(
     package: &Package,
     why: &str,
     position: &goldpath_manifests::Position,
-    lockfile: bool,
+    transitive: bool,
 ) -> Violation {
     let version = package
         .version
         .as_deref()
         .map(|v| format!(" {v}"))
         .unwrap_or_default();
-    let transitive = if lockfile && !package.direct {
+    let transitive = if transitive {
         ", a transitive dependency"
     } else {
         ""
