@@ -124,12 +124,16 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
         let finding = &report.findings[skipped.finding];
         let _ = writeln!(
             stderr,
-            "goldpath fix: skipped {} ({}): {}",
+            "goldpath fix: {} {} ({}): {}",
+            if skipped.retry { "skipped" } else { "refused" },
             finding.rule,
             where_(finding),
             skipped.reason
         );
     }
+    // A fix that cannot be applied at all (rather than one that waits for the next run) is an
+    // error of the run.
+    let cannot = plan.skipped.iter().any(|s| !s.retry);
     let mut refused: BTreeSet<usize> = BTreeSet::new();
     let mut ready: Vec<&FilePlan> = Vec::new();
     for file in &plan.files {
@@ -163,7 +167,7 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut failed = !refused.is_empty();
+    let mut failed = cannot || !refused.is_empty();
     let mut written: Vec<&FilePlan> = Vec::new();
     for file in ready {
         match fix::write(&root, file) {

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::Report;
 use crate::finding::Finding;
-use crate::snapshot::{FileEntry, Snapshot};
+use crate::snapshot::{FileEntry, FileMode, Snapshot};
 
 /// The edits that fix one finding. They are applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +129,10 @@ pub struct Skipped {
     pub finding: usize,
     /// Why.
     pub reason: String,
+    /// True when the fix only waits for another run: it overlaps a fix taken before it. False
+    /// when it cannot be applied at all (a refused path, a file that is not what the rule
+    /// read).
+    pub retry: bool,
 }
 
 /// The result of [`plan`]: new contents per file, and the fixes left out.
@@ -236,7 +240,8 @@ pub fn plan(snapshot: &dyn Snapshot, report: &Report) -> Plan {
     let mut accepted = 0;
     for (index, finding) in order {
         let Some(fix) = &finding.fix else { continue };
-        match try_fix(snapshot, files, &mut state, fix, accepted) {
+        let mut overlap = false;
+        match try_fix(snapshot, files, &mut state, fix, accepted, &mut overlap) {
             Ok(touched) => {
                 accepted += fix.edits.len();
                 for path in touched {
@@ -249,6 +254,7 @@ pub fn plan(snapshot: &dyn Snapshot, report: &Report) -> Plan {
             Err(reason) => out.skipped.push(Skipped {
                 finding: index,
                 reason,
+                retry: overlap,
             }),
         }
     }
@@ -276,13 +282,15 @@ pub fn plan(snapshot: &dyn Snapshot, report: &Report) -> Plan {
 }
 
 /// Checks every edit of `fix` against the state, and takes them all when none conflicts.
-/// Returns the paths the fix touches.
+/// Returns the paths the fix touches; sets `overlap` when it is refused only for overlapping
+/// a fix taken before.
 fn try_fix(
     snapshot: &dyn Snapshot,
     files: &[FileEntry],
     state: &mut BTreeMap<String, FileState>,
     fix: &Fix,
     accepted: usize,
+    overlap: &mut bool,
 ) -> Result<Vec<String>, String> {
     if fix.edits.is_empty() {
         return Err("the fix has no edits".to_owned());
@@ -356,6 +364,7 @@ fn try_fix(
                     .chain(new_edits.iter().filter(|(p, _)| p == path).map(|(_, a)| a))
                     .find(|a| overlaps(&a.range, range));
                 if let Some(a) = clash {
+                    *overlap = true;
                     let index = crate::span::LineIndex::new(old);
                     let (line, column) = index.position(a.range.start);
                     return Err(format!(
@@ -410,15 +419,16 @@ fn path_clash(files: &[FileEntry], path: &str) -> Option<String> {
         if !prefix.is_empty() {
             // `prefix` is a parent directory of the path: it must not be a file or a link.
             if let Some(entry) = find(files, &prefix) {
-                return Some(format!(
-                    "`{}` is a {}, not a directory",
-                    entry.path,
-                    if entry.mode.is_regular() {
-                        "file"
-                    } else {
-                        "link or submodule"
+                return Some(match entry.mode {
+                    FileMode::Symlink => format!(
+                        "`{}` is a symbolic link; goldpath fix does not write through it",
+                        entry.path
+                    ),
+                    FileMode::Submodule => format!("`{}` is a submodule", entry.path),
+                    FileMode::File | FileMode::Executable => {
+                        format!("`{}` is a file, not a directory", entry.path)
                     }
-                ));
+                });
             }
             prefix.push('/');
         }
@@ -1103,7 +1113,11 @@ mod tests {
         assert!(reasons[1].contains("already exists"));
         assert!(reasons[2].contains("`..`"));
         assert!(reasons[3].contains("outside the file"));
-        assert!(reasons[4].contains("not a directory"), "{}", reasons[4]);
+        assert!(
+            reasons[4].contains("`a.txt` is a file, not a directory"),
+            "{}",
+            reasons[4]
+        );
     }
 
     #[test]
