@@ -328,11 +328,18 @@ pub(crate) fn describe(found: &[&Dep]) -> String {
             None => by_path.push((dep.path.clone(), vec![&dep.name])),
         }
     }
-    by_path
+    let mut text = by_path
         .iter()
+        .take(2)
         .map(|(path, names)| format!("{} found in {path}", names.join(", ")))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    let more = by_path.len().saturating_sub(2);
+    if more > 0 {
+        let plural = if more == 1 { "" } else { "s" };
+        text.push_str(&format!(" (and in {more} more manifest{plural})"));
+    }
+    text
 }
 
 /// One dependency declaration, as evidence.
@@ -839,6 +846,28 @@ mod tests {
         assert!(Pattern::parse(Eco::Npm, "pino[json]").is_err());
         assert!(Pattern::parse(Eco::Npm, "a*b").is_err());
         assert!(Pattern::parse(Eco::Npm, "").is_err());
+    }
+
+    #[test]
+    fn descriptions_group_by_manifest_and_stay_short() {
+        let at = |name: &str, path: &str| Dep {
+            path: path.into(),
+            ..dep(Eco::Cargo, name, &[])
+        };
+        let deps = [
+            at("tracing", "Cargo.toml"),
+            at("opentelemetry", "Cargo.toml"),
+            at("tracing", "Cargo.toml"),
+            at("tracing", "a/Cargo.toml"),
+            at("tracing", "b/Cargo.toml"),
+        ];
+        let refs: Vec<&Dep> = deps.iter().collect();
+        assert_eq!(
+            describe(&refs),
+            "tracing, opentelemetry found in Cargo.toml; tracing found in a/Cargo.toml (and in 1 \
+             more manifest)"
+        );
+        assert_eq!(describe(&refs[..1]), "tracing found in Cargo.toml");
     }
 
     #[test]
