@@ -24,7 +24,11 @@ pub fn rule_markdown(meta: &Meta, level: usize) -> String {
             Scope::PerFile => "each file (only changed files in `--staged` and pull-request mode)",
             Scope::Repository => "the repository as a whole",
         },
-        if meta.fixable { "yes" } else { "no" }
+        if meta.fixable {
+            "yes (`goldpath fix`)"
+        } else {
+            "no"
+        }
     );
     for (title, text) in [
         ("What it checks", meta.docs.what),
@@ -59,16 +63,21 @@ pub fn rules_markdown(registry: &Registry) -> String {
          `cargo run -- rules --format markdown > docs/rules.md`. -->\n\n\
          Every rule has a level (error, warning, note; `off` in a policy disables it) and a tier \
          (bronze, silver, gold). A rule runs when the policy, or a pack it extends, has a \
-         `[rules.\"id\"]` table for it. See `docs/policy.md` for the policy format.\n\n\
-         | rule | level | tier | summary |\n| --- | --- | --- | --- |\n",
+         `[rules.\"id\"]` table for it. See `docs/policy.md` for the policy format. Rules \
+         marked *fix* repair their findings with `goldpath fix` (see `docs/fix.md`).\n\n\
+         | rule | level | tier | fix | summary |\n| --- | --- | --- | --- | --- |\n",
     );
     for def in registry.iter() {
         let meta = def.meta;
         let anchor = meta.id.replace('/', "");
         let _ = writeln!(
             out,
-            "| [`{}`](#{anchor}) | {} | {} | {} |",
-            meta.id, meta.default_level, meta.tier, meta.summary
+            "| [`{}`](#{anchor}) | {} | {} | {} | {} |",
+            meta.id,
+            meta.default_level,
+            meta.tier,
+            if meta.fixable { "yes" } else { "" },
+            meta.summary
         );
     }
     out.push('\n');
