@@ -75,7 +75,9 @@ pub struct OwnersArgs {
 pub fn run(args: OwnersArgs) -> Result<ExitCode> {
     let source = match &args.rev {
         Some(rev) => goldpath_git::Source::Rev(rev.clone()),
-        None => goldpath_git::Source::Worktree,
+        // Ownership is about tracked files (what a pull request can change), and the index
+        // lists them without walking the work tree, as fast as `git ls-files`.
+        None => goldpath_git::Source::Tracked,
     };
     let is_worktree = args.rev.is_none();
     let snapshot = goldpath_git::open(&args.repo, source)?;
@@ -208,8 +210,8 @@ fn targets<'s>(
             .collect();
         if under.is_empty() {
             eprintln!(
-                "goldpath: warning: `{path}` is not a file of the repository; showing the owners \
-                 it would have"
+                "goldpath: warning: `{path}` is not a tracked file of the repository; showing the \
+                 owners it would have"
             );
             out.push(Cow::Owned(path));
         } else {

@@ -269,72 +269,127 @@ impl Index {
 
     /// Calls `f` with every compiled rule that matches the path split into `comps`; a rule may be
     /// reported more than once.
+    ///
+    /// What the directory components contribute does not depend on the file name, so it is
+    /// worked out once per directory and kept in `memo`: the files of a tree come directory by
+    /// directory, and most of a path's components are directories.
     #[inline]
-    pub(crate) fn visit(&self, comps: &[&str], mut f: impl FnMut(u32)) {
+    pub(crate) fn visit(&self, comps: &[&str], memo: &mut DirMemo, mut f: impl FnMut(u32)) {
         let n = comps.len();
         if n == 0 {
             return;
         }
+        let (dir, name) = comps.split_at(n - 1);
+        if !memo.is_for(dir) {
+            self.fill(dir, memo);
+        }
+        let matches = |id: u32| self.crules[id as usize].compiled.matches(comps);
+        memo.hits.iter().for_each(|&id| f(id));
+        for &id in &memo.verify {
+            if matches(id) {
+                f(id);
+            }
+        }
+        // The trie, one step further than the directory went.
+        if let Some(node) = memo.node {
+            if let Some(&ix) = self.nodes[node as usize].children.get(name[0]) {
+                let node = &self.nodes[ix as usize];
+                node.exact.iter().for_each(|&id| f(id));
+                node.prefix.iter().for_each(|&id| f(id));
+                for &id in &node.verify {
+                    if matches(id) {
+                        f(id);
+                    }
+                }
+            }
+        }
+        self.at_component(comps, n - 1, true, &mut |id, verify| {
+            if !verify || matches(id) {
+                f(id);
+            }
+        });
+        for &id in &self.scan.verify {
+            if matches(id) {
+                f(id);
+            }
+        }
+    }
+
+    /// Works out what the components of `dir` contribute to the paths of its files.
+    fn fill(&self, dir: &[&str], memo: &mut DirMemo) {
+        memo.key.clear();
+        memo.key.extend(dir.iter().map(|c| Box::<str>::from(*c)));
+        memo.valid = true;
+        let DirMemo {
+            hits, verify, node, ..
+        } = memo;
+        hits.clear();
+        verify.clear();
+        // A file of this directory has one component more than the directory.
+        let n = dir.len() + 1;
         for &id in &self.everything {
             if n >= self.crules[id as usize].compiled.min_components() {
-                f(id);
+                hits.push(id);
             }
         }
-        // Anchored literal prefixes.
-        let mut node = &self.nodes[0];
-        for (d, comp) in comps.iter().enumerate() {
-            match node.children.get(*comp) {
-                Some(&ix) => node = &self.nodes[ix as usize],
-                None => break,
-            }
-            let k = d + 1;
-            if k == n {
-                node.exact.iter().for_each(|&id| f(id));
-            }
-            node.prefix.iter().for_each(|&id| f(id));
-            if k < n {
-                node.inside.iter().for_each(|&id| f(id));
-            }
-            for &id in &node.verify {
-                if self.crules[id as usize].compiled.matches(comps) {
-                    f(id);
+        // Anchored literal prefixes: every directory component is followed by more.
+        let mut at = Some(0u32);
+        for comp in dir {
+            let Some(&ix) = at.and_then(|node| self.nodes[node as usize].children.get(*comp))
+            else {
+                at = None;
+                break;
+            };
+            at = Some(ix);
+            let node = &self.nodes[ix as usize];
+            hits.extend_from_slice(&node.prefix);
+            hits.extend_from_slice(&node.inside);
+            verify.extend_from_slice(&node.verify);
+        }
+        *node = at;
+        for i in 0..dir.len() {
+            self.at_component(dir, i, false, &mut |id, needs_verify| {
+                if needs_verify {
+                    verify.push(id);
+                } else {
+                    hits.push(id);
+                }
+            });
+        }
+    }
+
+    /// The rules found through component `i` wherever it stands (`last`: it is the file name):
+    /// `out(id, false)` for a match, `out(id, true)` for a rule to verify on the whole path.
+    #[inline]
+    fn at_component(&self, comps: &[&str], i: usize, last: bool, out: &mut impl FnMut(u32, bool)) {
+        let comp = comps[i];
+        if let Some(b) = self.names.get(comp) {
+            self.bucket(b, comp, last, true, out);
+        }
+        if !self.exts.is_empty() {
+            if let Some(dot) = memrchr(b'.', comp.as_bytes()) {
+                if let Some(b) = self.exts.get(&comp[dot + 1..]) {
+                    self.bucket(b, comp, last, false, out);
                 }
             }
         }
-        // Components at any depth.
-        for (i, comp) in comps.iter().enumerate() {
-            let last = i + 1 == n;
-            if let Some(b) = self.names.get(*comp) {
-                self.bucket(b, comps, i, last, true, &mut f);
-            }
-            if !self.exts.is_empty() {
-                if let Some(dot) = memrchr(b'.', comp.as_bytes()) {
-                    if let Some(b) = self.exts.get(&comp[dot + 1..]) {
-                        self.bucket(b, comps, i, last, false, &mut f);
-                    }
+        for (len, map) in &self.prefixes {
+            if let Some(key) = comp.get(..*len) {
+                if let Some(b) = map.get(key) {
+                    self.bucket(b, comp, last, false, out);
                 }
-            }
-            for (len, map) in &self.prefixes {
-                if let Some(key) = comp.get(..*len) {
-                    if let Some(b) = map.get(key) {
-                        self.bucket(b, comps, i, last, false, &mut f);
-                    }
-                }
-            }
-            for (len, map) in &self.suffixes {
-                if let Some(key) = comp.len().checked_sub(*len).and_then(|s| comp.get(s..)) {
-                    if let Some(b) = map.get(key) {
-                        self.bucket(b, comps, i, last, false, &mut f);
-                    }
-                }
-            }
-            for &id in &self.scan.single {
-                self.single(id, comps, i, last, false, &mut f);
             }
         }
-        for &id in &self.scan.verify {
-            if self.crules[id as usize].compiled.matches(comps) {
-                f(id);
+        for (len, map) in &self.suffixes {
+            if let Some(key) = comp.len().checked_sub(*len).and_then(|s| comp.get(s..)) {
+                if let Some(b) = map.get(key) {
+                    self.bucket(b, comp, last, false, out);
+                }
+            }
+        }
+        for &id in &self.scan.single {
+            if self.single(id, comp, last, false) {
+                out(id, false);
             }
         }
     }
@@ -343,42 +398,31 @@ impl Index {
     fn bucket(
         &self,
         b: &Bucket,
-        comps: &[&str],
-        i: usize,
+        comp: &str,
         last: bool,
         literal: bool,
-        f: &mut impl FnMut(u32),
+        out: &mut impl FnMut(u32, bool),
     ) {
         for &id in &b.single {
-            self.single(id, comps, i, last, literal, f);
+            if self.single(id, comp, last, literal) {
+                out(id, false);
+            }
         }
         for &id in &b.verify {
-            if self.crules[id as usize].compiled.matches(comps) {
-                f(id);
-            }
+            out(id, true);
         }
     }
 
-    /// A one-segment pattern at any depth, met at component `i`.
+    /// Whether a one-segment pattern at any depth matches component `comp`.
     #[inline]
-    fn single(
-        &self,
-        id: u32,
-        comps: &[&str],
-        i: usize,
-        last: bool,
-        literal: bool,
-        f: &mut impl FnMut(u32),
-    ) {
+    fn single(&self, id: u32, comp: &str, last: bool, literal: bool) -> bool {
         let c = &self.crules[id as usize].compiled;
         let here = match c.tail {
             Tail::Exact => last,
             Tail::Prefix => true,
             Tail::Inside => !last,
         };
-        if here && (literal || c.segs[0].matches_one(comps[i])) {
-            f(id);
-        }
+        here && (literal || c.segs[0].matches_one(comp))
     }
 
     /// The deciding rules of a path: for each group with a match, in group order, the matching
@@ -388,7 +432,7 @@ impl Index {
         out.clear();
         s.ensure(self.groups, 0);
         let crules = &self.crules;
-        self.visit(comps, |id| {
+        self.visit(comps, &mut s.dir, |id| {
             let r = &crules[id as usize];
             let g = r.group as usize;
             if s.best[g] == NONE && s.excl[g] == NONE {
@@ -428,7 +472,7 @@ impl Index {
         }
         let epoch = s.epoch;
         let stamp = &mut s.stamp;
-        self.visit(comps, |id| {
+        self.visit(comps, &mut s.dir, |id| {
             let st = &mut stamp[id as usize];
             if *st != epoch {
                 *st = epoch;
@@ -447,6 +491,30 @@ pub(crate) struct Scratch {
     touched: Vec<u32>,
     stamp: Vec<u32>,
     epoch: u32,
+    dir: DirMemo,
+}
+
+/// What the directory part of the last path asked about contributes: reused while the next
+/// paths are in the same directory.
+#[derive(Debug, Default)]
+pub(crate) struct DirMemo {
+    /// The directory's components.
+    key: Vec<Box<str>>,
+    valid: bool,
+    /// Rules that match every file of the directory whatever its name.
+    hits: Vec<u32>,
+    /// Rules found through the directory's components that must be verified on each path.
+    verify: Vec<u32>,
+    /// The trie node the directory's components lead to, if they all do.
+    node: Option<u32>,
+}
+
+impl DirMemo {
+    fn is_for(&self, dir: &[&str]) -> bool {
+        self.valid
+            && self.key.len() == dir.len()
+            && self.key.iter().zip(dir).all(|(a, b)| **a == **b)
+    }
 }
 
 impl Scratch {

@@ -174,6 +174,16 @@ fn check(dialect: Dialect, seed: u64) {
         assert_eq!(got, decisions, "{dialect:?} seed {seed}: {p}\n{text}");
         assert_eq!(co.owners_of(p), *fast);
     }
+    // Sorted, files of one directory follow each other and share the directory's work.
+    let mut sorted = paths.clone();
+    sorted.sort();
+    for (p, fast) in sorted.iter().zip(co.owners_of_all(&sorted)) {
+        assert_eq!(
+            co.owners_of(p),
+            fast,
+            "{dialect:?} seed {seed} (sorted): {p}\n{text}"
+        );
+    }
     let counted: Vec<usize> = usage.stats().iter().map(|s| s.matched).collect();
     assert_eq!(counted, matched, "{dialect:?} seed {seed}");
     for s in usage.stats() {

@@ -6,6 +6,9 @@
 //! - [`Source::Worktree`]: the files on disk. Inside a git work tree that is the tracked files that
 //!   still exist plus the untracked files that are not ignored, rooted at the work tree's top level.
 //!   Outside of a repository the path is walked as a plain directory (still honouring `.gitignore`).
+//! - [`Source::Tracked`]: the tracked files (the index's paths, as `git ls-files` lists them), read
+//!   from disk, without walking the directories: the fastest listing, for commands that judge
+//!   tracked files only.
 //! - [`Source::Staged`]: what the index holds, read from the object database, so edits made after
 //!   `git add` are not seen. It honours `GIT_INDEX_FILE`, as hooks run by `git commit -a` need.
 //! - [`Source::Rev`]: a commit's tree, read without a checkout.
@@ -42,6 +45,10 @@ use objects::ObjectReader;
 pub enum Source {
     /// The files on disk: tracked plus untracked-but-not-ignored, or a plain directory.
     Worktree,
+    /// The tracked files, as `git ls-files` lists them, read from disk. No directory walk, so
+    /// untracked files are not listed; a tracked file deleted from the work tree is listed and
+    /// fails to read. Outside of a repository this is the same as [`Source::Worktree`].
+    Tracked,
     /// The index: what `git commit` would record.
     Staged,
     /// The tree of a revision: a branch, a tag, a commit id or an expression like `HEAD~1`.
@@ -77,6 +84,7 @@ pub fn open(path: &Path, source: Source) -> Result<GitSnapshot, GitError> {
     let started = std::time::Instant::now();
     let snapshot = match source {
         Source::Worktree => worktree::open(path)?,
+        Source::Tracked => worktree::open_tracked(path)?,
         Source::Staged => staged::open(path)?,
         Source::Rev(rev) => rev::open(path, &rev)?,
     };
@@ -106,7 +114,13 @@ pub struct GitSnapshot {
 
 enum Reader {
     /// Files on disk under `root`; `paths[key]` is the original relative path in git's form.
-    Disk { root: PathBuf, paths: Vec<Vec<u8>> },
+    /// When the listing did not come from a walk that refuses symlinked directories,
+    /// `check_parents` makes each read refuse a path with a symlink among its directories.
+    Disk {
+        root: PathBuf,
+        paths: Vec<Vec<u8>>,
+        check_parents: bool,
+    },
     /// Objects in the object database; `ids[key]` is the blob (or gitlink commit) id.
     Objects {
         odb: Box<ObjectReader>,
@@ -159,14 +173,15 @@ impl Snapshot for GitSnapshot {
             return Ok(Vec::new());
         }
         match &self.reader {
-            Reader::Disk { root, paths } => {
-                let rel = paths.get(file.key).ok_or_else(|| not_in_snapshot(file))?;
-                let rel = paths::from_git(rel).ok_or_else(|| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("{} cannot be named on this platform", file.path),
-                    )
-                })?;
+            Reader::Disk {
+                root,
+                paths,
+                check_parents,
+            } => {
+                let rel = disk_path(paths, file)?;
+                if *check_parents {
+                    worktree::refuse_symlinked_parents(root, rel)?;
+                }
                 worktree::read(&root.join(rel))
             }
             Reader::Objects { odb, ids } => {
@@ -184,7 +199,18 @@ impl Snapshot for GitSnapshot {
             return Ok(0);
         }
         match &self.reader {
-            Reader::Disk { .. } => self.read(file).map(|bytes| bytes.len() as u64),
+            Reader::Disk {
+                root,
+                paths,
+                check_parents,
+            } => {
+                let rel = disk_path(paths, file)?;
+                if *check_parents {
+                    worktree::refuse_symlinked_parents(root, rel)?;
+                }
+                // A symlink's size is its target's length, as git records it.
+                std::fs::symlink_metadata(root.join(rel)).map(|meta| meta.len())
+            }
             Reader::Objects { odb, ids } => {
                 let id = ids.get(file.key).ok_or_else(|| not_in_snapshot(file))?;
                 odb.blob_size(*id, &file.path)
@@ -207,6 +233,17 @@ impl Snapshot for GitSnapshot {
     fn commit(&self) -> Option<String> {
         self.commit.clone()
     }
+}
+
+/// The path on disk, relative to the root, of a work-tree entry.
+fn disk_path<'p>(paths: &'p [Vec<u8>], file: &FileEntry) -> io::Result<&'p Path> {
+    let rel = paths.get(file.key).ok_or_else(|| not_in_snapshot(file))?;
+    paths::from_git(rel).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} cannot be named on this platform", file.path),
+        )
+    })
 }
 
 fn not_in_snapshot(file: &FileEntry) -> io::Error {

@@ -99,6 +99,26 @@ pub(crate) struct TreeFile {
     pub(crate) id: gix::ObjectId,
 }
 
+/// Reads the index at `path` (the repository's, or `GIT_INDEX_FILE`).
+///
+/// The trailing checksum is not verified, as git itself only verifies it in `git fsck`: hashing
+/// a large index costs more than decoding it, and a damaged index still fails to decode.
+pub(crate) fn open_index(
+    repo: &gix::Repository,
+    path: &std::path::Path,
+) -> Result<gix::index::File, GitError> {
+    gix::index::File::at(
+        path,
+        repo.object_hash(),
+        true,
+        gix::index::decode::Options::default(),
+    )
+    .map_err(|err| GitError::Index {
+        path: path.to_owned(),
+        message: describe(&err),
+    })
+}
+
 /// Every non-tree entry reachable from `tree`, with paths prefixed by `prefix` (may be empty).
 pub(crate) fn tree_files(tree: &gix::Tree<'_>, prefix: &[u8]) -> Result<Vec<TreeFile>, GitError> {
     let records = tree

@@ -89,10 +89,7 @@ fn staged_entries(
     if !index_path.exists() {
         return Ok((Vec::new(), None));
     }
-    let index = repo.open_index().map_err(|err| GitError::Index {
-        path: index_path.clone(),
-        message: describe(&err),
-    })?;
+    let index = repo::open_index(repo, &index_path)?;
 
     let mut out: Vec<TreeFile> = Vec::with_capacity(index.entries().len());
     let mut last_rank = u32::MAX;

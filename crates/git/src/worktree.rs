@@ -34,7 +34,61 @@ fn open_plain(path: &Path) -> Result<GitSnapshot, GitError> {
             exclude_file: None,
         },
     )?;
-    Ok(finish(root, walked, None, None))
+    Ok(finish(root, walked, None, None, false))
+}
+
+/// Opens the tracked files of the work tree containing `path`: the index's paths, read from
+/// disk, without a directory walk (what `git ls-files` lists). A plain directory is walked.
+pub(crate) fn open_tracked(path: &Path) -> Result<GitSnapshot, GitError> {
+    let Some(repository) = repo::discover(path)? else {
+        return open_plain(path);
+    };
+    let info = repo::info(&repository);
+    let local = repository.to_thread_local();
+    let Some(root) = info.work_tree.clone() else {
+        return Err(GitError::BareRepository {
+            what: "work tree",
+            git_dir: info.git_dir.clone(),
+        });
+    };
+    let commit = repo::head_commit(&local)?.map(|c| c.id.to_string());
+    let index = load_index(&local)?;
+    let raw = tracked_entries(&index)
+        .into_iter()
+        .map(|tracked| RawEntry {
+            path: tracked.path.to_vec(),
+            mode: tracked.mode,
+            // Sizes are asked for lazily: a listing is all most callers need.
+            size: (tracked.mode == FileMode::Submodule).then_some(0),
+        })
+        .collect();
+    Ok(finish(root, raw, commit, Some(info), true))
+}
+
+/// Fails when a directory on the way from `root` to `rel` is a symlink (or `rel` is not a plain
+/// relative path): git never looks through such directories, and neither do reads.
+pub(crate) fn refuse_symlinked_parents(root: &Path, rel: &Path) -> io::Result<()> {
+    let refuse = |why: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: {why}", rel.display()),
+        ))
+    };
+    let mut dir = root.to_path_buf();
+    let mut components = rel.components().peekable();
+    while let Some(component) = components.next() {
+        let std::path::Component::Normal(name) = component else {
+            return refuse("not a plain relative path");
+        };
+        if components.peek().is_none() {
+            break;
+        }
+        dir.push(name);
+        if !std::fs::symlink_metadata(&dir)?.is_dir() {
+            return refuse("a directory on the way is a symlink or not a directory");
+        }
+    }
+    Ok(())
 }
 
 fn open_repository(repository: gix::ThreadSafeRepository) -> Result<GitSnapshot, GitError> {
@@ -95,7 +149,7 @@ fn open_repository(repository: gix::ThreadSafeRepository) -> Result<GitSnapshot,
             raw.push(found);
         }
     }
-    Ok(finish(root, raw, commit, Some(info)))
+    Ok(finish(root, raw, commit, Some(info), false))
 }
 
 fn finish(
@@ -103,6 +157,7 @@ fn finish(
     raw: Vec<RawEntry>,
     commit: Option<String>,
     info: Option<crate::RepoInfo>,
+    check_parents: bool,
 ) -> GitSnapshot {
     let files = crate::sorted_entries(&raw);
     let modes = raw.iter().map(|e| e.mode).collect();
@@ -115,7 +170,11 @@ fn finish(
         commit,
         repo: info,
         modes,
-        reader: Reader::Disk { root, paths },
+        reader: Reader::Disk {
+            root,
+            paths,
+            check_parents,
+        },
     }
 }
 
@@ -138,10 +197,7 @@ fn load_index(repo: &gix::Repository) -> Result<gix::index::File, GitError> {
             path,
         ));
     }
-    repo.open_index().map_err(|err| GitError::Index {
-        path,
-        message: describe(&err),
-    })
+    repo::open_index(repo, &path)
 }
 
 /// A tracked path, borrowed from the index, and the mode the index records for it.

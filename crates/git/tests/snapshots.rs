@@ -258,6 +258,80 @@ fn rev_reads_from_many_threads() {
 
 #[cfg(unix)]
 #[test]
+fn tracked_lists_the_index_and_reads_the_disk() {
+    let (_dir, root) = init();
+    write(&root, ".gitignore", "*.log\n");
+    write(&root, "a.txt", "a");
+    write(&root, "dir/b.txt", "b");
+    write(&root, "gone.txt", "soon deleted");
+    git(
+        &root,
+        &["add", ".gitignore", "a.txt", "dir/b.txt", "gone.txt"],
+    );
+    let head = commit_all(&root, "first");
+    write(&root, "staged-only.txt", "new");
+    git(&root, &["add", "staged-only.txt"]);
+    std::fs::remove_file(root.join("gone.txt")).unwrap();
+    write(&root, "a.txt", "edited on disk");
+    write(&root, "untracked.txt", "u");
+
+    let snap = open(&root.join("dir"), Source::Tracked).unwrap();
+    // Exactly what `git ls-files` lists: untracked files are not, deleted ones still are.
+    let ls_files: Vec<String> = git(&root, &["ls-files"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(paths(&snap), ls_files);
+    assert_eq!(
+        paths(&snap),
+        [
+            ".gitignore",
+            "a.txt",
+            "dir/b.txt",
+            "gone.txt",
+            "staged-only.txt"
+        ]
+    );
+    assert_eq!(read(&snap, "a.txt"), b"edited on disk");
+    assert_eq!(snap.size(entry(&snap, "a.txt")).unwrap(), 14);
+    assert!(snap.read(entry(&snap, "gone.txt")).is_err());
+    assert_eq!(snap.source(), SourceKind::Worktree);
+    assert_eq!(snap.commit(), Some(head));
+    assert_eq!(snap.root(), root.display().to_string());
+}
+
+#[cfg(unix)]
+#[test]
+fn tracked_never_reads_through_a_symlinked_directory() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("CODEOWNERS"), "* @outsider\n").unwrap();
+    let (_dir, root) = init();
+    write(&root, ".github/CODEOWNERS", "* @insider\n");
+    commit_all(&root, "first");
+    // The directory is replaced on disk by a link out of the repository; the index still lists
+    // `.github/CODEOWNERS`.
+    std::fs::remove_dir_all(root.join(".github")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join(".github")).unwrap();
+
+    let snap = open(&root, Source::Tracked).unwrap();
+    assert_eq!(paths(&snap), [".github/CODEOWNERS"]);
+    let file = entry(&snap, ".github/CODEOWNERS");
+    let err = snap.read(file).unwrap_err();
+    assert!(err.to_string().contains("symlink"), "{err}");
+    assert!(snap.size(file).is_err());
+}
+
+#[test]
+fn tracked_outside_a_repository_walks_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", "a");
+    write(dir.path(), "sub/b.txt", "b");
+    let snap = open(dir.path(), Source::Tracked).unwrap();
+    assert_eq!(paths(&snap), ["a.txt", "sub/b.txt"]);
+    assert_eq!(read(&snap, "sub/b.txt"), b"b");
+}
+
+#[test]
 fn symlinks_are_reported_and_never_followed() {
     let (_dir, root) = init();
     write(&root, "target.txt", "the target");
@@ -267,7 +341,12 @@ fn symlinks_are_reported_and_never_followed() {
     std::os::unix::fs::symlink("/nonexistent/elsewhere", root.join("dangling")).unwrap();
     commit_all(&root, "links");
 
-    for source in [Source::Worktree, Source::Staged, Source::Rev("HEAD".into())] {
+    for source in [
+        Source::Worktree,
+        Source::Tracked,
+        Source::Staged,
+        Source::Rev("HEAD".into()),
+    ] {
         let snap = open(&root, source.clone()).unwrap();
         assert_eq!(
             paths(&snap),
