@@ -7,11 +7,26 @@ use toml::Spanned;
 
 use crate::{ParseError, Position};
 
+/// Bytes per checkpoint of the character count (see [`LineIndex`]).
+const CHUNK: usize = 4096;
+
 /// Maps byte offsets of one text to 1-based lines and columns.
+///
+/// Columns count characters. The character count before every [`CHUNK`]-th byte is kept, so a
+/// column costs at most one chunk of counting however long its line is: a lockfile written on
+/// one 10 MB line stays linear to locate.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// `chars[i]`: the characters in `text[..i * CHUNK]`.
+    chars: Vec<usize>,
+}
+
+/// The characters in a byte range of UTF-8 (which may cut characters): its bytes that do not
+/// continue a character.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl<'a> LineIndex<'a> {
@@ -24,7 +39,24 @@ impl<'a> LineIndex<'a> {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { text, starts }
+        let mut chars = Vec::with_capacity(text.len() / CHUNK + 1);
+        let mut total = 0;
+        chars.push(0);
+        for chunk in text.as_bytes().chunks(CHUNK) {
+            total += count_chars(chunk);
+            chars.push(total);
+        }
+        LineIndex {
+            text,
+            starts,
+            chars,
+        }
+    }
+
+    /// The characters before byte `offset` (a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let chunk = offset / CHUNK;
+        self.chars[chunk] + count_chars(&self.text.as_bytes()[chunk * CHUNK..offset])
     }
 
     /// The position of a byte range (clamped to the text).
@@ -52,7 +84,7 @@ impl<'a> LineIndex<'a> {
 
     fn line_column(&self, offset: usize) -> (u32, u32) {
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let column = self.text[self.starts[line]..offset].chars().count();
+        let column = self.chars_before(offset) - self.chars_before(self.starts[line]);
         (
             u32::try_from(line + 1).unwrap_or(u32::MAX),
             u32::try_from(column + 1).unwrap_or(u32::MAX),
@@ -119,4 +151,54 @@ pub(crate) fn expect_table<'t, 'i>(
             format!("{what} must be a table, not {}", value.get_ref().type_str()),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The column by the definition: characters from the line start, plus one.
+    fn slow_column(text: &str, offset: usize) -> u32 {
+        let start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+        u32::try_from(text[start..offset].chars().count() + 1).unwrap()
+    }
+
+    #[test]
+    fn columns_count_characters_across_chunk_boundaries() {
+        // Multi-byte characters straddle the 4096-byte chunk boundaries; some lines are long.
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(["a", "é", "€", "𝄞", "\n"][i % 5]);
+            if i % 700 == 0 {
+                text.push_str(&"é".repeat(2100));
+            }
+        }
+        let index = LineIndex::new(&text);
+        for offset in (0..=text.len()).filter(|&o| o % 3 == 0 && text.is_char_boundary(o)) {
+            let position = index.position(offset..offset);
+            assert_eq!(position.column, slow_column(&text, offset), "at {offset}");
+            assert_eq!(
+                position.line as usize,
+                text[..offset].matches('\n').count() + 1
+            );
+        }
+    }
+
+    #[test]
+    fn positions_on_one_long_line_cost_one_chunk() {
+        // 5 MB on one line, 100,000 positions: counting from the line start would take hours.
+        let text = "ab€".repeat(1_000_000);
+        let index = LineIndex::new(&text);
+        let started = std::time::Instant::now();
+        let mut last = 0;
+        for i in 0..100_000 {
+            let offset = (text.len() - 5) / 100_000 * i / 5 * 5;
+            last = index.position(offset..offset + 5).column;
+        }
+        assert_eq!(
+            last,
+            slow_column(&text, (text.len() - 5) / 100_000 * 99_999 / 5 * 5)
+        );
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
 }
