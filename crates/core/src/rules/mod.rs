@@ -41,6 +41,7 @@ pub fn builtin() -> Vec<RuleDef> {
         deps::invalid_manifest::RULE,
         deps::source_not_allowed::RULE,
         deps::duplicate_versions::RULE,
+        deps::license::RULE,
         ownership::codeowners_missing::RULE,
         ownership::codeowners_multiple_files::RULE,
         ownership::codeowners_syntax::RULE,

@@ -4,6 +4,7 @@
 pub mod banned;
 pub mod duplicate_versions;
 pub mod invalid_manifest;
+pub mod license;
 pub mod lockfile_missing;
 pub mod lockfile_stale;
 pub mod source_not_allowed;
