@@ -3,6 +3,10 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+/// The longest glob accepted, in bytes. Longer ones are an error rather than a regular
+/// expression too large to compile (no path a repository can hold needs more).
+pub const MAX_GLOB_BYTES: usize = 4096;
+
 /// One compiled glob with its source text.
 #[derive(Debug, Clone)]
 pub struct Glob {
@@ -16,6 +20,13 @@ impl Glob {
     pub fn new(pattern: &str) -> Result<Self, String> {
         if pattern.is_empty() {
             return Err("empty glob".to_owned());
+        }
+        if pattern.len() > MAX_GLOB_BYTES {
+            let start: String = pattern.chars().take(40).collect();
+            return Err(format!(
+                "the glob `{start}...` is {} bytes, over the limit of {MAX_GLOB_BYTES}",
+                pattern.len()
+            ));
         }
         let glob = GlobBuilder::new(pattern.trim_start_matches('/'))
             .literal_separator(true)
@@ -124,5 +135,22 @@ mod tests {
         let err = Glob::new("src/[a-").unwrap_err();
         assert!(err.contains("src/[a-"), "{err}");
         assert!(Glob::new("").is_err());
+    }
+
+    #[test]
+    fn long_globs_are_an_error_not_a_panic() {
+        let err = Glob::new(&"a".repeat(1_000_000)).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "the glob `{}...` is 1000000 bytes, over the limit of 4096",
+                "a".repeat(40)
+            )
+        );
+        // Every construct, as long as the limit allows, still compiles.
+        for unit in ["a", "*", "?", "**/", "{a,b}", "[a-z]", "[!a]", "\\*", "é"] {
+            let pattern = unit.repeat(MAX_GLOB_BYTES / unit.len());
+            assert!(Glob::new(&pattern).is_ok(), "{unit}");
+        }
     }
 }
