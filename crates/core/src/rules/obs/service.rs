@@ -49,6 +49,12 @@ impl Service {
 /// The verdict when the repository is a service, `None` otherwise (the obs rules then report
 /// nothing). Computed once per check and logged at debug level (`-v`).
 pub(crate) fn judged(cx: &Context<'_>) -> Option<Arc<Service>> {
+    if let Some(changed) = cx.changed() {
+        if !changed.iter().any(|p| relevant(p)) {
+            tracing::debug!("obs: no changed file is one the obs rules read; not judged");
+            return None;
+        }
+    }
     let service = cx.memo_repo("obs-service", || {
         let verdict = detect(cx);
         tracing::debug!(
@@ -59,6 +65,24 @@ pub(crate) fn judged(cx: &Context<'_>) -> Option<Arc<Service>> {
         verdict
     });
     service.is_service.then_some(service)
+}
+
+/// Whether a change to `path` can change what the obs rules find: in change mode (`--staged`,
+/// `--base`) they judge the repository only when such a file changed, so a commit of source
+/// files alone does not re-report repository-wide gaps (and does not pay for the source scan).
+pub(crate) fn relevant(path: &str) -> bool {
+    let name = file_name(path);
+    let lower = path.to_ascii_lowercase();
+    goldpath_manifests::FileKind::from_path(path).is_some()
+        || super::jvm::is_build_file(path)
+        || deploy::is_dockerfile(name)
+        || lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || file_name(&lower).starts_with("runbook")
+        || lower.contains("runbook/")
+        || lower.contains("runbooks/")
+        || name == "goldpath.toml"
+        || name == ".goldpath.toml"
 }
 
 /// A catalog entity of `catalog-info.yaml`, as the obs rules read it.
@@ -282,4 +306,100 @@ fn binary_target(cx: &Context<'_>) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::snapshot::MemorySnapshot;
+    use crate::testing::{check, check_snapshot};
+
+    const POLICY: &str = "[rules.\"obs/slo\"]\n";
+
+    fn judged(files: &[(&str, &str)]) -> Option<String> {
+        let found = check(POLICY, files);
+        found
+            .iter()
+            .find(|f| f.rule == "obs/slo")
+            .map(|f| f.help.clone().unwrap_or_default())
+    }
+
+    const CATALOG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ledger\nspec:\n  type: TYPE\n  owner: team-a\n";
+
+    #[test]
+    fn the_catalog_decides_before_the_heuristic() {
+        let library = CATALOG.replace("TYPE", "library");
+        assert_eq!(
+            judged(&[("catalog-info.yaml", &library), ("Dockerfile", "FROM x\n")]),
+            None
+        );
+        let website = CATALOG.replace("TYPE", "website");
+        let help = judged(&[("catalog-info.yaml", &website)]).expect("a service");
+        assert!(
+            help.contains("catalog-info.yaml declares Component `ledger` of spec.type `website`"),
+            "{help}"
+        );
+        // A catalog without a spec.type leaves it to the heuristic.
+        let untyped = CATALOG.replace("  type: TYPE\n", "");
+        assert_eq!(judged(&[("catalog-info.yaml", &untyped)]), None);
+    }
+
+    #[test]
+    fn heuristic_evidence() {
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (
+                &[("go.mod", "module m\n"), ("cmd/api/main.go", "package main\n")],
+                "a binary target (cmd/api/main.go)",
+            ),
+            (
+                &[("Cargo.toml", "[package]\nname = \"a\"\n[[bin]]\nname = \"a\"\npath = \"a.rs\"\n")],
+                "a binary target ([[bin]] in Cargo.toml)",
+            ),
+            (
+                &[("tool/Cargo.toml", "[package]\nname = \"t\"\n"), ("tool/src/bin/t.rs", "")],
+                "a binary target (tool/src/bin/t.rs)",
+            ),
+            (&[("charts/api/Chart.yaml", "name: api\n")], "a Helm chart (charts/api/Chart.yaml)"),
+            (
+                &[("deploy/app.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec: {template: {spec: {containers: []}}}\n")],
+                "a Kubernetes StatefulSet `db` (deploy/app.yaml)",
+            ),
+        ];
+        for (files, reason) in cases {
+            let help = judged(files).unwrap_or_else(|| panic!("{files:?}"));
+            assert!(help.contains(reason), "{help}");
+        }
+        // A CronJob alone is a batch job, not a service; nor is a library crate.
+        let cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {}\n";
+        assert_eq!(judged(&[("cron.yaml", cron)]), None);
+        assert_eq!(
+            judged(&[
+                ("Cargo.toml", "[package]\nname = \"l\"\n"),
+                ("src/lib.rs", "")
+            ]),
+            None
+        );
+    }
+
+    #[test]
+    fn change_mode_judges_only_when_a_file_the_rules_read_changed() {
+        let policy = "[settings]\nkind = \"service\"\n[rules.\"obs/slo\"]\n";
+        let base = MemorySnapshot::new()
+            .with_file("Dockerfile", "FROM x\n")
+            .with_file("src/main.rs", "fn main() {}\n");
+        let source_only = base.clone().with_changed(["src/main.rs"]);
+        assert!(check_snapshot(policy, &source_only).is_empty());
+        let dockerfile = base.clone().with_changed(["Dockerfile"]);
+        assert_eq!(check_snapshot(policy, &dockerfile).len(), 1);
+        assert_eq!(check_snapshot(policy, &base).len(), 1);
+        for path in [
+            "k8s/a.yml",
+            "go.mod",
+            "build.gradle.kts",
+            "docs/runbooks/x.md",
+            "goldpath.toml",
+        ] {
+            assert!(super::relevant(path), "{path}");
+        }
+        assert!(!super::relevant("src/lib.rs"));
+    }
 }
