@@ -1,7 +1,7 @@
 //! deps/invalid-manifest
 
-use super::{parsed_files, span, wants};
-use crate::engine::Context;
+use super::{kind_of, parsed_files, span, wants};
+use crate::engine::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
@@ -23,7 +23,8 @@ static META: Meta = Meta {
                `pnpm-lock.yaml`, `yarn.lock`, `go.mod`, `go.sum`, `pyproject.toml`, \
                `requirements*.txt`, `poetry.lock`, `uv.lock`) must parse; a file that does not \
                is reported at the line and column where parsing stopped, with the parser's \
-               message. The other `deps/*` rules cannot judge such a file, so this rule is \
+               message; a file that is not UTF-8 text is reported at its first invalid byte. \
+               The other `deps/*` rules cannot judge such a file, so this rule is \
                what keeps it from passing silently. Files under `node_modules/`, \
                `site-packages/` and `.venv/` are installed code and are not read.",
         why: "A manifest the package manager cannot read breaks every build, and a lockfile \
@@ -51,6 +52,31 @@ impl Rule for InvalidManifest {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        for file in cx.wanted() {
+            if kind_of(file).is_none() || !matches!(cx.text(file), Err(ReadError::NotUtf8)) {
+                continue;
+            }
+            let Ok(bytes) = cx.read(file) else {
+                continue;
+            };
+            let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let mut at = crate::span::LineIndex::new(prefix).span(valid, valid);
+            at.end_column = at.column + 1;
+            at.end_byte = valid + 1;
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+            out.push(
+                Violation::file(
+                    &file.path,
+                    format!(
+                        "{name} is not valid UTF-8 text: the byte here is not part of a character"
+                    ),
+                )
+                .span(at)
+                .help("save the file as UTF-8")
+                .key("not-utf8"),
+            );
+        }
         for (file, parsed) in parsed_files(cx) {
             let Err(error) = parsed.as_ref() else {
                 continue;
@@ -108,5 +134,32 @@ mod tests {
         assert!(findings[0]
             .message
             .starts_with("Cargo.toml does not parse: "));
+    }
+
+    #[test]
+    fn reports_text_that_is_not_utf8_at_its_first_invalid_byte() {
+        let snapshot = crate::MemorySnapshot::new()
+            .with_file("Cargo.lock", b"version = 4\n# caf\xe9\n".to_vec())
+            .with_file("docs/notes.txt", b"\xff".to_vec());
+        let findings = crate::testing::check_snapshot(POLICY, &snapshot);
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.path.clone(),
+                    f.span.map(|s| (s.line, s.column)),
+                    f.message.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                Some("Cargo.lock".to_owned()),
+                Some((2, 6)),
+                "Cargo.lock is not valid UTF-8 text: the byte here is not part of a character"
+                    .to_owned()
+            )]
+        );
     }
 }
