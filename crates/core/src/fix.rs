@@ -299,7 +299,7 @@ fn try_fix(
     for edit in &fix.edits {
         let path = check_path(edit.path()).map_err(|e| e.to_string())?;
         if let Edit::Replace { .. } = edit {
-            if !state.get(path).is_some_and(|s| s.old.is_some()) {
+            if state.get(path).is_none_or(|s| s.old.is_none()) {
                 let entry = find(files, path).ok_or_else(|| {
                     format!("{path}: not a file of the repository, so it cannot be edited")
                 })?;

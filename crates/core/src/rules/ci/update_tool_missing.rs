@@ -115,9 +115,12 @@ impl Rule for UpdateToolMissing {
     }
 }
 
+/// Whether a file name marks a directory of an ecosystem.
+type IsManifest = fn(&str) -> bool;
+
 /// Dependabot's ecosystems, in the order `.github/dependabot.yml` lists them, with whether a
 /// file name marks a directory of that ecosystem.
-const ECOSYSTEMS: &[(&str, fn(&str) -> bool)] = &[
+const ECOSYSTEMS: &[(&str, IsManifest)] = &[
     ("cargo", |name| name == "Cargo.toml"),
     ("npm", |name| name == "package.json"),
     ("gomod", |name| name == "go.mod"),
