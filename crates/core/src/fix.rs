@@ -841,15 +841,19 @@ pub mod text {
     /// The byte offset of the start of the line holding `offset`.
     pub fn line_start(text: &str, offset: usize) -> usize {
         let offset = offset.min(text.len());
-        text[..offset].rfind('\n').map_or(0, |i| i + 1)
+        text.as_bytes()[..offset]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1)
     }
 
     /// The byte offset just past the end of the line holding `offset` (after its `\n`, or the
     /// end of the text).
     pub fn line_end(text: &str, offset: usize) -> usize {
         let offset = offset.min(text.len());
-        text[offset..]
-            .find('\n')
+        text.as_bytes()[offset..]
+            .iter()
+            .position(|b| *b == b'\n')
             .map_or(text.len(), |i| offset + i + 1)
     }
 
@@ -1213,6 +1217,54 @@ mod tests {
         assert_eq!(text::key_indent("x: {a: 1}", 4), None);
         assert_eq!(text::lines_at("a", 1, "b\n".into(), "\n"), "\nb\n");
         assert_eq!(text::above_comments("a:\n  # x\n  #y\n  b: 1\n", 15), 3);
+    }
+
+    /// Every fixable rule on every prefix of files full of edge cases: never a panic, and a
+    /// file that parsed as YAML before its fixes still parses after them.
+    #[test]
+    fn fixes_keep_truncated_files_parsing() {
+        let policy: String = crate::rules::builtin()
+            .iter()
+            .filter(|d| d.meta.fixable)
+            .map(|d| format!("[rules.\"{}\"]\n", d.meta.id))
+            .collect();
+        let workflow = "name: x # c\r\non: push\r\n\r\n# lead\r\njobs:\r\n  a: &a\r\n    # first\r\n    \
+                        runs-on: [x, y]\r\n    steps:\r\n      - uses: actions/checkout@v4\r\n        \
+                        with: {ref: é}\r\n      - {uses: actions/checkout@v4, with: }\r\n      \
+                        - uses: actions/checkout@v4\r\n        with:\r\n      \
+                        - uses: actions/upload-artifact@v4\r\n        with: {path: .}\r\n  b: *a\r\n  \
+                        c: {steps: [{uses: actions/checkout@v4}, {uses: actions/upload-artifact@v4, with: {path: .}}]}\r\n";
+        let catalog = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: é-x\n\
+                       spec:\n  # t\n  type: |\n    a\n\n---\nkind: API\nspec: {}\n---\nkind: Group\n\
+                       metadata: {name: g}\n";
+        let parses = |path: &str, text: &str| {
+            crate::doc::parse(crate::doc::Format::from_path(path).unwrap(), text).is_ok()
+        };
+        let mut cut = 0;
+        while cut <= workflow.len().max(catalog.len()) {
+            let prefix = |text: &'static str| {
+                let mut at = cut.min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                &text[..at]
+            };
+            let input = testing::files(&[
+                (".github/workflows/w.yml", prefix(workflow)),
+                ("catalog-info.yaml", prefix(catalog)),
+            ]);
+            let (after, _) = testing::fix_once(&policy, &input, &FixOptions::default());
+            for (path, before) in &input {
+                if parses(path, before) {
+                    assert!(
+                        parses(path, &after[path]),
+                        "{path} no longer parses after its fixes:\n{before}\n---\n{}",
+                        after[path]
+                    );
+                }
+            }
+            cut += 3;
+        }
     }
 
     #[test]

@@ -141,8 +141,13 @@ fn fix(path: &str, workflow: &Workflow, job: &Job, minutes: i64) -> Option<Fix> 
     let source = workflow.text.text.as_str();
     let node = workflow.job_node(job)?;
     let entries = node.as_map()?;
-    // A job written through an alias has its keys elsewhere: leave it to a person.
-    if node.span.start_byte < job.id_span.end_byte {
+    // A job written through an alias (`b: *a`) has its keys elsewhere: leave it to a person.
+    let inside = |at: usize| node.span.start_byte <= at && at <= node.span.end_byte;
+    if node.span.start_byte < job.id_span.end_byte
+        || entries
+            .first()
+            .is_some_and(|e| !inside(e.key.span.start_byte))
+    {
         return None;
     }
     let line = format!("timeout-minutes: {minutes}");
@@ -220,6 +225,15 @@ mod tests {
             "[rules.\"ci/missing-timeout\"]\n",
             &[(path, before)],
             &[(path, after)],
+        );
+        // An alias shares its anchor's keys: only the anchored job is edited.
+        assert_fix(
+            "[rules.\"ci/missing-timeout\"]\n",
+            &[(path, "jobs:\n  a: &j\n    steps: []\n  b: *j\n")],
+            &[(
+                path,
+                "jobs:\n  a: &j\n    timeout-minutes: 30\n    steps: []\n  b: *j\n",
+            )],
         );
         assert_fix(
             "[rules.\"ci/missing-timeout\"]\nmax = 20\n",

@@ -191,9 +191,10 @@ impl Checker<'_> {
         );
     }
 
-    /// A fix that adds `field: TODO` to the mapping `spec` (see [`missing_field_fix`]).
-    fn field_fix(&self, spec: &Node, field: &str) -> Option<Fix> {
-        missing_field_fix(self.fixing?, self.path, spec, field)
+    /// A fix that adds `field: TODO` to the mapping `spec`, among the `missing` fields (see
+    /// [`missing_field_fix`]).
+    fn field_fix(&self, spec: &Node, field: &str, missing: &[&str]) -> Option<Fix> {
+        missing_field_fix(self.fixing?, self.path, spec, field, missing)
     }
 
     /// A required string value: present, a string, not empty. Returns it.
@@ -240,14 +241,38 @@ fn placeholder(field: &str) -> &'static str {
 }
 
 /// Inserts `field: TODO` as the first entry of the mapping `spec`: a line at its keys'
-/// indentation, or the first entry of a flow mapping.
-fn missing_field_fix(source: &str, path: &str, spec: &Node, field: &str) -> Option<Fix> {
+/// indentation, or the first entry of a flow mapping. An empty flow mapping (`spec: {}`) is
+/// replaced with all the `missing` fields at once: every missing field's fix is then the same
+/// edit, which the plan applies once.
+fn missing_field_fix(
+    source: &str,
+    path: &str,
+    spec: &Node,
+    field: &str,
+    missing: &[&str],
+) -> Option<Fix> {
     let entries = spec.as_map()?;
+    // A `spec` written through an alias has its keys elsewhere: leave it to a person.
+    if entries.first().is_some_and(|e| {
+        e.key.span.start_byte < spec.span.start_byte || e.key.span.start_byte > spec.span.end_byte
+    }) {
+        return None;
+    }
     let entry = format!("{field}: {}", placeholder(field));
     if source.get(spec.span.start_byte..)?.starts_with('{') {
         return Some(Fix::new(match entries.first() {
             Some(first) => Edit::insert(path, first.key.span.start_byte, format!("{entry}, ")),
-            None => Edit::insert(path, spec.span.start_byte + 1, entry),
+            None => {
+                let all: Vec<String> = missing
+                    .iter()
+                    .map(|f| format!("{f}: {}", placeholder(f)))
+                    .collect();
+                Edit::replace(
+                    path,
+                    spec.span.start_byte..spec.span.end_byte,
+                    format!("{{{}}}", all.join(", ")),
+                )
+            }
         }));
     }
     let first = entries.first()?;
@@ -452,11 +477,16 @@ fn check_entity<'n>(c: &mut Checker<'_>, doc: &'n Node) -> Option<Entity<'n>> {
         if required.is_empty() && !needs_target {
             // Nothing required (User, Template).
         } else if let Some(spec) = spec.filter(|s| s.value.as_map().is_some()) {
+            let missing: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|f| spec.value.get_entry(f).is_none())
+                .collect();
             for field in required {
                 let label = format!("spec.{field}");
                 let what = format!("a {exact}");
                 if spec.value.get_entry(field).is_none() {
-                    let fix = c.field_fix(&spec.value, field);
+                    let fix = c.field_fix(&spec.value, field, &missing);
                     c.push_fix(
                         spec.key.span,
                         &label,
@@ -490,7 +520,7 @@ fn check_entity<'n>(c: &mut Checker<'_>, doc: &'n Node) -> Option<Entity<'n>> {
                 && spec.value.get("target").is_none()
                 && spec.value.get("targets").is_none()
             {
-                let fix = c.field_fix(&spec.value, "target");
+                let fix = c.field_fix(&spec.value, "target", &["target"]);
                 c.push_fix(
                     spec.key.span,
                     "spec.target",
