@@ -36,7 +36,8 @@ static META: Meta = Meta {
                `go.mod`; `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock` or `pylock.toml` \
                in its directory or a parent, or a `requirements*.txt` beside it (pip-tools \
                style). Manifests under `node_modules/`, `site-packages/` and `.venv/` are \
-               installed code and are not judged; files that do not parse are skipped.",
+               installed code and are not judged; files that do not parse are left to \
+               `deps/invalid-manifest`.",
         why: "Without a lockfile every install resolves versions anew: builds are not \
               reproducible, a compromised or broken release reaches CI and production the \
               moment it is published, and reviews never see which versions changed.",
@@ -286,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_manifests_are_skipped() {
+    fn unparsable_manifests_are_left_to_invalid_manifest() {
         assert!(paths(&check(POLICY, &[("package.json", "{")])).is_empty());
     }
 }

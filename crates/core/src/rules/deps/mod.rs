@@ -86,8 +86,8 @@ pub(crate) fn parsed(
     }))
 }
 
-/// The wanted files the family understands, parsed; files that do not parse are skipped
-/// (`deps/invalid-manifest` is not written yet: see docs/deps.md).
+/// The wanted files the family understands, parsed. Rules skip the files that do not parse:
+/// `deps/invalid-manifest` reports them, so none passes silently.
 pub(crate) fn parsed_files<'a>(
     cx: &Context<'a>,
 ) -> Vec<(&'a FileEntry, Arc<Result<Manifest, ParseError>>)> {
