@@ -266,3 +266,19 @@ fn a_linked_directory_is_never_written_through() {
     assert!(repo.join("SECURITY.md").is_file());
     assert!(stdout.contains("created SECURITY.md"), "{stdout}");
 }
+
+#[test]
+fn help_says_what_fix_touches() {
+    let repo = Repo::plain();
+    let (code, help, _) = run(&repo, &["fix", "--help"]);
+    assert_eq!(code, 0);
+    for needle in [
+        "Only the work tree is changed",
+        "never through a symbolic link",
+        "With --dry-run nothing is written",
+        "--owner <OWNER>",
+        "Exit status: 0",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}

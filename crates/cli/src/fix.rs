@@ -10,10 +10,9 @@ use clap::Args;
 use goldpath::fix::{self, FilePlan, FixOptions};
 use goldpath::{Engine, Finding, Registry, Selection, Snapshot};
 
-/// Arguments of `goldpath fix`.
-#[derive(Args)]
-#[command(
-    long_about = "Fix what can be fixed without a person: rules that know how (`goldpath rules \
+/// The long help of `goldpath fix` (`goldpath fix --help`).
+pub const LONG_ABOUT: &str =
+    "Fix what can be fixed without a person: rules that know how (`goldpath rules \
         --format json` marks them `fixable`; docs/fix.md lists each fix) insert the missing keys \
         into workflows and catalog files, and create SECURITY.md, CODEOWNERS and \
         .github/dependabot.yml from templates. Edits are insertions at the right place with the \
@@ -29,7 +28,11 @@ use goldpath::{Engine, Finding, Registry, Selection, Snapshot};
         placeholders that goldpath fix lists afterwards.\n\n\
         Exit status: 0 when the fixes were applied or there was nothing to fix (findings that \
         need a person are listed, not counted as failure); 2 when the run failed or a file \
-        could not be written.",
+        could not be written.";
+
+/// Arguments of `goldpath fix`.
+#[derive(Args)]
+#[command(
     after_help = "Examples:\n  goldpath fix --dry-run                   show what would change\n  \
         goldpath fix                             apply every fix\n  \
         goldpath fix --only 'ci/*'               only the CI rules' fixes\n  \

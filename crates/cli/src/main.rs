@@ -49,6 +49,7 @@ enum Command {
     /// Check a repository against its policy.
     Check(Box<check::CheckArgs>),
     /// Apply the fixes rules offer (work tree only; --dry-run prints a diff).
+    #[command(long_about = fix::LONG_ABOUT)]
     Fix(fix::FixArgs),
     /// List every rule: id, default level, tier and summary.
     Rules(check::RulesArgs),
