@@ -1,10 +1,12 @@
 //! deps/banned
 
-use goldpath_manifests::{Ecosystem, Package};
+use std::collections::HashSet;
+
+use goldpath_manifests::{Ecosystem, Package, Position};
 use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
-use super::{parsed_files, span};
+use super::{declarations, parsed_files, repo_files, span};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -38,8 +40,10 @@ static META: Meta = Meta {
                (`Cargo.toml`, `package.json`, `go.mod`, `pyproject.toml`, `requirements*.txt`); \
                transitive ones at their lockfile entry (`Cargo.lock`, `package-lock.json`, \
                `go.sum`, `poetry.lock`, `uv.lock`). Without `version`, any declaration or \
-               locked copy is reported. With `version`, locked versions are compared (direct \
-               ones included, at the lockfile entry), and so are manifest requirements that \
+               locked copy is reported. Where a lockfile does not say which packages are \
+               direct (npm v1, yarn classic, poetry.lock), a package a manifest beside it \
+               declares counts as direct. With `version`, locked versions are compared (a \
+               direct one is reported at the manifest line that declares it, once), and so are manifest requirements that \
                pin one exact version (`=1.2.3`, `==1.2.3`, a go.mod version); a range in a \
                manifest is not judged, since only the lockfile says what it resolves to.",
         why: "Some packages are known to be unmaintained, vulnerable, licensed unacceptably or \
@@ -124,20 +128,35 @@ impl Rule for Banned {
         if self.bans.is_empty() {
             return;
         }
+        let mut repo = None;
+        // (path, line): a direct dependency banned in both its manifest and its lockfile is
+        // reported once, at the manifest line.
+        let mut reported = HashSet::new();
         for (file, parsed) in parsed_files(cx) {
             let Ok(manifest) = parsed.as_ref() else {
                 continue;
             };
             let lockfile = manifest.kind.is_lockfile();
+            let declared = if lockfile {
+                declarations(repo.get_or_insert_with(|| repo_files(cx)), &file.path)
+            } else {
+                Default::default()
+            };
+            // Lockfiles that do not say which packages are direct (npm v1, yarn classic,
+            // poetry.lock): a package a manifest declares by name counts as direct.
+            let knows_direct = manifest.packages.iter().any(|p| p.direct);
             for package in &manifest.packages {
                 let name = fold(package.ecosystem, &package.name);
+                let declaration = declared.get(&name);
+                let direct = package.direct || (!knows_direct && declaration.is_some());
                 for ban in &self.bans {
                     if ban.spec.ecosystem != package.ecosystem || ban.spec.name != name {
                         continue;
                     }
                     let version = match (&ban.spec.version, lockfile) {
                         (None, false) => None,
-                        (None, true) if package.direct => continue,
+                        // The manifest that declares it reports it.
+                        (None, true) if direct && declaration.is_some() => continue,
                         (None, true) => package.version.as_deref(),
                         (Some((_, range)), false) => match exact_pin(package) {
                             Some(v) if range.matches(v) => Some(v),
@@ -148,7 +167,14 @@ impl Rule for Banned {
                             _ => continue,
                         },
                     };
-                    out.push(violation(&file.path, package, ban, version, lockfile));
+                    let (path, position) = match declaration {
+                        Some((path, position)) if lockfile && direct => (*path, *position),
+                        _ => (file.path.as_str(), &package.position),
+                    };
+                    if reported.insert((path.to_owned(), position.line)) {
+                        let transitive = lockfile && !direct;
+                        out.push(violation(path, position, package, ban, version, transitive));
+                    }
                     break;
                 }
             }
@@ -158,10 +184,11 @@ impl Rule for Banned {
 
 fn violation(
     path: &str,
+    position: &Position,
     package: &Package,
     ban: &Ban,
     version: Option<&str>,
-    lockfile: bool,
+    transitive: bool,
 ) -> Violation {
     let mut message = format!("banned {} package {}", package.ecosystem, package.name);
     if let Some(v) = version {
@@ -170,7 +197,7 @@ fn violation(
     if let Some((range, _)) = &ban.spec.version {
         message.push_str(&format!(" (banned versions: {range})"));
     }
-    if lockfile && !package.direct {
+    if transitive {
         message.push_str(", a transitive dependency");
     }
     if let Some(reason) = &ban.reason {
@@ -184,7 +211,7 @@ fn violation(
         None => "remove the dependency".to_owned(),
     };
     Violation::file(path, message)
-        .span(span(&package.position))
+        .span(span(position))
         .help(help)
         .key(format!(
             "{}:{}@{}",
@@ -249,6 +276,36 @@ packages = [
                 ("requirements.txt".into(), 1, "banned pypi package requests 2.28.0 (banned versions: <2.31): CVE-2023-32681".into()),
                 ("web/package-lock.json".into(), 4, "banned npm package left-pad 1.3.0, a transitive dependency".into()),
                 ("web/package-lock.json".into(), 5, "banned npm package lodash 4.17.20 (banned versions: <4.17.21), a transitive dependency".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn locked_direct_dependencies_are_reported_at_the_manifest_line() {
+        let policy = "[rules.\"deps/banned\"]\npackages = [\n  { ecosystem = \"cargo\", name = \"openssl\", version = \"<0.10.55\" },\n  { ecosystem = \"npm\", name = \"left-pad\" },\n]\n";
+        let files = [
+            ("Cargo.toml", "[package]\nname = \"app\"\n[dependencies]\nopenssl = \"0.10\"\n"),
+            (
+                "Cargo.lock",
+                "version = 4\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"openssl\"]\n\n[[package]]\nname = \"openssl\"\nversion = \"0.10.50\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+            ),
+            // yarn classic does not say what is direct: the package.json declaration does.
+            ("web/package.json", "{\n  \"dependencies\": {\n    \"left-pad\": \"^1.3.0\"\n  }\n}"),
+            ("web/yarn.lock", "left-pad@^1.3.0:\n  version \"1.3.0\"\n"),
+        ];
+        assert_eq!(
+            got(&check(policy, &files)),
+            [
+                (
+                    "Cargo.toml".into(),
+                    4,
+                    "banned cargo package openssl 0.10.50 (banned versions: <0.10.55)".into()
+                ),
+                (
+                    "web/package.json".into(),
+                    3,
+                    "banned npm package left-pad".into()
+                ),
             ]
         );
     }
