@@ -188,8 +188,9 @@ fn fix_leaves_its_rules_passing_and_a_second_run_changes_nothing() {
     assert_eq!(code, 0);
     assert!(stdout.contains("goldpath fix: nothing to fix;"), "{stdout}");
     assert_eq!(tree(repo.path()), fixed, "a second run changed files");
-    let (code, diff, _) = run(&repo, &["fix", "--dry-run"]);
+    let (code, diff, stderr) = run(&repo, &["fix", "--dry-run"]);
     assert_eq!((code, diff.as_str()), (0, ""));
+    assert!(stderr.contains("--dry-run: nothing to fix"), "{stderr}");
 }
 
 #[test]

@@ -160,13 +160,17 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
         }
         crate::check::write_output(None, &diff)?;
         let fixes = applied_fixes(&plan.applied, &refused);
-        let _ = writeln!(
-            stderr,
-            "goldpath fix: --dry-run: would apply {fixes} {} in {} {}; nothing was written",
-            plural(fixes, "fix", "fixes"),
-            ready.len(),
-            plural(ready.len(), "file", "files"),
-        );
+        if ready.is_empty() {
+            let _ = writeln!(stderr, "goldpath fix: --dry-run: nothing to fix");
+        } else {
+            let _ = writeln!(
+                stderr,
+                "goldpath fix: --dry-run: would apply {fixes} {} in {} {}; nothing was written",
+                plural(fixes, "fix", "fixes"),
+                ready.len(),
+                plural(ready.len(), "file", "files"),
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
 
