@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::doc::Node;
 use crate::engine::Context;
 use crate::rules::security::dockerfile::{self, Dockerfile, Instruction};
@@ -177,50 +179,62 @@ fn build(cx: &Context<'_>) -> Deploy {
         .filter(|f| file_name(&f.path) == "Chart.yaml")
         .map(|f| f.path.clone())
         .collect();
-    for file in files {
-        let path = file.path.as_str();
-        let name = file_name(path);
-        if is_dockerfile(name) {
-            if let Ok(text) = cx.text(file) {
-                out.dockerfiles.push(read_dockerfile(path, &text));
+    // Files are read and parsed in parallel, then merged in path order.
+    let pieces: Vec<Deploy> = files
+        .par_iter()
+        .filter(|f| is_dockerfile(file_name(&f.path)) || is_yaml(&f.path))
+        .map(|file| {
+            let mut out = Deploy::default();
+            let path = file.path.as_str();
+            let name = file_name(path);
+            if is_dockerfile(name) {
+                if let Ok(text) = cx.text(file) {
+                    out.dockerfiles.push(read_dockerfile(path, &text));
+                }
+                return out;
             }
-            continue;
-        }
-        if !is_yaml(path) {
-            continue;
-        }
-        let chart = chart_dirs.iter().find(|d| under(path, d));
-        if let Some(dir) = chart {
-            if let Ok(text) = cx.text(file) {
-                let index = LineIndex::new(&text);
-                for marker in HELM_MARKERS {
-                    if let Some(at) = text.find(marker) {
-                        out.helm_text.push(TextHit {
-                            path: path.to_owned(),
-                            marker,
-                            span: index.span(at, at + marker.len()),
-                        });
+            let chart = chart_dirs.iter().find(|d| under(path, d));
+            if let Some(dir) = chart {
+                if let Ok(text) = cx.text(file) {
+                    let index = LineIndex::new(&text);
+                    for marker in HELM_MARKERS {
+                        if let Some(at) = text.find(marker) {
+                            out.helm_text.push(TextHit {
+                                path: path.to_owned(),
+                                marker,
+                                span: index.span(at, at + marker.len()),
+                            });
+                        }
                     }
                 }
+                let rest = path[dir.len()..].trim_start_matches('/');
+                if rest.starts_with("templates/") {
+                    return out;
+                }
             }
-            let rest = &path[dir.len()..].trim_start_matches('/');
-            if rest.starts_with("templates/") {
-                continue;
-            }
-        }
-        let Some(docs) = cx.documents(file) else {
-            continue;
-        };
-        let Ok(docs) = docs.as_ref() else { continue };
-        if is_compose(name) {
+            let Some(docs) = cx.documents(file) else {
+                return out;
+            };
+            let Ok(docs) = docs.as_ref() else {
+                return out;
+            };
             for root in docs {
-                compose(&mut out, path, root);
+                if is_compose(name) {
+                    compose(&mut out, path, root);
+                } else {
+                    kubernetes(&mut out, path, root);
+                }
             }
-            continue;
-        }
-        for root in docs {
-            kubernetes(&mut out, path, root);
-        }
+            out
+        })
+        .collect();
+    for piece in pieces {
+        out.dockerfiles.extend(piece.dockerfiles);
+        out.containers.extend(piece.containers);
+        out.workloads.extend(piece.workloads);
+        out.configmap_env.extend(piece.configmap_env);
+        out.compose.extend(piece.compose);
+        out.helm_text.extend(piece.helm_text);
     }
     out
 }
