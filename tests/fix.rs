@@ -285,3 +285,21 @@ fn help_says_what_fix_touches() {
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
+
+#[test]
+fn an_ignored_file_in_the_way_is_not_overwritten() {
+    let repo = Repo::git();
+    repo.write(".gitignore", "SECURITY.md\n")
+        .write("README.md", "# x\n")
+        .write("SECURITY.md", "mine, ignored\n");
+    let (code, _, stderr) = run(&repo, &["fix", "--only", "files/required"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("SECURITY.md: already exists on disk (ignored by git?)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("SECURITY.md")).unwrap(),
+        "mine, ignored\n"
+    );
+}

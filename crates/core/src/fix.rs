@@ -478,6 +478,10 @@ pub enum WriteError {
     /// The file on disk is not what the rules read.
     #[error("{0}: changed on disk since it was checked; run `goldpath fix` again")]
     Changed(String),
+    /// A file to create is already on disk, though the rules did not see it (an ignored
+    /// file, or one created since).
+    #[error("{0}: already exists on disk (ignored by git?); goldpath fix does not overwrite it")]
+    Exists(String),
     /// The path is refused.
     #[error(transparent)]
     Path(#[from] PathError),
@@ -511,7 +515,7 @@ pub fn preflight(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
             reason: "not a regular file".to_owned(),
         }),
         Ok(_) => match &file.old {
-            None => Err(WriteError::Changed(path.to_owned())),
+            None => Err(WriteError::Exists(path.to_owned())),
             Some(old) => {
                 let current = std::fs::read(&target).map_err(io)?;
                 if current == old.as_bytes() {

@@ -4,10 +4,12 @@ use serde::Deserialize;
 
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{Edit, Fix};
+use crate::fix::{Edit, Fix, FixOptions};
 use crate::glob::{Glob, GlobList};
-use crate::policy::{Params, PolicyError};
+use crate::policy::{Params, Platform, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rules::ownership::codeowners_missing;
+use crate::rules::security::security_policy;
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
@@ -39,9 +41,11 @@ static META: Meta = Meta {
                   `README.md` is not.",
         fix: "Add the file, or change the globs if your organisation names it differently. \
               For a requirement whose `any-of` lists a plain path to a file named \
-              `SECURITY.md` (as `builtin:recommended`'s security policy does), `goldpath fix` \
-              creates the first such path from the same template as \
-              `security/security-policy`.",
+              `SECURITY.md` (as `builtin:recommended`'s security policy does) or `CODEOWNERS`, \
+              `goldpath fix` creates it from the same template as `security/security-policy` \
+              or `ownership/codeowners-missing`: at `SECURITY.md` or the platform's first \
+              CODEOWNERS location when listed (where those rules' fixes write), else at the \
+              first such path.",
     },
 };
 
@@ -123,39 +127,56 @@ impl Rule for Required {
                 v = v.tier(tier);
             }
             if let Some(options) = cx.fix_options() {
-                v = v.fix(template_for(requirement).map(|path| {
-                    Fix::new(Edit::create(
-                        path,
-                        crate::rules::security::security_policy::template(
-                            options.security_contact.as_deref(),
-                        ),
-                    ))
-                }));
+                v = v.fix(
+                    template_for(requirement, options, cx.settings().platform)
+                        .map(|(path, text)| Fix::new(Edit::create(path, text))),
+                );
             }
             out.push(v);
         }
     }
 }
 
-/// The path `goldpath fix` creates for a requirement: `SECURITY.md` when the globs list it
-/// (where `security/security-policy`'s fix writes it too, so the two agree), else the first
-/// glob that is a plain path (no wildcard) to a file named `SECURITY.md`, the one file
-/// goldpath has a template for.
-fn template_for(requirement: &Requirement) -> Option<String> {
+/// The file `goldpath fix` creates for a requirement, and its contents: for a requirement
+/// whose globs include plain paths (no wildcard) to a file named `SECURITY.md` or
+/// `CODEOWNERS`, the files goldpath has templates for. The path is the one the matching
+/// rule's fix writes when the globs list it (`SECURITY.md`; the platform's first CODEOWNERS
+/// location), so the two fixes agree on one file; else the first such glob.
+fn template_for(
+    requirement: &Requirement,
+    options: &FixOptions,
+    platform: Platform,
+) -> Option<(String, String)> {
     let patterns = requirement.globs.patterns();
-    let plain: Vec<&str> = patterns
-        .into_iter()
-        .filter(|p| {
-            !p.contains(['*', '?', '[', '{', '\\'])
-                && p.rsplit('/').next() == Some("SECURITY.md")
-                && crate::fix::check_path(p).is_ok()
-        })
-        .collect();
-    plain
-        .iter()
-        .find(|p| **p == "SECURITY.md")
-        .or_else(|| plain.first())
-        .map(|p| (*p).to_owned())
+    let plain = |name: &str| -> Vec<&str> {
+        patterns
+            .iter()
+            .copied()
+            .filter(|p| {
+                !p.contains(['*', '?', '[', '{', '\\'])
+                    && p.rsplit('/').next() == Some(name)
+                    && crate::fix::check_path(p).is_ok()
+            })
+            .collect()
+    };
+    let choose = |candidates: Vec<&str>, preferred: &[&str]| -> Option<String> {
+        preferred
+            .iter()
+            .find(|p| candidates.contains(p))
+            .or_else(|| candidates.first())
+            .map(|p| (*p).to_owned())
+    };
+    if let Some(path) = choose(plain("SECURITY.md"), &["SECURITY.md"]) {
+        let text = security_policy::template(options.security_contact.as_deref());
+        return Some((path, text));
+    }
+    let locations = goldpath_codeowners::locations(platform.dialect());
+    let path = choose(plain("CODEOWNERS"), locations)?;
+    let owner = options
+        .owner
+        .as_deref()
+        .unwrap_or(codeowners_missing::PLACEHOLDER_OWNER);
+    Some((path, codeowners_missing::skeleton(owner)))
 }
 
 #[cfg(test)]
@@ -200,6 +221,36 @@ files = [{ name = "a security policy", any-of = ["SECURITY.*", ".github/SECURITY
         assert_eq!(applied, 1);
         assert_eq!(after.get("SECURITY.md"), Some(&template));
         assert!(!after.keys().any(|p| p.starts_with("README")));
+    }
+
+    #[test]
+    fn fix_creates_codeowners_where_codeowners_missing_would() {
+        use crate::fix::testing::{assert_fix, assert_fix_with};
+        let policy = r#"
+[rules."files/required"]
+files = [{ name = "code owners", any-of = ["CODEOWNERS", "docs/CODEOWNERS", ".github/CODEOWNERS"] }]
+[rules."ownership/codeowners-missing"]
+[rules."ownership/codeowners-multiple-files"]
+"#;
+        let skeleton =
+            super::codeowners_missing::skeleton(super::codeowners_missing::PLACEHOLDER_OWNER);
+        assert_fix(
+            policy,
+            &[("README.md", "x")],
+            &[(".github/CODEOWNERS", &skeleton)],
+        );
+        let options = crate::fix::FixOptions {
+            owner: Some("@acme/web".into()),
+            ..Default::default()
+        };
+        let only = "[rules.\"files/required\"]\nfiles = [{ name = \"owners\", any-of = [\"docs/CODEOWNERS\"] }]\n";
+        let named = super::codeowners_missing::skeleton("@acme/web");
+        assert_fix_with(
+            only,
+            &[("README.md", "x")],
+            &[("docs/CODEOWNERS", &named)],
+            &options,
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Rule for CodeownersMissing {
 pub const PLACEHOLDER_OWNER: &str = "@TODO-org/TODO-team";
 
 /// A CODEOWNERS file giving `owner` every file, with comments saying how to go on.
-fn skeleton(owner: &str) -> String {
+pub(crate) fn skeleton(owner: &str) -> String {
     let mut out = String::from(
         "# Code owners: who reviews changes to which files, and whom to ask about them.\n\
          # Written by `goldpath fix`. Each line is a pattern and its owners (@user, @org/team or an\n\
