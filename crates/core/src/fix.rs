@@ -613,8 +613,7 @@ pub fn write(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
                 .create_new(true)
                 .open(&target)
                 .map_err(io)?;
-            out.write_all(file.new.as_bytes()).map_err(io)?;
-            out.sync_all().map_err(io)
+            out.write_all(file.new.as_bytes()).map_err(io)
         }
         Some(_) => {
             let permissions = std::fs::symlink_metadata(&target)
@@ -627,7 +626,6 @@ pub fn write(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
                     .create_new(true)
                     .open(&temp)?;
                 out.write_all(file.new.as_bytes())?;
-                out.sync_all()?;
                 drop(out);
                 std::fs::set_permissions(&temp, permissions)?;
                 std::fs::rename(&temp, &target)
