@@ -238,6 +238,9 @@ fn only_and_options_choose_what_is_fixed() {
 fn a_linked_directory_is_never_written_through() {
     let outside = tempfile::tempdir().expect("tempdir");
     std::fs::write(outside.path().join("keep.txt"), "outside\n").unwrap();
+    // A workflow that needs every CI fix, reachable only through the link.
+    std::fs::create_dir(outside.path().join("workflows")).unwrap();
+    std::fs::write(outside.path().join("workflows/ci.yml"), WORKFLOW).unwrap();
     let repo = Repo::git();
     repo.write("Cargo.toml", "[package]\nname = \"x\"\n")
         .write("README.md", "# x\n");
