@@ -383,15 +383,15 @@ fn try_fix(
             }
         }
     }
-    let mut touched: Vec<String> = Vec::new();
     for (path, contents) in creates {
-        touched.push(path.clone());
         state.entry(path).or_default().created = Some(contents);
     }
     for (path, edit) in new_edits {
-        touched.push(path.clone());
         state.entry(path).or_default().edits.push(edit);
     }
+    // Every file the fix is about, edits merged with identical ones included: the fix stands
+    // or falls with those files being written.
+    let mut touched: Vec<String> = fix.edits.iter().map(|e| e.path().to_owned()).collect();
     touched.sort();
     touched.dedup();
     Ok(touched)
@@ -1106,6 +1106,8 @@ mod tests {
         assert_eq!(plan.files.len(), 2, "{plan:#?}");
         assert_eq!(plan.files[0].path, "a.txt");
         assert_eq!(plan.files[0].new, "ONE\ntwo\nthree\n");
+        // The merged duplicate stands with the file.
+        assert_eq!(plan.files[0].findings, [0, 2, 3]);
         assert_eq!(plan.files[1].path, "new/file.md");
         assert_eq!(plan.files[1].old, None);
         assert_eq!(plan.applied, [0, 2, 3, 4]);
