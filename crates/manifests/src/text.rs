@@ -19,8 +19,9 @@ const CHUNK: usize = 4096;
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
-    /// `chars[i]`: the characters in `text[..i * CHUNK]`.
-    chars: Vec<usize>,
+    /// `chars[i]`: the characters in `text[..i * CHUNK]`; `None` for ASCII text, where a
+    /// byte is a character.
+    chars: Option<Vec<usize>>,
 }
 
 /// The characters in a byte range of UTF-8 (which may cut characters): its bytes that do not
@@ -39,13 +40,16 @@ impl<'a> LineIndex<'a> {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        let mut chars = Vec::with_capacity(text.len() / CHUNK + 1);
-        let mut total = 0;
-        chars.push(0);
-        for chunk in text.as_bytes().chunks(CHUNK) {
-            total += count_chars(chunk);
-            chars.push(total);
-        }
+        let chars = (!text.is_ascii()).then(|| {
+            let mut chars = Vec::with_capacity(text.len() / CHUNK + 1);
+            let mut total = 0;
+            chars.push(0);
+            for chunk in text.as_bytes().chunks(CHUNK) {
+                total += count_chars(chunk);
+                chars.push(total);
+            }
+            chars
+        });
         LineIndex {
             text,
             starts,
@@ -55,8 +59,18 @@ impl<'a> LineIndex<'a> {
 
     /// The characters before byte `offset` (a character boundary).
     fn chars_before(&self, offset: usize) -> usize {
+        let Some(chars) = &self.chars else {
+            return offset;
+        };
+        // Count from the nearer checkpoint: at most half a chunk.
         let chunk = offset / CHUNK;
-        self.chars[chunk] + count_chars(&self.text.as_bytes()[chunk * CHUNK..offset])
+        let next = (chunk + 1) * CHUNK;
+        match chars.get(chunk + 1) {
+            Some(after) if next - offset < offset - chunk * CHUNK && next <= self.text.len() => {
+                after - count_chars(&self.text.as_bytes()[offset..next])
+            }
+            _ => chars[chunk] + count_chars(&self.text.as_bytes()[chunk * CHUNK..offset]),
+        }
     }
 
     /// The position of a byte range (clamped to the text).
@@ -84,7 +98,15 @@ impl<'a> LineIndex<'a> {
 
     fn line_column(&self, offset: usize) -> (u32, u32) {
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let column = self.chars_before(offset) - self.chars_before(self.starts[line]);
+        let start = self.starts[line];
+        // Most lines are short: count them directly; a long one through the checkpoints.
+        let column = if self.chars.is_none() {
+            offset - start
+        } else if offset - start <= CHUNK {
+            count_chars(&self.text.as_bytes()[start..offset])
+        } else {
+            self.chars_before(offset) - self.chars_before(start)
+        };
         (
             u32::try_from(line + 1).unwrap_or(u32::MAX),
             u32::try_from(column + 1).unwrap_or(u32::MAX),

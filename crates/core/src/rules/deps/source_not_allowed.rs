@@ -131,25 +131,30 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 }
 
 /// Whether `value` is allowed by `pattern`: `*` allows all, `x*` is a prefix, otherwise equal
-/// or a prefix ending at a `/`, `?` or `#` (trailing slashes ignored). Case is ignored: hosts
-/// and registry names are case-insensitive.
+/// or a prefix ending at a `/`, `?`, `#` or `.` (trailing slashes ignored). Case is ignored:
+/// hosts and registry names are case-insensitive.
 fn allowed_by(pattern: &str, value: &str) -> bool {
-    let (pattern, value) = (pattern.to_ascii_lowercase(), value.to_ascii_lowercase());
-    let (pattern, value) = (pattern.as_str(), value.as_str());
+    fn starts_with(value: &str, prefix: &str) -> bool {
+        value.len() >= prefix.len()
+            && value.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    }
     if pattern == "*" {
         return true;
     }
     if let Some(prefix) = pattern.strip_suffix('*') {
-        return value.starts_with(prefix);
+        return starts_with(value, prefix);
     }
     let pattern = pattern.trim_end_matches('/');
-    let value_trimmed = value.trim_end_matches('/');
-    if value_trimmed == pattern {
+    if value.trim_end_matches('/').eq_ignore_ascii_case(pattern) {
         return true;
     }
-    value.starts_with(pattern)
+    starts_with(value, pattern)
         && (pattern.ends_with(['/', ':'])
-            || value[pattern.len()..].starts_with(['/', '?', '#', '.']))
+            || value.as_bytes()[pattern.len()..].starts_with(b"/")
+            || matches!(
+                value.as_bytes().get(pattern.len()),
+                Some(b'?' | b'#' | b'.')
+            ))
 }
 
 impl SourceNotAllowed {
