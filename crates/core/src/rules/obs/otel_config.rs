@@ -250,4 +250,27 @@ mod tests {
             found[0].2
         );
     }
+
+    #[test]
+    fn configmaps_and_helm_charts_count() {
+        let configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: otel}\ndata:\n  OTEL_SERVICE_NAME: checkout\n  OTEL_EXPORTER_OTLP_ENDPOINT: http://collector:4317\n";
+        assert!(messages(SERVICE, &[("k8s/otel.yaml", configmap)]).is_empty());
+        let values = "env:\n  OTEL_SERVICE_NAME: checkout\n";
+        let template = "{{- if .Values.otel }}\n- name: OTEL_EXPORTER_OTLP_ENDPOINT\n  value: {{ .Values.otel.endpoint | quote }}\n{{- end }}\n";
+        let chart = [
+            ("chart/Chart.yaml", "name: checkout\n"),
+            ("chart/values.yaml", values),
+            ("chart/templates/deployment.yaml", template),
+        ];
+        assert!(messages(SERVICE, &chart).is_empty());
+        let found = messages(SERVICE, &chart[..2]);
+        assert_eq!((found[0].0.as_str(), found[0].1), ("chart/values.yaml", 2));
+        assert!(
+            found[0]
+                .2
+                .starts_with("OTEL_SERVICE_NAME in Helm chart (chart/values.yaml:2)"),
+            "{}",
+            found[0].2
+        );
+    }
 }
