@@ -134,7 +134,7 @@ impl Rule for AlertRules {
             let annotations = rule.get("annotations");
             let mut missing = Vec::new();
             if rule.get("expr").is_none_or(Node::is_null) {
-                missing.push(("expr".to_owned(), "an `expr`"));
+                missing.push(("expr".to_owned(), "add the PromQL condition as `expr`"));
             }
             match non_empty(labels.and_then(|l| l.get("severity"))) {
                 None => missing.push(("severity label".to_owned(), "add `labels.severity`")),

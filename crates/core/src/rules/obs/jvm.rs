@@ -174,10 +174,12 @@ fn gradle(text: &str) -> Vec<JvmDep> {
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        let code = match line.find("//") {
-            Some(c) if !line[..c].contains("://") => &line[..c],
-            _ => line,
-        };
+        // A `//` comment, but not the `//` of a URL (`https://`).
+        let comment = line
+            .match_indices("//")
+            .map(|(i, _)| i)
+            .find(|&i| !line[..i].ends_with(':'));
+        let code = comment.map_or(line, |c| &line[..c]);
         let Some(name) = config.captures(code).and_then(|c| c.get(1)) else {
             continue;
         };
@@ -267,7 +269,7 @@ mod tests {
 
     #[test]
     fn reads_gradle_strings_and_maps() {
-        let text = "plugins { id 'java' }\ndependencies {\n  implementation(\"io.opentelemetry:opentelemetry-sdk:1.40.0\")\n  runtimeOnly group: 'net.logstash.logback', name: 'logstash-logback-encoder', version: '7.4'\n  testImplementation 'org.junit.jupiter:junit-jupiter:5.10.0'\n  // implementation 'io.opentracing:opentracing-api:0.33.0'\n  implementation platform('io.opentelemetry:opentelemetry-bom:1.40.0')\n}\n";
+        let text = "plugins { id 'java' }\ndependencies {\n  implementation(\"io.opentelemetry:opentelemetry-sdk:1.40.0\")\n  runtimeOnly group: 'net.logstash.logback', name: 'logstash-logback-encoder', version: '7.4'\n  testImplementation 'org.junit.jupiter:junit-jupiter:5.10.0'\n  // implementation 'io.opentracing:opentracing-api:0.33.0'\n  implementation files(\"https://example.com/a.jar\") // 'io.opencensus:x:1'\n  implementation platform('io.opentelemetry:opentelemetry-bom:1.40.0')\n}\n";
         let deps = gradle(text);
         assert_eq!(
             coordinates(&deps),
