@@ -313,4 +313,20 @@ mod tests {
         let policy = format!("{SERVICE}routes = [\"/ping\"]\n");
         assert!(messages(&policy, &ping).is_empty());
     }
+
+    #[test]
+    fn knative_services_are_long_running_and_jobs_are_not() {
+        let knative = "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: fn}\nspec:\n  template:\n    spec:\n      containers:\n        - name: handler\n          image: x\n";
+        let found = messages(SERVICE, &[("kn.yaml", knative)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].3,
+            "container `handler` of Service `fn` has no livenessProbe or readinessProbe"
+        );
+        // A plain Kubernetes Service has no pod template.
+        let svc =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n";
+        let found = messages(SERVICE, &[("svc.yaml", svc)]);
+        assert!(found[0].3.starts_with("no health check found"), "{found:?}");
+    }
 }

@@ -304,4 +304,28 @@ mod tests {
         assert_eq!(out.len(), text.len());
         assert!(out.starts_with('a') && out.ends_with('b'));
     }
+
+    #[test]
+    fn malformed_input_never_panics() {
+        for text in [
+            "<dependency><groupId>é</groupId>",
+            "<!-- unterminated <dependency>",
+            "<dependencyManagement><dependency><groupId>a</groupId><artifactId>b</artifactId>",
+            "<dependency><artifactId>only</artifactId></dependency>",
+            "\u{feff}<dependency><groupId> </groupId><artifactId>ü</artifactId></dependency>",
+        ] {
+            let _ = pom(text);
+        }
+        assert!(pom("<dependency><artifactId>only</artifactId></dependency>").is_empty());
+        for text in [
+            "implementation",
+            "implementation '",
+            "api \"a:\"",
+            "é implementation 'a:b'",
+            "//",
+        ] {
+            let _ = gradle(text);
+        }
+        assert!(gradle("api \"a:\"").is_empty());
+    }
 }

@@ -593,4 +593,34 @@ mod tests {
             (7, "window `month` must be a number and a unit, such as 4w")
         );
     }
+
+    #[test]
+    fn timeslices_and_calendar_windows() {
+        let timeslices = OPENSLO.replace("Occurrences", "Timeslices");
+        let found = messages(&[("slo.yaml", &timeslices)]);
+        let texts: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "an objective of a Timeslices SLO has no `timeSliceTarget`",
+                "an objective of a Timeslices SLO has no `timeSliceWindow`"
+            ]
+        );
+        let calendar = OPENSLO.replace("isRolling: true", "isRolling: false");
+        let found = messages(&[("slo.yaml", &calendar)]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].2,
+            "a calendar-aligned timeWindow has no `calendar`"
+        );
+        let two = OPENSLO.replace(
+            "      isRolling: true\n",
+            "      isRolling: true\n    - duration: 7d\n      isRolling: true\n",
+        );
+        let found = messages(&[("slo.yaml", &two)]);
+        assert_eq!(
+            found[0].2,
+            "`timeWindow` must be a list of exactly one window"
+        );
+    }
 }
