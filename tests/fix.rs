@@ -143,6 +143,15 @@ fn fix_leaves_its_rules_passing_and_a_second_run_changes_nothing() {
         );
     }
 
+    let (_, human, _) = run(&repo, &["check"]);
+    assert!(
+        human.ends_with(
+            "6 findings are from rules that `goldpath fix` repairs: `goldpath fix --dry-run` \
+             shows the changes\n"
+        ),
+        "{human}"
+    );
+
     let (code, stdout, stderr) = run(&repo, &["fix"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
@@ -182,6 +191,8 @@ fn fix_leaves_its_rules_passing_and_a_second_run_changes_nothing() {
     // Unpinned actions need a person: still there, and listed.
     assert!(left.iter().any(|(r, _)| r == "ci/unpinned-action"));
     assert!(stdout.contains("ci/unpinned-action"), "{stdout}");
+    let (_, human, _) = run(&repo, &["check"]);
+    assert!(!human.contains("goldpath fix"), "{human}");
 
     let fixed = tree(repo.path());
     let (code, stdout, _) = run(&repo, &["fix"]);

@@ -218,7 +218,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         policy_path: &policy_path,
         color,
     };
-    let text = render::render(args.format.into(), &report, &options);
+    let mut text = render::render(args.format.into(), &report, &options);
+    if is_worktree && matches!(args.format, OutputFormat::Human) {
+        text.push_str(&crate::fix::hint(&registry, &report));
+    }
     if matches!(args.format, OutputFormat::Github) {
         append_step_summary(&render::markdown::render(&report))?;
     }

@@ -272,6 +272,25 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
     })
 }
 
+/// The line `goldpath check` adds to its human output on the work tree when findings come
+/// from rules that `goldpath fix` repairs (empty when none do). It counts by rule, without
+/// computing the fixes, so a check costs no more for it.
+pub(crate) fn hint(registry: &Registry, report: &goldpath::Report) -> String {
+    let count = report
+        .findings
+        .iter()
+        .filter(|f| registry.get(&f.rule).is_some_and(|d| d.meta.fixable))
+        .count();
+    if count == 0 {
+        return String::new();
+    }
+    format!(
+        "{count} {} from rules that `goldpath fix` repairs: `goldpath fix --dry-run` shows the \
+         changes\n",
+        plural(count, "finding is", "findings are")
+    )
+}
+
 /// The number of fixes taken, less those whose file was refused or failed to be written.
 fn applied_fixes(applied: &[usize], refused: &BTreeSet<usize>) -> usize {
     applied.iter().filter(|i| !refused.contains(i)).count()
