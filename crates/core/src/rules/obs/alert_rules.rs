@@ -47,8 +47,8 @@ static META: Meta = Meta {
         example: "```yaml\ngroups:\n  - name: checkout\n    rules:\n      - alert: \
                   HighErrorRate\n        expr: job:errors:ratio5m > 0.05\n        labels: \
                   {severity: page}\n        annotations: {summary: Errors above 5%}\n```\nis \
-                  reported at `HighErrorRate`: `alert `HighErrorRate` has no runbook_url \
-                  annotation`.",
+                  reported at `HighErrorRate`: ``alert `HighErrorRate` has no runbook_url \
+                  annotation``.",
         fix: "Add `labels.severity`, `annotations.summary` and `annotations.runbook_url` \
               (a link to the runbook section for this alert) to every alerting rule.",
     },

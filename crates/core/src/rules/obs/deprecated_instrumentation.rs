@@ -44,8 +44,8 @@ static META: Meta = Meta {
               natively. Staying on them means missed security fixes and instrumentation that \
               new libraries no longer support.",
         example: "package.json with `\"jaeger-client\": \"^3.19.0\"` is reported at that line: \
-                  ``jaeger-client` is deprecated instrumentation: use `@opentelemetry/sdk-node \
-                  with @opentelemetry/exporter-trace-otlp-http` instead`.",
+                  `` `jaeger-client` is deprecated instrumentation: use `@opentelemetry/sdk-node \
+                  with @opentelemetry/exporter-trace-otlp-http` instead ``.",
         fix: "Migrate to OpenTelemetry: replace the API calls with the OpenTelemetry API (the \
               OpenTracing and OpenCensus shims help during the move) and export over OTLP.",
     },

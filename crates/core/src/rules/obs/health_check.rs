@@ -58,8 +58,8 @@ static META: Meta = Meta {
               says it is ready; without health checks a wedged process keeps receiving \
               requests and a deploy goes out before the new version can serve.",
         example: "A Deployment whose container `api` has a `livenessProbe` only is reported \
-                  at `name: api`: `container `api` of Deployment `web` has no \
-                  readinessProbe`. A repository with only a Dockerfile and no `HEALTHCHECK`, \
+                  at `name: api`: ``container `api` of Deployment `web` has a livenessProbe \
+                  but no readinessProbe``. A repository with only a Dockerfile and no `HEALTHCHECK`, \
                   health library or route is reported once for the repository.",
         fix: "Serve `/livez` (the process is alive) and `/readyz` (it can take traffic), and \
               declare both probes on every container; for plain Docker, add `HEALTHCHECK \

@@ -43,8 +43,8 @@ static META: Meta = Meta {
         why: "Rates, errors and durations are what SLOs, dashboards and alerts are computed \
               from; a service that exposes no metrics can only be watched from the outside.",
         example: "A Go service whose go.mod requires only `github.com/go-chi/chi/v5` is \
-                  reported at go.mod: `no metrics library found in go.mod: expected \
-                  `github.com/prometheus/client_golang`, ...`; requiring \
+                  reported at go.mod: ``no metrics library found in go.mod: expected \
+                  `github.com/prometheus/client_golang`, ...``; requiring \
                   `github.com/prometheus/client_golang` fixes it.",
         fix: "Add a metrics library, expose request counts and latencies (RED metrics), and \
               have them scraped or pushed over OTLP. An internal metrics package can be \

@@ -38,8 +38,9 @@ static META: Meta = Meta {
               an endpoint the SDK exports to localhost, where nothing listens in most \
               clusters: the instrumentation runs and the traces are lost.",
         example: "A Dockerfile with `ENV OTEL_SERVICE_NAME=checkout` and no endpoint anywhere \
-                  is reported at `OTEL_SERVICE_NAME`: `OTEL_SERVICE_NAME set in Dockerfile \
-                  ENV (Dockerfile:3), but no exporter endpoint ...`; adding \
+                  is reported at `OTEL_SERVICE_NAME`: `OTEL_SERVICE_NAME in Dockerfile ENV \
+                  (Dockerfile:3) sets the service name, but no exporter endpoint (...) is set \
+                  in any ...`; adding \
                   `OTEL_EXPORTER_OTLP_ENDPOINT` to the Deployment's env fixes it.",
         fix: "Set `OTEL_SERVICE_NAME` in the image or the manifest, and \
               `OTEL_EXPORTER_OTLP_ENDPOINT` to the collector (for example \

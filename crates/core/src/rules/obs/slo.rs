@@ -49,8 +49,8 @@ static META: Meta = Meta {
               A malformed SLO document is silently ignored by the tools that generate alerts \
               from it.",
         example: "`slo.yaml` with `apiVersion: openslo/v1`, `kind: SLO` and `budgetingMethod: \
-                  Weekly` is reported at `Weekly`: `budgetingMethod must be Occurrences, \
-                  Timeslices or RatioTimeslices`. A service without any SLO document is \
+                  Weekly` is reported at `Weekly`: ``budgetingMethod `Weekly` must be \
+                  Occurrences, Timeslices or RatioTimeslices``. A service without any SLO document is \
                   reported once.",
         fix: "Write the service's SLOs as OpenSLO v1 documents (or Sloth / Pyrra resources) \
               in the repository, beside the service they describe, and fix each reported \

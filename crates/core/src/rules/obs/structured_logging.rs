@@ -45,9 +45,9 @@ static META: Meta = Meta {
               a trace id and the request's attributes can be searched, correlated with its \
               trace and counted; a formatted line needs a regex per team.",
         example: "Cargo.toml with `tracing-subscriber = { version = \"0.3\", features = \
-                  [\"env-filter\"] }` is reported at that line: `tracing-subscriber found in \
+                  [\"env-filter\"] }` is reported at that line: ``tracing-subscriber found in \
                   Cargo.toml, but it is not structured on its own: no structured logging \
-                  library (expected `tracing-subscriber` with its `json` feature, ...)`; \
+                  library (expected `tracing-subscriber` with its `json` feature, ...)``; \
                   adding `\"json\"` to its features fixes it.",
         fix: "Emit logs as JSON to stdout: enable `tracing-subscriber`'s `json` feature and \
               use `fmt().json()`, or adopt the ecosystem's structured logger; include the \
