@@ -211,7 +211,7 @@ fn cases() -> Vec<Case> {
         // Not reported: no GitLab schema check.
         gitlab("gitlab-ci: stages is a number", ".gitlab-ci.yml", "stages: 5\nbuild:\n  script: make\n", &[]),
         gitlab("gitlab-ci: merge of a scalar", ".gitlab-ci.yml", "x: &x 5\nbuild:\n  <<: *x\n  script: make\n", &[]),
-        gitlab("gitlab-ci: invalid UTF-8", ".gitlab-ci.yml", invalid_utf8("build:\n  script: ", "\n"), &["ci/invalid-yaml .gitlab-ci.yml:1:1: included file `.gitlab-ci.yml` cannot be read: not valid UTF-8 text"]),
+        gitlab("gitlab-ci: invalid UTF-8", ".gitlab-ci.yml", invalid_utf8("build:\n  script: ", "\n"), &["ci/invalid-yaml .gitlab-ci.yml:1:1: pipeline file `.gitlab-ci.yml` cannot be read: not valid UTF-8 text"]),
         // ── Cargo ─────────────────────────────────────────────────────────────────────────
         file("Cargo.toml: truncated", "Cargo.toml", "[package]\nname = \"a\"\n[dependencies", &["deps/invalid-manifest Cargo.toml:3:14: Cargo.toml does not parse: unclosed table, expected `]`"]),
         file("Cargo.toml: duplicate key", "Cargo.toml", "[dependencies]\nserde = \"1\"\nserde = \"2\"\n", &["deps/invalid-manifest Cargo.toml:3:1: Cargo.toml does not parse: duplicate key"]),

@@ -337,10 +337,12 @@ impl Loader<'_> {
         let text = match self.files.text(path) {
             Some(Ok(text)) => text,
             Some(Err(why)) => {
-                problem(
-                    self,
-                    format!("included file `{path}` cannot be read: {why}"),
-                );
+                let what = if from.is_some() {
+                    "included file"
+                } else {
+                    "pipeline file"
+                };
+                problem(self, format!("{what} `{path}` cannot be read: {why}"));
                 return;
             }
             None => {
@@ -636,6 +638,45 @@ mod tests {
 
     fn load(files: &[(&'static str, &'static str)]) -> Pipeline {
         Pipeline::load(".gitlab-ci.yml", &Memory(files.iter().copied().collect()))
+    }
+
+    /// Every file but `.gitlab-ci.yml` fails to read, or all of them do.
+    struct Unreadable(bool);
+
+    impl Files for Unreadable {
+        fn text(&self, path: &str) -> Option<Result<String, String>> {
+            if path == ".gitlab-ci.yml" && !self.0 {
+                return Some(Ok("include: ci/a.yml\n".to_owned()));
+            }
+            Some(Err("not valid UTF-8 text".to_owned()))
+        }
+        fn paths(&self) -> Vec<&str> {
+            vec![".gitlab-ci.yml", "ci/a.yml"]
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_problems_naming_their_role() {
+        let messages = |p: Pipeline| -> Vec<(String, String)> {
+            p.problems
+                .into_iter()
+                .map(|p| (p.path, p.message))
+                .collect()
+        };
+        assert_eq!(
+            messages(Pipeline::load(".gitlab-ci.yml", &Unreadable(true))),
+            [(
+                ".gitlab-ci.yml".to_owned(),
+                "pipeline file `.gitlab-ci.yml` cannot be read: not valid UTF-8 text".to_owned()
+            )]
+        );
+        assert_eq!(
+            messages(Pipeline::load(".gitlab-ci.yml", &Unreadable(false))),
+            [(
+                ".gitlab-ci.yml".to_owned(),
+                "included file `ci/a.yml` cannot be read: not valid UTF-8 text".to_owned()
+            )]
+        );
     }
 
     #[test]
