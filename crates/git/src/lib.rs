@@ -28,7 +28,7 @@ mod staged;
 mod walk;
 mod worktree;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -113,12 +113,13 @@ pub struct GitSnapshot {
 }
 
 enum Reader {
-    /// Files on disk under `root`; `paths[key]` is the original relative path in git's form.
+    /// Files on disk under `root`, named by their entries' paths; `lossy[key]` holds the
+    /// original bytes of names that are not UTF-8.
     /// When the listing did not come from a walk that refuses symlinked directories,
     /// `check_parents` makes each read refuse a path with a symlink among its directories.
     Disk {
         root: PathBuf,
-        paths: Vec<Vec<u8>>,
+        lossy: HashMap<usize, Vec<u8>>,
         check_parents: bool,
     },
     /// Objects in the object database; `ids[key]` is the blob (or gitlink commit) id.
@@ -175,10 +176,10 @@ impl Snapshot for GitSnapshot {
         match &self.reader {
             Reader::Disk {
                 root,
-                paths,
+                lossy,
                 check_parents,
             } => {
-                let rel = disk_path(paths, file)?;
+                let rel = disk_path(lossy, file)?;
                 if *check_parents {
                     worktree::refuse_symlinked_parents(root, rel)?;
                 }
@@ -201,10 +202,10 @@ impl Snapshot for GitSnapshot {
         match &self.reader {
             Reader::Disk {
                 root,
-                paths,
+                lossy,
                 check_parents,
             } => {
-                let rel = disk_path(paths, file)?;
+                let rel = disk_path(lossy, file)?;
                 if *check_parents {
                     worktree::refuse_symlinked_parents(root, rel)?;
                 }
@@ -236,8 +237,12 @@ impl Snapshot for GitSnapshot {
 }
 
 /// The path on disk, relative to the root, of a work-tree entry.
-fn disk_path<'p>(paths: &'p [Vec<u8>], file: &FileEntry) -> io::Result<&'p Path> {
-    let rel = paths.get(file.key).ok_or_else(|| not_in_snapshot(file))?;
+fn disk_path<'p>(lossy: &'p HashMap<usize, Vec<u8>>, file: &'p FileEntry) -> io::Result<&'p Path> {
+    let rel = if file.path_is_lossy {
+        lossy.get(&file.key).ok_or_else(|| not_in_snapshot(file))?
+    } else {
+        file.path.as_bytes()
+    };
     paths::from_git(rel).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,

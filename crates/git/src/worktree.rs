@@ -1,12 +1,12 @@
 //! The work tree: tracked files that exist plus untracked files that are not ignored.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use goldpath::snapshot::{FileMode, SourceKind};
+use goldpath::snapshot::{FileEntry, FileMode, SourceKind};
 
-use crate::error::{describe, GitError};
+use crate::error::GitError;
 use crate::walk::{mode_of_metadata, walk, WalkOptions};
 use crate::{paths, repo, GitSnapshot, RawEntry, Reader};
 
@@ -52,7 +52,9 @@ pub(crate) fn open_tracked(path: &Path) -> Result<GitSnapshot, GitError> {
         });
     };
     let commit = repo::head_commit(&local)?.map(|c| c.id.to_string());
+    let started = std::time::Instant::now();
     let index = load_index(&local)?;
+    tracing::debug!(entries = index.entries().len(), elapsed = ?started.elapsed(), "read the index");
     let raw = tracked_entries(&index)
         .into_iter()
         .map(|tracked| RawEntry {
@@ -159,9 +161,37 @@ fn finish(
     info: Option<crate::RepoInfo>,
     check_parents: bool,
 ) -> GitSnapshot {
-    let files = crate::sorted_entries(&raw);
     let modes = raw.iter().map(|e| e.mode).collect();
-    let paths = raw.into_iter().map(|e| e.path).collect();
+    // Each path's bytes move into its entry's name; only names that are not UTF-8 keep their
+    // original bytes beside, for reading.
+    let mut lossy = HashMap::new();
+    let mut files: Vec<FileEntry> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(key, entry)| {
+            let (path, path_is_lossy) = match String::from_utf8(entry.path) {
+                Ok(path) => (path, false),
+                Err(err) => {
+                    let bytes = err.into_bytes();
+                    let path = String::from_utf8_lossy(&bytes).into_owned();
+                    lossy.insert(key, bytes);
+                    (path, true)
+                }
+            };
+            FileEntry {
+                path,
+                mode: entry.mode,
+                size: entry.size,
+                key,
+                path_is_lossy,
+            }
+        })
+        .collect();
+    // Sources hand over lists sorted by bytes, which a stable sort detects in one pass; two
+    // lossy names that read the same keep their byte order.
+    if !files.is_sorted_by(|a, b| a.path <= b.path) {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     GitSnapshot {
         files,
         changed: None,
@@ -172,7 +202,7 @@ fn finish(
         modes,
         reader: Reader::Disk {
             root,
-            paths,
+            lossy,
             check_parents,
         },
     }
