@@ -343,3 +343,19 @@ fn bad_kind_and_unknown_ecosystems_are_policy_errors() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown ecosystem `cobol`"), "{stderr}");
 }
+
+#[test]
+fn staged_commits_of_source_files_alone_are_not_judged() {
+    let repo = service("node-service", false);
+    repo.write("src/index.js", "console.log('hi')\n");
+    repo.git_ok(&["add", "src/index.js"]);
+    let (code, report) = repo.check_json(&["--staged"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(findings(&report).is_empty(), "{report:#}");
+    // A change to a file the obs rules read judges the repository.
+    repo.write("Dockerfile", format!("{DOCKERFILE_BARE}EXPOSE 8080\n"));
+    repo.git_ok(&["add", "Dockerfile"]);
+    let (code, report) = repo.check_json(&["--staged"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(rules(&report), OBS_RULES, "{report:#}");
+}
