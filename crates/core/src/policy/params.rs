@@ -13,6 +13,10 @@ use crate::glob::{Glob, GlobList};
 pub struct Params {
     rule: String,
     values: BTreeMap<String, (toml::Value, Origin)>,
+    /// Every key a rule asked for, present or not: a test compares them with the options each
+    /// rule documents.
+    #[cfg(test)]
+    asked: Vec<String>,
 }
 
 impl Params {
@@ -20,6 +24,8 @@ impl Params {
         Self {
             rule: rule.into(),
             values: BTreeMap::new(),
+            #[cfg(test)]
+            asked: Vec::new(),
         }
     }
 
@@ -55,6 +61,8 @@ impl Params {
 
     /// Takes an option and deserializes it. Type errors name the option and its position.
     pub fn take<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, PolicyError> {
+        #[cfg(test)]
+        self.asked.push(key.to_owned());
         let Some((value, origin)) = self.values.remove(key) else {
             return Ok(None);
         };
@@ -72,6 +80,8 @@ impl Params {
         &mut self,
         key: &str,
     ) -> Result<Option<(T, Origin)>, PolicyError> {
+        #[cfg(test)]
+        self.asked.push(key.to_owned());
         let origin = match self.values.get(key) {
             Some((_, origin)) => origin.clone(),
             None => return Ok(None),
@@ -98,6 +108,12 @@ impl Params {
             return Ok(None);
         };
         compile_regex(&pattern, &origin).map(Some)
+    }
+
+    /// The keys asked for so far, in order (with repeats).
+    #[cfg(test)]
+    pub(crate) fn asked(&self) -> &[String] {
+        &self.asked
     }
 
     /// Fails on any option the rule did not take.
