@@ -525,10 +525,13 @@ impl Engine {
             .collect();
 
         let mut findings = Vec::new();
+        let mut lines = HashMap::new();
         for (index, violations) in results {
             let rule = &self.rules[index];
             for v in violations {
-                findings.push(self.finish(&rule.id, rule.level, rule.tier, v, &contents, &all));
+                findings.push(self.finish(
+                    &rule.id, rule.level, rule.tier, v, &contents, &all, &mut lines,
+                ));
             }
         }
 
@@ -550,6 +553,7 @@ impl Engine {
                     v,
                     &contents,
                     &all,
+                    &mut lines,
                 ));
             }
         }
@@ -600,6 +604,7 @@ impl Engine {
                     v,
                     &contents,
                     &all,
+                    &mut lines,
                 );
                 finding.snippet = index.line_text(span.line).map(str::to_owned);
                 kept.push(finding);
@@ -651,17 +656,20 @@ impl Engine {
         v: Violation,
         contents: &HashMap<usize, Content>,
         files: &[&FileEntry],
+        lines: &mut HashMap<usize, Vec<usize>>,
     ) -> Finding {
         let key = v.key.as_deref().unwrap_or(&v.message);
         let fingerprint = fingerprint(id, v.path.as_deref(), key);
         let snippet = match (&v.path, &v.span) {
-            (Some(path), Some(span)) => snippet_for(path, span, contents, files).map(|text| {
-                if v.redact {
-                    mask_snippet(&text, span)
-                } else {
-                    text
-                }
-            }),
+            (Some(path), Some(span)) => {
+                snippet_for(path, span, contents, files, lines).map(|text| {
+                    if v.redact {
+                        mask_snippet(&text, span)
+                    } else {
+                        text
+                    }
+                })
+            }
             _ => None,
         };
         Finding {
@@ -860,24 +868,39 @@ fn snippet_for(
     span: &crate::span::Span,
     contents: &HashMap<usize, Content>,
     files: &[&FileEntry],
+    lines: &mut HashMap<usize, Vec<usize>>,
 ) -> Option<String> {
     let file = files
         .binary_search_by(|f| f.path.as_str().cmp(path))
         .ok()
         .map(|i| files[i])?;
     let bytes = contents.get(&file.key)?.as_ref().ok()?;
-    let text = std::str::from_utf8(bytes).ok()?;
-    // Lines are found by skipping (memchr) rather than by indexing the whole file: a rule that
-    // reports hundreds of findings in one large file would otherwise index it once per finding.
+    // The starts of a file's lines, found once per check: a rule that reports hundreds of
+    // findings in one large lockfile would otherwise scan it once per finding.
+    let starts = lines.entry(file.key).or_insert_with(|| {
+        std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect()
+    });
     let first = span.line.max(1);
     let last = span.end_line.max(span.line).min(span.line + 2);
     if first > last {
         return None;
     }
+    let begin = *starts.get(first as usize - 1)?;
+    let end = starts
+        .get(last as usize)
+        .map_or(bytes.len(), |&next| next.saturating_sub(1).max(begin));
+    // Line breaks are character boundaries: the lines are text when the file is.
+    let text = std::str::from_utf8(&bytes[begin..end]).ok()?;
     let lines: Vec<&str> = text
         .split('\n')
-        .skip(first as usize - 1)
-        .take((last - first + 1) as usize)
         .map(|l| l.trim_end_matches(['\n', '\r']))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
