@@ -4,6 +4,7 @@ mod check;
 mod fix;
 mod fleet;
 mod hook;
+mod init;
 mod logging;
 mod owners;
 mod schema;
@@ -48,6 +49,8 @@ struct Cli {
 enum Command {
     /// Check a repository against its policy.
     Check(Box<check::CheckArgs>),
+    /// Write a first goldpath.toml from what the repository contains.
+    Init(init::InitArgs),
     /// Apply the fixes rules offer (work tree only; --dry-run prints a diff).
     #[command(long_about = fix::LONG_ABOUT)]
     Fix(fix::FixArgs),
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
     logging::init(cli.verbose);
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
+        Command::Init(args) => init::run(args),
         Command::Fix(args) => fix::run(args),
         Command::Rules(args) => check::rules(args),
         Command::Explain(args) => check::explain(args),

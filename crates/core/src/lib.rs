@@ -15,6 +15,7 @@ pub mod finding;
 pub mod fix;
 pub mod fleet;
 pub mod glob;
+pub mod inspect;
 pub mod policy;
 pub mod registry;
 pub mod render;

@@ -55,7 +55,14 @@ pub(crate) fn judged(cx: &Context<'_>) -> Option<Arc<Service>> {
             return None;
         }
     }
-    let service = cx.memo_repo("obs-service", || {
+    let service = verdict(cx);
+    service.is_service.then_some(service)
+}
+
+/// The verdict, service or not, whatever the change set (`goldpath init` shows it). Computed
+/// once per check and logged at debug level.
+pub(crate) fn verdict(cx: &Context<'_>) -> Arc<Service> {
+    cx.memo_repo("obs-service", || {
         let verdict = detect(cx);
         tracing::debug!(
             service = verdict.is_service,
@@ -63,8 +70,7 @@ pub(crate) fn judged(cx: &Context<'_>) -> Option<Arc<Service>> {
             "obs: service detection"
         );
         verdict
-    });
-    service.is_service.then_some(service)
+    })
 }
 
 /// Whether a change to `path` can change what the obs rules find: in change mode (`--staged`,
