@@ -223,6 +223,36 @@ fn owners_unowned_exits_1_and_lists_unowned_files_only() {
 }
 
 #[test]
+fn owners_judges_tracked_files_with_codeowners_as_on_disk() {
+    let repo = Repo::git();
+    repo.write(".github/CODEOWNERS", "* @acme/old\n")
+        .write("src/a.rs", "")
+        .write("src/gone.rs", "");
+    repo.commit("x");
+    // Edited but not staged, deleted, untracked: the index lists the paths, the disk has the
+    // CODEOWNERS text, as `git ls-files` and the next commit would see them.
+    repo.write(".github/CODEOWNERS", "* @acme/new\n")
+        .write("src/untracked.rs", "");
+    std::fs::remove_file(repo.join("src/gone.rs")).unwrap();
+    let (code, stdout, stderr) = owners(&repo, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        ".github/CODEOWNERS\t@acme/new\t.github/CODEOWNERS:1\n\
+         src/a.rs\t@acme/new\t.github/CODEOWNERS:1\n\
+         src/gone.rs\t@acme/new\t.github/CODEOWNERS:1\n"
+    );
+    // Named on the command line, an untracked file still gets an answer, with a warning.
+    let (code, stdout, stderr) = owners(&repo, &["src/untracked.rs"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "src/untracked.rs\t@acme/new\t.github/CODEOWNERS:1\n"
+    );
+    assert!(stderr.contains("not a tracked file"), "{stderr}");
+}
+
+#[test]
 fn owners_json_has_each_section_decision() {
     let repo = Repo::git();
     repo.write("goldpath.toml", "[settings]\nplatform = \"gitlab\"\n")
