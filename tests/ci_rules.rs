@@ -74,9 +74,9 @@ fn recommended_policy_reports_ci_findings_at_exact_positions() {
         [
             row("ci/permissions-missing", path, 1, 1, "silver"),
             row("ci/unpinned-action", path, 9, 32, "gold"),
-            row("ci/dangerous-trigger", path, 11, 16, "gold"),
+            row("ci/dangerous-trigger", path, 11, 16, "bronze"),
             row("ci/unpinned-action", path, 13, 28, "silver"),
-            row("ci/template-injection", path, 17, 17, "gold"),
+            row("ci/template-injection", path, 17, 17, "bronze"),
         ],
         "{report:#}"
     );
