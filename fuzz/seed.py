@@ -108,6 +108,8 @@ def main():
     gitlab = list(literals(tests("crates/core/src/ci/gitlab.rs", "crates/core/src/rules/ci/gitlab*.rs")))
     gitlab += list(files(lambda p: p.name in (".gitlab-ci.yml", ".gitlab-ci.yaml")))
     write("gitlab_ci", gitlab)
+    write("ci_models", workflows, selectors=(0, 1, 2))
+    write("ci_models", gitlab, selectors=(3,))
     # The selector byte is the index of the FileKind in fuzz_targets/lockfiles.rs.
     kinds = [("Cargo.toml",), ("Cargo.lock",), ("package.json",), ("package-lock.json", "npm-shrinkwrap.json"),
              ("go.mod",), ("go.sum",), ("pyproject.toml",), None, ("poetry.lock",), ("uv.lock",),
