@@ -258,6 +258,31 @@ fn rev_reads_from_many_threads() {
 
 #[cfg(unix)]
 #[test]
+fn rev_lists_exactly_what_git_ls_tree_lists() {
+    let (_dir, root) = init();
+    // Enough directories, at several depths, for the listing to be shared between threads.
+    for a in 0..12 {
+        write(&root, &format!("top{a}.txt"), "t");
+        for b in 0..5 {
+            write(&root, &format!("d{a}/e{b}/f.rs"), format!("{a}{b}"));
+            write(&root, &format!("d{a}/e{b}/g/h/deep.md"), "deep");
+        }
+    }
+    write(&root, "only/one/chain/of/dirs.txt", "x");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("../top0.txt", root.join("d3/link")).unwrap();
+    commit_all(&root, "tree");
+    let ls_tree: Vec<String> = git(&root, &["ls-tree", "-r", "--name-only", "HEAD"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let snap = open(&root, Source::Rev("HEAD".into())).unwrap();
+    assert_eq!(paths(&snap), ls_tree);
+    assert_eq!(read(&snap, "d11/e4/f.rs"), b"114");
+    assert_eq!(read(&snap, "only/one/chain/of/dirs.txt"), b"x");
+}
+
+#[test]
 fn tracked_lists_the_index_and_reads_the_disk() {
     let (_dir, root) = init();
     write(&root, ".gitignore", "*.log\n");
