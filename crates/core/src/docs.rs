@@ -156,3 +156,176 @@ mod tests {
         );
     }
 }
+
+/// `docs/policy.md` against the code: every key the loader accepts (as the schema names them;
+/// the schema's own tests hold it to the loader), every built-in pack, and the tier of every
+/// rule the packs enable.
+#[cfg(test)]
+mod policy_md {
+    use crate::policy::schema::policy_schema;
+    use crate::policy::{Policy, BUILTIN_PACKS};
+    use crate::registry::Registry;
+
+    const POLICY_MD: &str =
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md"));
+
+    /// The lines of a heading or a table row: where a key counts as documented.
+    fn reference_lines(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter(|l| l.starts_with('#') || l.starts_with('|'))
+            .collect()
+    }
+
+    /// The text under a heading, up to the next heading of the same or a higher level.
+    fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+        let level = heading.bytes().take_while(|b| *b == b'#').count();
+        let Some(start) = text.lines().position(|l| l == heading) else {
+            panic!("docs/policy.md has no heading `{heading}`");
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| {
+                let hashes = l.bytes().take_while(|b| *b == b'#').count();
+                hashes > 0 && hashes <= level && l.as_bytes().get(hashes) == Some(&b' ')
+            })
+            .map_or(lines.len(), |i| start + 1 + i);
+        let from = lines[..start].iter().map(|l| l.len() + 1).sum::<usize>();
+        let to = lines[..end].iter().map(|l| l.len() + 1).sum::<usize>();
+        &text[from..to.min(text.len())]
+    }
+
+    fn documented(lines: &[&str], key: &str) -> bool {
+        let forms = [
+            format!("`{key}`"),
+            format!("`[{key}]`"),
+            format!("`[[{key}]]`"),
+            format!("`[{key}."),
+        ];
+        lines
+            .iter()
+            .any(|l| forms.iter().any(|form| l.contains(form.as_str())))
+    }
+
+    fn names(value: &serde_json::Value) -> Vec<String> {
+        value["properties"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_key_the_loader_accepts_is_documented() {
+        let schema = policy_schema(&Registry::builtin());
+        let custom = &schema["properties"]["custom"]["items"];
+        for (heading, keys) in [
+            ("## Top level", names(&schema)),
+            ("## `[settings]`", names(&schema["properties"]["settings"])),
+            (
+                "## `[rules.\"id\"]`",
+                vec!["level".to_owned(), "tier".to_owned()],
+            ),
+            ("## `[[custom]]`", names(custom)),
+            ("## `[[custom]]`", names(&custom["properties"]["require"])),
+            (
+                "## `[[waivers]]`",
+                names(&schema["properties"]["waivers"]["items"]),
+            ),
+        ] {
+            assert!(keys.len() >= 2, "{heading}");
+            let lines = reference_lines(section(POLICY_MD, heading));
+            for key in keys {
+                assert!(
+                    documented(&lines, &key),
+                    "docs/policy.md: `{key}` is not in a heading or table row under {heading}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_builtin_pack_is_documented() {
+        let lines = reference_lines(section(POLICY_MD, "## Built-in packs"));
+        let packs_section = section(POLICY_MD, "## Built-in packs");
+        for (name, _) in BUILTIN_PACKS {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains(&format!("`builtin:{name}`"))),
+                "docs/policy.md: builtin:{name} is not in the packs table"
+            );
+            assert!(
+                packs_section.contains(&format!("../rules/{name}.toml"))
+                    || packs_section.contains("its neighbours"),
+                "docs/policy.md: no link to rules/{name}.toml"
+            );
+        }
+    }
+
+    /// The rows of a tier table that name `id` and put it at `tier`.
+    fn rows_at<'a>(lines: &[&'a str], id: &str, tier: &str) -> Vec<&'a str> {
+        lines
+            .iter()
+            .copied()
+            .filter(|l| l.contains(&format!("`{id}`")))
+            .filter(|l| l.split('|').any(|cell| cell.trim() == tier))
+            .collect()
+    }
+
+    /// Each rule `builtin:NAME` enables appears under its heading at the tier the pack gives it,
+    /// and each `files/required` entry with its own tier at that tier.
+    fn check_pack_tiers(name: &str, heading: &str) {
+        let registry = Registry::builtin();
+        let policy = Policy::load_builtin(name).expect("a built-in pack");
+        let lines = reference_lines(section(POLICY_MD, heading));
+        for (id, config) in &policy.rules {
+            if config.level == Some(crate::policy::LevelSetting::Off) {
+                continue;
+            }
+            let def = registry.get(id).expect("a known rule");
+            let tier = config.tier.unwrap_or(def.meta.tier).to_string();
+            assert!(
+                !rows_at(&lines, id, &tier).is_empty(),
+                "docs/policy.md: {heading} has no row with `{id}` at tier {tier}"
+            );
+        }
+        let text = crate::policy::builtin_pack(name).expect("a built-in pack");
+        let value: toml::Value = toml::from_str(text).expect("TOML");
+        let entries = value
+            .get("rules")
+            .and_then(|r| r.get("files/required"))
+            .and_then(|r| r.get("files"))
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for entry in entries {
+            if let Some(tier) = entry.get("tier").and_then(toml::Value::as_str) {
+                assert!(
+                    !rows_at(&lines, "files/required", tier).is_empty(),
+                    "docs/policy.md: {heading} has no `files/required` row at tier {tier}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_recommended_and_security_tables_give_each_rule_its_tier() {
+        check_pack_tiers("recommended", "### `builtin:recommended`");
+        check_pack_tiers("security", "### `builtin:security`");
+    }
+
+    #[test]
+    fn the_service_packs_are_summarised_with_a_link_to_observability_md() {
+        let text = section(POLICY_MD, "### The service packs");
+        assert!(text.contains("(observability.md)"));
+        for (name, _) in BUILTIN_PACKS
+            .iter()
+            .filter(|(n, _)| n.ends_with("-service"))
+        {
+            assert!(
+                text.contains(&format!("`builtin:{name}`")),
+                "docs/policy.md: builtin:{name} is not in the service packs section"
+            );
+        }
+    }
+}
