@@ -847,3 +847,6 @@ impl PolicyReader for SnapshotReader<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pack_tests;
