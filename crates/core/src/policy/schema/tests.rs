@@ -363,7 +363,7 @@ fn is_policy(block: &str) -> bool {
     })
 }
 
-/// `(where, text)` of every policy example in `docs/*.md`.
+/// `(where, text)` of every policy example in `docs/*.md` and the README.
 fn doc_examples() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -373,6 +373,7 @@ fn doc_examples() -> Vec<(String, String)> {
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     files.sort();
+    files.push(dir.join("../README.md"));
     let mut examples = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("a doc");
@@ -389,7 +390,11 @@ fn doc_examples() -> Vec<(String, String)> {
                 Some((start, body)) => {
                     if line.trim_start() == "```" {
                         if is_policy(body) {
-                            examples.push((format!("docs/{name}:{start}"), std::mem::take(body)));
+                            let at = match name.as_ref() {
+                                "README.md" => format!("README.md:{start}"),
+                                _ => format!("docs/{name}:{start}"),
+                            };
+                            examples.push((at, std::mem::take(body)));
                         }
                         block = None;
                     } else {
