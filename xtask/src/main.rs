@@ -25,7 +25,13 @@ usage: cargo xtask bench-ci [--workflows N] [--runs R] [--dir DIR]
 Generates (once, then reuses) a git repository with N realistic GitHub workflows (default
 40: CI matrices, releases, lint, docs, scheduled jobs, with block-scalar scripts, services,
 pinned and unpinned actions) plus a few composite actions, and prints the median wall time
-of R runs (default 15) of `git ls-files` and `goldpath check --only 'ci/*'`.";
+of R runs (default 15) of `git ls-files` and `goldpath check --only 'ci/*'`.
+
+usage: cargo xtask bench-deps [--crates N] [--npm N] [--runs R] [--dir DIR]
+
+Times deps/banned, deps/source-not-allowed, deps/duplicate-versions and deps/wildcard-version
+on a generated Cargo.lock of N crates (default 500) and package-lock.json of N npm packages
+(default 2000).";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +40,7 @@ fn main() -> Result<()> {
         Some("bench-ci") => bench_ci(&args[1..]),
         Some("bench-owners") => bench_owners(&args[1..]),
         Some("bench-fleet") => bench_fleet(&args[1..]),
+        Some("bench-deps") => bench_deps(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -866,5 +873,310 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
             median.as_secs_f64() / floor.as_secs_f64()
         );
     }
+    Ok(())
+}
+
+/// `cargo xtask bench-deps`: the package-level `deps/*` rules on a generated repository with
+/// a Cargo.lock of `crates` packages and a package-lock.json of `npm` packages.
+fn bench_deps(args: &[String]) -> Result<()> {
+    const DEPS_USAGE: &str = "usage: cargo xtask bench-deps [--crates N] [--npm N] [--runs R] \
+        [--dir DIR]
+
+Generates (once, then reuses) a git repository with a Cargo.toml and a Cargo.lock of N crates
+(default 500; some at two versions, some from git) and a package.json and a package-lock.json
+v3 of N npm packages (default 2000; nested copies, licences, resolved URLs), and a goldpath.toml
+configuring deps/banned (20 specs with version ranges), deps/source-not-allowed,
+deps/duplicate-versions and deps/wildcard-version. Builds goldpath in release mode and prints
+the median wall time of R runs (default 15, after one warm-up) of git ls-files and goldpath
+check --only on those four rules (target: under 30 ms), on the work tree and on HEAD.";
+    let (mut crates, mut npm, mut runs, mut dir) = (500usize, 2_000usize, 15usize, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .context(format!("{arg} needs a value\n\n{DEPS_USAGE}"))
+        };
+        match arg.as_str() {
+            "--crates" => crates = value()?.parse().context("--crates")?,
+            "--npm" => npm = value()?.parse().context("--npm")?,
+            "--runs" => runs = value()?.parse().context("--runs")?,
+            "--dir" => dir = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument `{other}`\n\n{DEPS_USAGE}"),
+        }
+    }
+    if runs == 0 || crates < 50 || npm < 50 {
+        bail!("--runs must be at least 1, --crates and --npm at least 50\n\n{DEPS_USAGE}");
+    }
+    let root = workspace_root();
+    let repo = dir.unwrap_or_else(|| root.join(format!("target/bench/deps-{crates}-{npm}")));
+    generate_deps(&repo, crates, npm)?;
+
+    eprintln!("building goldpath (release)...");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
+        .current_dir(&root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    let goldpath = root.join("target/release/goldpath");
+    const RULES: &str =
+        "deps/banned,deps/source-not-allowed,deps/duplicate-versions,deps/wildcard-version";
+    let check = |extra: &[&str]| {
+        let mut c = Command::new(&goldpath);
+        c.current_dir(&repo)
+            .args([
+                "check",
+                "--only",
+                RULES,
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .args(extra);
+        c
+    };
+    let output = check(&[]).output()?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    let count = |rule: &str| {
+        report.matches(&format!("\"rule\": \"{rule}\"")).count()
+            + report.matches(&format!("\"rule\":\"{rule}\"")).count()
+    };
+    println!(
+        "repository: {} (Cargo.lock {crates} packages, package-lock.json {npm} packages; \
+         findings: banned {}, source-not-allowed {}, duplicate-versions {}, \
+         wildcard-version {}), {runs} runs each, median wall time",
+        repo.display(),
+        count("deps/banned"),
+        count("deps/source-not-allowed"),
+        count("deps/duplicate-versions"),
+        count("deps/wildcard-version"),
+    );
+    let cases: Vec<(&str, Command)> = vec![
+        ("git ls-files", {
+            let mut c = git(&repo);
+            c.arg("ls-files");
+            c
+        }),
+        ("goldpath check (4 deps rules)", check(&[])),
+        (
+            "goldpath check (4 deps rules) --rev HEAD",
+            check(&["--rev", "HEAD"]),
+        ),
+    ];
+    let mut floor = None;
+    for (name, mut command) in cases {
+        let median = time(&mut command, runs)?;
+        let floor = *floor.get_or_insert(median);
+        println!(
+            "{name:44} {:>9.1} ms   {:>5.1}x git ls-files",
+            median.as_secs_f64() * 1000.0,
+            median.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
+    // The engine's own time (reading the four files, parsing them, the rules, findings),
+    // without process start-up and policy loading: its `check done` log line.
+    let mut engine = Vec::new();
+    for _ in 0..runs {
+        let output = check(&["-v"]).output()?;
+        let log = String::from_utf8_lossy(&output.stderr);
+        let elapsed = log
+            .lines()
+            .find(|l| l.contains("check done"))
+            .and_then(|l| l.split("elapsed=").nth(1))
+            .and_then(|e| e.split_whitespace().next())
+            .context("no `check done` line in goldpath -v output")?;
+        engine.push(parse_duration(elapsed)?);
+    }
+    engine.sort();
+    println!(
+        "{:44} {:>9.1} ms   (in-process: read, parse, rules, findings)",
+        "engine check (4 deps rules)",
+        engine[engine.len() / 2].as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// A `Debug`-printed duration (`12.3ms`, `850.2µs`, `1.2s`).
+fn parse_duration(text: &str) -> Result<Duration> {
+    let (number, unit) = text
+        .find(|c: char| c.is_alphabetic() || c == 'µ')
+        .map(|i| text.split_at(i))
+        .context("duration without a unit")?;
+    let value: f64 = number.parse().context("duration")?;
+    let seconds = match unit {
+        "s" => value,
+        "ms" => value / 1e3,
+        "µs" | "us" => value / 1e6,
+        "ns" => value / 1e9,
+        other => bail!("unknown duration unit `{other}`"),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn generate_deps(repo: &Path, crates: usize, npm: usize) -> Result<()> {
+    let marker = repo.join(".git/goldpath-bench-deps-complete");
+    if marker.exists() {
+        return Ok(());
+    }
+    if repo.exists() {
+        std::fs::remove_dir_all(repo)?;
+    }
+    eprintln!(
+        "generating a Cargo.lock of {crates} and a package-lock.json of {npm} packages in {}...",
+        repo.display()
+    );
+    std::fs::create_dir_all(repo)?;
+    // Cargo: the app depends on the first 40 crates; every 25th crate is also locked at an
+    // older major version, every 60th comes from git.
+    let mut manifest = String::from(
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+    );
+    for i in 0..40 {
+        let requirement = if i % 13 == 0 { "*" } else { "1" };
+        manifest.push_str(&format!("crate-{i:04} = \"{requirement}\"\n"));
+    }
+    let mut lock = String::from("# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n");
+    for i in 0..40 {
+        lock.push_str(&format!(" \"crate-{i:04}\",\n"));
+    }
+    lock.push_str("]\n");
+    let mut written = 0;
+    let mut i = 0;
+    while written < crates {
+        let deps: Vec<String> = (1..4)
+            .map(|k| (i * 7 + k * 31) % crates)
+            .filter(|&d| d > i)
+            .map(|d| format!(" \"crate-{d:04}\",\n"))
+            .collect();
+        let source = if i % 60 == 59 {
+            format!("git+https://github.com/example/crate-{i}?branch=main#0123456789abcdef0123456789abcdef01234567")
+        } else {
+            "registry+https://github.com/rust-lang/crates.io-index".to_owned()
+        };
+        let checksum = if source.starts_with("registry") {
+            format!("checksum = \"{:064x}\"\n", i * 7919)
+        } else {
+            String::new()
+        };
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"crate-{i:04}\"\nversion = \"1.{}.{}\"\nsource = \"{source}\"\n{checksum}dependencies = [\n{}]\n",
+            i % 17,
+            i % 5,
+            deps.concat()
+        ));
+        written += 1;
+        if i % 25 == 24 && written < crates {
+            lock.push_str(&format!(
+                "\n[[package]]\nname = \"crate-{i:04}\"\nversion = \"0.{}.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{:064x}\"\n",
+                i % 9,
+                i * 104_729
+            ));
+            written += 1;
+        }
+        i += 1;
+    }
+    // npm: 60 direct dependencies; every 20th package also nested at another version under
+    // a parent, every 100th resolved from another registry.
+    let mut package =
+        String::from("{\n  \"name\": \"web\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n");
+    let direct: Vec<String> = (0..60)
+        .map(|i| {
+            let requirement = if i % 17 == 0 { "latest" } else { "^2.0.0" };
+            format!("    \"pkg-{i:04}\": \"{requirement}\"")
+        })
+        .collect();
+    package.push_str(&direct.join(",\n"));
+    package.push_str("\n  }\n}\n");
+    let mut entries = vec![format!(
+        "    \"\": {{\n      \"name\": \"web\",\n      \"version\": \"1.0.0\",\n      \"dependencies\": {{\n{}\n      }}\n    }}",
+        direct.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join(",\n")
+    )];
+    let licenses = [
+        "MIT",
+        "ISC",
+        "Apache-2.0",
+        "BSD-3-Clause",
+        "(MIT OR Apache-2.0)",
+    ];
+    let mut written = 0;
+    let mut i = 0;
+    while written < npm {
+        let name = format!("pkg-{i:04}");
+        let registry = if i % 100 == 99 {
+            "https://npm.mirror.example"
+        } else {
+            "https://registry.npmjs.org"
+        };
+        let entry = |path: &str, version: &str| {
+            format!(
+                "    \"{path}\": {{\n      \"version\": \"{version}\",\n      \"resolved\": \"{registry}/{name}/-/{name}-{version}.tgz\",\n      \"integrity\": \"sha512-{:064x}\",\n      \"license\": \"{}\",\n      \"dependencies\": {{\n        \"pkg-{:04}\": \"^2.0.0\"\n      }}\n    }}",
+                i * 31,
+                licenses[i % licenses.len()],
+                (i * 13 + 1) % npm.max(1)
+            )
+        };
+        entries.push(entry(
+            &format!("node_modules/{name}"),
+            &format!("2.{}.{}", i % 11, i % 3),
+        ));
+        written += 1;
+        if i % 20 == 19 && written < npm {
+            let parent = format!("pkg-{:04}", (i + 1) % npm);
+            entries.push(entry(
+                &format!("node_modules/{parent}/node_modules/{name}"),
+                &format!("1.{}.0", i % 7),
+            ));
+            written += 1;
+        }
+        i += 1;
+    }
+    let lockfile = format!(
+        "{{\n  \"name\": \"web\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {{\n{}\n  }}\n}}\n",
+        entries.join(",\n")
+    );
+    let mut bans = Vec::new();
+    for k in 0..10 {
+        bans.push(format!(
+            "  {{ ecosystem = \"cargo\", name = \"crate-{:04}\", version = \">=1.3, <1.9\", reason = \"bench\" }},",
+            k * 37
+        ));
+        bans.push(format!(
+            "  {{ ecosystem = \"npm\", name = \"pkg-{:04}\", version = \"<2.5.0 || 1.x\", use-instead = \"pkg-0000\" }},",
+            k * 149
+        ));
+    }
+    let policy = format!(
+        "# generated by cargo xtask bench-deps\n[rules.\"deps/banned\"]\npackages = [\n{}\n]\n\n\
+         [rules.\"deps/source-not-allowed\"]\ngit = [\"https://github.com/example/crate-59\"]\n\n\
+         [rules.\"deps/duplicate-versions\"]\nallow = [\"crate-0024\"]\n\n\
+         [rules.\"deps/wildcard-version\"]\nunbounded = true\n",
+        bans.join("\n")
+    );
+    for (path, text) in [
+        ("Cargo.toml", manifest),
+        ("Cargo.lock", lock),
+        ("web/package.json", package),
+        ("web/package-lock.json", lockfile),
+        ("goldpath.toml", policy),
+        ("README.md", "# deps bench\n".to_owned()),
+    ] {
+        let path = repo.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "synthetic"],
+    ] {
+        if !git(repo).args(args).status()?.success() {
+            bail!("git {args:?} failed");
+        }
+    }
+    std::fs::write(&marker, "")?;
     Ok(())
 }

@@ -525,13 +525,15 @@ impl Engine {
             .collect();
 
         let mut findings = Vec::new();
-        let mut lines = HashMap::new();
+        let mut sources = Sources {
+            contents: &contents,
+            files: &all,
+            lines: HashMap::new(),
+        };
         for (index, violations) in results {
             let rule = &self.rules[index];
             for v in violations {
-                findings.push(self.finish(
-                    &rule.id, rule.level, rule.tier, v, &contents, &all, &mut lines,
-                ));
+                findings.push(self.finish(&rule.id, rule.level, rule.tier, v, &mut sources));
             }
         }
 
@@ -551,9 +553,7 @@ impl Engine {
                     *level,
                     Tier::Bronze,
                     v,
-                    &contents,
-                    &all,
-                    &mut lines,
+                    &mut sources,
                 ));
             }
         }
@@ -602,9 +602,7 @@ impl Engine {
                     *level,
                     Tier::Bronze,
                     v,
-                    &contents,
-                    &all,
-                    &mut lines,
+                    &mut sources,
                 );
                 finding.snippet = index.line_text(span.line).map(str::to_owned);
                 kept.push(finding);
@@ -654,22 +652,18 @@ impl Engine {
         level: Level,
         tier: Tier,
         v: Violation,
-        contents: &HashMap<usize, Content>,
-        files: &[&FileEntry],
-        lines: &mut HashMap<usize, Vec<usize>>,
+        sources: &mut Sources<'_>,
     ) -> Finding {
         let key = v.key.as_deref().unwrap_or(&v.message);
         let fingerprint = fingerprint(id, v.path.as_deref(), key);
         let snippet = match (&v.path, &v.span) {
-            (Some(path), Some(span)) => {
-                snippet_for(path, span, contents, files, lines).map(|text| {
-                    if v.redact {
-                        mask_snippet(&text, span)
-                    } else {
-                        text
-                    }
-                })
-            }
+            (Some(path), Some(span)) => snippet_for(path, span, sources).map(|text| {
+                if v.redact {
+                    mask_snippet(&text, span)
+                } else {
+                    text
+                }
+            }),
             _ => None,
         };
         Finding {
@@ -863,13 +857,15 @@ fn relative_to_root(name: &str, root: &str) -> String {
         .to_owned()
 }
 
-fn snippet_for(
-    path: &str,
-    span: &crate::span::Span,
-    contents: &HashMap<usize, Content>,
-    files: &[&FileEntry],
-    lines: &mut HashMap<usize, Vec<usize>>,
-) -> Option<String> {
+/// What snippets are cut from: the files read, and the line starts of those with findings.
+struct Sources<'a> {
+    contents: &'a HashMap<usize, Content>,
+    files: &'a [&'a FileEntry],
+    lines: HashMap<usize, Vec<usize>>,
+}
+
+fn snippet_for(path: &str, span: &crate::span::Span, sources: &mut Sources<'_>) -> Option<String> {
+    let (contents, files) = (sources.contents, sources.files);
     let file = files
         .binary_search_by(|f| f.path.as_str().cmp(path))
         .ok()
@@ -877,7 +873,7 @@ fn snippet_for(
     let bytes = contents.get(&file.key)?.as_ref().ok()?;
     // The starts of a file's lines, found once per check: a rule that reports hundreds of
     // findings in one large lockfile would otherwise scan it once per finding.
-    let starts = lines.entry(file.key).or_insert_with(|| {
+    let starts = sources.lines.entry(file.key).or_insert_with(|| {
         std::iter::once(0)
             .chain(
                 bytes

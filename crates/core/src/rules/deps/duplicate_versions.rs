@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use goldpath_manifests::{FileKind, Package};
 
 use super::spec::fold;
-use super::{parsed_files, span};
+use super::{parsed_files_of, span};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -84,16 +84,11 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 impl Rule for DuplicateVersions {
     fn wants(&self) -> Vec<String> {
         super::wants()
-            .into_iter()
-            .filter(|glob| {
-                let name = glob.rsplit('/').next().unwrap_or(glob);
-                FileKind::from_path(name).is_some_and(|k| k.is_lockfile() && k != FileKind::GoSum)
-            })
-            .collect()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for (file, parsed) in parsed_files(cx) {
+        let lockfiles = |kind: FileKind| kind.is_lockfile() && kind != FileKind::GoSum;
+        for (file, parsed) in parsed_files_of(cx, lockfiles) {
             let Ok(manifest) = parsed.as_ref() else {
                 continue;
             };

@@ -7,7 +7,7 @@ use goldpath_manifests::{Ecosystem, FileKind, Position, Source};
 use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
-use super::{declarations, dir_of, join, parsed_files, repo_files, span, RepoFile};
+use super::{declarations, dir_of, join, parsed_files_of, repo_files, span, RepoFile};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -237,9 +237,9 @@ impl License {
         };
         let allowed = expression.evaluate(|req| match &req.license {
             spdx::LicenseItem::Spdx { id, .. } => self.allow.contains(id.name),
-            spdx::LicenseItem::Other(other) => {
-                self.allow.contains(&format!("LicenseRef-{}", other.lic_ref))
-            }
+            spdx::LicenseItem::Other(other) => self
+                .allow
+                .contains(&format!("LicenseRef-{}", other.lic_ref)),
         });
         if allowed {
             Verdict::Allowed
@@ -269,7 +269,7 @@ impl Rule for License {
         let mut cache: Option<CargoCache> = None;
         let mut reported = HashSet::new();
         let mut repo = None;
-        for (file, parsed) in parsed_files(cx) {
+        for (file, parsed) in parsed_files_of(cx, FileKind::is_lockfile) {
             let Ok(manifest) = parsed.as_ref() else {
                 continue;
             };

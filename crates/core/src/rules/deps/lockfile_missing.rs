@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use goldpath_manifests::FileKind;
 
-use super::{dir_of, join, parsed};
+use super::{dir_of, join, kind_of, parsed};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -101,20 +101,25 @@ fn paths(cx: &Context<'_>) -> Paths {
 
 impl Rule for LockfileMissing {
     fn wants(&self) -> Vec<String> {
-        [
-            "**/Cargo.toml",
-            "**/package.json",
-            "**/go.mod",
-            "**/pyproject.toml",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
+        // The family's one list (one glob set for every deps rule); manifests picked below.
+        super::wants()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let mut repo: Option<std::sync::Arc<Paths>> = None;
         for file in cx.wanted() {
+            let manifest_kind = kind_of(file).is_some_and(|kind| {
+                matches!(
+                    kind,
+                    FileKind::CargoToml
+                        | FileKind::PackageJson
+                        | FileKind::GoMod
+                        | FileKind::Pyproject
+                )
+            });
+            if !manifest_kind {
+                continue;
+            }
             let Some(parsed) = parsed(cx, file) else {
                 continue;
             };

@@ -43,7 +43,8 @@ pub(crate) fn wants() -> Vec<String> {
     .collect()
 }
 
-/// Only manifests globs (what declares dependencies), for rules that judge declarations.
+/// Only manifests globs (what declares dependencies), for rules outside the family that read
+/// declarations.
 pub(crate) fn manifest_wants() -> Vec<String> {
     [
         "**/Cargo.toml",
@@ -91,8 +92,19 @@ pub(crate) fn parsed(
 pub(crate) fn parsed_files<'a>(
     cx: &Context<'a>,
 ) -> Vec<(&'a FileEntry, Arc<Result<Manifest, ParseError>>)> {
+    parsed_files_of(cx, |_| true)
+}
+
+/// The wanted files of the kinds `keep` accepts, parsed (the others are not parsed at all).
+/// Every rule of the family wants the same files ([`wants`]), so the engine compiles one glob
+/// set for all of them; a rule that judges only some kinds picks them here.
+pub(crate) fn parsed_files_of<'a>(
+    cx: &Context<'a>,
+    keep: impl Fn(FileKind) -> bool,
+) -> Vec<(&'a FileEntry, Arc<Result<Manifest, ParseError>>)> {
     cx.wanted()
         .iter()
+        .filter(|file| kind_of(file).is_some_and(&keep))
         .filter_map(|file| parsed(cx, file).map(|m| (*file, m)))
         .collect()
 }

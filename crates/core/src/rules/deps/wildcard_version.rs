@@ -2,7 +2,7 @@
 
 use goldpath_manifests::{Ecosystem, Package, Source};
 
-use super::{parsed_files, span};
+use super::{parsed_files_of, span};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -125,11 +125,11 @@ fn lower_bound_only(requirement: &str) -> bool {
 
 impl Rule for WildcardVersion {
     fn wants(&self) -> Vec<String> {
-        super::manifest_wants()
+        super::wants()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for (file, parsed) in parsed_files(cx) {
+        for (file, parsed) in parsed_files_of(cx, |kind| !kind.is_lockfile()) {
             let Ok(manifest) = parsed.as_ref() else {
                 continue;
             };
