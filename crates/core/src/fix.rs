@@ -10,7 +10,7 @@
 //! normalised, no `..`, nothing under `.git`), reads the files from the snapshot the rules
 //! saw, applies each fix whole or not at all, and skips a fix that overlaps one already taken
 //! (fixes are taken in rule order, then report order), so the result is deterministic.
-//! [`write`] puts a plan on disk under a root directory without ever following a symbolic
+//! [`write()`] puts a plan on disk under a root directory without ever following a symbolic
 //! link: a link anywhere on the way to a file, or the file itself being one, refuses that
 //! file. [`unified_diff`] shows a plan without writing it.
 

@@ -5,13 +5,13 @@
 //! What counts as which package is data (`ecosystems.toml`, embedded and parsed once), not
 //! code. The rules share, through the check's memo, one reading of the repository:
 //!
-//! - [`deps`]: the dependencies of every manifest (parsed by `goldpath-manifests` through the
-//!   `deps/*` family's memo, plus a light text reading of Maven and Gradle files in [`jvm`]);
-//! - [`deploy`]: Dockerfiles, Kubernetes workloads and ConfigMaps, Compose services and Helm
+//! - `deps`: the dependencies of every manifest (parsed by `goldpath-manifests` through the
+//!   `deps/*` family's memo, plus a light text reading of Maven and Gradle files in `jvm`);
+//! - `deploy`: Dockerfiles, Kubernetes workloads and ConfigMaps, Compose services and Helm
 //!   charts;
-//! - [`service`]: whether the repository is a service at all (explicit `[settings] kind`,
+//! - `service`: whether the repository is a service at all (explicit `[settings] kind`,
 //!   catalog-info.yaml, then a heuristic); every rule judges only services;
-//! - [`source`]: a bounded scan of source files for health routes and a few markers.
+//! - `source`: a bounded scan of source files for health routes and a few markers.
 //!
 //! See docs/observability.md.
 
