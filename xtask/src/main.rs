@@ -677,7 +677,8 @@ Generates (once, then reuses) a git repository of N files (default 100000) shape
 monorepo, with a .github/CODEOWNERS of R rules (default 3000: per service, per directory, per
 module, extensions, generated directories without owners, stale paths) and a goldpath.toml that
 extends builtin:recommended, builds goldpath in release mode, and prints the median wall time
-of R runs (default 7, after one warm-up) of git ls-files, goldpath owners --unowned and
+of R runs (default 7, after one warm-up) of git ls-files, git ls-files -co, git ls-tree -r
+HEAD (the floors of a work tree and of a commit), goldpath owners --unowned and
 goldpath check --only 'ownership/*', on the work tree and on HEAD.";
     let (mut files, mut rules, mut runs, mut dir) = (100_000usize, 3_000usize, 7usize, None);
     let mut it = args.iter();
@@ -832,6 +833,12 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         ("git ls-files -co --exclude-standard", {
             let mut c = git(&repo);
             c.args(["ls-files", "-co", "--exclude-standard"]);
+            c
+        }),
+        ("git ls-tree -r HEAD", {
+            // The floor for a commit: every tree object inflated, as --rev must.
+            let mut c = git(&repo);
+            c.args(["ls-tree", "-r", "HEAD"]);
             c
         }),
         ("goldpath owners --unowned", run(&["owners", "--unowned"])),
