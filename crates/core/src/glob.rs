@@ -1,6 +1,8 @@
 //! Globs as policies write them: `*` stays within one path segment, `**` crosses segments,
 //! `{a,b}` alternates, matching is case-sensitive, paths are repository-relative with `/`.
 
+use std::sync::OnceLock;
+
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// The longest glob accepted, in bytes. Longer ones are an error rather than a regular
@@ -12,7 +14,9 @@ pub const MAX_GLOB_BYTES: usize = 4096;
 pub struct Glob {
     pattern: String,
     glob: globset::Glob,
-    matcher: globset::GlobMatcher,
+    /// Compiled on first use: most globs are only ever matched through a [`GlobList`]'s set,
+    /// and compiling a matcher costs as much as the set itself.
+    matcher: OnceLock<globset::GlobMatcher>,
 }
 
 impl Glob {
@@ -36,7 +40,7 @@ impl Glob {
             .map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))?;
         Ok(Self {
             pattern: pattern.to_owned(),
-            matcher: glob.compile_matcher(),
+            matcher: OnceLock::new(),
             glob,
         })
     }
@@ -48,7 +52,9 @@ impl Glob {
 
     /// Whether `path` matches.
     pub fn is_match(&self, path: &str) -> bool {
-        self.matcher.is_match(path)
+        self.matcher
+            .get_or_init(|| self.glob.compile_matcher())
+            .is_match(path)
     }
 }
 
