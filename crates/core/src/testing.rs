@@ -16,6 +16,21 @@ pub fn check(policy: &str, files: &[(&str, &str)]) -> Vec<Finding> {
     check_snapshot(policy, &snapshot)
 }
 
+/// `(path, line, message)` of each finding of `rule` when `policy` checks `files`.
+pub fn messages_of(rule: &str, policy: &str, files: &[(&str, &str)]) -> Vec<(String, u32, String)> {
+    check(policy, files)
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            (
+                f.path.clone().unwrap_or_default(),
+                f.span.map_or(0, |s| s.line),
+                f.message,
+            )
+        })
+        .collect()
+}
+
 /// Runs `policy` over a snapshot.
 pub fn check_snapshot(policy: &str, snapshot: &MemorySnapshot) -> Vec<Finding> {
     let policy = Policy::from_text("goldpath.toml", policy, Path::new("."), &FsReader)

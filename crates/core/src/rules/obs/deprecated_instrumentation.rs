@@ -133,23 +133,13 @@ impl Rule for Deprecated {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{check, policy_error};
+    use crate::testing::policy_error;
 
     const SERVICE: &str =
         "[settings]\nkind = \"service\"\n[rules.\"obs/deprecated-instrumentation\"]\n";
 
     fn messages(policy: &str, files: &[(&str, &str)]) -> Vec<(String, u32, String)> {
-        check(policy, files)
-            .into_iter()
-            .filter(|f| f.rule == "obs/deprecated-instrumentation")
-            .map(|f| {
-                (
-                    f.path.clone().unwrap_or_default(),
-                    f.span.map_or(0, |s| s.line),
-                    f.message,
-                )
-            })
-            .collect()
+        crate::testing::messages_of("obs/deprecated-instrumentation", policy, files)
     }
 
     #[test]

@@ -112,22 +112,11 @@ impl Rule for StructuredLogging {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::check;
 
     const SERVICE: &str = "[settings]\nkind = \"service\"\n[rules.\"obs/structured-logging\"]\n";
 
     fn messages(policy: &str, files: &[(&str, &str)]) -> Vec<(String, u32, String)> {
-        check(policy, files)
-            .into_iter()
-            .filter(|f| f.rule == "obs/structured-logging")
-            .map(|f| {
-                (
-                    f.path.clone().unwrap_or_default(),
-                    f.span.map_or(0, |s| s.line),
-                    f.message,
-                )
-            })
-            .collect()
+        crate::testing::messages_of("obs/structured-logging", policy, files)
     }
 
     #[test]

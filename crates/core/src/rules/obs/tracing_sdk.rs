@@ -211,17 +211,7 @@ mod tests {
     const SERVICE: &str = "[settings]\nkind = \"service\"\n[rules.\"obs/tracing-sdk\"]\n";
 
     fn messages(policy: &str, files: &[(&str, &str)]) -> Vec<(String, u32, String)> {
-        check(policy, files)
-            .into_iter()
-            .filter(|f| f.rule == "obs/tracing-sdk")
-            .map(|f| {
-                (
-                    f.path.clone().unwrap_or_default(),
-                    f.span.map_or(0, |s| s.line),
-                    f.message,
-                )
-            })
-            .collect()
+        crate::testing::messages_of("obs/tracing-sdk", policy, files)
     }
 
     #[test]
