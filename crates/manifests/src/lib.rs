@@ -325,6 +325,9 @@ pub struct Manifest {
     pub selection_only: Vec<(String, String)>,
     /// The dependencies, in file order.
     pub packages: Vec<Package>,
+    /// What the package manager accepts but silently drops, with where: in `package.json`, a
+    /// key written twice in one object (npm keeps the last value and ignores the first).
+    pub warnings: Vec<(String, Position)>,
 }
 
 impl Manifest {
@@ -343,6 +346,7 @@ impl Manifest {
             members: Vec::new(),
             selection_only: Vec::new(),
             packages: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
     out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
     out.license = license_of(&root);
     out.workspace = root.get("workspaces").is_some();
+    out.warnings = duplicate_keys(&root, index);
     for (section, kind) in SECTIONS {
         let Some(deps) = root.get(section) else {
             continue;
@@ -67,6 +68,41 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         }
     }
     Ok(out)
+}
+
+/// Every key written a second time in one object, anywhere in the document, at the later
+/// occurrence: `JSON.parse` (and so npm) keeps the last value and drops the first silently.
+fn duplicate_keys(root: &Node, index: &LineIndex<'_>) -> Vec<(String, crate::Position)> {
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Object(members) => {
+                let mut first: std::collections::HashMap<&str, u32> =
+                    std::collections::HashMap::new();
+                for (key, span, _) in members {
+                    let position = index.position(span.clone());
+                    match first.get(key.as_str()) {
+                        Some(line) => found.push((
+                            format!(
+                                "duplicate key `{key}` (first at line {line}): npm keeps the \
+                                 last value and ignores the first"
+                            ),
+                            position,
+                        )),
+                        None => {
+                            first.insert(key, position.line);
+                        }
+                    }
+                }
+                stack.extend(members.iter().map(|(_, _, value)| value));
+            }
+            Value::Array(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    found.sort_by_key(|(_, position)| position.range.start);
+    found
 }
 
 /// The real name, the requirement (for registry specs) and the source of a dependency spec.

@@ -26,7 +26,10 @@ static META: Meta = Meta {
                message; a file that is not UTF-8 text is reported at its first invalid byte. \
                The other `deps/*` rules cannot judge such a file, so this rule is \
                what keeps it from passing silently. Files under `node_modules/`, \
-               `site-packages/` and `.venv/` are installed code and are not read.",
+               `site-packages/` and `.venv/` are installed code and are not read. A key \
+               written twice in one object of `package.json` is reported as a warning at the \
+               second occurrence: npm accepts the file but keeps only the last value, so the \
+               first (a dependency's version, a script) is silently ignored.",
         why: "A manifest the package manager cannot read breaks every build, and a lockfile \
               it cannot read is regenerated or ignored, so the versions it was meant to pin \
               are not the ones installed. Either way the dependency rules would otherwise \
@@ -78,8 +81,20 @@ impl Rule for InvalidManifest {
             );
         }
         for (file, parsed) in parsed_files(cx) {
-            let Err(error) = parsed.as_ref() else {
-                continue;
+            let error = match parsed.as_ref() {
+                Ok(manifest) => {
+                    for (message, position) in &manifest.warnings {
+                        out.push(
+                            Violation::file(&file.path, message.clone())
+                                .span(span(position))
+                                .level(Level::Warning)
+                                .help("remove the first occurrence, or merge the two")
+                                .key(format!("warning:{message}")),
+                        );
+                    }
+                    continue;
+                }
+                Err(error) => error,
             };
             let name = file.path.rsplit('/').next().unwrap_or(&file.path);
             out.push(
