@@ -191,26 +191,42 @@ fn cases() -> Vec<Case> {
         file("workflow: tab indentation", WORKFLOW, "on: push\njobs:\n\ta: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:3:2: invalid YAML: tabs disallowed within this context (block indentation)"]),
         file("workflow: alias bomb", WORKFLOW, alias_bomb("on: push\n"), &["ci/invalid-yaml .github/workflows/ci.yml:7:4: invalid YAML: document expands to too many nodes (alias expansion): anchors and aliases may copy at most 1000000 nodes"]),
         file("workflow: deep nesting", WORKFLOW, format!("on: {}", rep("[", 100_000)), &["ci/invalid-yaml .github/workflows/ci.yml:1:260: invalid YAML: recursion limit exceeded"]),
-        // Not reported: the last key wins, as in most YAML loaders (GitHub rejects it).
-        file("workflow: duplicate keys", WORKFLOW, "on: push\non: pull_request\njobs: {}\n", &[]),
-        // Not reported: ci/invalid-yaml checks syntax and merge keys, not the workflow schema.
-        file("workflow: jobs is a number", WORKFLOW, "on: push\njobs: 5\n", &[]),
-        file("workflow: steps is a string", WORKFLOW, "on: push\njobs:\n  a:\n    runs-on: x\n    steps: run\n", &[]),
+        // GitHub rejects a key written twice; the second occurrence is reported.
+        file("workflow: duplicate keys", WORKFLOW, "on: push\non: pull_request\njobs: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:2:1: duplicate key `on` (first at line 1): GitHub rejects a mapping with a key written twice"]),
+        file("workflow: duplicate step keys", WORKFLOW, "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: a\n        run: b\n", &["ci/invalid-yaml .github/workflows/ci.yml:7:9: duplicate key `run` (first at line 6): GitHub rejects a mapping with a key written twice"]),
+        // Wrong types where the workflow's structure needs a mapping or a list.
+        file("workflow: jobs is a number", WORKFLOW, "on: push\njobs: 5\n", &["ci/invalid-yaml .github/workflows/ci.yml:2:7: `jobs` must be a mapping of job ids to jobs, found an integer"]),
+        file("workflow: jobs is a list", WORKFLOW, "on: push\njobs: [a, b]\n", &["ci/invalid-yaml .github/workflows/ci.yml:2:7: `jobs` must be a mapping of job ids to jobs, found a list"]),
+        file("workflow: a job is a string", WORKFLOW, "on: push\njobs:\n  a: build\n", &["ci/invalid-yaml .github/workflows/ci.yml:3:6: job `a` must be a mapping, found a string"]),
+        file("workflow: on is a number", WORKFLOW, "on: 5\njobs: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:1:5: `on` must be an event name, a list of event names or a mapping of events, found an integer"]),
+        file("workflow: an event of on is a mapping", WORKFLOW, "on: [push, {pull_request: x}]\njobs: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:1:12: an event of `on` must be an event name, found a mapping"]),
+        file("workflow: steps is a string", WORKFLOW, "on: push\njobs:\n  a:\n    runs-on: x\n    steps: run\n", &["ci/invalid-yaml .github/workflows/ci.yml:5:12: `steps` must be a list of steps, found a string"]),
+        file("workflow: a step is a string", WORKFLOW, "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - make\n", &["ci/invalid-yaml .github/workflows/ci.yml:6:9: a step must be a mapping (`- run: ...` or `- uses: ...`), found a string"]),
         file("workflow: document is a list", WORKFLOW, "- on\n- jobs\n", &["ci/invalid-yaml .github/workflows/ci.yml:1:1: a workflow must be a YAML mapping, this document is sequence"]),
         file("workflow: merge key", WORKFLOW, "on: push\nx: &x {runs-on: a}\njobs:\n  a:\n    <<: *x\n", &["ci/invalid-yaml .github/workflows/ci.yml:5:5: `<<` merge keys are not supported by GitHub Actions (anchors and aliases are): write the keys out, or use an alias for the whole value"]),
         // Valid, parsed within the deadline.
         file("workflow: very long line", WORKFLOW, format!("on: push\nname: {long}\n"), &[]),
-        file("workflow: 10 MB", WORKFLOW, ten_mb("on: push\nenv:\n", "  KEY_WITH_A_LONG_NAME_000: value of some length\n", ""), &[]),
-        file("action: wrong type of runs", "action.yml", "name: a\nruns: 5\n", &[]),
+        file("workflow: 10 MB", WORKFLOW, ten_mb("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n", "          echo a line of a long script\n", ""), &[]),
+        file("action: wrong type of runs", "action.yml", "name: a\nruns: 5\n", &["ci/invalid-yaml action.yml:2:7: `runs` must be a mapping (`using:` and what it runs), found an integer"]),
+        file("action: steps is a mapping", "action.yml", "name: a\nruns:\n  using: composite\n  steps: {run: x}\n", &["ci/invalid-yaml action.yml:4:10: `steps` must be a list of steps, found a mapping"]),
+        file("action: duplicate keys", "action.yml", "name: a\nname: b\nruns: {using: node20, main: a.js}\n", &["ci/invalid-yaml action.yml:2:1: duplicate key `name` (first at line 1): GitHub rejects a mapping with a key written twice"]),
         // ── GitLab CI ─────────────────────────────────────────────────────────────────────
         gitlab("gitlab-ci: truncated", ".gitlab-ci.yml", "build:\n  script: [\"make\"", &["ci/invalid-yaml .gitlab-ci.yml:2:18: invalid YAML: while parsing a flow sequence, expected ',' or ']'"]),
         gitlab("gitlab-ci: alias bomb", ".gitlab-ci.yml", alias_bomb(""), &["ci/invalid-yaml .gitlab-ci.yml:6:4: invalid YAML: document expands to too many nodes (alias expansion): anchors and aliases may copy at most 1000000 nodes"]),
         gitlab("gitlab-ci: deep nesting", ".gitlab-ci.yml", format!("a: {}", rep("{b: ", 100_000)), &["ci/invalid-yaml .gitlab-ci.yml:1:1024: invalid YAML: recursion limit exceeded"]),
         gitlab("gitlab-ci: includes itself", ".gitlab-ci.yml", "include: .gitlab-ci.yml\nbuild:\n  script: make\n", &["ci/invalid-yaml .gitlab-ci.yml:1:10: include cycle: .gitlab-ci.yml → .gitlab-ci.yml"]),
         gitlab("gitlab-ci: missing include", ".gitlab-ci.yml", "include:\n  - local: ci/missing.yml\n", &["ci/invalid-yaml .gitlab-ci.yml:2:12: included file `ci/missing.yml` does not exist"]),
-        // Not reported: no GitLab schema check.
-        gitlab("gitlab-ci: stages is a number", ".gitlab-ci.yml", "stages: 5\nbuild:\n  script: make\n", &[]),
-        gitlab("gitlab-ci: merge of a scalar", ".gitlab-ci.yml", "x: &x 5\nbuild:\n  <<: *x\n  script: make\n", &[]),
+        // Wrong types GitLab rejects.
+        gitlab("gitlab-ci: stages is a number", ".gitlab-ci.yml", "stages: 5\nbuild:\n  script: make\n", &["ci/invalid-yaml .gitlab-ci.yml:1:9: `stages` must be a list of stage names, found an integer"]),
+        // `x` is itself a job that is not a mapping; the merge of its scalar is the second finding.
+        gitlab("gitlab-ci: merge of a scalar", ".gitlab-ci.yml", "x: &x 5\nbuild:\n  <<: *x\n  script: make\n", &["ci/invalid-yaml .gitlab-ci.yml:1:4: job `x` must be a mapping of job keywords, found an integer", "ci/invalid-yaml .gitlab-ci.yml:3:7: `<<` must merge a mapping or a list of mappings, found an integer"]),
+        gitlab("gitlab-ci: a job is a string", ".gitlab-ci.yml", "build: make\n", &["ci/invalid-yaml .gitlab-ci.yml:1:8: job `build` must be a mapping of job keywords, found a string"]),
+        gitlab("gitlab-ci: script is a number", ".gitlab-ci.yml", "build:\n  script: 5\n", &["ci/invalid-yaml .gitlab-ci.yml:2:11: `script` of job `build` must be a string or a list of strings, found an integer"]),
+        gitlab("gitlab-ci: before_script is a mapping", ".gitlab-ci.yml", "build:\n  before_script: {a: b}\n  script: make\n", &["ci/invalid-yaml .gitlab-ci.yml:2:18: `before_script` of job `build` must be a string or a list of strings, found a mapping"]),
+        // Not jobs: hidden keys (anchors, templates) hold anything, global keywords are not jobs.
+        gitlab("gitlab-ci: hidden keys and globals are not jobs", ".gitlab-ci.yml", ".x: &x 5\n.y: [a]\nvariables: {A: b}\ndefault: {image: a}\nworkflow: {name: w}\nbuild:\n  script: make\n", &[]),
+        // Accepted by GitLab (the last key wins), so not a finding.
+        gitlab("gitlab-ci: duplicate keys", ".gitlab-ci.yml", "build:\n  script: a\nbuild:\n  script: b\n", &[]),
         gitlab("gitlab-ci: invalid UTF-8", ".gitlab-ci.yml", invalid_utf8("build:\n  script: ", "\n"), &["ci/invalid-yaml .gitlab-ci.yml:1:1: pipeline file `.gitlab-ci.yml` cannot be read: not valid UTF-8 text"]),
         // ── Cargo ─────────────────────────────────────────────────────────────────────────
         file("Cargo.toml: truncated", "Cargo.toml", "[package]\nname = \"a\"\n[dependencies", &["deps/invalid-manifest Cargo.toml:3:14: Cargo.toml does not parse: unclosed table, expected `]`"]),
@@ -227,8 +243,9 @@ fn cases() -> Vec<Case> {
         file("package.json: truncated", "package.json", "{\"name\": \"a\", \"dependencies\": {", &["deps/invalid-manifest package.json:1:32: package.json does not parse: expected a string key"]),
         file("package.json: dependencies is an array", "package.json", "{\"dependencies\": [\"a\"]}", &["deps/invalid-manifest package.json:1:18: package.json does not parse: `dependencies` must be an object"]),
         file("package.json: version is a number", "package.json", "{\"dependencies\": {\"a\": 1}}", &["deps/invalid-manifest package.json:1:24: package.json does not parse: the version of `a` must be a string"]),
-        // Not reported: duplicate keys are not checked in JSON manifests.
-        file("package.json: duplicate keys", "package.json", "{\"dependencies\": {\"a\": \"1\", \"a\": \"2\"}}", &[]),
+        // npm accepts it and keeps the last value: a warning at the second key.
+        file("package.json: duplicate keys", "package.json", "{\"dependencies\": {\"a\": \"1\", \"a\": \"2\"}}", &["deps/invalid-manifest package.json:1:29: duplicate key `a` (first at line 1): npm keeps the last value and ignores the first"]),
+        file("package.json: duplicate top-level keys", "package.json", "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n", &["deps/invalid-manifest package.json:3:3: duplicate key `name` (first at line 2): npm keeps the last value and ignores the first"]),
         file("package.json: deep nesting", "package.json", rep("[", 100_000), &["deps/invalid-manifest package.json:1:258: package.json does not parse: JSON nested too deeply"]),
         file("package.json: not an object", "package.json", "\"just a string\"", &["deps/invalid-manifest package.json:1:1: package.json does not parse: expected a JSON object"]),
         file("package-lock.json: invalid UTF-8", "package-lock.json", invalid_utf8("{\"name\": \"", "\"}"), &["deps/invalid-manifest package-lock.json:1:14: package-lock.json is not valid UTF-8 text: the byte here is not part of a character"]),

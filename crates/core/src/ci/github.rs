@@ -4,12 +4,14 @@
 //! [`parse_workflow`] and [`parse_action`] build the models from a file's text; rules share
 //! them through [`Context::memo`](crate::engine::Context::memo) under the kind
 //! `"github-workflow"`. Values of an unexpected type are left out (the field is `None` or
-//! empty), so a rule judges what it can of a file GitHub would reject.
+//! empty), so a rule judges what it can of a file GitHub would reject; where GitHub would
+//! reject the type (`jobs: 5`, `steps: run`, a key written twice), a [`Problem`] records it
+//! for `ci/invalid-yaml`.
 
 use crate::doc::{parse, Entry, Format, Node, ParseError, Value};
 use crate::span::Span;
 
-use super::{merge_keys, Scalar, Text};
+use super::{a_kind, duplicate_keys, merge_keys, Scalar, Text};
 
 /// Whether `path` is a workflow file: `.github/workflows/NAME.yml` or `.yaml` (GitHub reads
 /// that folder only, not its subfolders).
@@ -117,7 +119,8 @@ pub struct Workflow {
     pub jobs: Vec<Job>,
     /// The `jobs` key.
     pub jobs_key: Option<Span>,
-    /// Structural problems GitHub rejects: `<<` merge keys, a document that is not a mapping.
+    /// Structural problems GitHub rejects: `<<` merge keys, a document that is not a mapping,
+    /// duplicate keys, `on`, `jobs`, a job, `steps` or a step of the wrong type.
     pub problems: Vec<Problem>,
 }
 
@@ -430,7 +433,8 @@ pub struct Action {
     pub steps: Vec<Step>,
     /// `runs.image` of a Docker action (`Dockerfile` or `docker://image`).
     pub image: Option<Scalar>,
-    /// Structural problems (`<<` merge keys, a document that is not a mapping).
+    /// Structural problems (`<<` merge keys, a document that is not a mapping, duplicate keys,
+    /// `runs` or `runs.steps` of the wrong type).
     pub problems: Vec<Problem>,
 }
 
@@ -478,6 +482,111 @@ fn structural_problems(root: &Node, what: &str) -> Vec<Problem> {
             span,
         });
     }
+    for duplicate in duplicate_keys(root) {
+        problems.push(Problem {
+            message: format!(
+                "{}: GitHub rejects a mapping with a key written twice",
+                duplicate.message()
+            ),
+            span: duplicate.span,
+        });
+    }
+    problems
+}
+
+fn wrong_type(problems: &mut Vec<Problem>, what: &str, must: &str, node: &Node) {
+    problems.push(Problem {
+        message: format!("{what} must be {must}, found {}", a_kind(node)),
+        span: node.span,
+    });
+}
+
+/// Values of a type GitHub rejects where the workflow's structure needs a mapping or a list:
+/// `on`, `jobs`, each job, `steps` and each step. Null values (`jobs:` with nothing) are left
+/// to GitHub's own message.
+fn workflow_shape(root: &Node) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(on) = root.get("on") {
+        let ok = match &on.value {
+            Value::Null | Value::String(_) | Value::Map(_) => true,
+            Value::Seq(items) => items.iter().all(|i| i.as_str().is_some()),
+            _ => false,
+        };
+        if !ok {
+            wrong_type(
+                &mut problems,
+                "`on`",
+                "an event name, a list of event names or a mapping of events",
+                on,
+            );
+            if let Some(items) = on.as_seq() {
+                problems.pop();
+                for item in items.iter().filter(|i| i.as_str().is_none()) {
+                    wrong_type(&mut problems, "an event of `on`", "an event name", item);
+                }
+            }
+        }
+    }
+    if let Some(jobs) = root.get("jobs") {
+        match jobs.as_map() {
+            Some(entries) => {
+                for entry in entries {
+                    let job = &entry.value;
+                    let id = entry.key_str().unwrap_or_default();
+                    if job.as_map().is_none() {
+                        if !job.is_null() {
+                            wrong_type(&mut problems, &format!("job `{id}`"), "a mapping", job);
+                        }
+                        continue;
+                    }
+                    steps_shape(&mut problems, job.get("steps"));
+                }
+            }
+            None if jobs.is_null() => {}
+            None => wrong_type(
+                &mut problems,
+                "`jobs`",
+                "a mapping of job ids to jobs",
+                jobs,
+            ),
+        }
+    }
+    problems
+}
+
+fn steps_shape(problems: &mut Vec<Problem>, steps: Option<&Node>) {
+    let Some(steps) = steps else { return };
+    match steps.as_seq() {
+        Some(items) => {
+            for step in items.iter().filter(|s| s.as_map().is_none()) {
+                wrong_type(
+                    problems,
+                    "a step",
+                    "a mapping (`- run: ...` or `- uses: ...`)",
+                    step,
+                );
+            }
+        }
+        None if steps.is_null() => {}
+        None => wrong_type(problems, "`steps`", "a list of steps", steps),
+    }
+}
+
+/// The same for an action: `runs` and, in a composite action, `runs.steps`.
+fn action_shape(root: &Node) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(runs) = root.get("runs") {
+        if runs.as_map().is_some() {
+            steps_shape(&mut problems, runs.get("steps"));
+        } else if !runs.is_null() {
+            wrong_type(
+                &mut problems,
+                "`runs`",
+                "a mapping (`using:` and what it runs)",
+                runs,
+            );
+        }
+    }
     problems
 }
 
@@ -488,7 +597,9 @@ fn structural_problems(root: &Node, what: &str) -> Vec<Problem> {
 /// The YAML syntax error (or a second document), with its position.
 pub fn parse_workflow(text: &str) -> Result<Workflow, ParseError> {
     let root = document(text)?;
-    let problems = structural_problems(&root, "a workflow");
+    let mut problems = structural_problems(&root, "a workflow");
+    problems.extend(workflow_shape(&root));
+    problems.sort_by_key(|p| p.span.start_byte);
     let on_entry = root.get_entry("on");
     let on = on_entry.map(|e| triggers(&e.value)).unwrap_or_default();
     let jobs_entry = root.get_entry("jobs");
@@ -589,7 +700,9 @@ fn steps(node: Option<&Node>) -> Vec<Step> {
 /// The YAML syntax error (or a second document), with its position.
 pub fn parse_action(text: &str) -> Result<Action, ParseError> {
     let root = document(text)?;
-    let problems = structural_problems(&root, "an action's metadata");
+    let mut problems = structural_problems(&root, "an action's metadata");
+    problems.extend(action_shape(&root));
+    problems.sort_by_key(|p| p.span.start_byte);
     let runs = root.get("runs");
     Ok(Action {
         name: Scalar::from_opt(root.get("name")),

@@ -14,7 +14,7 @@ use crate::doc::{parse, Entry, Format, Node, ParseError, Value};
 use crate::glob::Glob;
 use crate::span::Span;
 
-use super::{Scalar, Text};
+use super::{a_kind, Scalar, Text};
 
 /// How deep local includes are followed (GitLab's own limit is 100).
 pub const MAX_INCLUDE_DEPTH: usize = 100;
@@ -55,7 +55,8 @@ pub struct File {
     pub root: Node,
 }
 
-/// Something wrong with a pipeline's files: a syntax error, a missing local include, a cycle.
+/// Something wrong with a pipeline's files: a syntax error, a missing local include, a cycle,
+/// a value of a type GitLab rejects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// What kind of problem.
@@ -75,6 +76,9 @@ pub enum ProblemKind {
     Syntax,
     /// An include cannot be followed: a missing or unreadable file, a cycle, a limit.
     Include,
+    /// A value of a type GitLab rejects: `stages` that is not a list, a job that is not a
+    /// mapping, a `script` that is not a string or a list, a `<<` merge of a scalar.
+    Structure,
 }
 
 /// An `include:` entry.
@@ -187,7 +191,7 @@ pub struct Pipeline {
     pub images: Vec<ImageUse>,
     /// `stages`, from the last file that declares it.
     pub stages: Option<Stages>,
-    /// Syntax errors, missing includes and cycles.
+    /// Syntax errors, missing includes, cycles and wrongly-typed values.
     pub problems: Vec<Problem>,
 }
 
@@ -353,7 +357,20 @@ impl Loader<'_> {
         let index = self.pipeline.files.len();
         let text = Text::new(text);
         let root = match document(&text.text) {
-            Ok(root) => apply_merge_keys(root, 0),
+            Ok(root) => {
+                for node in merges_of_scalars(&root) {
+                    self.pipeline.problems.push(Problem {
+                        kind: ProblemKind::Structure,
+                        path: path.to_owned(),
+                        message: format!(
+                            "`<<` must merge a mapping or a list of mappings, found {}",
+                            a_kind(node)
+                        ),
+                        span: node.span,
+                    });
+                }
+                apply_merge_keys(root, 0)
+            }
             Err(error) => {
                 self.pipeline.problems.push(Problem {
                     kind: ProblemKind::Syntax,
@@ -413,6 +430,16 @@ impl Loader<'_> {
             match key {
                 "include" => self.includes(file, &entry.value),
                 "stages" => {
+                    if !matches!(entry.value.value, Value::Seq(_) | Value::Null) {
+                        self.structure(
+                            file,
+                            &entry.value,
+                            format!(
+                                "`stages` must be a list of stage names, found {}",
+                                a_kind(&entry.value)
+                            ),
+                        );
+                    }
                     let names = entry
                         .value
                         .as_seq()
@@ -434,7 +461,40 @@ impl Loader<'_> {
                 k if GLOBAL_KEYWORDS.contains(&k) => {}
                 name => {
                     if entry.value.as_map().is_none() {
+                        // GitLab reads every other top-level key as a job, and rejects one
+                        // that is not a mapping; hidden keys (`.x`) are not validated.
+                        if !name.starts_with('.') && !entry.value.is_null() {
+                            self.structure(
+                                file,
+                                &entry.value,
+                                format!(
+                                    "job `{name}` must be a mapping of job keywords, found {}",
+                                    a_kind(&entry.value)
+                                ),
+                            );
+                        }
                         continue;
+                    }
+                    if !name.starts_with('.') {
+                        for keyword in ["script", "before_script", "after_script"] {
+                            let Some(value) = entry.value.get(keyword) else {
+                                continue;
+                            };
+                            if !matches!(
+                                value.value,
+                                Value::String(_) | Value::Seq(_) | Value::Null
+                            ) {
+                                self.structure(
+                                    file,
+                                    value,
+                                    format!(
+                                        "`{keyword}` of job `{name}` must be a string or a list \
+                                         of strings, found {}",
+                                        a_kind(value)
+                                    ),
+                                );
+                            }
+                        }
                     }
                     self.images(file, &format!("job `{name}`"), &entry.value);
                     let extends = match entry.value.get("extends") {
@@ -458,6 +518,16 @@ impl Loader<'_> {
                 }
             }
         }
+    }
+
+    fn structure(&mut self, file: usize, node: &Node, message: String) {
+        let path = self.pipeline.files[file].path.clone();
+        self.pipeline.problems.push(Problem {
+            kind: ProblemKind::Structure,
+            path,
+            message,
+            span: node.span,
+        });
     }
 
     fn images(&mut self, file: usize, owner: &str, node: &Node) {
@@ -566,6 +636,36 @@ fn document(text: &str) -> Result<Node, ParseError> {
         documents.next()
     };
     Ok(first.unwrap_or_else(|| Node::new(Value::Null, Text::new(text).span(0, 0))))
+}
+
+/// The values of `<<` merge keys that are not a mapping (nor a list of mappings), and the
+/// elements of a merged list that are not mappings, in document order.
+fn merges_of_scalars(node: &Node) -> Vec<&Node> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                for entry in entries {
+                    if entry.key_str() == Some("<<") {
+                        match &entry.value.value {
+                            Value::Map(_) => {}
+                            Value::Seq(items) => {
+                                found.extend(items.iter().filter(|i| i.as_map().is_none()));
+                            }
+                            _ => found.push(&entry.value),
+                        }
+                    }
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            Value::Seq(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    found.sort_by_key(|n| n.span.start_byte);
+    found.dedup_by_key(|n| n.span.start_byte);
+    found
 }
 
 /// Applies `<<` merge keys in every mapping of `node`: the entries of the merged mapping (or

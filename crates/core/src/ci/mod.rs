@@ -4,7 +4,8 @@
 //!
 //! The models are lenient: a value of an unexpected type is left out rather than failing the
 //! whole file, so rules judge what they can of a file GitHub or GitLab would reject. Syntax
-//! errors (and, for GitHub, `<<` merge keys) are kept for `ci/invalid-yaml` to report.
+//! errors, values of a type GitHub or GitLab rejects, and (for GitHub) `<<` merge keys and
+//! duplicate keys are kept for `ci/invalid-yaml` to report.
 //!
 //! Positions inside scalars (an expression on the third line of a `run: |` script) come from
 //! [`SourceMap`], through [`Text::locate`].
@@ -158,6 +159,74 @@ pub fn merge_keys(node: &Node) -> Vec<Span> {
     found
 }
 
+/// A key written twice in one mapping: the later occurrence, and the line of the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key.
+    pub key: String,
+    /// Where the later occurrence is written.
+    pub span: Span,
+    /// The line of the first occurrence.
+    pub first_line: u32,
+}
+
+impl DuplicateKey {
+    /// `duplicate key `x` (first at line N)`.
+    pub fn message(&self) -> String {
+        format!(
+            "duplicate key `{}` (first at line {})",
+            self.key, self.first_line
+        )
+    }
+}
+
+/// Every key written more than once in the same mapping of a tree, in document order. A
+/// mapping copied by an alias is reported once, where the anchor writes it.
+pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                let mut first: std::collections::HashMap<&str, u32> =
+                    std::collections::HashMap::new();
+                for entry in entries {
+                    if let Some(key) = entry.key_str() {
+                        if let Some(line) = first.get(key) {
+                            found.push(DuplicateKey {
+                                key: key.to_owned(),
+                                span: entry.key.span,
+                                first_line: *line,
+                            });
+                        } else {
+                            first.insert(key, entry.key.span.line);
+                        }
+                    }
+                }
+                stack.extend(entries.iter().rev().map(|e| &e.value));
+            }
+            Value::Seq(items) => stack.extend(items.iter().rev()),
+            _ => {}
+        }
+    }
+    found.sort_by_key(|d| d.span.start_byte);
+    found.dedup_by_key(|d| d.span.start_byte);
+    found
+}
+
+/// A value's kind with its article, for messages: `an integer`, `a string`, `null`.
+pub fn a_kind(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
 /// Whether `value` is 40 hexadecimal digits: a full git commit SHA.
 pub fn is_full_sha(value: &str) -> bool {
     value.len() == 40 && value.bytes().all(|b| b.is_ascii_hexdigit())
@@ -199,6 +268,29 @@ mod tests {
                 index.span(offset, offset + 1)
             );
         }
+    }
+
+    #[test]
+    fn finds_duplicate_keys_once_per_mapping() {
+        let text = "a: &x {b: 1, b: 2}\nc: *x\na: 3\nd:\n  - {e: 1, e: 2, e: 3}\n";
+        let root = crate::doc::parse(crate::doc::Format::Yaml, text).unwrap();
+        let found: Vec<(String, u32, u32, u32)> = duplicate_keys(&root[0])
+            .into_iter()
+            .map(|d| (d.key, d.span.line, d.span.column, d.first_line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("b".to_owned(), 1, 14, 1),
+                ("a".to_owned(), 3, 1, 1),
+                ("e".to_owned(), 5, 12, 5),
+                ("e".to_owned(), 5, 18, 5),
+            ]
+        );
+        assert!(duplicate_keys(
+            &crate::doc::parse(crate::doc::Format::Yaml, "a: 1\nb: {a: 2}\n").unwrap()[0]
+        )
+        .is_empty());
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub const RULE: RuleDef = RuleDef { meta: &META, build };
 
 static META: Meta = Meta {
     id: "ci/invalid-yaml",
-    summary: "CI files parse: YAML syntax, one document, no `<<` merge keys in GitHub workflows",
+    summary: "CI files parse and have the structure GitHub or GitLab requires: YAML syntax, one \
+              document, no duplicate keys or `<<` merge keys in GitHub files, no wrongly-typed \
+              `jobs`, `steps`, `stages`, `script`",
     default_level: Level::Error,
     tier: Tier::Bronze,
     scope: Scope::PerFile,
@@ -28,16 +30,33 @@ static META: Meta = Meta {
                first syntax error. Also reported: a GitHub file with several YAML documents or \
                whose document is not a mapping; a `<<` merge key in a GitHub file (GitHub \
                accepts anchors and aliases but rejects merge keys; GitLab supports them, so \
-               they are applied there); a GitLab local include that does not exist, and \
-               include cycles.",
+               they are applied there); a key written twice in one mapping of a GitHub file, \
+               at the second occurrence with the line of the first (GitHub rejects the file; \
+               GitLab accepts duplicate keys, the last one winning, so they are not reported \
+               there); a GitLab local include that does not exist, and include cycles.\n\n\
+               Values of a type GitHub or GitLab rejects where the structure needs a mapping \
+               or a list are reported at the value, with the type found: in a workflow, `on` \
+               (an event name, a list of names or a mapping), `jobs` (a mapping), each job (a \
+               mapping), `steps` (a list) and each step (a mapping); in an action, `runs` (a \
+               mapping) and `runs.steps`; in a GitLab pipeline file, `stages` (a list), a \
+               top-level key that is neither a global keyword (`default`, `include`, \
+               `stages`, `variables`, `workflow`, ...) nor hidden (`.name`) and is not a \
+               mapping (GitLab reads it as a job), the `script`, `before_script` and \
+               `after_script` of a visible job (a string or a list), and a `<<` merge key whose \
+               value is not a mapping or a list of mappings. Empty values (`jobs:` with nothing) \
+               and the rest of the schema (unknown keywords, required keys) are not judged.",
         why: "A workflow that does not parse never runs: GitHub shows the error only in the \
               Actions tab, after the push, and the checks it should have run silently stop \
               guarding the branch. Every other `ci/*` rule also needs the file to parse.",
         example: "```yaml\nx: &defaults {runs-on: ubuntu-latest}\njobs:\n  test:\n    <<: \
                   *defaults      # reported at `<<`: GitHub rejects merge keys\n```\nA syntax \
                   error such as an unclosed `[` is reported where the parser finds it, with the \
-                  parser's message; the rest of that file is then not judged.",
-        fix: "Fix the syntax at the reported position. For merge keys in a GitHub workflow, \
+                  parser's message; the rest of that file is then not judged. `jobs: 5` is \
+                  reported at `5`: `` `jobs` must be a mapping of job ids to jobs, found an \
+                  integer ``; `on: push` written twice at the second `on`: `` duplicate key `on` \
+                  (first at line 1) ``.",
+        fix: "Fix the syntax or the value at the reported position; remove or merge a \
+              duplicated key. For merge keys in a GitHub workflow, \
               write the keys out in each job, or move the shared part into a reusable \
               workflow or a composite action.",
     },
@@ -102,7 +121,7 @@ impl Rule for InvalidYaml {
                 }
                 let message = match problem.kind {
                     ProblemKind::Syntax => format!("invalid YAML: {}", problem.message),
-                    ProblemKind::Include => problem.message.clone(),
+                    ProblemKind::Include | ProblemKind::Structure => problem.message.clone(),
                 };
                 out.push(
                     Violation::file(&problem.path, message.clone())
