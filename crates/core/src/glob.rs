@@ -62,7 +62,10 @@ impl Glob {
 #[derive(Debug, Clone)]
 pub struct GlobList {
     globs: Vec<Glob>,
-    set: GlobSet,
+    /// The globs compiled together; `None` when the combined automaton is over globset's size
+    /// limit (each glob compiles on its own, many long ones together may not), in which case
+    /// every glob is matched on its own rather than the list matching nothing.
+    set: Option<GlobSet>,
 }
 
 impl Default for GlobList {
@@ -78,8 +81,16 @@ impl GlobList {
         for glob in &globs {
             builder.add(glob.glob.clone());
         }
-        // Every glob compiled on its own already, so the set builds.
-        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
+        let set = match builder.build() {
+            Ok(set) => Some(set),
+            Err(e) => {
+                tracing::debug!(
+                    globs = globs.len(),
+                    "the globs do not compile together ({e}): matching them one by one"
+                );
+                None
+            }
+        };
         Self { globs, set }
     }
 
@@ -94,12 +105,20 @@ impl GlobList {
 
     /// Whether any glob matches.
     pub fn is_match(&self, path: &str) -> bool {
-        self.set.is_match(path)
+        match &self.set {
+            Some(set) => set.is_match(path),
+            None => self.globs.iter().any(|g| g.is_match(path)),
+        }
     }
 
     /// Indices of the globs that match.
     pub fn matches(&self, path: &str) -> Vec<usize> {
-        self.set.matches(path)
+        match &self.set {
+            Some(set) => set.matches(path),
+            None => (0..self.globs.len())
+                .filter(|&i| self.globs[i].is_match(path))
+                .collect(),
+        }
     }
 
     /// The globs, in order.
@@ -134,6 +153,22 @@ mod tests {
         assert!(Glob::new("{README,readme}*")
             .unwrap()
             .is_match("readme.txt"));
+    }
+
+    #[test]
+    fn a_list_too_large_to_compile_together_still_matches() {
+        // Each of these compiles on its own; 50 of them together are over globset's limit.
+        let long = "?".repeat(4000);
+        let patterns: Vec<String> = (0..50).map(|i| format!("d{i}/{long}")).collect();
+        let list = GlobList::from_patterns(&patterns).unwrap();
+        assert!(
+            list.set.is_none(),
+            "the set built: the test no longer covers the fallback"
+        );
+        let path = format!("d7/{}", "x".repeat(4000));
+        assert!(list.is_match(&path));
+        assert_eq!(list.matches(&path), [7]);
+        assert!(!list.is_match("d7/short"));
     }
 
     #[test]
