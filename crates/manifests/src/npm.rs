@@ -328,6 +328,39 @@ mod tests {
     use crate::{parse, DepKind, FileKind, Source};
 
     #[test]
+    fn package_json_duplicate_keys_are_warnings_at_the_later_key() {
+        let text = "{\n  \"scripts\": {\"t\": \"a\", \"t\": \"b\"},\n  \"dependencies\": {\n    \"x\": \"1\",\n    \"x\": \"2\",\n    \"x\": \"3\"\n  }\n}";
+        let m = parse(FileKind::PackageJson, text).unwrap();
+        let got: Vec<_> = m
+            .warnings
+            .iter()
+            .map(|(message, p)| (message.as_str(), p.line, p.column))
+            .collect();
+        let message = |k: &str, line: u32| {
+            format!(
+                "duplicate key `{k}` (first at line {line}): npm keeps the last value and \
+                 ignores the first"
+            )
+        };
+        assert_eq!(
+            got,
+            [
+                (message("t", 2).as_str(), 2, 25),
+                (message("x", 4).as_str(), 5, 5),
+                (message("x", 4).as_str(), 6, 5),
+            ]
+        );
+        // npm keeps the last value; so does the model.
+        assert_eq!(m.packages.len(), 3);
+        assert!(
+            parse(FileKind::PackageJson, "{\"a\": {\"b\": 1}, \"b\": 2}")
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn package_json_specs() {
         let text = r#"{
   "name": "app",

@@ -198,6 +198,77 @@ mod tests {
     }
 
     #[test]
+    fn wrong_types_in_included_gitlab_files_are_reported_there() {
+        let findings = check(
+            POLICY,
+            &[
+                (
+                    ".gitlab-ci.yml",
+                    "include: ci/jobs.yml\nstages: [build]\n.t: &t 1\nbuild:\n  script: make\n",
+                ),
+                (
+                    "ci/jobs.yml",
+                    "test:\n  script: {a: 1}\n.hidden:\n  script: 5\nlint: 5\n",
+                ),
+            ],
+        );
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                let (line, column) = f.span.map_or((0, 0), |s| (s.line, s.column));
+                (
+                    f.path.clone().unwrap_or_default(),
+                    line,
+                    column,
+                    f.message.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "ci/jobs.yml".to_owned(),
+                    2,
+                    11,
+                    "`script` of job `test` must be a string or a list of strings, found a \
+                     mapping"
+                        .to_owned()
+                ),
+                (
+                    "ci/jobs.yml".to_owned(),
+                    5,
+                    7,
+                    "job `lint` must be a mapping of job keywords, found an integer".to_owned()
+                ),
+            ],
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_in_github_files_only() {
+        let findings = check(
+            POLICY,
+            &[
+                (
+                    ".github/workflows/ci.yml",
+                    "on: push\njobs:\n  a:\n    runs-on: x\n    runs-on: y\n    steps: []\n",
+                ),
+                (".gitlab-ci.yml", "build:\n  script: a\n  script: b\n"),
+            ],
+        );
+        assert_eq!(
+            positions(&findings),
+            [(".github/workflows/ci.yml".to_owned(), 5, 5)],
+            "{findings:#?}"
+        );
+        assert!(findings[0]
+            .message
+            .starts_with("duplicate key `runs-on` (first at line 4)"));
+    }
+
+    #[test]
     fn text_that_is_not_utf8_is_reported() {
         let snapshot = crate::snapshot::MemorySnapshot::new()
             .with_file(

@@ -152,6 +152,25 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_in_package_json_are_warnings() {
+        let findings = check(
+            POLICY,
+            &[(
+                "package.json",
+                "{\"dependencies\": {\"a\": \"^1\"},\n \"dependencies\": {}}",
+            )],
+        );
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].level, crate::finding::Level::Warning);
+        assert_eq!(findings[0].span.map(|s| (s.line, s.column)), Some((2, 2)));
+        assert_eq!(
+            findings[0].message,
+            "duplicate key `dependencies` (first at line 1): npm keeps the last value and \
+             ignores the first"
+        );
+    }
+
+    #[test]
     fn reports_text_that_is_not_utf8_at_its_first_invalid_byte() {
         let snapshot = crate::MemorySnapshot::new()
             .with_file("Cargo.lock", b"version = 4\n# caf\xe9\n".to_vec())
