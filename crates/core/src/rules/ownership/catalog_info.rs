@@ -65,7 +65,9 @@ static META: Meta = Meta {
     ],
     docs: Docs {
         what: "Every `catalog-info.yaml` and `catalog-info.yml` (anywhere in the repository) \
-               parses as YAML, and each of its documents (several may be separated by `---`; \
+               parses as YAML without a key written twice in one mapping (Backstage's YAML \
+               parser rejects the document; reported at the second occurrence), and each of \
+               its documents (several may be separated by `---`; \
                empty ones are skipped) is a Backstage entity: a mapping with `apiVersion`, \
                `kind` and `metadata.name`. `metadata.name` has at most 63 characters of \
                `[a-zA-Z0-9-_.]`, starting and ending with a letter or digit; \
@@ -649,6 +651,16 @@ impl Rule for CatalogInfo {
             for doc in documents {
                 if matches!(doc.value, Value::Null) {
                     continue;
+                }
+                for duplicate in crate::ci::duplicate_keys(doc) {
+                    checker.push(
+                        duplicate.span,
+                        &format!("duplicate-key {} {}", duplicate.key, duplicate.span.line),
+                        format!(
+                            "{}: Backstage rejects a mapping with a key written twice",
+                            duplicate.message()
+                        ),
+                    );
                 }
                 let Some(entity) = check_entity(&mut checker, doc) else {
                     continue;
