@@ -257,8 +257,7 @@ fn cases() -> Vec<Case> {
         file("pnpm-lock.yaml: alias bomb", "pnpm-lock.yaml", alias_bomb("lockfileVersion: '9.0'\n"), &[]),
         file("pnpm-lock.yaml: truncated", "pnpm-lock.yaml", "lockfileVersion: '9.0'\npackages:\n  a@1:\n    resolution: {integrity: ", &["deps/invalid-manifest pnpm-lock.yaml:4:29: pnpm-lock.yaml does not parse: while parsing a node, did not find expected node content"]),
         file("pnpm-lock.yaml: packages is a list", "pnpm-lock.yaml", "lockfileVersion: '9.0'\npackages: [1, 2]\n", &["deps/invalid-manifest pnpm-lock.yaml:2:11: pnpm-lock.yaml does not parse: `packages` must be a mapping"]),
-        // Not reported: the yarn.lock reader accepts the cut entry.
-        file("yarn.lock: truncated", "yarn.lock", "# yarn lockfile v1\n\n\"a@^1\":\n  version \"1.0", &[]),
+        file("yarn.lock: truncated", "yarn.lock", "# yarn lockfile v1\n\n\"a@^1\":\n  version \"1.0", &["deps/invalid-manifest yarn.lock:4:11: yarn.lock does not parse: unterminated quoted string (the file may be cut short)"]),
         file("yarn.lock: binary", "yarn.lock", binary.clone(), &["deps/invalid-manifest yarn.lock:1:1: yarn.lock does not parse: expected `name@range:` at the start of an entry"]),
         // ── Go ────────────────────────────────────────────────────────────────────────────
         file("go.mod: truncated require block", "go.mod", "module example.com/a\n\nrequire (\n\texample.com/b v1.0.0\n", &["deps/invalid-manifest go.mod:5:1: go.mod does not parse: unclosed `(` block"]),

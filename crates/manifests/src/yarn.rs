@@ -121,7 +121,17 @@ fn classic(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
             continue; // a member of `dependencies:` and the like
         }
         let (key, value) = match trimmed.split_once(' ') {
-            Some((k, v)) => (unquote(k), unquote(v)),
+            Some((k, v)) => {
+                let written = v.trim();
+                if written.starts_with('"') && (written.len() < 2 || !written.ends_with('"')) {
+                    let at = span.start + k.len() + 1 + (v.len() - v.trim_start().len());
+                    return Err(index.error(
+                        at..span.end,
+                        "unterminated quoted string (the file may be cut short)",
+                    ));
+                }
+                (unquote(k), unquote(v))
+            }
             None => (trimmed.trim_end_matches(':'), ""),
         };
         match key {
@@ -269,6 +279,16 @@ mod tests {
         assert_eq!((e.position.line, e.position.column), (3, 1), "{e}");
         let e = parse(FileKind::YarnLock, "  version \"1\"\n").unwrap_err();
         assert_eq!(e.position.line, 1, "{e}");
+    }
+
+    #[test]
+    fn a_cut_quoted_value_is_an_error_at_its_quote() {
+        let text = "# yarn lockfile v1\n\n\"a@^1\":\n  version \"1.0";
+        let err = parse(FileKind::YarnLock, text).unwrap_err();
+        assert_eq!((err.position.line, err.position.column), (4, 11), "{err:?}");
+        assert!(err.message.contains("unterminated quoted string"));
+        let whole = "# yarn lockfile v1\n\n\"a@^1\":\n  version \"1.0.0\"\n  resolved \"\"\n";
+        assert!(parse(FileKind::YarnLock, whole).is_ok());
     }
 
     #[test]
