@@ -273,8 +273,8 @@ fn cases() -> Vec<Case> {
         file("requirements.txt: very long line", "requirements.txt", format!("{long}==1.0\n"), &[]),
         file("requirements.txt: bad requirement", "requirements.txt", "requests===\n", &[]),
         file("poetry.lock: package is a string", "poetry.lock", "package = \"x\"\n", &["deps/invalid-manifest poetry.lock:1:11: poetry.lock does not parse: `package` must be an array of tables"]),
-        // Not reported: the uv.lock reader does not require a string version.
-        file("uv.lock: version is a table", "uv.lock", "version = 1\n[[package]]\nname = \"a\"\nversion = { x = 1 }\n", &[]),
+        file("uv.lock: version is a table", "uv.lock", "version = 1\n[[package]]\nname = \"a\"\nversion = { x = 1 }\n", &["deps/invalid-manifest uv.lock:4:11: uv.lock does not parse: the `version` of [[package]] `a` must be a string"]),
+        file("poetry.lock: name is a number", "poetry.lock", "[[package]]\nname = 5\nversion = \"1.0\"\n", &["deps/invalid-manifest poetry.lock:2:8: poetry.lock does not parse: the `name` of a [[package]] must be a string"]),
         // ── Backstage catalog-info.yaml ───────────────────────────────────────────────────
         file("catalog-info: alias bomb", "catalog-info.yaml", alias_bomb("apiVersion: backstage.io/v1alpha1\n"), &["ownership/catalog-info catalog-info.yaml:7:4: invalid YAML: document expands to too many nodes (alias expansion): anchors and aliases may copy at most 1000000 nodes"]),
         file("catalog-info: truncated", "catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: [", &["ownership/catalog-info catalog-info.yaml:4:10: invalid YAML: while parsing a node, did not find expected node content"]),

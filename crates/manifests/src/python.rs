@@ -381,6 +381,23 @@ fn lock_packages<'t, 'i>(
             let table = expect_table(item, "a [[package]]", index)?;
             let name = get(table, "name")
                 .ok_or_else(|| index.error(item.span(), "[[package]] without a name"))?;
+            if name.get_ref().as_str().is_none() {
+                return Err(
+                    index.error(name.span(), "the `name` of a [[package]] must be a string")
+                );
+            }
+            // Absent for a local package with a dynamic version; a string otherwise.
+            if let Some(version) = get(table, "version") {
+                if version.get_ref().as_str().is_none() {
+                    return Err(index.error(
+                        version.span(),
+                        format!(
+                            "the `version` of [[package]] `{}` must be a string",
+                            name.get_ref().as_str().unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
             Ok((table, name.span()))
         })
         .collect()
