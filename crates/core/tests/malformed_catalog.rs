@@ -271,7 +271,8 @@ fn cases() -> Vec<Case> {
         file("requirements.txt: binary", "requirements.txt", binary.clone(), &["deps/invalid-manifest requirements.txt:1:1: requirements.txt does not parse: expected a package name in `\u{7f}ELF\u{2}\u{1}\u{1}\0\0\0\0\0\0\0\0\0\u{3}\0>\0\u{1}\0\0\0`"]),
         // Valid, parsed within the deadline.
         file("requirements.txt: very long line", "requirements.txt", format!("{long}==1.0\n"), &[]),
-        file("requirements.txt: bad requirement", "requirements.txt", "requests===\n", &[]),
+        file("requirements.txt: bad requirement", "requirements.txt", "requests===\n", &["deps/invalid-manifest requirements.txt:1:1: requirements.txt does not parse: `===` needs a version after it in `requests===`"]),
+        file("requirements.txt: operator without a version", "requirements.txt", "a>=1.0, <\n", &["deps/invalid-manifest requirements.txt:1:1: requirements.txt does not parse: `<` needs a version after it in `a>=1.0, <`"]),
         file("poetry.lock: package is a string", "poetry.lock", "package = \"x\"\n", &["deps/invalid-manifest poetry.lock:1:11: poetry.lock does not parse: `package` must be an array of tables"]),
         file("uv.lock: version is a table", "uv.lock", "version = 1\n[[package]]\nname = \"a\"\nversion = { x = 1 }\n", &["deps/invalid-manifest uv.lock:4:11: uv.lock does not parse: the `version` of [[package]] `a` must be a string"]),
         file("poetry.lock: name is a number", "poetry.lock", "[[package]]\nname = 5\nversion = \"1.0\"\n", &["deps/invalid-manifest poetry.lock:2:8: poetry.lock does not parse: the `name` of a [[package]] must be a string"]),

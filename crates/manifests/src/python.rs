@@ -65,11 +65,24 @@ fn pep508(
         };
         rest = rest[close + 1..].trim_start();
     }
-    let mut package = package(name, kind, index.position(span));
+    let mut package = package(name, kind, index.position(span.clone()));
     if let Some(url) = rest.strip_prefix('@') {
         package.source = url_source(url.trim());
     } else {
         let requirement = rest.trim_start_matches('(').trim_end_matches(')').trim();
+        // An operator with no version after it (`requests===`, `a>=`): pip rejects the line.
+        for clause in requirement.split(',').map(str::trim) {
+            if !clause.is_empty()
+                && clause
+                    .chars()
+                    .all(|c| matches!(c, '<' | '>' | '=' | '!' | '~'))
+            {
+                return Err(index.error(
+                    span.clone(),
+                    format!("`{clause}` needs a version after it in `{}`", text.trim()),
+                ));
+            }
+        }
         package.requirement = Some(requirement.to_owned());
     }
     Ok(package)
