@@ -286,8 +286,8 @@ fn cases() -> Vec<Case> {
         file("catalog-info: binary", "catalog-info.yaml", binary.clone(), &["ownership/catalog-info catalog-info.yaml:1:8: invalid YAML: found unprintable character"]),
         // ── Dockerfile ────────────────────────────────────────────────────────────────────
         // No FROM: not a Dockerfile the security rules can judge.
-        file("Dockerfile: binary", "Dockerfile", binary.clone(), &[]),
-        file("Dockerfile: FROM without an image", "Dockerfile", "FROM\nUSER app\n", &[]),
+        file("Dockerfile: binary", "Dockerfile", binary.clone(), &["security/dockerfile-pinned Dockerfile: holds binary data and no `FROM` instruction: docker build needs at least one build stage"]),
+        file("Dockerfile: FROM without an image", "Dockerfile", "FROM\nUSER app\n", &["security/dockerfile-pinned Dockerfile:1:1: `FROM` names no image: docker build rejects it"]),
         file("Dockerfile: endless continuation", "Dockerfile", format!("FROM alpine@sha256:{}\nRUN {}", rep("0", 64), rep("a \\\n", 100_000)), &["security/dockerfile-user Dockerfile:1:1: the final stage has no USER instruction: the container runs as root"]),
         file("Dockerfile: unterminated heredoc", "Dockerfile", "FROM scratch\nRUN <<EOF\necho hi\n", &["security/dockerfile-user Dockerfile:1:1: the final stage has no USER instruction: the container runs as root"]),
         // ── Size limit ────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 //! security/dockerfile-pinned
 
 use super::dockerfile::{self, Dockerfile};
-use crate::engine::Context;
+use crate::engine::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
@@ -32,7 +32,9 @@ static META: Meta = Meta {
                arguments are read conservatively: `FROM $BASE` is resolved with the defaults of \
                `ARG`s declared before the first `FROM` (and `${X:-default}`), and reported when \
                a variable has no default, since nothing proves what it will be. The finding \
-               points at the image reference.",
+               points at the image reference. A `FROM` without an image, a Dockerfile without any \
+               `FROM`, and one that is not UTF-8 text are reported too: docker cannot build them \
+               and nothing can be judged in them.",
         why: "A tag such as `python:3.12` or `latest` moves: a rebuild of the same commit pulls \
               a different image, and whoever can push to the tag can change what you ship. A \
               digest names exactly one image. OpenSSF Scorecard's Pinned-Dependencies check \
@@ -82,12 +84,55 @@ impl Rule for DockerfilePinned {
             if !super::is_dockerfile(&file.path) {
                 continue;
             }
-            let Ok(text) = cx.text(file) else { continue };
+            let text = match cx.text(file) {
+                Ok(text) => text,
+                // Too large or unreadable files are noted by the engine; a Dockerfile that is
+                // not text cannot be judged, and docker cannot build it either.
+                Err(ReadError::NotUtf8) => {
+                    out.push(
+                        Violation::file(
+                            &file.path,
+                            "not valid UTF-8 text: no FROM can be read from it (docker build \
+                             rejects it too)",
+                        )
+                        .key("not-text"),
+                    );
+                    continue;
+                }
+                Err(_) => continue,
+            };
             let instructions = dockerfile::parse(&text);
             let parsed = Dockerfile::new(&instructions);
             let index = LineIndex::new(&text);
+            if parsed.stages.is_empty() {
+                let what = if text.contains('\0') {
+                    "holds binary data and no `FROM` instruction"
+                } else {
+                    "has no `FROM` instruction"
+                };
+                out.push(
+                    Violation::file(
+                        &file.path,
+                        format!("{what}: docker build needs at least one build stage"),
+                    )
+                    .key("no-stage"),
+                );
+                continue;
+            }
             let mut stages: Vec<&str> = Vec::new();
             for stage in &parsed.stages {
+                if stage.image.is_none() {
+                    let end = stage.from.start + "FROM".len();
+                    out.push(
+                        Violation::file(
+                            &file.path,
+                            "`FROM` names no image: docker build rejects it",
+                        )
+                        .span(index.span(stage.from.start, end))
+                        .key(format!("{}:no-image", stages.len()))
+                        .help("write the base image, pinned by digest: `FROM image:tag@sha256:…`"),
+                    );
+                }
                 if let Some((reference, range)) = &stage.image {
                     if let Some(v) = self.judge(reference, &stages, &parsed) {
                         let bytes = stage.from.file_range(range.clone());
@@ -192,6 +237,60 @@ mod tests {
             findings[0].message,
             "image `golang:1.22` is not pinned by digest"
         );
+    }
+
+    #[test]
+    fn unbuildable_dockerfiles_are_reported_not_skipped() {
+        let findings = check(
+            POLICY,
+            &[
+                ("a/Dockerfile", "FROM\nUSER app\n"),
+                ("b/Dockerfile", "# only a comment\nRUN true\n"),
+                ("c/Dockerfile", "\x7fELF\x02\0\0"),
+                ("d/Dockerfile", ""),
+            ],
+        );
+        let got: Vec<(&str, Option<(u32, u32, u32)>, &str)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.path.as_deref().unwrap_or_default(),
+                    f.span.map(|s| (s.line, s.column, s.end_column)),
+                    f.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "a/Dockerfile",
+                    Some((1, 1, 5)),
+                    "`FROM` names no image: docker build rejects it"
+                ),
+                (
+                    "b/Dockerfile",
+                    None,
+                    "has no `FROM` instruction: docker build needs at least one build stage"
+                ),
+                (
+                    "c/Dockerfile",
+                    None,
+                    "holds binary data and no `FROM` instruction: docker build needs at least \
+                     one build stage"
+                ),
+                (
+                    "d/Dockerfile",
+                    None,
+                    "has no `FROM` instruction: docker build needs at least one build stage"
+                ),
+            ]
+        );
+        // Not text at all.
+        let snapshot = crate::MemorySnapshot::new().with_file("Dockerfile", vec![0xff, 0xfe, 0x00]);
+        let findings = crate::testing::check_snapshot(POLICY, &snapshot);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(findings[0].message.starts_with("not valid UTF-8 text"));
     }
 
     #[test]
