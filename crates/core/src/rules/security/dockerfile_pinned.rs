@@ -250,7 +250,9 @@ mod tests {
                 ("d/Dockerfile", ""),
             ],
         );
-        let got: Vec<(&str, Option<(u32, u32, u32)>, &str)> = findings
+        /// (path, (line, column, end column), message).
+        type Seen<'f> = (&'f str, Option<(u32, u32, u32)>, &'f str);
+        let got: Vec<Seen> = findings
             .iter()
             .map(|f| {
                 (
