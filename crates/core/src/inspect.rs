@@ -5,10 +5,10 @@
 //! service detection, so `init` proposes exactly the packs and settings that `check` will then
 //! judge the same way.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use goldpath_manifests::{Ecosystem as ManifestEcosystem, FileKind};
+use goldpath_manifests::FileKind;
 
 use crate::engine::{Context, Engine};
 use crate::finding::{Level, Tier, Violation};
@@ -102,15 +102,9 @@ fn in_installed_or_vendored(dir: &str) -> bool {
 pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
     let files = snapshot.files();
 
-    let mut ecosystems: Vec<(ManifestEcosystem, &'static str, BTreeSet<String>)> = Vec::new();
-    let mut add = |key: ManifestEcosystem, name: &'static str, dir: &str| match ecosystems
-        .iter_mut()
-        .find(|(k, n, _)| *k == key && *n == name)
-    {
-        Some((_, _, dirs)) => {
-            dirs.insert(dir.to_owned());
-        }
-        None => ecosystems.push((key, name, BTreeSet::from([dir.to_owned()]))),
+    let mut ecosystems: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    let mut add = |name: &'static str, dir: &str| {
+        ecosystems.entry(name).or_default().insert(dir.to_owned());
     };
     let mut ci = Vec::new();
     let mut gitlab_evidence: Option<String> = None;
@@ -150,40 +144,27 @@ pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
         if in_installed_or_vendored(dir) {
             continue;
         }
-        match FileKind::from_path(path).map(FileKind::ecosystem) {
-            Some(ManifestEcosystem::Cargo) if name == "Cargo.toml" => {
-                add(ManifestEcosystem::Cargo, "cargo", dir)
-            }
-            Some(ManifestEcosystem::Npm) if name == "package.json" => {
-                add(ManifestEcosystem::Npm, "npm", dir)
-            }
-            Some(ManifestEcosystem::Go) if name == "go.mod" => {
-                add(ManifestEcosystem::Go, "go", dir)
-            }
-            Some(ManifestEcosystem::Pypi)
-                if name == "pyproject.toml" || name.starts_with("requirements") =>
-            {
-                add(ManifestEcosystem::Pypi, "pypi", dir)
-            }
-            _ => {}
-        }
-        if matches!(
+        let is_jvm_build = matches!(
             name,
             "pom.xml"
                 | "build.gradle"
                 | "build.gradle.kts"
                 | "settings.gradle"
                 | "settings.gradle.kts"
-        ) {
-            // The JVM has no manifest kind of its own in goldpath-manifests; Cargo stands in
-            // as the key and the name tells them apart.
-            add(ManifestEcosystem::Cargo, "jvm", dir);
+        );
+        match (FileKind::from_path(path), name) {
+            (Some(_), "Cargo.toml") => add("cargo", dir),
+            (Some(_), "package.json") => add("npm", dir),
+            (Some(_), "go.mod") => add("go", dir),
+            (Some(FileKind::Pyproject | FileKind::Requirements), _) => add("pypi", dir),
+            _ if is_jvm_build => add("jvm", dir),
+            _ => {}
         }
     }
 
     let mut ecosystems: Vec<EcosystemFound> = ecosystems
         .into_iter()
-        .map(|(_, name, dirs)| EcosystemFound {
+        .map(|(name, dirs)| EcosystemFound {
             name,
             dirs: dirs.into_iter().collect(),
             service_pack: match name {
@@ -216,10 +197,7 @@ pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
             "no platform-specific file; GitHub is the default".to_owned(),
         ),
     };
-    let dialect_order: &[&str] = match platform {
-        Platform::GitHub => &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"],
-        Platform::GitLab => &["CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"],
-    };
+    let dialect_order = goldpath_codeowners::locations(platform.dialect());
     codeowners.sort_by_key(|p| {
         dialect_order
             .iter()

@@ -259,17 +259,7 @@ fn tracked_entries(index: &gix::index::File) -> Vec<Tracked<'_>> {
 /// Looks up a tracked path on disk that the walk did not list.
 fn stat_tracked(root: &Path, entry: &Tracked<'_>) -> Option<RawEntry> {
     let rel = paths::from_git(entry.path)?;
-    // Refuse paths whose parent directories are symlinks: git does not look through them either.
-    let mut dir = root.to_path_buf();
-    if let Some(parent) = rel.parent() {
-        for component in parent.components() {
-            dir.push(component);
-            let meta = std::fs::symlink_metadata(&dir).ok()?;
-            if !meta.is_dir() {
-                return None;
-            }
-        }
-    }
+    refuse_symlinked_parents(root, rel).ok()?;
     let full = root.join(rel);
     let meta = std::fs::symlink_metadata(&full).ok()?;
     let mode = if meta.is_dir() {
