@@ -92,15 +92,7 @@ fn bench(args: &[String]) -> Result<()> {
         .unwrap_or_else(|| root.join(format!("target/bench/repo-{}", options.files)));
     generate(&repo, options.files)?;
 
-    eprintln!("building goldpath (release)...");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    let goldpath = root.join("target/release/goldpath");
+    let goldpath = build_release(&root)?;
 
     let staged_index = prepare_staged_index(&repo, 10)?;
     let cases: Vec<(&str, Command)> = vec![
@@ -158,12 +150,35 @@ fn bench(args: &[String]) -> Result<()> {
         options.files,
         options.runs
     );
+    print_medians(cases, options.runs, 42)?;
+    Ok(())
+}
+
+/// Builds the release binary of goldpath and returns its path.
+fn build_release(root: &Path) -> Result<PathBuf> {
+    eprintln!("building goldpath (release)...");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
+        .current_dir(root)
+        .status()?;
+    if !status.success() {
+        bail!("cargo build failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target.join("release/goldpath"))
+}
+
+/// Times each case and prints its median and its ratio to the first case (`git ls-files`),
+/// names padded to `width`.
+fn print_medians(cases: Vec<(&str, Command)>, runs: usize, width: usize) -> Result<()> {
     let mut floor = None;
     for (name, mut command) in cases {
-        let median = time(&mut command, options.runs)?;
+        let median = time(&mut command, runs)?;
         let floor = *floor.get_or_insert(median);
         println!(
-            "{name:42} {:>9.1} ms   {:>5.1}x git ls-files",
+            "{name:width$} {:>9.1} ms   {:>5.1}x git ls-files",
             median.as_secs_f64() * 1000.0,
             median.as_secs_f64() / floor.as_secs_f64()
         );
@@ -321,15 +336,7 @@ fn bench_ci(args: &[String]) -> Result<()> {
     let repo = dir.unwrap_or_else(|| root.join(format!("target/bench/ci-{workflows}")));
     generate_ci(&repo, workflows)?;
 
-    eprintln!("building goldpath (release)...");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    let goldpath = root.join("target/release/goldpath");
+    let goldpath = build_release(&root)?;
     let check = |extra: &[&str]| {
         let mut c = Command::new(&goldpath);
         c.args([
@@ -365,16 +372,7 @@ fn bench_ci(args: &[String]) -> Result<()> {
         "repository: {} ({workflows} workflows, {findings} ci findings), {runs} runs each, median wall time",
         repo.display()
     );
-    let mut floor = None;
-    for (name, mut command) in cases {
-        let median = time(&mut command, runs)?;
-        let floor = *floor.get_or_insert(median);
-        println!(
-            "{name:42} {:>9.1} ms   {:>5.1}x git ls-files",
-            median.as_secs_f64() * 1000.0,
-            median.as_secs_f64() / floor.as_secs_f64()
-        );
-    }
+    print_medians(cases, runs, 42)?;
     Ok(())
 }
 
@@ -544,18 +542,7 @@ J CPUs with taskset when available).";
     let fleet = base.join("repos");
     generate_fleet(&base, &fleet, repos, files)?;
 
-    eprintln!("building goldpath (release)...");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let goldpath = target.join("release/goldpath");
+    let goldpath = build_release(&root)?;
     let out = base.join("results.jsonl");
     let jobs_arg = jobs.to_string();
     // Pinned to `jobs` CPUs when taskset is there, so the figure means "on N cores".
@@ -810,15 +797,7 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         std::fs::write(&marker, "")?;
     }
 
-    eprintln!("building goldpath (release)...");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    let goldpath = root.join("target/release/goldpath");
+    let goldpath = build_release(&root)?;
     let run = |args: &[&str]| {
         let mut c = Command::new(&goldpath);
         c.current_dir(&repo).args(args);
@@ -870,16 +849,7 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         repo.display(),
         String::from_utf8_lossy(&unowned.stdout).lines().count()
     );
-    let mut floor = None;
-    for (name, mut command) in cases {
-        let median = time(&mut command, runs)?;
-        let floor = *floor.get_or_insert(median);
-        println!(
-            "{name:48} {:>9.1} ms   {:>5.1}x git ls-files",
-            median.as_secs_f64() * 1000.0,
-            median.as_secs_f64() / floor.as_secs_f64()
-        );
-    }
+    print_medians(cases, runs, 48)?;
     Ok(())
 }
 
@@ -918,15 +888,7 @@ check --only on those four rules (target: under 30 ms), on the work tree and on 
     let repo = dir.unwrap_or_else(|| root.join(format!("target/bench/deps-{crates}-{npm}")));
     generate_deps(&repo, crates, npm)?;
 
-    eprintln!("building goldpath (release)...");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "goldpath"])
-        .current_dir(&root)
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
-    }
-    let goldpath = root.join("target/release/goldpath");
+    let goldpath = build_release(&root)?;
     const RULES: &str =
         "deps/banned,deps/source-not-allowed,deps/duplicate-versions,deps/wildcard-version";
     let check = |extra: &[&str]| {
@@ -972,16 +934,7 @@ check --only on those four rules (target: under 30 ms), on the work tree and on 
             check(&["--rev", "HEAD"]),
         ),
     ];
-    let mut floor = None;
-    for (name, mut command) in cases {
-        let median = time(&mut command, runs)?;
-        let floor = *floor.get_or_insert(median);
-        println!(
-            "{name:44} {:>9.1} ms   {:>5.1}x git ls-files",
-            median.as_secs_f64() * 1000.0,
-            median.as_secs_f64() / floor.as_secs_f64()
-        );
-    }
+    print_medians(cases, runs, 44)?;
     // The engine's own time (reading the four files, parsing them, the rules, findings),
     // without process start-up and policy loading: its `check done` log line.
     let mut engine = Vec::new();
