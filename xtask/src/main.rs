@@ -31,7 +31,15 @@ usage: cargo xtask bench-deps [--crates N] [--npm N] [--runs R] [--dir DIR]
 
 Times deps/banned, deps/source-not-allowed, deps/duplicate-versions and deps/wildcard-version
 on a generated Cargo.lock of N crates (default 500) and package-lock.json of N npm packages
-(default 2000).";
+(default 2000).
+
+usage: cargo xtask ecosystem [--corpus DIR] [--repos DIR] [--bless]
+
+Runs goldpath (release build) with no policy, with the policy `goldpath init` proposes and
+with each built-in pack over real repositories, prints findings per rule per repository and
+policy, and fails when a count differs from tests/ecosystem.expected. --corpus is a folder of
+repositories' configuration files (default ../shared/corpus when it exists); --repos a folder
+of real checkouts, one per subfolder. --bless records what it saw instead of comparing.";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,11 +49,67 @@ fn main() -> Result<()> {
         Some("bench-owners") => bench_owners(&args[1..]),
         Some("bench-fleet") => bench_fleet(&args[1..]),
         Some("bench-deps") => bench_deps(&args[1..]),
+        Some("ecosystem") => ecosystem(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
         }
     }
+}
+
+/// The ecosystem check: the opt-in `tests/ecosystem.rs` run with a release binary, so that
+/// `cargo test` (CI) and this command compare with one expectation file by one piece of code.
+fn ecosystem(args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    let mut corpus = Some(root.join("../shared/corpus")).filter(|dir| dir.is_dir());
+    let mut repos = None;
+    let mut bless = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().context(format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--corpus" => corpus = Some(PathBuf::from(value()?)),
+            "--repos" => repos = Some(PathBuf::from(value()?)),
+            "--bless" => bless = true,
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if corpus.is_none() && repos.is_none() {
+        bail!(
+            "no repositories: ../shared/corpus is not there; give --corpus or --repos\n\n{USAGE}"
+        );
+    }
+    let binary = build_release(&root)?;
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "goldpath-cli",
+            "--test",
+            "ecosystem",
+            "--",
+        ])
+        .args(["--nocapture", "--test-threads", "1"])
+        .current_dir(&root)
+        .env("GOLDPATH_BIN", std::path::absolute(&binary)?)
+        .env_remove("GOLDPATH_CORPUS")
+        .env_remove("GOLDPATH_ECOSYSTEM_REPOS")
+        .env_remove("GOLDPATH_BLESS");
+    if let Some(dir) = corpus {
+        command.env("GOLDPATH_CORPUS", std::path::absolute(dir)?);
+    }
+    if let Some(dir) = repos {
+        command.env("GOLDPATH_ECOSYSTEM_REPOS", std::path::absolute(dir)?);
+    }
+    if bless {
+        command.env("GOLDPATH_BLESS", "1");
+    }
+    if !command.status()?.success() {
+        bail!("the ecosystem check failed (see above)");
+    }
+    Ok(())
 }
 
 struct Options {
