@@ -43,6 +43,48 @@ fn exit_status_follows_fail_on() {
     assert_eq!(repo.check_json(&[]).0, 1);
 }
 
+/// A gold-tier error is reported and blocks gold, but fails the run only when the policy (or
+/// `--fail-tier`) holds the repository to gold; the default holds it to silver.
+#[test]
+fn exit_status_follows_fail_tier() {
+    let repo = Repo::plain();
+    let policy = |settings: &str| {
+        format!(
+            "{settings}\n[rules.\"files/required\"]\nfiles = [{{ name = \"a README\", any-of = [\"README*\"], tier = \"silver\" }}]\n\
+             [rules.\"files/content\"]\ntier = \"gold\"\nchecks = [{{ files = [\"**/*.txt\"], must-not-match = \"TODO\", message = \"no TODOs\" }}]\n"
+        )
+    };
+    repo.write("goldpath.toml", policy(""))
+        .write("README.md", "x")
+        .write("notes/a.txt", "a TODO here\n");
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(report["summary"]["errors"], 1, "{report}");
+    assert_eq!(report["findings"][0]["tier"], "gold");
+    assert_eq!(code, 0, "a gold-tier error does not fail the default run");
+    assert!(report["summary"]["tier"] == "silver", "{report}");
+    assert_eq!(repo.check_json(&["--fail-tier", "gold"]).0, 1);
+
+    let output = repo.goldpath().arg("check").output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1 finding of tier gold does not fail the run"),
+        "{stderr}"
+    );
+
+    repo.write("goldpath.toml", policy("[settings]\nfail-tier = \"gold\""));
+    assert_eq!(repo.check_json(&[]).0, 1, "the policy asks for gold");
+    assert_eq!(repo.check_json(&["--fail-tier", "silver"]).0, 0);
+
+    // Held to bronze, a silver-tier error does not fail the run either.
+    repo.remove("README.md");
+    repo.write(
+        "goldpath.toml",
+        policy("[settings]\nfail-tier = \"bronze\""),
+    );
+    assert_eq!(repo.check_json(&[]).0, 0);
+    assert_eq!(repo.check_json(&["--fail-tier", "silver"]).0, 1);
+}
+
 #[test]
 fn only_and_skip_select_rules() {
     let repo = repo_with_findings();

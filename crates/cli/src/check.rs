@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use goldpath::policy::{FailOn, FsReader, Policy, SnapshotReader};
 use goldpath::render;
-use goldpath::{Engine, Registry, Selection, Snapshot};
+use goldpath::{Engine, Registry, Selection, Snapshot, Tier};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
@@ -58,6 +58,23 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Warning => FailOn::Warning,
             FailOnArg::Note => FailOn::Note,
             FailOnArg::Never => FailOn::Never,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    Bronze,
+    Silver,
+    Gold,
+}
+
+impl From<TierArg> for Tier {
+    fn from(value: TierArg) -> Self {
+        match value {
+            TierArg::Bronze => Tier::Bronze,
+            TierArg::Silver => Tier::Silver,
+            TierArg::Gold => Tier::Gold,
         }
     }
 }
@@ -128,6 +145,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     fail_on: Option<FailOnArg>,
 
+    /// Highest tier whose findings make the exit status 1; findings of higher tiers are
+    /// reported without failing the run [default: the policy's `fail-tier`, else silver].
+    #[arg(long, value_enum, value_name = "TIER")]
+    fail_tier: Option<TierArg>,
+
     /// Run only these rules (ids or globs such as `files/*`; repeat or separate with commas).
     #[arg(long, value_name = "IDS")]
     only: Vec<String>,
@@ -186,6 +208,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         .fail_on
         .map(FailOn::from)
         .unwrap_or(policy.settings.fail_on);
+    let fail_tier = args
+        .fail_tier
+        .map(Tier::from)
+        .unwrap_or(policy.settings.fail_tier);
 
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
@@ -237,7 +263,21 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         write_output(Some(path), &text)?;
     }
     write_output(args.output.as_deref(), &text)?;
-    Ok(if report.fails(fail_on) {
+    let above = report.above_fail_tier(fail_on, fail_tier);
+    if above > 0 && matches!(args.format, OutputFormat::Human) {
+        let higher = if fail_tier == Tier::Bronze {
+            "silver or gold"
+        } else {
+            "gold"
+        };
+        eprintln!(
+            "note: {above} finding{s} of tier {higher} {verb} not fail the run: the policy holds \
+             this repository to {fail_tier} (`[settings] fail-tier`, or `--fail-tier`)",
+            s = if above == 1 { "" } else { "s" },
+            verb = if above == 1 { "does" } else { "do" },
+        );
+    }
+    Ok(if report.fails_within(fail_on, fail_tier) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

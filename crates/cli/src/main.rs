@@ -25,7 +25,8 @@ const EXIT_ERROR: u8 = 2;
         goldpath checks a git repository (its work tree, what is staged, or any commit) against a \
         policy: required and forbidden files, ownership, CI, dependencies, observability and rules \
         you write yourself. With no goldpath.toml the built-in `recommended` policy applies.\n\n\
-        Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the run \
+        Exit status: 0 no finding at or above --fail-on in the tiers the repository is held to \
+        (--fail-tier, silver by default); 1 findings at or above it; 2 the run \
         itself failed (bad policy, not a repository, unreadable input).",
     after_help = "Examples:\n  goldpath check                      check the current repository\n  \
         goldpath check --staged             check what is staged (pre-commit)\n  \

@@ -1112,9 +1112,26 @@ impl Report {
         before - self.findings.len()
     }
 
-    /// Whether any finding is at or above `fail_on`.
+    /// Whether any finding is at or above `fail_on`, whatever its tier.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.level))
+    }
+
+    /// Whether any finding of tier `fail_tier` or below is at or above `fail_on`: what
+    /// `goldpath check` exits 1 on (`[settings] fail-tier`).
+    pub fn fails_within(&self, fail_on: FailOn, fail_tier: Tier) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.tier <= fail_tier && fail_on.fails(f.level))
+    }
+
+    /// Findings at or above `fail_on` whose tier is above `fail_tier`: reported, but not
+    /// failing the run.
+    pub fn above_fail_tier(&self, fail_on: FailOn, fail_tier: Tier) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.tier > fail_tier && fail_on.fails(f.level))
+            .count()
     }
 }
 

@@ -267,6 +267,10 @@ impl std::str::FromStr for RepoKind {
 pub struct Settings {
     /// The lowest level that fails the run.
     pub fail_on: FailOn,
+    /// The highest tier whose findings fail the run: a repository is held to this tier.
+    /// Findings of higher tiers are reported and count against their tier, but do not fail
+    /// the run, so a gold-tier rule never blocks a merge unless the policy asks for gold.
+    pub fail_tier: Tier,
     /// Paths no rule sees.
     pub exclude: GlobList,
     /// Files larger than this are not read; rules that want them get a note instead.
@@ -284,6 +288,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             fail_on: FailOn::Error,
+            fail_tier: Tier::Silver,
             exclude: GlobList::default(),
             max_read_bytes: 10 * 1024 * 1024,
             private: false,
@@ -466,6 +471,7 @@ struct RawPolicy {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawSettings {
     fail_on: Option<FailOn>,
+    fail_tier: Option<Tier>,
     exclude: Option<Spanned<Vec<String>>>,
     max_read_bytes: Option<u64>,
     private: Option<bool>,
@@ -649,6 +655,9 @@ impl<'r> Loader<'r> {
         if let Some(settings) = raw.settings {
             if let Some(fail_on) = settings.fail_on {
                 self.policy.settings.fail_on = fail_on;
+            }
+            if let Some(fail_tier) = settings.fail_tier {
+                self.policy.settings.fail_tier = fail_tier;
             }
             if let Some(private) = settings.private {
                 self.policy.settings.private = private;

@@ -21,6 +21,7 @@ fn settings() -> Value {
         "additionalProperties": false,
         "properties": {
             "fail-on": { "enum": ["error", "warning", "note", "never"], "description": "lowest level that makes `check` exit 1" },
+            "fail-tier": { "enum": ["bronze", "silver", "gold"], "description": "highest tier whose findings fail `check`: findings of higher tiers are reported without failing the run" },
             "exclude": { "type": "array", "items": { "type": "string" }, "description": "globs of paths no rule sees" },
             "max-read-bytes": { "type": "integer", "minimum": 0, "description": "files larger than this are not read" },
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },

@@ -167,6 +167,7 @@ fn enum_values_are_the_values_the_loader_accepts() {
     const CUSTOM: &str = "[[custom]]\nid = \"a/b\"\nmessage = \"m\"\n";
     for (table, key, part) in [
         ("[settings]\n", "fail-on", &settings["fail-on"]),
+        ("[settings]\n", "fail-tier", &settings["fail-tier"]),
         ("[settings]\n", "platform", &settings["platform"]),
         ("[settings]\n", "kind", &settings["kind"]),
         ("[rules.\"files/required\"]\n", "level", &rule["level"]),
