@@ -36,7 +36,12 @@ static META: Meta = Meta {
                `.head_repository.full_name`, `.pull_requests[*].head.*`) or names \
                `refs/pull/...`; and a `run:` script that fetches or checks out those refs \
                (`git fetch`/`git checkout` with such an expression, `gh pr checkout`). \
-               Reported at the expression (or command) itself, inside block scalars too.",
+               Reported at the expression (or command) itself, inside block scalars too. \
+               A job whose `if:` restricts it to pull requests opened by a GitHub App bot \
+               (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \
+               a warning at tier gold instead: a pull request's author cannot be spoofed \
+               (unlike `github.actor`), so the code is the bot's, though a dependency update \
+               still runs its build scripts with the token.",
         why: "These triggers run in the context of the base repository: with its secrets and \
               a token that can write, even for a pull request from a fork. Checking out the \
               fork's code and then building or testing it (`npm install` runs scripts, a \
@@ -58,6 +63,23 @@ struct DangerousTrigger;
 
 fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
     Ok(Box::new(DangerousTrigger))
+}
+
+/// The bot a job is restricted to when its `if:` requires the pull request's author to be a
+/// GitHub App (`github.event.pull_request.user.login == 'dependabot[bot]'`), with no `||` that
+/// could let another author through. The author of a pull request cannot be spoofed (unlike
+/// `github.actor`, which is whoever triggered the run), and such bots push their branches to
+/// the base repository: the code checked out is the bot's, not an outsider's.
+fn bot_author_gate(condition: &str) -> Option<String> {
+    if condition.contains("||") {
+        return None;
+    }
+    let at = condition.find("github.event.pull_request.user.login")?;
+    let rest = condition[at + "github.event.pull_request.user.login".len()..].trim_start();
+    let rest = rest.strip_prefix("==")?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let name = &rest[1..rest[1..].find(quote)? + 1];
+    name.ends_with("[bot]").then(|| name.to_owned())
 }
 
 /// Whether a context path names the head (code) of a pull request.
@@ -98,24 +120,49 @@ impl Rule for DangerousTrigger {
             let event = trigger.event.as_str();
             let text = &workflow.text;
             let mut seen = HashMap::new();
-            let mut report = |scalar: &Scalar, range: std::ops::Range<usize>, what: String, key| {
-                out.push(
-                    Violation::file(
-                        &file.path,
-                        format!(
-                            "`{event}` workflow checks out pull request code ({what}): it runs \
-                             with the base repository's secrets and write token"
-                        ),
-                    )
-                    .span(text.locate(scalar, range))
-                    .help(
-                        "build and test pull requests with the `pull_request` trigger; keep \
-                         this trigger for jobs that never run the pull request's code",
-                    )
-                    .key(nth_key(key, &mut seen)),
-                );
-            };
             for job in &workflow.jobs {
+                let bot = job
+                    .condition
+                    .as_ref()
+                    .and_then(|c| bot_author_gate(&c.value));
+                let mut report =
+                    |scalar: &Scalar, range: std::ops::Range<usize>, what: String, key| {
+                        let violation = match &bot {
+                        None => Violation::file(
+                            &file.path,
+                            format!(
+                                "`{event}` workflow checks out pull request code ({what}): it \
+                                 runs with the base repository's secrets and write token"
+                            ),
+                        )
+                        .help(
+                            "build and test pull requests with the `pull_request` trigger; keep \
+                             this trigger for jobs that never run the pull request's code",
+                        ),
+                        // Not an outsider's code: a warning at gold, since a dependency update
+                        // can still run its build scripts with the token.
+                        Some(bot) => Violation::file(
+                            &file.path,
+                            format!(
+                                "`{event}` workflow checks out pull request code ({what}) in a \
+                                 job that runs only for pull requests opened by `{bot}`: the \
+                                 bot's branch, but its dependency updates run with the base \
+                                 repository's secrets and write token"
+                            ),
+                        )
+                        .help(
+                            "run the build in a `pull_request` workflow and keep this job to \
+                             steps that do not execute the checked-out code",
+                        )
+                        .level(Level::Warning)
+                        .tier(Tier::Gold),
+                    };
+                        out.push(
+                            violation
+                                .span(text.locate(scalar, range))
+                                .key(nth_key(key, &mut seen)),
+                        );
+                    };
                 for step in &job.steps {
                     if step.uses_action("actions/checkout") {
                         for key in ["ref", "repository"] {
@@ -190,6 +237,7 @@ fn line_of(text: &str, at: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::lines;
+    use crate::finding::{Level, Tier};
     use crate::testing::check;
 
     const POLICY: &str = "[rules.\"ci/dangerous-trigger\"]\n";
@@ -210,6 +258,42 @@ mod tests {
         assert!(findings[0]
             .message
             .starts_with("`pull_request_target` workflow"));
+    }
+
+    #[test]
+    fn jobs_only_for_a_bots_pull_requests_are_a_gold_warning() {
+        let job = |condition: &str| {
+            format!(
+                "on: pull_request_target\njobs:\n  t:\n    if: {condition}\n    steps:\n      \
+                 - uses: actions/checkout@v4\n        with:\n          ref: ${{{{ github.head_ref }}}}\n"
+            )
+        };
+        let gated = job("github.event.pull_request.user.login == 'dependabot[bot]'");
+        // github.actor is whoever triggered the run (spoofable), and `||` lets others in.
+        let actor = job("github.actor == 'dependabot[bot]'");
+        let either = job("github.event.pull_request.user.login == 'dependabot[bot]' || true");
+        // As in builtin:recommended, which raises the rule to bronze.
+        let findings = check(
+            "[rules.\"ci/dangerous-trigger\"]\ntier = \"bronze\"\n",
+            &[
+                (".github/workflows/a.yml", gated.as_str()),
+                (".github/workflows/b.yml", actor.as_str()),
+                (".github/workflows/c.yml", either.as_str()),
+            ],
+        );
+        let seen: Vec<(&str, Level, Tier)> = findings
+            .iter()
+            .map(|f| (f.path.as_deref().unwrap_or(""), f.level, f.tier))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (".github/workflows/a.yml", Level::Warning, Tier::Gold),
+                (".github/workflows/b.yml", Level::Error, Tier::Bronze),
+                (".github/workflows/c.yml", Level::Error, Tier::Bronze),
+            ]
+        );
+        assert!(findings[0].message.contains("opened by `dependabot[bot]`"));
     }
 
     #[test]
