@@ -119,6 +119,7 @@ impl Attributes {
                 continue;
             };
             let text = String::from_utf8_lossy(&bytes);
+            let text = text.trim_start_matches('\u{feff}');
             let dir = file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
             for (number, line) in text.lines().enumerate() {
                 let Some((pattern, vendored, generated)) = parse_line(line) else {
@@ -405,7 +406,7 @@ mod tests {
                     build/ linguist-vendored\n\
                     !neg linguist-vendored\n\
                     {a,b}.js linguist-vendored\n";
-        let nested = "*.js linguist-vendored\nkeep.js !linguist-vendored\n";
+        let nested = "\u{feff}*.js linguist-vendored\r\nkeep.js !linguist-vendored\r\n";
         let in_vendor = "*.pb.go linguist-generated\n";
         let s = skipper(
             &[

@@ -115,12 +115,16 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
     let mut out = References::default();
     let dir = dir_of(&file.path);
     let name = file_name(&file.path);
-    let docs = matches!(
-        name,
-        "Cargo.toml" | "package.json" | "pnpm-workspace.yaml" | "pyproject.toml"
-    )
-    .then(|| cx.documents(file))
-    .flatten();
+    // Only a file that mentions a workspace is parsed as a document (a second parse beside
+    // the manifest model): most manifests of a large repository declare none.
+    let declares_members = match name {
+        "pnpm-workspace.yaml" => true,
+        "Cargo.toml" | "package.json" | "pyproject.toml" => {
+            cx.text(file).is_ok_and(|text| text.contains("workspace"))
+        }
+        _ => false,
+    };
+    let docs = declares_members.then(|| cx.documents(file)).flatten();
     let document = || -> Option<&Node> { docs.as_deref()?.as_ref().ok()?.first() };
     let mut add_members = |target: Target, globs: Vec<String>, excluded: Vec<String>| {
         for glob in globs {
