@@ -61,7 +61,16 @@ fn writes_a_policy_for_a_rust_service_that_check_loads() {
     );
     assert!(text.contains("\nplatform = \"github\"\n"), "{text}");
     assert!(text.contains("\nkind = \"service\"\n"), "{text}");
-    assert!(text.contains("\nexclude = [\"vendor/**\"]\n"), "{text}");
+    // Vendored code is skipped without an `exclude`; the policy says so.
+    assert!(!text.contains("\nexclude ="), "{text}");
+    assert!(
+        text.contains("\n# Third-party code found (vendor/): check skips it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n# include-vendored = [\"vendor/**\"]\n"),
+        "{text}"
+    );
     // Every line is a comment, blank, or a key the policy loader accepts: `check` loads it and
     // the obs rules of the service pack run.
     let (code, report) = repo.check_json(&[]);
@@ -72,7 +81,7 @@ fn writes_a_policy_for_a_rust_service_that_check_loads() {
         .iter()
         .filter_map(|f| f["rule"].as_str())
         .collect();
-    // The service pack's rules judge it (no tracing at all), and the vendored file is excluded.
+    // The service pack's rules judge it (no tracing at all), and the vendored file is skipped.
     assert!(rules.contains(&"obs/tracing-sdk"), "{rules:?}");
     let paths: Vec<&str> = report["findings"]
         .as_array()
@@ -144,7 +153,11 @@ fn a_python_library_on_gitlab() {
     );
     assert!(text.contains("\nplatform = \"gitlab\"\n"), "{text}");
     assert!(text.contains("\nkind = \"library\"\n"), "{text}");
-    assert!(text.contains("\n# exclude = [\"vendor/**\"]\n"), "{text}");
+    assert!(
+        text.contains("\n# exclude = [\"generated/**\"]\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Third-party code"), "{text}");
     // The GitLab dialect is in force: the section line is not a syntax error.
     let (code, report) = repo.check_json(&["--only", "ownership/*"]);
     assert!(code == 0 || code == 1, "{report}");

@@ -47,7 +47,7 @@ fn sample() -> Repo {
              /docs/*.md @acme/docs\n\
              *.md       @acme/writers\n\
              /src/      @acme/dev dev@acme.com @outsider\n\
-             /vendor/\n\
+             /imported/\n\
              /legacy/   @acme/old\n\
              *.rs       team\n\
              /src/      @acme/dev\n",
@@ -56,7 +56,7 @@ fn sample() -> Repo {
         .write("README.md", "# sample\n")
         .write("docs/guide.md", "guide\n")
         .write("src/main.rs", "fn main() {}\n")
-        .write("vendor/lib.c", "int x;\n")
+        .write("imported/lib.c", "int x;\n")
         .write(
             "catalog-info.yaml",
             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: sample-\n\
@@ -83,7 +83,7 @@ fn every_rule_reports_at_its_position() {
             row("codeowners-multiple-files", "CODEOWNERS", 0, 0),
             row("catalog-info", "catalog-info.yaml", 4, 9),
             row("catalog-info", "catalog-info.yaml", 5, 1),
-            row("unowned-files", "vendor/lib.c", 0, 0),
+            row("unowned-files", "imported/lib.c", 0, 0),
         ],
         "{report:#}"
     );
@@ -98,7 +98,7 @@ fn every_rule_reports_at_its_position() {
     };
     assert_eq!(
         message("ownership/unowned-files"),
-        "the last matching rule (`.github/CODEOWNERS:6`, `/vendor/`) has no owners"
+        "the last matching rule (`.github/CODEOWNERS:6`, `/imported/`) has no owners"
     );
     assert!(message("ownership/shadowed-pattern").contains("line 4 (`*.md`)"));
     // Bronze rules pass only when the file parses: owner-format (line 8) blocks bronze.
@@ -197,8 +197,8 @@ fn owners_tsv_lists_every_file_with_the_deciding_line() {
          catalog-info.yaml\t@acme/platform\t.github/CODEOWNERS:2\n\
          docs/guide.md\t@acme/writers\t.github/CODEOWNERS:4\n\
          goldpath.toml\t@acme/platform\t.github/CODEOWNERS:2\n\
-         src/main.rs\t@acme/dev\t.github/CODEOWNERS:9\n\
-         vendor/lib.c\t\t.github/CODEOWNERS:6\n"
+         imported/lib.c\t\t.github/CODEOWNERS:6\n\
+         src/main.rs\t@acme/dev\t.github/CODEOWNERS:9\n"
     );
 }
 

@@ -226,21 +226,17 @@ pub(crate) fn policy_text(found: &Inspection) -> String {
          not.\n# Found: {}.\nkind = \"{kind}\"\n",
         found.service_reasons.join("; ").replace('\n', " ")
     ));
-    if found.vendored.is_empty() {
-        out.push_str(
-            "# Paths no rule looks at, such as vendored code:\n# exclude = [\"vendor/**\"]\n",
-        );
-    } else {
+    if !found.vendored.is_empty() {
+        // `check` skips vendored code by itself (the same definition found it): no `exclude`.
+        let dirs: Vec<String> = found.vendored.iter().map(|d| format!("{d}/")).collect();
         out.push_str(&format!(
-            "# Third-party code found in the repository, which no rule looks at:\nexclude = [{}]\n",
-            found
-                .vendored
-                .iter()
-                .map(|dir| format!("\"{dir}/**\""))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "# Third-party code found ({}): check skips it, as it skips every vendored or\n\
+             # generated file. To check some of it all the same:\n# include-vendored = [\"{}**\"]\n",
+            dirs.join(", "),
+            dirs[0]
         ));
     }
+    out.push_str("# Other paths no rule looks at:\n# exclude = [\"generated/**\"]\n");
     out.push_str(
         "# A private repository needs no licence file:\n# private = true\n\n\
          # Rules take options under their id (`goldpath explain ID` lists them), and `level`\n\

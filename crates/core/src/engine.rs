@@ -97,7 +97,8 @@ impl<'a> Context<'a> {
         self.files
     }
 
-    /// Every file of the snapshot except excluded ones, whatever the scope.
+    /// Every file of the snapshot except excluded and skipped (vendored, generated) ones,
+    /// whatever the scope. `snapshot().files()` has them all.
     pub fn all_files(&self) -> &[&'a FileEntry] {
         self.all
     }
@@ -420,11 +421,29 @@ impl Engine {
     pub fn check(&self, snapshot: &dyn Snapshot) -> Report {
         let started = Instant::now();
         let exclude = &self.settings.exclude;
+        // Vendored and generated files are skipped like excluded ones, and counted.
+        let skipper = crate::vendored::Skipper::new(
+            snapshot,
+            &self.settings.include_vendored,
+            self.settings.max_read_bytes,
+        );
+        let mut tally = crate::vendored::Tally::default();
         let all: Vec<&FileEntry> = snapshot
             .files()
             .iter()
             .filter(|f| exclude.is_empty() || !exclude.is_match(&f.path))
+            .filter(|f| match skipper.skip(&f.path) {
+                Some((reason, root)) => {
+                    tally.add(reason, root);
+                    false
+                }
+                None => true,
+            })
             .collect();
+        let skipped = tally.finish();
+        for root in &skipped.roots {
+            tracing::debug!(root = %root.name, files = root.files, "skipped as vendored or generated");
+        }
         let changed = snapshot.changed();
         let judged: Vec<&FileEntry> = match changed {
             // A few changed paths among many files: look each one up (the list is sorted).
@@ -441,7 +460,8 @@ impl Engine {
         tracing::debug!(
             files = all.len(),
             judged = judged.len(),
-            excluded = snapshot.files().len() - all.len(),
+            excluded = snapshot.files().len() - all.len() - skipped.files,
+            skipped = skipped.files,
             "listed snapshot"
         );
 
@@ -615,13 +635,14 @@ impl Engine {
             kept.iter_mut()
                 .chain(waived.iter_mut().map(|w| &mut w.finding)),
         );
-        let summary = Summary::new(
+        let mut summary = Summary::new(
             &kept,
             waived.len(),
             all.len(),
             self.rules.len(),
             changed.is_some(),
         );
+        summary.skipped = skipped;
         tracing::debug!(elapsed = ?started.elapsed(), findings = kept.len(), "check done");
         Report {
             target: Target {
@@ -961,7 +982,7 @@ pub struct Target {
     pub commit: Option<String>,
     /// Whether only changed files were judged by per-file rules.
     pub changed_only: bool,
-    /// Number of files seen (after `exclude`).
+    /// Number of files seen (after `exclude` and skipping vendored and generated files).
     pub files: usize,
 }
 
@@ -1019,6 +1040,9 @@ pub struct Summary {
     pub next: Option<NextTier>,
     /// True when only changed files were judged: the tier then covers those files only.
     pub partial: bool,
+    /// Vendored and generated files no rule saw (`[settings] include-vendored` takes them
+    /// back), not counted in `files`.
+    pub skipped: crate::vendored::Skipped,
 }
 
 impl Summary {
@@ -1056,6 +1080,7 @@ impl Summary {
             tier: reached,
             next,
             partial,
+            skipped: crate::vendored::Skipped::default(),
         }
     }
 }
@@ -1102,6 +1127,7 @@ impl Report {
         let before = self.findings.len();
         self.findings
             .retain(|f| !known.contains(f.fingerprint.as_str()));
+        let skipped = std::mem::take(&mut self.summary.skipped);
         self.summary = Summary::new(
             &self.findings,
             self.waived.len(),
@@ -1109,6 +1135,7 @@ impl Report {
             self.summary.rules,
             self.summary.partial,
         );
+        self.summary.skipped = skipped;
         before - self.findings.len()
     }
 

@@ -55,8 +55,9 @@ pub struct Inspection {
     pub is_service: bool,
     /// Why (or why not) it is a service.
     pub service_reasons: Vec<String>,
-    /// Top-level directories of third-party code (`vendor`, `third_party`...), which a policy
-    /// usually excludes.
+    /// Directories of third-party code (`vendor`, `web/node_modules`...), as
+    /// [`crate::vendored::vendored_dir`] finds them: `check` skips their files unless the
+    /// policy's `include-vendored` takes them back.
     pub vendored: Vec<String>,
 }
 
@@ -85,18 +86,6 @@ impl Inspection {
     }
 }
 
-/// Directories whose files are not the repository's own: not evidence of an ecosystem.
-const VENDORED: &[&str] = &["vendor", "third_party", "third-party", "external", "deps"];
-
-fn in_installed_or_vendored(dir: &str) -> bool {
-    dir.split('/').any(|c| {
-        matches!(
-            c,
-            "node_modules" | "site-packages" | ".venv" | "vendor" | "third_party" | "third-party"
-        )
-    })
-}
-
 /// Inspects a snapshot. Reads only the files the `obs/*` service detection reads (manifests,
 /// YAML, Dockerfiles), and only when no file name already answers.
 pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
@@ -116,9 +105,9 @@ pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
     for file in files {
         let path = file.path.as_str();
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let top = path.split('/').next().unwrap_or(path);
-        if path.contains('/') && VENDORED.contains(&top) {
-            vendored.insert(top.to_owned());
+        let vendored_in = crate::vendored::vendored_dir(path);
+        if let Some(dir) = vendored_in {
+            vendored.insert(dir.to_owned());
         }
         if name == "CODEOWNERS" {
             codeowners.push(path.to_owned());
@@ -141,7 +130,8 @@ pub fn inspect(snapshot: &dyn Snapshot) -> Inspection {
         } else if dir == ".github" && github_evidence.is_none() {
             github_evidence = Some(path.to_owned());
         }
-        if in_installed_or_vendored(dir) {
+        // Not the repository's own: not evidence of an ecosystem.
+        if vendored_in.is_some() {
             continue;
         }
         let is_jvm_build = matches!(

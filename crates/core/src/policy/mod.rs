@@ -273,6 +273,9 @@ pub struct Settings {
     pub fail_tier: Tier,
     /// Paths no rule sees.
     pub exclude: GlobList,
+    /// Vendored or generated files that are checked all the same (the others are skipped:
+    /// [`crate::vendored`]).
+    pub include_vendored: GlobList,
     /// Files larger than this are not read; rules that want them get a note instead.
     pub max_read_bytes: u64,
     /// The repository is private: requirements marked `unless-private` (a licence) do not
@@ -290,6 +293,7 @@ impl Default for Settings {
             fail_on: FailOn::Error,
             fail_tier: Tier::Silver,
             exclude: GlobList::default(),
+            include_vendored: GlobList::default(),
             max_read_bytes: 10 * 1024 * 1024,
             private: false,
             platform: Platform::GitHub,
@@ -473,6 +477,7 @@ struct RawSettings {
     fail_on: Option<FailOn>,
     fail_tier: Option<Tier>,
     exclude: Option<Spanned<Vec<String>>>,
+    include_vendored: Option<Spanned<Vec<String>>>,
     max_read_bytes: Option<u64>,
     private: Option<bool>,
     platform: Option<Spanned<String>>,
@@ -687,6 +692,14 @@ impl<'r> Loader<'r> {
                     globs.push(Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?);
                 }
                 self.policy.settings.exclude = GlobList::new(globs);
+            }
+            if let Some(include) = settings.include_vendored {
+                let at = origin(include.span());
+                let mut globs = self.policy.settings.include_vendored.globs().to_vec();
+                for pattern in include.into_inner() {
+                    globs.push(Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?);
+                }
+                self.policy.settings.include_vendored = GlobList::new(globs);
             }
         }
 

@@ -23,6 +23,7 @@ fn settings() -> Value {
             "fail-on": { "enum": ["error", "warning", "note", "never"], "description": "lowest level that makes `check` exit 1" },
             "fail-tier": { "enum": ["bronze", "silver", "gold"], "description": "highest tier whose findings fail `check`: findings of higher tiers are reported without failing the run" },
             "exclude": { "type": "array", "items": { "type": "string" }, "description": "globs of paths no rule sees" },
+            "include-vendored": { "type": "array", "items": { "type": "string" }, "description": "globs of vendored or generated files (vendor/, node_modules/, .gitattributes linguist-vendored or linguist-generated) that are checked all the same; [\"**\"] checks them all" },
             "max-read-bytes": { "type": "integer", "minimum": 0, "description": "files larger than this are not read" },
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },
             "platform": { "enum": ["github", "gitlab"], "description": "the hosting service: CODEOWNERS dialect and CI system" },

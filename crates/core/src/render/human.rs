@@ -130,6 +130,19 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// `4210` as `4,210`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
     let s = &report.summary;
     let mut line = format!(
@@ -151,6 +164,21 @@ fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
         line.push_str(" (changed files only)");
     }
     let _ = writeln!(out, "{}", paint.bold(&line));
+    if s.skipped.files > 0 {
+        let reasons: Vec<&str> = s.skipped.reasons.iter().map(|r| r.name.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "skipped {} vendored or generated {} ({}); `-v` lists them, `[settings] \
+             include-vendored` checks them",
+            thousands(s.skipped.files),
+            if s.skipped.files == 1 {
+                "file"
+            } else {
+                "files"
+            },
+            reasons.join(", ")
+        );
+    }
     let tier = match s.tier {
         Some(tier) => format!("tier reached: {tier}"),
         None => "tier reached: none (bronze is the floor)".to_owned(),

@@ -1,6 +1,6 @@
 //! deps/invalid-manifest
 
-use super::{kind_of, parsed_files, span, wants};
+use super::{judged_kind, parsed_files, span, wants};
 use crate::engine::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -26,7 +26,10 @@ static META: Meta = Meta {
                message; a file that is not UTF-8 text is reported at its first invalid byte. \
                The other `deps/*` rules cannot judge such a file, so this rule is \
                what keeps it from passing silently. Files under `node_modules/`, \
-               `site-packages/` and `.venv/` are installed code and are not read. A key \
+               `site-packages/` and `.venv/` are installed code and are not read, and so \
+               are test fixtures that belong to no workspace (a manifest under `tests/`, \
+               `test/`, `testdata/`, `fixtures/` or `__fixtures__/` that no workspace's \
+               members, path dependency or go.work reaches: docs/deps.md). A key \
                written twice in one object of `package.json` is reported as a warning at the \
                second occurrence: npm accepts the file but keeps only the last value, so the \
                first (a dependency's version, a script) is silently ignored.",
@@ -56,7 +59,8 @@ impl Rule for InvalidManifest {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         for file in cx.wanted() {
-            if kind_of(file).is_none() || !matches!(cx.text(file), Err(ReadError::NotUtf8)) {
+            if judged_kind(cx, file).is_none() || !matches!(cx.text(file), Err(ReadError::NotUtf8))
+            {
                 continue;
             }
             let Ok(bytes) = cx.read(file) else {

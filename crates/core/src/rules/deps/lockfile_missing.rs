@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use goldpath_manifests::FileKind;
 
-use super::{dir_of, join, kind_of, parsed};
+use super::{dir_of, join, judged_kind, parsed};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -108,7 +108,7 @@ impl Rule for LockfileMissing {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let mut repo: Option<std::sync::Arc<Paths>> = None;
         for file in cx.wanted() {
-            let manifest_kind = kind_of(file).is_some_and(|kind| {
+            let manifest_kind = judged_kind(cx, file).is_some_and(|kind| {
                 matches!(
                     kind,
                     FileKind::CargoToml

@@ -1,5 +1,7 @@
 //! `deps/*`: dependency manifests and lockfiles (Cargo, npm, Go, Python), parsed by
-//! `goldpath-manifests` once per check and shared by every rule of the family.
+//! `goldpath-manifests` once per check and shared by every rule of the family. The family
+//! judges the files that belong to the project ([`project`]): test fixtures that no
+//! workspace reaches are left out.
 
 pub mod banned;
 pub mod duplicate_versions;
@@ -7,6 +9,7 @@ pub mod invalid_manifest;
 pub mod license;
 pub mod lockfile_missing;
 pub mod lockfile_stale;
+pub(crate) mod project;
 pub mod source_not_allowed;
 pub(crate) mod spec;
 pub mod wildcard_version;
@@ -37,6 +40,9 @@ pub(crate) fn wants() -> Vec<String> {
         "**/requirements/*.in",
         "**/poetry.lock",
         "**/uv.lock",
+        // Not judged, read for workspace membership (`project`).
+        "**/pnpm-workspace.yaml",
+        "**/go.work",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -73,6 +79,18 @@ pub(crate) fn kind_of(file: &FileEntry) -> Option<FileKind> {
     FileKind::from_path(path)
 }
 
+/// Which manifests and lockfiles belong to the project ([`project`]), once per check.
+pub(crate) fn project(cx: &Context<'_>) -> Arc<project::Project> {
+    cx.memo_repo("deps-project", || project::build(cx))
+}
+
+/// The kind of a file the family judges: one [`kind_of`] knows that belongs to the project
+/// (not a test fixture that no workspace reaches).
+pub(crate) fn judged_kind(cx: &Context<'_>, file: &FileEntry) -> Option<FileKind> {
+    let kind = kind_of(file)?;
+    project(cx).judges(&file.path).then_some(kind)
+}
+
 /// The parsed file, once per check whatever the number of rules asking. `None` for files
 /// the family does not understand or cannot read as text (the engine's `policy/unread-file`
 /// reports those).
@@ -104,7 +122,7 @@ pub(crate) fn parsed_files_of<'a>(
 ) -> Vec<(&'a FileEntry, Arc<Result<Manifest, ParseError>>)> {
     cx.wanted()
         .iter()
-        .filter(|file| kind_of(file).is_some_and(&keep))
+        .filter(|file| judged_kind(cx, file).is_some_and(&keep))
         .filter_map(|file| parsed(cx, file).map(|m| (*file, m)))
         .collect()
 }
@@ -142,14 +160,15 @@ pub(crate) struct RepoFile {
     pub(crate) parsed: Arc<Result<Manifest, ParseError>>,
 }
 
-/// Every manifest and lockfile of the repository (not only the judged ones), parsed once per
-/// check: rules that relate a manifest to its lockfile look the other one up here.
+/// Every manifest and lockfile of the project (not only the judged ones in change mode),
+/// parsed once per check: rules that relate a manifest to its lockfile look the other one up
+/// here.
 pub(crate) fn repo_files(cx: &Context<'_>) -> Arc<Vec<RepoFile>> {
     cx.memo_repo("deps-repo-files", || {
         cx.all_files()
             .iter()
             .filter_map(|file| {
-                let kind = kind_of(file)?;
+                let kind = judged_kind(cx, file)?;
                 Some(RepoFile {
                     path: file.path.clone(),
                     kind,

@@ -39,7 +39,8 @@ static META: Meta = Meta {
                `x`, `latest`, `next` (npm dist-tags), an empty string, or a Python requirement \
                without a version specifier. The finding is at the dependency's line. Git, path \
                and URL dependencies, Cargo `workspace = true` entries (judged at the workspace \
-               root) and Go modules (always exact) are not judged.",
+               root) and Go modules (always exact) are not judged, nor are manifests in test \
+               fixture directories that no workspace reaches (docs/deps.md).",
         why: "A wildcard lets the next install pick any release, including a new major version \
               with breaking changes or a hijacked release; the lockfile hides it only until \
               someone updates it. Registries such as crates.io reject wildcard requirements \

@@ -64,20 +64,19 @@ impl Rule for CodeownersMissing {
                  `{wanted}`)"
             ));
         }
-        if !owners.unsupported.is_empty() {
-            let them = super::or_list(&owners.unsupported).replace(" or ", " and ");
+        // A CODEOWNERS file inside vendored or excluded code is not the repository's own.
+        let unsupported: Vec<&str> = owners
+            .unsupported
+            .iter()
+            .map(String::as_str)
+            .filter(|p| super::judged(cx, p))
+            .collect();
+        if !unsupported.is_empty() {
+            let them = super::or_list(&unsupported).replace(" or ", " and ");
             message.push_str(&format!(
                 "; {them} {} not at one of those locations, so {platform} ignores {}",
-                if owners.unsupported.len() == 1 {
-                    "is"
-                } else {
-                    "are"
-                },
-                if owners.unsupported.len() == 1 {
-                    "it"
-                } else {
-                    "them"
-                },
+                if unsupported.len() == 1 { "is" } else { "are" },
+                if unsupported.len() == 1 { "it" } else { "them" },
             ));
         }
         let first = goldpath_codeowners::locations(owners.platform.dialect())
@@ -86,7 +85,7 @@ impl Rule for CodeownersMissing {
             .unwrap_or("CODEOWNERS");
         let fix = cx
             .fix_options()
-            .filter(|_| owners.misnamed.is_empty() && owners.unsupported.is_empty())
+            .filter(|_| owners.misnamed.is_empty() && unsupported.is_empty())
             .map(|options| {
                 let owner = options.owner.as_deref().unwrap_or(PLACEHOLDER_OWNER);
                 Fix::new(Edit::create(first, skeleton(owner)))

@@ -1,6 +1,6 @@
 //! ownership/codeowners-multiple-files
 
-use super::{codeowners, wants};
+use super::{codeowners, judged, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -23,7 +23,9 @@ static META: Meta = Meta {
                then `CODEOWNERS`, then `docs/CODEOWNERS`; GitLab at `CODEOWNERS`, \
                `docs/CODEOWNERS`, then `.gitlab/CODEOWNERS`. Files named `CODEOWNERS` anywhere \
                else (`src/CODEOWNERS`, or `.gitlab/CODEOWNERS` on GitHub) are reported too, \
-               since the platform never reads them. (When there is no effective file at all, \
+               since the platform never reads them, unless they lie in vendored or generated \
+               code or in `exclude`d paths (`vendor/github.com/x/y/CODEOWNERS` is the vendored \
+               project's own). (When there is no effective file at all, \
                `ownership/codeowners-missing` names those instead.)",
         why: "Only the first file counts. People edit the other one, see their change merged, \
               and are never asked to review anything: the ownership they wrote silently does \
@@ -45,7 +47,8 @@ impl Rule for MultipleFiles {
         let owners = codeowners(cx);
         let Some(file) = &owners.file else { return };
         let platform = owners.platform.name();
-        for path in &owners.ignored {
+        // A CODEOWNERS file inside vendored or excluded code is not the repository's own.
+        for path in owners.ignored.iter().filter(|p| judged(cx, p)) {
             out.push(
                 Violation::file(
                     path,
@@ -61,7 +64,7 @@ impl Rule for MultipleFiles {
                 .key("ignored"),
             );
         }
-        for path in &owners.unsupported {
+        for path in owners.unsupported.iter().filter(|p| judged(cx, p)) {
             out.push(
                 Violation::file(
                     path,
@@ -128,6 +131,30 @@ mod tests {
         assert!(findings[0]
             .message
             .contains("GitLab uses `docs/CODEOWNERS`"));
+    }
+
+    #[test]
+    fn a_codeowners_file_in_vendored_or_excluded_code_is_not_reported() {
+        let files = [
+            (".github/CODEOWNERS", "* @a\n"),
+            ("vendor/github.com/x/dns/CODEOWNERS", "* @x\n"),
+            ("third_party/y/CODEOWNERS", "* @y\n"),
+            ("lib/CODEOWNERS", "* @d\n"),
+        ];
+        let paths = |policy: &str| -> Vec<String> {
+            check(policy, &files)
+                .into_iter()
+                .filter_map(|f| f.path)
+                .collect()
+        };
+        assert_eq!(paths(POLICY), ["lib/CODEOWNERS"]);
+        let excluded = format!("[settings]\nexclude = [\"lib/**\"]\n{POLICY}");
+        assert!(paths(&excluded).is_empty());
+        let included = format!("[settings]\ninclude-vendored = [\"vendor/**\"]\n{POLICY}");
+        assert_eq!(
+            paths(&included),
+            ["lib/CODEOWNERS", "vendor/github.com/x/dns/CODEOWNERS"]
+        );
     }
 
     #[test]

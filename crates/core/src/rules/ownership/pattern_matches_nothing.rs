@@ -24,7 +24,8 @@ static META: Meta = Meta {
     docs: Docs {
         what: "Each active line of the effective CODEOWNERS file (GitLab exclusions included) \
                matches at least one file of the snapshot (paths under `[settings] exclude` \
-               count: they exist). A line that matches none is reported at its pattern; when \
+               and the vendored and generated files goldpath skips count: they exist, and \
+               `/vendor/ @acme/deps` is not dead). A line that matches none is reported at its pattern; when \
                the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
                GitLab) the message says so. Lines the platform skips are \
                `ownership/codeowners-syntax`'s. \
@@ -121,6 +122,24 @@ mod tests {
                 .ends_with("whatever the repository holds"),
             "{}",
             findings[2].message
+        );
+    }
+
+    #[test]
+    fn a_pattern_for_skipped_vendored_files_matches() {
+        let text = "/vendor/ @deps\n/web/node_modules/ @web\n*.pb.go @gen\n/gone/ @x\n";
+        let files = [
+            ("CODEOWNERS", text),
+            (".gitattributes", "*.pb.go linguist-generated\n"),
+            ("vendor/a.c", ""),
+            ("web/node_modules/p/i.js", ""),
+            ("api/a.pb.go", ""),
+        ];
+        let findings = check(POLICY, &files);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "`/gone/` matches no file of the repository"
         );
     }
 

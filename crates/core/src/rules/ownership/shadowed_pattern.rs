@@ -27,7 +27,8 @@ static META: Meta = Meta {
                of none of them, because for each such file a later line (of its section, on \
                GitLab, or a GitLab exclusion) wins, is reported at its pattern; the message \
                names the overriding lines. Every file of the snapshot counts, including paths \
-               under `[settings] exclude`. Lines that match no file are \
+               under `[settings] exclude` and the vendored and generated files goldpath \
+               skips. Lines that match no file are \
                `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
                further down is `ownership/duplicate-pattern`'s. \
                At most 200 are reported one by one; one more finding counts the rest.",

@@ -41,17 +41,20 @@ static META: Meta = Meta {
         what: "Each file is owned according to the effective CODEOWNERS file read in the \
                platform's dialect. A file is unowned when no line matches it (\"no CODEOWNERS \
                rule matches\") or when the line that decides it has no owners (\"the last \
-               matching rule (`.github/CODEOWNERS:12`, `/vendor/`) has no owners\"); on GitLab, \
+               matching rule (`.github/CODEOWNERS:12`, `/legacy/`) has no owners\"); on GitLab, \
                when none of the sections that match it gives it an owner (a section's \
                exclusion counts as no owner). Reported at the file. In `--staged` and \
                pull-request mode only changed and added files are judged. When there is no \
                CODEOWNERS file, or GitHub would not load it, or it cannot be read, one \
-               repository-wide finding says so instead of one per file.",
+               repository-wide finding says so instead of one per file. Vendored and \
+               generated files (`vendor/`, `node_modules/`, `.gitattributes` \
+               `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
+               are skipped like excluded ones and not reported.",
         why: "A file without an owner gets no required review: a change to it merges with \
               whoever happens to approve, and when it breaks there is no one to ask.",
         example: "With `/src/ @acme/dev` as the only line, `README.md` is reported (no rule \
-                  matches) and `src/a.rs` is not. With `* @acme/all` and `/vendor/` (no \
-                  owners) below it, `vendor/lib.c` is reported: the line that decides it has \
+                  matches) and `src/a.rs` is not. With `* @acme/all` and `/legacy/` (no \
+                  owners) below it, `legacy/lib.c` is reported: the line that decides it has \
                   no owners.",
         fix: "Add a default owner on the first line (`* @org/team`) and more specific lines \
               below it, or give the pattern that decides the file an owner. `goldpath owners \
@@ -283,17 +286,37 @@ mod tests {
     #[test]
     fn gitlab_names_each_section() {
         let policy = format!("[settings]\nplatform = \"gitlab\"\n{POLICY}");
-        let text = "* @all\n/vendor/\n[Docs] @docs\n*.md\n!/vendor/**/*.md\n";
-        let files = [("CODEOWNERS", text), ("vendor/x/a.md", "")];
+        let text = "* @all\n/legacy/\n[Docs] @docs\n*.md\n!/legacy/**/*.md\n";
+        let files = [("CODEOWNERS", text), ("legacy/x/a.md", "")];
         let findings = check(&policy, &files);
-        // `/vendor/` has no owners (GitLab also flags that line as missing owners: a syntax
+        // `/legacy/` has no owners (GitLab also flags that line as missing owners: a syntax
         // finding, not this rule's).
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(
             findings[0].message,
-            "no section gives this file an owner: unnamed section: line 2 (`/vendor/`) has no \
-             owners; [Docs]: line 5 (`!/vendor/**/*.md`) excludes it"
+            "no section gives this file an owner: unnamed section: line 2 (`/legacy/`) has no \
+             owners; [Docs]: line 5 (`!/legacy/**/*.md`) excludes it"
         );
+    }
+
+    #[test]
+    fn vendored_files_are_not_reported_unless_included() {
+        let text = "/src/ @dev\n";
+        let files = [
+            ("CODEOWNERS", text),
+            ("src/a.rs", ""),
+            ("vendor/x/a.go", ""),
+            ("web/node_modules/p/i.js", ""),
+        ];
+        let paths = |policy: &str| -> Vec<String> {
+            check(policy, &files)
+                .into_iter()
+                .filter_map(|f| f.path)
+                .collect()
+        };
+        assert_eq!(paths(POLICY), ["CODEOWNERS"]);
+        let included = format!("[settings]\ninclude-vendored = [\"vendor/**\"]\n{POLICY}");
+        assert_eq!(paths(&included), ["CODEOWNERS", "vendor/x/a.go"]);
     }
 
     #[test]
