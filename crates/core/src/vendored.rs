@@ -254,6 +254,22 @@ fn to_glob(dir: &str, pattern: &str) -> String {
     }
 }
 
+/// Files that GitHub or GitLab act on wherever they come from: workflows and actions (they
+/// run), CODEOWNERS (it decides reviews), GitLab CI configuration. `.gitattributes` marks never
+/// skip them; a vendored directory still does (`.github/vendor/` is code, not a workflow).
+fn runs_on_the_platform(path: &str) -> bool {
+    path.starts_with(".github/workflows/")
+        || path.starts_with(".github/actions/")
+        || path.starts_with(".gitlab/")
+        || path == ".gitlab-ci.yml"
+        || path == "action.yml"
+        || path == "action.yaml"
+        || matches!(
+            path,
+            "CODEOWNERS" | ".github/CODEOWNERS" | "docs/CODEOWNERS"
+        )
+}
+
 /// Decides which files of a snapshot are skipped as vendored or generated.
 #[derive(Debug)]
 pub struct Skipper {
@@ -280,7 +296,14 @@ impl Skipper {
     /// Why `path` is skipped, with the root it is skipped under (a directory such as
     /// `vendor/`, or a `.gitattributes` pattern with its line); `None` when it is checked.
     pub fn skip(&self, path: &str) -> Option<(SkipReason, String)> {
-        let marks = self.attributes.marks(path);
+        let mut marks = self.attributes.marks(path);
+        if runs_on_the_platform(path) {
+            // A compiled workflow marked generated (gh-aw's `*.lock.yml`) still runs with the
+            // repository's token, and a CODEOWNERS file still decides reviews: the marks say
+            // how to show the file in diffs, not whether it matters.
+            marks.vendored = marks.vendored.filter(|v| !v);
+            marks.generated = None;
+        }
         let generated = || {
             (marks.generated == Some(true)).then(|| {
                 (
@@ -392,6 +415,26 @@ mod tests {
             &GlobList::from_patterns(include).unwrap(),
             1 << 20,
         )
+    }
+
+    #[test]
+    fn attribute_marks_never_skip_what_the_platform_runs() {
+        let skipper = skipper(
+            &[
+                (
+                    ".gitattributes",
+                    ".github/workflows/*.lock.yml linguist-generated=true merge=ours\n\
+                     CODEOWNERS linguist-vendored\n*.pb.go linguist-generated\n",
+                ),
+                (".github/workflows/triage.lock.yml", ""),
+                ("CODEOWNERS", ""),
+                ("api/x.pb.go", ""),
+            ],
+            &[],
+        );
+        assert_eq!(skipper.skip(".github/workflows/triage.lock.yml"), None);
+        assert_eq!(skipper.skip("CODEOWNERS"), None);
+        assert!(skipper.skip("api/x.pb.go").is_some());
     }
 
     #[test]
