@@ -191,27 +191,34 @@ impl Rule for DockerfileUser {
             let base = match runs_as(&parsed.stages, last, 0, &parsed.global_args) {
                 RunsAs::User(user) => Ok(user),
                 RunsAs::Base(image) if self.nonroot_base(&image) => continue,
-                RunsAs::Base(image) => Err(Some(image)),
+                // The digest says which build, not who it runs as: shown without it.
+                RunsAs::Base(image) => {
+                    Err(Some(image.split('@').next().unwrap_or(&image).to_owned()))
+                }
                 RunsAs::Unknown => Err(None),
             };
             match base {
                 Err(image) => {
                     let range = final_from.file_range(0..final_from.args.len());
-                    let message = match image {
+                    // The message stays the same whatever the base (fingerprints, baselines);
+                    // the help names the base that was judged.
+                    let help = match image {
                         Some(image) => format!(
-                            "the final stage has no USER instruction and its base image \
-                             `{image}` is not one known to run as a non-root user: the \
-                             container runs as root"
+                            "add `USER <unprivileged user>` at the end of the final stage, or \
+                             build FROM a base that runs as a non-root user (`{image}` is not \
+                             one known to: docs/rules.md#securitydockerfile-user)"
                         ),
-                        None => "the final stage has no USER instruction: the container runs \
-                                 as root"
+                        None => "add `USER <unprivileged user>` at the end of the final stage"
                             .to_owned(),
                     };
                     out.push(
-                        Violation::file(&file.path, message)
-                            .span(index.span(final_from.start, range.end))
-                            .key("no-user")
-                            .help("add `USER <unprivileged user>` at the end of the final stage"),
+                        Violation::file(
+                            &file.path,
+                            "the final stage has no USER instruction: the container runs as root",
+                        )
+                        .span(index.span(final_from.start, range.end))
+                        .key("no-user")
+                        .help(help),
                     );
                 }
                 Ok(user) => {
@@ -385,12 +392,20 @@ mod tests {
                 "{findings:?}"
             );
         }
-        let named = got(&[("Dockerfile", "FROM gcr.io/distroless/static:debug\n")]);
+        let help = |text: &str| {
+            check(POLICY, &[("Dockerfile", text)])
+                .into_iter()
+                .map(|f| f.help.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let named = help("FROM gcr.io/distroless/static:debug\n");
         assert!(
-            named[0].3.contains("its base image `gcr.io/distroless/static:debug` is not one known to run as a non-root user"),
-            "{}",
-            named[0].3
+            named[0].contains("(`gcr.io/distroless/static:debug` is not one known to"),
+            "{named:?}"
         );
+        // The digest says which build, not who it runs as.
+        let pinned = help(&format!("FROM alpine:3.22@sha256:{}\n", "a".repeat(64)));
+        assert!(pinned[0].contains("(`alpine:3.22` is not"), "{pinned:?}");
         // A non-root base does not excuse switching back to root.
         let back = got(&[(
             "Dockerfile",
