@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::service::judged;
 use super::{
-    data, deploy, deps, judged_ecosystems, matching, or_list, pattern_set, source, take_ecosystems,
-    take_packages, Eco, PatternSet, ECOSYSTEMS_OPTION,
+    data, deploy, deps, examples, judged_ecosystems, matching, or_list, pattern_set, source,
+    take_ecosystems, take_packages, Eco, PatternSet, ECOSYSTEMS_OPTION,
 };
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
@@ -34,7 +34,8 @@ static META: Meta = Meta {
             name: "routes",
             kind: "array of strings",
             help: "More route paths that count as a health endpoint in source, besides \
-                   `/healthz`, `/health`, `/livez` and `/readyz` (such as `/ping`).",
+                   `/healthz`, `/health`, `/livez`, `/readyz`, `/ready`, `/live`, `/-/healthy` \
+                   and `/-/ready` (such as `/ping`).",
         },
         OptionDoc {
             name: "probes",
@@ -52,8 +53,13 @@ static META: Meta = Meta {
                the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
                the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
                Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
-               Actuator, terminus, django-health-check, tonic-health, ...), or a health route \
-               (`/healthz`, `/health`, `/livez`, `/readyz`) in source files.",
+               Actuator, terminus, django-health-check, tonic-health, ...), a gRPC health \
+               service (`google.golang.org/grpc/health`, `grpc.health.v1` in source, \
+               `grpc_health_probe` in a Dockerfile), or a health route in non-test source \
+               files: `/healthz`, `/health`, `/livez`, `/readyz`, `/ready`, `/live`, and the \
+               Prometheus ecosystem's `/-/healthy` and `/-/ready`, also in Django's form \
+               (`path('healthz/', ...)`). `/ping` and `/status` count only when the `routes` \
+               option adds them.",
         why: "Orchestrators restart what they know is dead and route traffic only to what \
               says it is ready; without health checks a wedged process keeps receiving \
               requests and a deploy goes out before the new version can serve.",
@@ -85,6 +91,9 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
         probes: params.take::<bool>("probes")?.unwrap_or(true),
     }))
 }
+
+/// The gRPC health probe's binary, as Dockerfiles name it.
+const GRPC_PROBES: &[&str] = &["grpc_health_probe", "grpc-health-probe"];
 
 impl HealthCheck {
     /// Other evidence than Kubernetes probes, described; `Err` lists what argues against.
@@ -135,15 +144,35 @@ impl HealthCheck {
                 return Ok(format!("{} in {}", dep.name, dep.path));
             }
         }
+        let hits = source::data_hits(cx);
         let routes = &data().health_routes;
-        if let Some(hit) = source::data_hits(cx)
-            .iter()
-            .find(|h| routes.contains(&h.marker))
-        {
+        if let Some(hit) = hits.iter().find(|h| routes.contains(&h.marker)) {
             return Ok(format!(
                 "route {} in {}:{}",
                 hit.marker, hit.path, hit.span.line
             ));
+        }
+        let grpc = hits.iter().find(|h| {
+            h.eco
+                .is_some_and(|e| e.data().health_source.contains(&h.marker))
+        });
+        if let Some(hit) = grpc {
+            return Ok(format!(
+                "gRPC health service `{}` in {}:{}",
+                hit.marker, hit.path, hit.span.line
+            ));
+        }
+        // The probe binary copied into the image is there for an exec probe declared where
+        // the service is deployed.
+        for file in cx.wanted() {
+            if !crate::rules::security::is_dockerfile(&file.path) || super::ignored(&file.path) {
+                continue;
+            }
+            let Ok(text) = cx.text(file) else { continue };
+            if let Some(at) = GRPC_PROBES.iter().find_map(|p| text.find(p)) {
+                let line = text[..at].matches('\n').count() + 1;
+                return Ok(format!("grpc_health_probe in {}:{line}", file.path));
+            }
         }
         if !self.routes.is_empty() {
             if let Some(hit) = source::scan(cx, &self.routes).first() {
@@ -219,9 +248,23 @@ impl Rule for HealthCheck {
         let mut routes: Vec<String> = data().health_routes.clone();
         routes.extend(self.routes.iter().cloned());
         let routes: Vec<String> = routes.iter().map(|r| format!("`{r}`")).collect();
+        let deps = deps(cx);
+        let libraries: Vec<String> = judged_ecosystems(&deps, self.only.as_ref())
+            .into_iter()
+            .filter_map(|e| {
+                let list = examples(&self.packages, e, 3);
+                (!list.is_empty()).then_some(list)
+            })
+            .collect();
+        let libraries = if libraries.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", libraries.join("; "))
+        };
         let mut message = format!(
             "no health check found: no Kubernetes probes, Dockerfile HEALTHCHECK, Compose \
-             healthcheck, health library or health route ({}) in source",
+             healthcheck, health library{libraries}, gRPC health service (`grpc.health.v1`, \
+             grpc_health_probe) or health route ({}) in source",
             or_list(&routes)
         );
         if !against.is_empty() {
@@ -328,5 +371,53 @@ mod tests {
             "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n";
         let found = messages(SERVICE, &[("svc.yaml", svc)]);
         assert!(found[0].3.starts_with("no health check found"), "{found:?}");
+    }
+
+    #[test]
+    fn framework_health_conventions_count() {
+        let go = ("go.mod", "module m\ngo 1.22\n");
+        for files in [
+            // Prometheus' /-/healthy and /-/ready, Loki's /ready.
+            vec![go, ("httpserver/server.go", "r.Get(\"/-/healthy\", ok)\n")],
+            vec![go, ("api/ready.go", "mux.Handle(\"/-/ready\", h)\n")],
+            vec![go, ("pkg/loki.go", "t.Server.HTTP.Path(\"/ready\").Handler(h)\n")],
+            // Django's routes have no leading slash.
+            vec![("requirements.txt", "Django==5.0\n"), ("app/urls.py", "urlpatterns = [path('healthz/', views.ok)]\n")],
+            // gRPC health: the Go package, the protocol in any language, the probe binary.
+            vec![go, ("main.go", "import \"google.golang.org/grpc/health\"\n")],
+            vec![("package.json", "{}"), ("server.js", "const pkg = 'grpc.health.v1';\n")],
+            vec![go, ("Dockerfile", "FROM golang AS b\nFROM ghcr.io/grpc-ecosystem/grpc-health-probe:v0.4 AS probe\nFROM scratch\nCOPY --from=probe /ko-app/grpc-health-probe /bin/\n")],
+            // Spring Boot Actuator serves /actuator/health.
+            vec![("pom.xml", "<project><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-actuator</artifactId></dependency></dependencies></project>")],
+            vec![("requirements.txt", "django-health-check==3.18\n")],
+        ] {
+            let found = messages(SERVICE, &files);
+            assert!(found.is_empty(), "{files:?}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn plain_words_tests_and_unlisted_routes_are_not_health_checks() {
+        let go = ("go.mod", "module m\ngo 1.22\n");
+        for files in [
+            vec![go, ("main.go", "func main() { log.Printf(\"up\") }\n")],
+            vec![go, ("main.go", "if state == \"ready\" { return }\n")],
+            vec![go, ("server_test.go", "get(\"/-/healthy\")\n")],
+            vec![go, ("main.go", "mux.Handle(\"/status\", h)\n")],
+        ] {
+            let found = messages(SERVICE, &files);
+            assert_eq!(found.len(), 1, "{files:?}");
+            assert!(
+                found[0]
+                    .3
+                    .contains("gRPC health service (`grpc.health.v1`, grpc_health_probe)")
+                    && found[0].3.contains("`/-/healthy` or `/-/ready`) in source")
+                    && found[0]
+                        .3
+                        .contains("health library (`github.com/heptiolabs/healthcheck`"),
+                "{}",
+                found[0].3
+            );
+        }
     }
 }

@@ -116,9 +116,29 @@ pub(crate) struct EcoData {
     pub(crate) metrics: Vec<String>,
     pub(crate) logging: Vec<String>,
     pub(crate) structured_logging: Vec<String>,
-    pub(crate) structured_logging_source: Vec<String>,
+    pub(crate) structured_logging_source: Vec<SourceMarker>,
+    pub(crate) structured_logging_settings: Vec<String>,
+    pub(crate) structured_logging_config: Vec<String>,
     pub(crate) health: Vec<String>,
+    pub(crate) health_source: Vec<String>,
     pub(crate) deprecated: Vec<DeprecatedData>,
+}
+
+/// A text in source files that shows something; with `with`, it counts only when a package
+/// matching that pattern is also declared (`serialize=True` says JSON only beside loguru).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum SourceMarker {
+    Text(String),
+    With { marker: String, with: String },
+}
+
+impl SourceMarker {
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            SourceMarker::Text(text) | SourceMarker::With { marker: text, .. } => text,
+        }
+    }
 }
 
 /// A deprecated package and its replacement.
@@ -155,6 +175,11 @@ fn parse_data() -> Result<Data, String> {
         }
         for entry in &eco.deprecated {
             Pattern::parse(known, &entry.package).map_err(|e| format!("{key}: {e}"))?;
+        }
+        for marker in &eco.structured_logging_source {
+            if let SourceMarker::With { with, .. } = marker {
+                Pattern::parse(known, with).map_err(|e| format!("{key}: {e}"))?;
+            }
         }
     }
     Ok(data)

@@ -4,7 +4,13 @@ use super::dockerfile::{self, Dockerfile, Instruction, Stage};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::glob::GlobList;
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::span::LineIndex;
 
 /// Registry entry.
@@ -17,16 +23,27 @@ static META: Meta = Meta {
     tier: Tier::Gold,
     scope: Scope::PerFile,
     fixable: false,
-    options: &[],
+    options: &[OptionDoc {
+        name: "nonroot-images",
+        kind: "array of globs",
+        help: "More base images that run as a non-root user, as globs over `name:tag` \
+               (`registry.acme.io/base/*:*`), added to the built-in list.",
+    }],
     docs: Docs {
         what: "In every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, the \
                last `USER` instruction of the final stage names a user other than root (`root`, \
-               `0`, `root:group` and `0:group` are root). A final stage built `FROM` an earlier \
-               stage inherits that stage's last `USER`. With no `USER` at all the finding is at \
-               the final `FROM`; with a root `USER` it is at that user. A user given by a build \
-               argument is resolved with the argument's default; one that cannot be resolved is \
-               given the benefit of the doubt. Line continuations, comments, parser directives \
-               and heredocs are read as Docker reads them.",
+               `0`, `root:group` and `0:group` are root; any other name or number, such as \
+               `USER 65532` or `USER 1000:1000`, is not). A final stage built `FROM` an earlier \
+               stage inherits that stage's last `USER`. Without any `USER`, a stage built from \
+               a base image that already runs as a non-root user passes: distroless \
+               `:nonroot` and `:debug-nonroot` tags, Chainguard images except their `-dev` \
+               variants, `nginx-unprivileged`, .NET's chiseled images (the list is data, \
+               `nonroot_images.toml`; `nonroot-images` adds to it). With no `USER` and any \
+               other base the finding is at the final `FROM`; with a root `USER` it is at that \
+               user. A user or image given by a build argument is resolved with the argument's \
+               default; a user that cannot be resolved is given the benefit of the doubt. Line \
+               continuations, comments, parser directives and heredocs are read as Docker reads \
+               them.",
         why: "A container runs as root unless told otherwise, and root in a container is one \
               kernel bug or mounted socket away from root on the host. A non-root user is the \
               cheapest line of defence (CIS Docker Benchmark 4.1).",
@@ -40,10 +57,72 @@ static META: Meta = Meta {
     },
 };
 
-struct DockerfileUser;
+struct DockerfileUser {
+    nonroot: GlobList,
+}
 
-fn build(_params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(DockerfileUser))
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    let nonroot = params.take_globs("nonroot-images")?.unwrap_or_default();
+    Ok(Box::new(DockerfileUser { nonroot }))
+}
+
+/// `nonroot_images.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonrootData {
+    nonroot: Vec<String>,
+    except: Vec<String>,
+}
+
+const NONROOT_TEXT: &str = include_str!("nonroot_images.toml");
+
+fn parse_nonroot() -> Result<(GlobList, GlobList), String> {
+    let data: NonrootData = toml::from_str(NONROOT_TEXT).map_err(|e| e.to_string())?;
+    Ok((
+        GlobList::from_patterns(&data.nonroot)?,
+        GlobList::from_patterns(&data.except)?,
+    ))
+}
+
+/// The embedded list, parsed once per process (a unit test parses it, so the empty fallback
+/// only keeps a broken build from panicking).
+fn nonroot_data() -> &'static (GlobList, GlobList) {
+    static DATA: OnceLock<(GlobList, GlobList)> = OnceLock::new();
+    DATA.get_or_init(|| {
+        parse_nonroot().unwrap_or_else(|e| {
+            tracing::error!("security/nonroot_images.toml: {e}");
+            (GlobList::default(), GlobList::default())
+        })
+    })
+}
+
+/// An image reference as the non-root list matches it: `name:tag`, lower-cased, without
+/// digest and Docker Hub's default registry and namespace, `latest` when untagged.
+pub(crate) fn normalise_image(reference: &str) -> String {
+    let lower = reference.trim().to_ascii_lowercase();
+    let without_digest = lower.split('@').next().unwrap_or(&lower);
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match without_digest[last_slash..].rfind(':') {
+        Some(colon) => (
+            &without_digest[..last_slash + colon],
+            &without_digest[last_slash + colon + 1..],
+        ),
+        None => (without_digest, "latest"),
+    };
+    let mut name = name;
+    for prefix in ["index.docker.io/", "docker.io/", "registry-1.docker.io/"] {
+        name = name.strip_prefix(prefix).unwrap_or(name);
+    }
+    name = name.strip_prefix("library/").unwrap_or(name);
+    format!("{name}:{tag}")
+}
+
+impl DockerfileUser {
+    fn nonroot_base(&self, image: &str) -> bool {
+        let image = normalise_image(image);
+        let (known, except) = nonroot_data();
+        self.nonroot.is_match(&image) || (known.is_match(&image) && !except.is_match(&image))
+    }
 }
 
 /// Whether a `USER` argument (`name[:group]`) is root.
@@ -52,21 +131,43 @@ pub(crate) fn is_root(user: &str) -> bool {
     name == "root" || name == "0"
 }
 
+/// Who a stage runs as, as far as the Dockerfile says.
+enum RunsAs<'a> {
+    /// Its last `USER`, or the one it inherits from an earlier stage.
+    User(&'a Instruction),
+    /// No `USER` up the chain of stages: the base image's default user. The reference is
+    /// resolved with the global build arguments when it can be.
+    Base(String),
+    /// No `USER`, and no base image to judge (`FROM` without an image).
+    Unknown,
+}
+
 /// The last `USER` of a stage, following `FROM <earlier stage>` when it has none.
-fn last_user<'a>(stages: &'a [Stage<'a>], index: usize, depth: usize) -> Option<&'a Instruction> {
-    let stage = stages.get(index)?;
+fn runs_as<'a>(
+    stages: &'a [Stage<'a>],
+    index: usize,
+    depth: usize,
+    args: &HashMap<String, Option<String>>,
+) -> RunsAs<'a> {
+    let Some(stage) = stages.get(index) else {
+        return RunsAs::Unknown;
+    };
     if let Some(user) = stage.body.iter().rev().find(|i| i.keyword == "USER") {
-        return Some(user);
+        return RunsAs::User(user);
     }
-    if depth > stages.len() {
-        return None;
-    }
-    let (reference, _) = stage.image.as_ref()?;
-    let reference = reference.to_ascii_lowercase();
+    let Some((reference, _)) = stage.image.as_ref() else {
+        return RunsAs::Unknown;
+    };
+    let resolved =
+        dockerfile::substitute(reference, args).unwrap_or_else(|_| (*reference).to_owned());
+    let lower = resolved.to_ascii_lowercase();
     let parent = stages[..index]
         .iter()
-        .rposition(|s| s.alias.as_deref() == Some(reference.as_str()))?;
-    last_user(stages, parent, depth + 1)
+        .rposition(|s| s.alias.as_deref() == Some(lower.as_str()));
+    match parent {
+        Some(parent) if depth <= stages.len() => runs_as(stages, parent, depth + 1, args),
+        _ => RunsAs::Base(resolved),
+    }
 }
 
 impl Rule for DockerfileUser {
@@ -87,9 +188,29 @@ impl Rule for DockerfileUser {
             };
             let index = LineIndex::new(&text);
             let final_from = parsed.stages[last].from;
-            match last_user(&parsed.stages, last, 0) {
-                None => {
+            let base = match runs_as(&parsed.stages, last, 0, &parsed.global_args) {
+                RunsAs::User(user) => Ok(user),
+                RunsAs::Base(image) if self.nonroot_base(&image) => continue,
+                // The digest says which build, not who it runs as: shown without it.
+                RunsAs::Base(image) => {
+                    Err(Some(image.split('@').next().unwrap_or(&image).to_owned()))
+                }
+                RunsAs::Unknown => Err(None),
+            };
+            match base {
+                Err(image) => {
                     let range = final_from.file_range(0..final_from.args.len());
+                    // The message stays the same whatever the base (fingerprints, baselines);
+                    // the help names the base that was judged.
+                    let help = match image {
+                        Some(image) => format!(
+                            "add `USER <unprivileged user>` at the end of the final stage, or \
+                             build FROM a base that runs as a non-root user (`{image}` is not \
+                             one known to: docs/rules.md#securitydockerfile-user)"
+                        ),
+                        None => "add `USER <unprivileged user>` at the end of the final stage"
+                            .to_owned(),
+                    };
                     out.push(
                         Violation::file(
                             &file.path,
@@ -97,10 +218,10 @@ impl Rule for DockerfileUser {
                         )
                         .span(index.span(final_from.start, range.end))
                         .key("no-user")
-                        .help("add `USER <unprivileged user>` at the end of the final stage"),
+                        .help(help),
                     );
                 }
-                Some(user) => {
+                Ok(user) => {
                     let Some((word, range)) = user.words().into_iter().next() else {
                         continue;
                     };
@@ -205,5 +326,99 @@ mod tests {
             .3
             .contains("no USER"));
         assert!(got(&[("Dockerfile", "# only a comment\n")]).is_empty());
+    }
+
+    #[test]
+    fn the_nonroot_image_list_parses() {
+        let (known, except) = super::parse_nonroot().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!known.is_empty() && !except.is_empty());
+    }
+
+    #[test]
+    fn references_are_normalised_for_matching() {
+        use super::normalise_image;
+        assert_eq!(normalise_image("Alpine"), "alpine:latest");
+        assert_eq!(
+            normalise_image("docker.io/library/node:20@sha256:abc"),
+            "node:20"
+        );
+        assert_eq!(
+            normalise_image("gcr.io/distroless/static-debian12:nonroot@sha256:1b7b"),
+            "gcr.io/distroless/static-debian12:nonroot"
+        );
+        assert_eq!(
+            normalise_image("localhost:5000/app"),
+            "localhost:5000/app:latest"
+        );
+    }
+
+    #[test]
+    fn bases_that_run_as_nonroot_need_no_user() {
+        for text in [
+            "FROM golang AS build\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /a /a\n",
+            "FROM gcr.io/distroless/base-debian12:debug-nonroot\n",
+            "FROM gcr.io/distroless/java17-debian12:nonroot@sha256:06484c2a9dcc9070aeafbc0fe752cb9f73bc0cea5c311f6a516e9010061998ad\n",
+            // The tag from a build argument's default, as Docker resolves it.
+            "ARG ARCH=\"amd64\"\nFROM gcr.io/distroless/static-debian13:nonroot-${ARCH}\nCOPY a /a\n",
+            "FROM cgr.dev/chainguard/static:latest\n",
+            "FROM cgr.dev/chainguard/python\n",
+            "FROM docker.io/nginxinc/nginx-unprivileged:1.29-alpine\n",
+            "FROM mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled\n",
+            // Through an earlier stage built on a non-root base.
+            "FROM gcr.io/distroless/static:nonroot AS runtime\nFROM golang AS build\nFROM runtime\nCOPY --from=build /a /a\n",
+            // A user by number, or a non-root name, at the end.
+            "FROM alpine\nUSER 65532\n",
+            "FROM alpine\nUSER 1000:1000\n",
+        ] {
+            assert!(got(&[("Dockerfile", text)]).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn bases_that_run_as_root_are_still_reported() {
+        for text in [
+            "FROM gcr.io/distroless/static:debug\n",
+            "FROM gcr.io/distroless/static-debian12\n",
+            "FROM cgr.dev/chainguard/python:latest-dev\n",
+            "FROM cgr.dev/chainguard/wolfi-base\n",
+            "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+            "FROM scratch\nCOPY app /app\n",
+            "ARG BASE\nFROM $BASE\n",
+        ] {
+            let findings = got(&[("Dockerfile", text)]);
+            assert_eq!(findings.len(), 1, "{text}");
+            assert!(
+                findings[0].3.contains("no USER instruction"),
+                "{findings:?}"
+            );
+        }
+        let help = |text: &str| {
+            check(POLICY, &[("Dockerfile", text)])
+                .into_iter()
+                .map(|f| f.help.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let named = help("FROM gcr.io/distroless/static:debug\n");
+        assert!(
+            named[0].contains("(`gcr.io/distroless/static:debug` is not one known to"),
+            "{named:?}"
+        );
+        // The digest says which build, not who it runs as.
+        let pinned = help(&format!("FROM alpine:3.22@sha256:{}\n", "a".repeat(64)));
+        assert!(pinned[0].contains("(`alpine:3.22` is not"), "{pinned:?}");
+        // A non-root base does not excuse switching back to root.
+        let back = got(&[(
+            "Dockerfile",
+            "FROM gcr.io/distroless/static:nonroot\nUSER root\n",
+        )]);
+        assert_eq!((back.len(), back[0].1), (1, 2));
+    }
+
+    #[test]
+    fn policies_add_their_own_nonroot_images() {
+        let policy = "[rules.\"security/dockerfile-user\"]\nnonroot-images = [\"registry.acme.io/base/*:*\"]\n";
+        let text = "FROM registry.acme.io/base/runtime:3\n";
+        assert!(check(policy, &[("Dockerfile", text)]).is_empty());
+        assert_eq!(got(&[("Dockerfile", text)]).len(), 1);
     }
 }
