@@ -57,6 +57,10 @@ pub(crate) struct DockerfileInfo {
     pub(crate) healthcheck: Option<(Span, bool)>,
     /// Where the OpenTelemetry Java agent is attached.
     pub(crate) javaagent: Option<Span>,
+    /// The ports any stage `EXPOSE`s, in file order: a container that listens, which service
+    /// detection counts as evidence. Any stage, since a multi-target file is built with
+    /// `--target` (its last stage may be a lint or test image).
+    pub(crate) expose: Vec<String>,
 }
 
 /// One container of a Kubernetes workload.
@@ -320,6 +324,7 @@ fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
         env: Vec::new(),
         healthcheck: None,
         javaagent: None,
+        expose: Vec::new(),
     };
     // The final stage, then the stages it is built from (by alias), nearest first.
     let mut chain: Vec<&[&Instruction]> = Vec::new();
@@ -344,6 +349,11 @@ fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
         let r = inst.file_range(range);
         index.span(r.start, r.end)
     };
+    info.expose = instructions
+        .iter()
+        .filter(|i| i.keyword == "EXPOSE")
+        .flat_map(|i| i.words().into_iter().map(|(w, _)| w.to_owned()))
+        .collect();
     let agent_in_file = text.contains("opentelemetry-javaagent");
     for body in &chain {
         for inst in body.iter() {
@@ -589,6 +599,18 @@ mod tests {
             "FROM eclipse-temurin:21\nADD opentelemetry-javaagent.jar /otel.jar\nENTRYPOINT [\"java\", \"-javaagent:/otel.jar\", \"-jar\", \"app.jar\"]\n",
         );
         assert_eq!(agent.javaagent.map(|s| s.line), Some(3));
+        assert!(agent.expose.is_empty());
+        let exposed = read_dockerfile(
+            "Dockerfile",
+            "FROM alpine AS base\nEXPOSE 7700/tcp\nFROM base\nEXPOSE 9090 9091\n",
+        );
+        assert_eq!(exposed.expose, ["7700/tcp", "9090", "9091"]);
+        // A multi-target file whose last stage is a lint image still exposes its server's port.
+        let targets = read_dockerfile(
+            "Dockerfile",
+            "FROM a AS docker\nEXPOSE 6052\nFROM a AS lint\n",
+        );
+        assert_eq!(targets.expose, ["6052"]);
     }
 
     #[test]
