@@ -29,7 +29,8 @@ const PACKS: [&str; 5] = [
 ];
 
 const DOCKERFILE_OK: &str = "FROM gcr.io/distroless/base\nCOPY app /app\nENV OTEL_SERVICE_NAME=checkout \\\n    OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317\nHEALTHCHECK CMD [\"/app\", \"healthcheck\"]\nUSER 65532\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n";
-const DOCKERFILE_BARE: &str = "FROM gcr.io/distroless/base\nCOPY app /app\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n";
+const DOCKERFILE_BARE: &str =
+    "FROM gcr.io/distroless/base\nCOPY app /app\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n";
 
 const SLO: &str = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout-availability\nspec:\n  service: checkout\n  indicator:\n    metadata:\n      name: good-requests\n    spec:\n      ratioMetric:\n        counter: true\n        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code!~\"5..\"}[1m]))'}}}\n        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total[1m]))'}}}\n  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.995\n  timeWindow:\n    - duration: 28d\n      isRolling: true\n";
 
