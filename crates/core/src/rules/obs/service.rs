@@ -532,7 +532,7 @@ mod tests {
 
     #[test]
     fn evidence_of_a_listening_service() {
-        let cases: [(&[(&str, &str)], &str); 11] = [
+        let cases: [(&[(&str, &str)], &str); 12] = [
             (
                 &[("Cargo.toml", "[package]\nname = \"a\"\n[dependencies]\naxum = \"0.8\"\n")],
                 "a server library among the dependencies (axum found in Cargo.toml)",
@@ -556,6 +556,11 @@ mod tests {
             (
                 &[("pom.xml", "<project><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId></dependency></dependencies></project>\n")],
                 "(org.springframework.boot:spring-boot-starter-web found in pom.xml)",
+            ),
+            // Spring Boot 4 renamed the starter to spring-boot-starter-webmvc.
+            (
+                &[("pom.xml", "<project><dependencies><dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-webmvc</artifactId></dependency></dependencies></project>\n")],
+                "(org.springframework.boot:spring-boot-starter-webmvc found in pom.xml)",
             ),
             (&[("charts/api/Chart.yaml", "name: api\n")], "a Helm chart (charts/api/Chart.yaml)"),
             (
