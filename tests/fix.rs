@@ -180,19 +180,51 @@ fn fix_leaves_its_rules_passing_and_a_second_run_changes_nothing() {
         "{workflow}"
     );
 
-    let (_, after) = repo.check_json(&[]);
+    let (code, after) = repo.check_json(&[]);
     let left: Vec<(String, String)> = rules_and_paths(&after);
+    // The placeholders fix wrote satisfy nothing: CODEOWNERS and SECURITY.md are still reported,
+    // at the placeholder, at the tier of the missing file.
+    let placeholders = [
+        (
+            "ownership/codeowners-missing",
+            ".github/CODEOWNERS",
+            "bronze",
+        ),
+        ("files/required", "SECURITY.md", "silver"),
+    ];
     for rule in FIXED {
-        assert!(
-            !left.iter().any(|(r, _)| r == rule),
-            "{rule} still reported: {left:?}"
-        );
+        let expected = placeholders.iter().find(|(r, _, _)| r == rule);
+        match expected {
+            Some((_, path, tier)) => {
+                let finding = after["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["rule"] == *rule)
+                    .unwrap_or_else(|| panic!("{rule} passes on a placeholder: {left:?}"));
+                assert_eq!(finding["path"], *path, "{finding:#}");
+                assert_eq!(finding["tier"], *tier, "{finding:#}");
+                assert_eq!(finding["level"], "error", "{finding:#}");
+                assert!(
+                    finding["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("placeholder"),
+                    "{finding:#}"
+                );
+            }
+            None => assert!(
+                !left.iter().any(|(r, _)| r == rule),
+                "{rule} still reported: {left:?}"
+            ),
+        }
     }
+    assert_eq!(code, 1, "check still fails on the placeholders");
     // Unpinned actions need a person: still there, and listed.
     assert!(left.iter().any(|(r, _)| r == "ci/unpinned-action"));
     assert!(stdout.contains("ci/unpinned-action"), "{stdout}");
     let (_, human, _) = run(&repo, &["check"]);
-    assert!(!human.contains("goldpath fix"), "{human}");
+    assert!(!human.contains("goldpath fix --dry-run"), "{human}");
 
     let fixed = tree(repo.path());
     let (code, stdout, _) = run(&repo, &["fix"]);
@@ -221,6 +253,14 @@ fn only_and_options_choose_what_is_fixed() {
     let codeowners = std::fs::read_to_string(repo.join(".github/CODEOWNERS")).unwrap();
     assert!(codeowners.ends_with("\n* @acme/platform\n"), "{codeowners}");
     assert!(!codeowners.contains("TODO"));
+    // A real owner satisfies the rule.
+    let (_, report) = repo.check_json(&[]);
+    assert!(
+        !rules_and_paths(&report)
+            .iter()
+            .any(|(r, _)| r == "ownership/codeowners-missing"),
+        "{report:#}"
+    );
     let workflow = std::fs::read_to_string(repo.join(".github/workflows/ci.yml")).unwrap();
     assert!(workflow.contains("timeout-minutes: 30"));
     assert!(

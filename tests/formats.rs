@@ -196,3 +196,58 @@ fn several_formats_from_one_run() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Repository-wide findings point at a file that exists: the policy file when there is one,
+/// else the README, else (no file to name) no location in SARIF and `.` in GitLab.
+#[test]
+fn repository_wide_findings_point_at_a_file_that_exists() {
+    let repo = Repo::plain();
+    repo.write("README.md", "# x\n").write("src/a.txt", "a\n");
+    let (_, text) = run(&repo, &["--format", "gitlab"]);
+    let issues: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let paths: Vec<&str> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["location"]["path"].as_str().unwrap())
+        .collect();
+    assert!(!paths.is_empty(), "{text}");
+    assert!(!paths.contains(&"goldpath.toml"), "{paths:?}");
+    for path in &paths {
+        assert!(repo.join(path).exists(), "{path} does not exist");
+    }
+    assert!(paths.contains(&"README.md"), "{paths:?}");
+    let (_, text) = run(&repo, &["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for result in sarif["runs"][0]["results"].as_array().unwrap() {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{result:#}"));
+        assert!(repo.join(uri).exists(), "{uri} does not exist");
+    }
+
+    let bare = Repo::plain();
+    bare.write("src/a.txt", "a\n");
+    let (_, text) = run(&bare, &["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let readme = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("missing a README")
+        })
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(readme["locations"], serde_json::json!([]), "{readme:#}");
+    let (_, text) = run(&bare, &["--format", "gitlab"]);
+    let issues: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let readme = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "files/required")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(readme["location"]["path"], ".");
+}

@@ -22,7 +22,7 @@ fn rust_service() -> Repo {
     let repo = Repo::git();
     repo.write(
         "Cargo.toml",
-        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.8\"\n",
     )
     .write("src/main.rs", "fn main() {}\n")
     .write(
@@ -48,8 +48,9 @@ fn writes_a_policy_for_a_rust_service_that_check_loads() {
         "CI: GitHub Actions (.github/workflows/ci.yml)",
         "platform: GitHub",
         "CODEOWNERS: .github/CODEOWNERS",
-        "a service: ",
-        "Dockerfile",
+        "a service: a server library among the dependencies (axum found in Cargo.toml)",
+        "weak: a Dockerfile that EXPOSEs no port (Dockerfile)",
+        "ruled out: a binary target (src/main.rs)",
         "packs: builtin:recommended, builtin:rust-service",
     ] {
         assert!(stderr.contains(expected), "{expected:?} in\n{stderr}");
@@ -129,6 +130,38 @@ fn stdout_prints_and_writes_nothing() {
     assert!(stdout.starts_with("# goldpath.toml"), "{stdout}");
     assert!(stdout.contains("kind = \"service\""), "{stdout}");
     assert!(!repo.join("goldpath.toml").exists());
+}
+
+/// A command-line tool shipped as a container is not a service: init says which evidence it
+/// ruled out, writes `kind = "library"` and proposes no service pack.
+#[test]
+fn a_command_line_tool_is_not_a_service() {
+    let repo = Repo::git();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"tool\"\npath = \"src/tool.rs\"\n\n[dependencies]\nclap = \"4\"\n",
+    )
+    .write("src/tool.rs", "fn main() {}\n")
+    .write("Dockerfile", "FROM scratch\nCOPY tool /tool\nENTRYPOINT [\"/tool\"]\n")
+    .write("tests/server/Dockerfile", "FROM nginx\nEXPOSE 443\n");
+    repo.commit("tool");
+    let (code, stdout, stderr) = init(&repo, &["--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    for expected in [
+        "not a service: no evidence of a deployed, listening service",
+        "weak: a Dockerfile that EXPOSEs no port (Dockerfile)",
+        "ruled out: a test or tooling container (tests/server/Dockerfile, in `tests/`)",
+        "ruled out: a binary target ([[bin]] in Cargo.toml)",
+        "ruled out: a command-line framework (clap found in Cargo.toml)",
+        "packs: builtin:recommended\n",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in\n{stderr}");
+    }
+    assert!(stdout.contains("\nkind = \"library\"\n"), "{stdout}");
+    assert!(
+        stdout.contains("extends = [\"builtin:recommended\"]\n"),
+        "{stdout}"
+    );
 }
 
 #[test]

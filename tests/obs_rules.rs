@@ -28,8 +28,9 @@ const PACKS: [&str; 5] = [
     "jvm-service",
 ];
 
-const DOCKERFILE_OK: &str = "FROM gcr.io/distroless/base\nCOPY app /app\nENV OTEL_SERVICE_NAME=checkout \\\n    OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317\nHEALTHCHECK CMD [\"/app\", \"healthcheck\"]\nUSER 65532\nENTRYPOINT [\"/app\"]\n";
-const DOCKERFILE_BARE: &str = "FROM gcr.io/distroless/base\nCOPY app /app\nENTRYPOINT [\"/app\"]\n";
+const DOCKERFILE_OK: &str = "FROM gcr.io/distroless/base\nCOPY app /app\nENV OTEL_SERVICE_NAME=checkout \\\n    OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4317\nHEALTHCHECK CMD [\"/app\", \"healthcheck\"]\nUSER 65532\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n";
+const DOCKERFILE_BARE: &str =
+    "FROM gcr.io/distroless/base\nCOPY app /app\nEXPOSE 8080\nENTRYPOINT [\"/app\"]\n";
 
 const SLO: &str = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout-availability\nspec:\n  service: checkout\n  indicator:\n    metadata:\n      name: good-requests\n    spec:\n      ratioMetric:\n        counter: true\n        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code!~\"5..\"}[1m]))'}}}\n        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total[1m]))'}}}\n  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.995\n  timeWindow:\n    - duration: 28d\n      isRolling: true\n";
 
@@ -179,7 +180,7 @@ fn each_pack_reports_every_gap_of_a_service_off_the_path() {
         // Why the repository counts as a service is in the help.
         let help = tracing["help"].as_str().unwrap_or_default();
         assert!(
-            help.contains("Judged as a service: a Dockerfile (Dockerfile)"),
+            help.contains("a Dockerfile that EXPOSEs 8080 (Dockerfile)"),
             "builtin:{pack}: {help}"
         );
     }
@@ -353,7 +354,7 @@ fn staged_commits_of_source_files_alone_are_not_judged() {
     assert_eq!(code, 0, "{report:#}");
     assert!(findings(&report).is_empty(), "{report:#}");
     // A change to a file the obs rules read judges the repository.
-    repo.write("Dockerfile", format!("{DOCKERFILE_BARE}EXPOSE 8080\n"));
+    repo.write("Dockerfile", format!("{DOCKERFILE_BARE}USER 65532\n"));
     repo.git_ok(&["add", "Dockerfile"]);
     let (code, report) = repo.check_json(&["--staged"]);
     assert_eq!(code, 1, "{report:#}");

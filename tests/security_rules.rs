@@ -43,7 +43,7 @@ fn positions(report: &Value) -> Vec<(String, String, u64, u64)> {
 fn clean_repo() -> Repo {
     let repo = Repo::git();
     repo.write("goldpath.toml", POLICY)
-        .write("SECURITY.md", "Report to security@example.com\n")
+        .write("SECURITY.md", "Report to security@acme.io\n")
         .write("LICENSE", MIT)
         .write("Cargo.toml", "[package]\nname = \"x\"\nlicense = \"MIT\"\n")
         .write(

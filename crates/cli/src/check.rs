@@ -241,7 +241,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     };
     let options = render::Options {
         registry: &registry,
-        policy_path: &policy_path,
+        anchor: render::anchor(Some(policy_path.as_str()), snapshot.files()),
         color,
     };
     let mut text = render::render(args.format.into(), &report, &options);
@@ -321,7 +321,8 @@ fn load_policy_from_rev(
         }
         None => {
             tracing::debug!(rev, "no policy file at --policy-from: builtin:recommended");
-            Ok((Policy::recommended()?, "goldpath.toml".to_owned()))
+            // No policy file: nothing of the repository to name (see `render::anchor`).
+            Ok((Policy::recommended()?, String::new()))
         }
     }
 }
@@ -391,7 +392,8 @@ pub(crate) fn load_policy(
         }
         None => {
             tracing::debug!("no policy file: using builtin:recommended");
-            Ok((Policy::recommended()?, "goldpath.toml".to_owned()))
+            // No policy file: nothing of the repository to name (see `render::anchor`).
+            Ok((Policy::recommended()?, String::new()))
         }
     }
 }

@@ -280,6 +280,7 @@ pub(crate) fn hint(registry: &Registry, report: &goldpath::Report) -> String {
         .findings
         .iter()
         .filter(|f| registry.get(&f.rule).is_some_and(|d| d.meta.fixable))
+        .filter(|f| !goldpath::fix::placeholder::reported(f))
         .count();
     if count == 0 {
         return String::new();

@@ -89,15 +89,25 @@ pub fn rules_markdown(registry: &Registry) -> String {
 
 /// `goldpath rules`: one line per rule.
 pub fn rules_table(registry: &Registry) -> String {
-    let width = registry.iter().map(|d| d.meta.id.len()).max().unwrap_or(0);
+    // Level and Tier write their names with `write_str`, which ignores a width: columns are
+    // padded from the strings, each as wide as its longest cell.
+    let rows: Vec<[String; 4]> = registry
+        .iter()
+        .map(|d| {
+            let meta = d.meta;
+            [
+                meta.id.to_owned(),
+                meta.default_level.to_string(),
+                meta.tier.to_string(),
+                meta.summary.to_owned(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let (id, level, tier) = (width(0), width(1), width(2));
     let mut out = String::new();
-    for def in registry.iter() {
-        let meta = def.meta;
-        let _ = writeln!(
-            out,
-            "{:width$}  {:7}  {:6}  {}",
-            meta.id, meta.default_level, meta.tier, meta.summary
-        );
+    for [a, b, c, d] in &rows {
+        let _ = writeln!(out, "{a:id$}  {b:level$}  {c:tier$}  {d}");
     }
     out
 }
@@ -141,6 +151,30 @@ mod tests {
 
     /// `docs/rules.md` is generated: this fails when someone changes a rule's docs without
     /// regenerating it. `GOLDPATH_BLESS=1 cargo test` rewrites it.
+    #[test]
+    fn rules_table_columns_are_aligned() {
+        let table = super::rules_table(&Registry::builtin());
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines.len() > 50);
+        // Every column starts at the same character on every line, whatever the id's length
+        // and whether the level is `error`, `warning` or `note`.
+        let starts = |line: &str| -> Vec<usize> {
+            let chars: Vec<char> = line.chars().collect();
+            (1..chars.len())
+                .filter(|&i| {
+                    chars[i] != ' ' && chars[i - 1] == ' ' && i >= 2 && chars[i - 2] == ' '
+                })
+                .take(3)
+                .collect()
+        };
+        let first = starts(lines[0]);
+        assert_eq!(first.len(), 3, "{}", lines[0]);
+        for line in &lines {
+            assert_eq!(starts(line), first, "{line}");
+        }
+        assert!(lines.iter().any(|l| l.contains("  warning  ")));
+    }
+
     #[test]
     fn docs_rules_md_is_up_to_date() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md");

@@ -109,6 +109,123 @@ pub struct FixOptions {
 /// The placeholder fixes write where a value is needed and none was given.
 pub const TODO: &str = "TODO";
 
+/// Placeholders: values that stand for one a person has to supply. A placeholder never
+/// satisfies the rule it was written for, so the rules whose fixes write one (and the rules
+/// that check the same files) recognise them: the ones goldpath writes, and a few common ones,
+/// defined narrowly so a real value is never mistaken for one.
+pub mod placeholder {
+    /// The words every finding about a placeholder says (`CODEOWNERS still holds the
+    /// placeholder owner ...`): such a finding has no fix, a person has to supply the value.
+    pub const STILL_HOLDS: &str = " still holds the placeholder ";
+
+    /// Whether a finding reports a placeholder (and so has no fix, whatever its rule).
+    pub fn reported(finding: &crate::Finding) -> bool {
+        finding.message.contains(STILL_HOLDS)
+    }
+
+    /// Whether a CODEOWNERS owner is a placeholder: goldpath's `@TODO-org/TODO-team`, any
+    /// owner with a `TODO` part (`@TODO`, `@acme/TODO-team`), the documentation examples
+    /// `@org/team`, `@your-org/your-team`, `@my-org/my-team`, `@organization/team-name`,
+    /// `@username`, `@user`, or an e-mail address that is a placeholder.
+    pub fn owner(owner: &str) -> bool {
+        let Some(name) = owner.strip_prefix('@') else {
+            return contact(owner);
+        };
+        let lower = name.to_ascii_lowercase();
+        let todo_part = lower
+            .split('/')
+            .any(|part| part == "todo" || part.starts_with("todo-") || part.starts_with("todo_"));
+        todo_part
+            || matches!(
+                lower.as_str(),
+                "org/team"
+                    | "your-org/your-team"
+                    | "my-org/my-team"
+                    | "organization/team-name"
+                    | "org/team-name"
+                    | "username"
+                    | "user"
+                    | "your-username"
+            )
+    }
+
+    /// Whether an e-mail address or URL is a placeholder: goldpath's
+    /// `TODO-security-contact@example.com`, any address whose local part is `todo` or starts with
+    /// `todo-` or `todo_`, and
+    /// addresses and URLs at the domains reserved for documentation (RFC 2606: `example.com`,
+    /// `example.org`, `example.net`, `*.example`), which never reach anyone.
+    pub fn contact(contact: &str) -> bool {
+        let lower = contact.trim().to_ascii_lowercase();
+        let host = match lower.split_once('@') {
+            Some((local, domain)) => {
+                if local == "todo" || local.starts_with("todo-") || local.starts_with("todo_") {
+                    return true;
+                }
+                domain
+            }
+            None => {
+                let rest = lower
+                    .strip_prefix("https://")
+                    .or_else(|| lower.strip_prefix("http://"))
+                    .unwrap_or(&lower);
+                rest.split(['/', '?', '#', ':']).next().unwrap_or(rest)
+            }
+        };
+        let host = host.trim_end_matches('.');
+        ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+            || host == "example"
+            || host.ends_with(".example")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn placeholders_are_defined_narrowly() {
+            for owner in [
+                "@TODO-org/TODO-team",
+                "@todo",
+                "@acme/TODO-team",
+                "@org/team",
+                "@Your-Org/Your-Team",
+                "todo@acme.io",
+                "owner@example.com",
+                "TODO_owner@acme.io",
+            ] {
+                assert!(super::owner(owner), "{owner}");
+            }
+            for owner in [
+                "@acme/platform",
+                "@todomvc/core",
+                "@org/team-a",
+                "@octocat",
+                "dev@acme.io",
+                "todoist@acme.io",
+            ] {
+                assert!(!super::owner(owner), "{owner}");
+            }
+            for contact in [
+                "TODO-security-contact@example.com",
+                "security@example.org",
+                "https://example.com/report",
+                "http://www.example.net",
+                "a@b.example",
+            ] {
+                assert!(super::contact(contact), "{contact}");
+            }
+            for contact in [
+                "security@acme.io",
+                "https://github.com/acme/app/security/advisories/new",
+                "security@example-corp.com",
+                "https://myexample.com",
+            ] {
+                assert!(!super::contact(contact), "{contact}");
+            }
+        }
+    }
+}
+
 /// The new contents of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePlan {
@@ -967,6 +1084,19 @@ pub(crate) mod testing {
         expected: &[(&str, &str)],
         options: &FixOptions,
     ) {
+        assert_fix_leaving(policy, input, expected, options, &[]);
+    }
+
+    /// [`assert_fix_with`], where the fix writes placeholders: after it, exactly the rules of
+    /// `placeholders` report (each once, about a placeholder), since a placeholder never
+    /// satisfies the rule it was written for.
+    pub(crate) fn assert_fix_leaving(
+        policy: &str,
+        input: &[(&str, &str)],
+        expected: &[(&str, &str)],
+        options: &FixOptions,
+        placeholders: &[&str],
+    ) {
         let before = files(input);
         let (after, applied) = fix_once(policy, &before, options);
         assert!(applied > 0, "no fix was applied");
@@ -989,7 +1119,14 @@ pub(crate) mod testing {
             "changed files"
         );
         let findings = crate::testing::check_snapshot(policy, &snapshot(&after));
-        assert!(findings.is_empty(), "left after the fix: {findings:#?}");
+        let left: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(left, placeholders, "left after the fix: {findings:#?}");
+        for finding in &findings {
+            assert!(
+                finding.message.contains("placeholder"),
+                "left after the fix: {finding:#?}"
+            );
+        }
         let (again, applied) = fix_once(policy, &after, options);
         assert_eq!(applied, 0, "a second run had fixes to apply");
         assert_eq!(again, after, "a second run changed files");

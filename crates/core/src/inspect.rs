@@ -249,7 +249,7 @@ impl Rule for ServiceProbe {
     fn check(&self, cx: &Context<'_>, _out: &mut Vec<Violation>) {
         let service = crate::rules::obs::service::verdict(cx);
         *self.verdict.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((service.is_service, service.reasons.clone()));
+            Some((service.is_service, service.all_reasons()));
     }
 }
 
@@ -273,7 +273,7 @@ mod tests {
             (".github/CODEOWNERS", "* @acme/team\n"),
             ("Cargo.toml", "[package]\nname = \"api\"\n"),
             ("src/main.rs", "fn main() {}\n"),
-            ("Dockerfile", "FROM scratch\n"),
+            ("Dockerfile", "FROM scratch\nEXPOSE 8080\n"),
             ("web/package.json", "{}\n"),
             ("vendor/lib/Cargo.toml", "[package]\nname = \"x\"\n"),
         ]));

@@ -508,9 +508,28 @@ fn probe_keys<'c>(
             } else {
                 format!("{definite}={}", node.to_display())
             };
+            // A Cargo member's `edition.workspace = true` takes the workspace root's
+            // `[workspace.package]` value: that value is judged, not the `{workspace = true}`.
+            let (passes, shown) = match inherited(cx, file, &definite, node) {
+                Some(Inherited::Value { root, value }) => (
+                    test.passes(&value),
+                    format!(
+                        "{} (inherited from workspace.{definite} in {root})",
+                        show_node(&value)
+                    ),
+                ),
+                Some(Inherited::Missing) => (
+                    matches!(test, Test::Exists | Test::Absent),
+                    format!(
+                        "inherited from the workspace (`workspace = true`), but no parent \
+                         Cargo.toml has workspace.{definite}"
+                    ),
+                ),
+                None => (test.passes(node), show_node(node)),
+            };
             found.push(Found {
-                passes: test.passes(node),
-                shown: show_node(node),
+                passes,
+                shown,
                 path: definite,
                 span: node.span,
                 fingerprint,
@@ -518,6 +537,58 @@ fn probe_keys<'c>(
         }
     }
     Probe::Keys { found, key, test }
+}
+
+/// A value a Cargo.toml inherits from its workspace root.
+enum Inherited {
+    /// The root's `[workspace.package]` value, and the root's path.
+    Value { root: String, value: Node },
+    /// `workspace = true`, but no workspace root declares the value.
+    Missing,
+}
+
+/// When `node` (at `definite`, such as `package.edition`, in a Cargo.toml) is `{ workspace =
+/// true }`, the value it inherits from the nearest Cargo.toml at or above it with a
+/// `[workspace]` table (as Cargo finds the root): its `workspace.package.<field>`.
+fn inherited(cx: &Context<'_>, file: &FileEntry, definite: &str, node: &Node) -> Option<Inherited> {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    if name != "Cargo.toml"
+        || !definite.starts_with("package.")
+        || node.get("workspace").and_then(Node::as_bool) != Some(true)
+    {
+        return None;
+    }
+    let wanted = KeyPath::parse(&format!("workspace.{definite}")).ok()?;
+    let mut dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
+    loop {
+        let candidate = if dir.is_empty() {
+            "Cargo.toml".to_owned()
+        } else {
+            format!("{dir}/Cargo.toml")
+        };
+        let root = cx
+            .all_files()
+            .iter()
+            .find(|f| f.path == candidate && f.mode.is_regular());
+        let parsed = root.and_then(|root| {
+            let bytes = cx.read(root).ok()?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            doc::parse_single(Format::Toml, text).ok()
+        });
+        if let Some(document) = parsed.filter(|d| d.get("workspace").is_some()) {
+            return Some(match doc::select(&document, &wanted).first() {
+                Some(value) => Inherited::Value {
+                    root: candidate,
+                    value: (*value).clone(),
+                },
+                None => Inherited::Missing,
+            });
+        }
+        if dir.is_empty() {
+            return Some(Inherited::Missing);
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    }
 }
 
 /// The answer of a `when` condition.

@@ -175,6 +175,51 @@ fn require_one_of_in_toml() {
 }
 
 #[test]
+fn cargo_workspace_inheritance_is_resolved_from_the_root() {
+    let policy = rule(
+        r#"require = { file = "crates/*/Cargo.toml", key = "package.edition", one-of = ["2021", "2024"] }"#,
+    );
+    let root = "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.package]\nedition = \"2021\"\n";
+    let member = "[package]\nname = \"a\"\nedition.workspace = true\n";
+    let dotted = "[package]\nname = \"b\"\nedition = { workspace = true }\n";
+    let files = [
+        ("Cargo.toml", root),
+        ("crates/a/Cargo.toml", member),
+        ("crates/b/Cargo.toml", dotted),
+    ];
+    assert!(
+        check(&policy, &files).is_empty(),
+        "{:?}",
+        messages(&check(&policy, &files))
+    );
+    // The root's value is what is judged, and the message says where it comes from.
+    let old = root.replace("2021", "2018");
+    let findings = check(
+        &policy,
+        &[
+            ("Cargo.toml", old.as_str()),
+            ("crates/a/Cargo.toml", member),
+        ],
+    );
+    assert_eq!(
+        messages(&findings),
+        ["m: package.edition is \"2018\" (inherited from workspace.package.edition in Cargo.toml), \
+          expected one of \"2021\", \"2024\""]
+    );
+    assert_eq!(findings[0].path.as_deref(), Some("crates/a/Cargo.toml"));
+    // A root without the value: the inheritance cannot satisfy the condition.
+    let bare = "[workspace]\nmembers = [\"crates/*\"]\n";
+    let findings = check(
+        &policy,
+        &[("Cargo.toml", bare), ("crates/a/Cargo.toml", member)],
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0]
+        .message
+        .contains("no parent Cargo.toml has workspace.package.edition"));
+}
+
+#[test]
 fn require_matches_on_every_selected_json_value() {
     let policy =
         rule(r#"require = { file = "package.json", key = "scripts.*", matches = "^(npm|node) " }"#);

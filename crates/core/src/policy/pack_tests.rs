@@ -25,7 +25,7 @@ fn recommended_requires_the_files_the_security_rules_read() {
         let files = [
             ("README.md", "# app\n"),
             (licence, MIT),
-            (policy, "Write to security@example.com.\n"),
+            (policy, "Write to security@acme.io.\n"),
         ];
         let missing: Vec<_> = check("extends = [\"builtin:recommended\"]\n", &files)
             .into_iter()

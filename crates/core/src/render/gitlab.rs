@@ -26,8 +26,9 @@ struct Lines {
     begin: u32,
 }
 
-/// The report as a Code Quality JSON array. Repository-wide findings are placed on the policy
-/// file, since every issue needs a path.
+/// The report as a Code Quality JSON array. Every issue needs `location.path`, a file of the
+/// repository: repository-wide findings are placed on the anchor (the policy file, else the
+/// README), else on `.`, the repository root.
 pub fn render(report: &Report, options: &Options<'_>) -> String {
     let issues: Vec<Issue<'_>> = report
         .findings
@@ -42,7 +43,7 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
                 Level::Note => "info",
             },
             location: Location {
-                path: f.path.as_deref().unwrap_or(options.policy_path),
+                path: f.path.as_deref().or(options.anchor).unwrap_or("."),
                 lines: Lines {
                     begin: f.span.map_or(1, |s| s.line),
                 },

@@ -62,11 +62,39 @@ impl std::str::FromStr for Format {
 pub struct Options<'a> {
     /// Rule metadata (descriptions and help for SARIF).
     pub registry: &'a Registry,
-    /// The policy file, repository-relative, where formats that need a file for every result
-    /// (SARIF for code scanning, GitLab Code Quality) put repository-wide findings.
-    pub policy_path: &'a str,
+    /// A file of the repository (repository-relative) where formats that place every result
+    /// in a file (SARIF for code scanning, GitLab Code Quality) put repository-wide findings:
+    /// the policy file when the repository has it, else its README; see [`anchor`]. `None`
+    /// when there is neither: SARIF then gives those results no location (which SARIF allows)
+    /// and GitLab the path `.`, the repository root.
+    pub anchor: Option<&'a str>,
     /// Use ANSI colours (human format).
     pub color: bool,
+}
+
+/// The file repository-wide findings are placed on in SARIF and GitLab reports: `policy` (the
+/// policy file, repository-relative) when `files` has it, else the first root README. A
+/// policy outside the repository (`--config`) or the built-in one used when there is none is
+/// not a file of the repository, and a finding must never point at a file that does not exist.
+pub fn anchor<'f>(policy: Option<&str>, files: &'f [crate::FileEntry]) -> Option<&'f str> {
+    let has = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.path.as_str())
+    };
+    if let Some(found) = policy.and_then(has) {
+        return Some(found);
+    }
+    files
+        .iter()
+        .filter(|f| !f.path.contains('/'))
+        .filter(|f| {
+            let lower = f.path.to_ascii_lowercase();
+            lower == "readme" || lower.starts_with("readme.")
+        })
+        .map(|f| f.path.as_str())
+        .min_by_key(|p| (!p.eq_ignore_ascii_case("README.md"), *p))
 }
 
 /// Renders a report in a format.

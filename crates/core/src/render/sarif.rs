@@ -54,13 +54,15 @@ fn result(finding: &Finding, rule_index: Option<usize>, options: &Options<'_>) -
         // need to anchor an annotation.
         region.insert("startLine".into(), json!(1));
     }
-    let physical = json!({
-        "artifactLocation": {
-            "uri": uri(finding.path.as_deref().unwrap_or(options.policy_path)),
-            "uriBaseId": "SRCROOT"
-        },
-        "region": Value::Object(region)
-    });
+    // A repository-wide finding goes on the anchor file (code scanning shows only results in
+    // files); without one it has no location, which SARIF allows (§3.27.12).
+    let locations = match finding.path.as_deref().or(options.anchor) {
+        Some(path) => json!([{ "physicalLocation": {
+            "artifactLocation": { "uri": uri(path), "uriBaseId": "SRCROOT" },
+            "region": Value::Object(region)
+        }}]),
+        None => json!([]),
+    };
     let mut message = finding.message.clone();
     if finding.path.is_none() {
         message.push_str(" (repository-wide)");
@@ -73,7 +75,7 @@ fn result(finding: &Finding, rule_index: Option<usize>, options: &Options<'_>) -
         "ruleId": finding.rule,
         "level": level(finding.level),
         "message": { "text": message },
-        "locations": [{ "physicalLocation": physical }],
+        "locations": locations,
         "partialFingerprints": { "goldpath/v1": finding.fingerprint },
         "properties": { "tier": finding.tier.as_str() }
     });

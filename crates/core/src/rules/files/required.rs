@@ -45,7 +45,11 @@ static META: Meta = Meta {
               `goldpath fix` creates it from the same template as `security/security-policy` \
               or `ownership/codeowners-missing`: at `SECURITY.md` or the platform's first \
               CODEOWNERS location when listed (where those rules' fixes write), else at the \
-              first such path.",
+              first such path. A placeholder never meets a requirement: a security policy whose \
+              only contacts are placeholders (the `TODO-security-contact@example.com` that \
+              fix writes, addresses at `example.com`...) or a CODEOWNERS file whose only owners \
+              are (`@TODO-org/TODO-team`, `@org/team`...) is reported at the placeholder, at the \
+              requirement's tier, until a person replaces it.",
     },
 };
 
@@ -107,11 +111,45 @@ impl Rule for Required {
             if requirement.unless_private && cx.settings().private {
                 continue;
             }
-            if cx
+            let matching: Vec<_> = cx
                 .files()
                 .iter()
-                .any(|f| requirement.globs.is_match(&f.path))
-            {
+                .filter(|f| requirement.globs.is_match(&f.path))
+                .collect();
+            if !matching.is_empty() {
+                // A file goldpath has a template for that still holds only its placeholder
+                // does not meet the requirement.
+                let placeholders: Vec<(String, crate::span::Span, String)> = matching
+                    .iter()
+                    .map(|f| placeholder_in(cx, f))
+                    .collect::<Option<_>>()
+                    .unwrap_or_default();
+                if let Some((path, span, value)) = placeholders.into_iter().next() {
+                    let by = if value == security_policy::PLACEHOLDER_CONTACT
+                        || value == codeowners_missing::PLACEHOLDER_OWNER
+                    {
+                        " written by `goldpath fix`"
+                    } else {
+                        ""
+                    };
+                    let mut v = Violation::file(
+                        &path,
+                        format!(
+                            "{}: {path} still holds the placeholder {value}{by}: replace it with \
+                             the real one",
+                            requirement.name
+                        ),
+                    )
+                    .span(span)
+                    .key(format!("placeholder:{}", requirement.name));
+                    if let Some(help) = &requirement.help {
+                        v = v.help(help);
+                    }
+                    if let Some(tier) = requirement.tier {
+                        v = v.tier(tier);
+                    }
+                    out.push(v);
+                }
                 continue;
             }
             let mut v = Violation::repo(format!(
@@ -135,6 +173,54 @@ impl Rule for Required {
             out.push(v);
         }
     }
+}
+
+/// The placeholder a file goldpath has a template for still holds in place of its only value:
+/// a security policy whose every contact is a placeholder, a CODEOWNERS file whose every owner
+/// is one. `None` for any other file, and for one with a real value.
+fn placeholder_in(
+    cx: &Context<'_>,
+    file: &crate::snapshot::FileEntry,
+) -> Option<(String, crate::span::Span, String)> {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    let security =
+        name.len() >= 8 && name.is_char_boundary(8) && name[..8].eq_ignore_ascii_case("security");
+    if !security && name != "CODEOWNERS" {
+        return None;
+    }
+    let text = cx.text(file).ok()?;
+    let index = crate::span::LineIndex::new(&text);
+    if security {
+        let found = security_policy::only_placeholder(&text)?;
+        return Some((
+            file.path.clone(),
+            index.span(found.start(), found.end()),
+            found.as_str().to_owned(),
+        ));
+    }
+    // Owners are the words after each line's pattern; comments start with `#`.
+    let mut offset = 0;
+    let mut first = None;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.split('#').next().unwrap_or_default();
+        let mut words = content.split_whitespace();
+        let Some(_pattern) = words.next() else {
+            continue;
+        };
+        for owner in words.filter(|w| w.contains('@')) {
+            if !crate::fix::placeholder::owner(owner) {
+                return None;
+            }
+            if first.is_none() {
+                let at = start + content.find(owner).unwrap_or(0);
+                first = Some((index.span(at, at + owner.len()), owner.to_owned()));
+            }
+        }
+    }
+    let (span, owner) = first?;
+    Some((file.path.clone(), span, owner))
 }
 
 /// The file `goldpath fix` creates for a requirement, and its contents: for a requirement
@@ -192,6 +278,66 @@ files = [
 "#;
 
     #[test]
+    fn a_placeholder_does_not_meet_a_requirement() {
+        let written = super::security_policy::template(None);
+        let findings = check(
+            POLICY,
+            &[("README.md", "x"), ("SECURITY.md", written.as_str())],
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "a security policy: SECURITY.md still holds the placeholder \
+             TODO-security-contact@example.com written by `goldpath fix`: replace it with the \
+             real one"
+        );
+        assert_eq!(findings[0].tier, crate::Tier::Silver);
+        assert_eq!(findings[0].span.map(|s| s.line), Some(6));
+        // Any real contact meets it, in either file.
+        let real = written.replace(super::security_policy::PLACEHOLDER_CONTACT, "sec@acme.io");
+        assert!(check(
+            POLICY,
+            &[("README.md", "x"), ("SECURITY.md", real.as_str())]
+        )
+        .is_empty());
+        assert!(check(
+            POLICY,
+            &[
+                ("README.md", "x"),
+                ("SECURITY.md", written.as_str()),
+                (".github/SECURITY.md", real.as_str())
+            ]
+        )
+        .is_empty());
+        // CODEOWNERS: every owner a placeholder.
+        let owners = r#"[rules."files/required"]
+files = [{ name = "code owners", any-of = ["CODEOWNERS"] }]
+"#;
+        let skeleton =
+            super::codeowners_missing::skeleton(super::codeowners_missing::PLACEHOLDER_OWNER);
+        let findings = check(owners, &[("CODEOWNERS", skeleton.as_str())]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(findings[0]
+            .message
+            .contains("placeholder @TODO-org/TODO-team written by"));
+        assert_eq!(findings[0].tier, crate::Tier::Bronze);
+        assert!(check(
+            owners,
+            &[("CODEOWNERS", "* @TODO-org/TODO-team\n/src/ @acme/core\n")]
+        )
+        .is_empty());
+        // A README holds no placeholder goldpath knows.
+        assert!(check(
+            POLICY,
+            &[
+                ("README.md", "mail todo@example.com"),
+                ("SECURITY.md", "security@acme.io")
+            ]
+        )
+        .is_empty());
+    }
+
+    #[test]
     fn reports_each_missing_requirement_with_its_tier() {
         let findings = check(POLICY, &[("docs/README.md", "x")]);
         assert_eq!(findings.len(), 2, "{findings:#?}");
@@ -203,15 +349,22 @@ files = [
 
     #[test]
     fn fix_creates_a_security_policy_only() {
-        use crate::fix::testing::assert_fix;
+        use crate::fix::testing::assert_fix_leaving;
         let template = crate::rules::security::security_policy::template(None);
         let policy = r#"
 [rules."files/required"]
 files = [{ name = "a security policy", any-of = ["SECURITY.*", ".github/SECURITY.md", "SECURITY.md"] }]
 [rules."security/security-policy"]
 "#;
-        // Both rules report the missing file; both fixes write the same root SECURITY.md.
-        assert_fix(policy, &[("README.md", "x")], &[("SECURITY.md", &template)]);
+        // Both rules report the missing file; both fixes write the same root SECURITY.md,
+        // whose placeholder contact both report until a person replaces it.
+        assert_fix_leaving(
+            policy,
+            &[("README.md", "x")],
+            &[("SECURITY.md", &template)],
+            &Default::default(),
+            &["files/required", "security/security-policy"],
+        );
         // The README has no template: its finding stays, without a fix.
         let (after, applied) = crate::fix::testing::fix_once(
             POLICY,
@@ -225,7 +378,7 @@ files = [{ name = "a security policy", any-of = ["SECURITY.*", ".github/SECURITY
 
     #[test]
     fn fix_creates_codeowners_where_codeowners_missing_would() {
-        use crate::fix::testing::{assert_fix, assert_fix_with};
+        use crate::fix::testing::{assert_fix_leaving, assert_fix_with};
         let policy = r#"
 [rules."files/required"]
 files = [{ name = "code owners", any-of = ["CODEOWNERS", "docs/CODEOWNERS", ".github/CODEOWNERS"] }]
@@ -234,10 +387,12 @@ files = [{ name = "code owners", any-of = ["CODEOWNERS", "docs/CODEOWNERS", ".gi
 "#;
         let skeleton =
             super::codeowners_missing::skeleton(super::codeowners_missing::PLACEHOLDER_OWNER);
-        assert_fix(
+        assert_fix_leaving(
             policy,
             &[("README.md", "x")],
             &[(".github/CODEOWNERS", &skeleton)],
+            &Default::default(),
+            &["files/required", "ownership/codeowners-missing"],
         );
         let options = crate::fix::FixOptions {
             owner: Some("@acme/web".into()),

@@ -57,6 +57,10 @@ pub(crate) struct DockerfileInfo {
     pub(crate) healthcheck: Option<(Span, bool)>,
     /// Where the OpenTelemetry Java agent is attached.
     pub(crate) javaagent: Option<Span>,
+    /// The ports any stage `EXPOSE`s, in file order: a container that listens, which service
+    /// detection counts as evidence. Any stage, since a multi-target file is built with
+    /// `--target` (its last stage may be a lint or test image).
+    pub(crate) expose: Vec<String>,
 }
 
 /// One container of a Kubernetes workload.
@@ -72,6 +76,11 @@ pub(crate) struct Container {
     /// A long-running workload (not a Job, CronJob or bare Pod): probes are expected.
     pub(crate) long_running: bool,
     pub(crate) env: Vec<EnvVar>,
+    /// Part of a kustomize patch, not a whole workload: a file a kustomization lists under
+    /// `patches`, `patchesStrategicMerge` or `patchesJson6902`, or an object whose containers
+    /// lack an `image` (no API server accepts that, only a patch merges it). Its probes and env
+    /// add to the base's; it is not judged on its own.
+    pub(crate) patch: bool,
 }
 
 /// One Compose service.
@@ -97,7 +106,8 @@ pub(crate) struct TextHit {
 pub(crate) struct Deploy {
     pub(crate) dockerfiles: Vec<DockerfileInfo>,
     pub(crate) containers: Vec<Container>,
-    /// Long-running Kubernetes workloads: (`Deployment `api``, path).
+    /// Long-running Kubernetes workloads, whole objects only (not kustomize patches):
+    /// (`Deployment `api``, path).
     pub(crate) workloads: Vec<(String, String)>,
     pub(crate) configmap_env: Vec<EnvVar>,
     pub(crate) compose: Vec<ComposeService>,
@@ -179,6 +189,7 @@ fn build(cx: &Context<'_>) -> Deploy {
         .filter(|f| file_name(&f.path) == "Chart.yaml")
         .map(|f| f.path.clone())
         .collect();
+    let patches = kustomize_patches(cx, &files);
     // Files are read and parsed in parallel, then merged in path order.
     let pieces: Vec<Deploy> = files
         .par_iter()
@@ -222,7 +233,7 @@ fn build(cx: &Context<'_>) -> Deploy {
                 if is_compose(name) {
                     compose(&mut out, path, root);
                 } else {
-                    kubernetes(&mut out, path, root);
+                    kubernetes(&mut out, path, root, patches.contains(path));
                 }
             }
             out
@@ -320,6 +331,7 @@ fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
         env: Vec::new(),
         healthcheck: None,
         javaagent: None,
+        expose: Vec::new(),
     };
     // The final stage, then the stages it is built from (by alias), nearest first.
     let mut chain: Vec<&[&Instruction]> = Vec::new();
@@ -344,6 +356,11 @@ fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
         let r = inst.file_range(range);
         index.span(r.start, r.end)
     };
+    info.expose = instructions
+        .iter()
+        .filter(|i| i.keyword == "EXPOSE")
+        .flat_map(|i| i.words().into_iter().map(|(w, _)| w.to_owned()))
+        .collect();
     let agent_in_file = text.contains("opentelemetry-javaagent");
     for body in &chain {
         for inst in body.iter() {
@@ -440,7 +457,62 @@ fn k8s_env(path: &str, container: &Node) -> Vec<EnvVar> {
     out
 }
 
-fn kubernetes(out: &mut Deploy, path: &str, root: &Node) {
+/// `dir/rel` with `.` and `..` resolved; `None` when it climbs out of the repository.
+fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The files kustomizations list as patches (`patches[].path`, `patchesStrategicMerge[]`,
+/// `patchesJson6902[].path`), as repository paths.
+fn kustomize_patches(
+    cx: &Context<'_>,
+    files: &[&crate::snapshot::FileEntry],
+) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for file in files {
+        if !matches!(
+            file_name(&file.path),
+            "kustomization.yaml" | "kustomization.yml"
+        ) {
+            continue;
+        }
+        let Some(docs) = cx.documents(file) else {
+            continue;
+        };
+        let Ok(docs) = docs.as_ref() else { continue };
+        let dir = dir_of(&file.path);
+        for root in docs {
+            for key in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
+                for item in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
+                    // An entry is a path, or a table with a `path` (inline `patch:` text has
+                    // no file).
+                    let rel = item
+                        .as_str()
+                        .or_else(|| item.get("path").and_then(Node::as_str));
+                    let Some(rel) = rel.filter(|r| !r.contains('\n')) else {
+                        continue;
+                    };
+                    if let Some(path) = join_relative(dir, rel.trim()) {
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn kubernetes(out: &mut Deploy, path: &str, root: &Node, listed_patch: bool) {
     let (Some(api), Some(kind)) = (
         root.get("apiVersion").and_then(Node::as_str),
         root.get("kind").and_then(Node::as_str),
@@ -470,14 +542,16 @@ fn kubernetes(out: &mut Deploy, path: &str, root: &Node) {
         return;
     };
     let workload = format!("{kind} `{object_name}`");
-    if long_running {
-        out.workloads.push((workload.clone(), path.to_owned()));
-    }
-    for container in spec
+    let containers = spec
         .get("containers")
         .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+        .unwrap_or_default();
+    let partial = containers.iter().any(|c| c.get("image").is_none());
+    let patch = listed_patch || partial;
+    if long_running && !patch {
+        out.workloads.push((workload.clone(), path.to_owned()));
+    }
+    for container in containers {
         let name_node = container.get("name");
         let present = |key: &str| container.get(key).is_some_and(|p| !p.is_null());
         out.containers.push(Container {
@@ -489,6 +563,7 @@ fn kubernetes(out: &mut Deploy, path: &str, root: &Node) {
             readiness: present("readinessProbe"),
             long_running,
             env: k8s_env(path, container),
+            patch,
         });
     }
 }
@@ -589,6 +664,18 @@ mod tests {
             "FROM eclipse-temurin:21\nADD opentelemetry-javaagent.jar /otel.jar\nENTRYPOINT [\"java\", \"-javaagent:/otel.jar\", \"-jar\", \"app.jar\"]\n",
         );
         assert_eq!(agent.javaagent.map(|s| s.line), Some(3));
+        assert!(agent.expose.is_empty());
+        let exposed = read_dockerfile(
+            "Dockerfile",
+            "FROM alpine AS base\nEXPOSE 7700/tcp\nFROM base\nEXPOSE 9090 9091\n",
+        );
+        assert_eq!(exposed.expose, ["7700/tcp", "9090", "9091"]);
+        // A multi-target file whose last stage is a lint image still exposes its server's port.
+        let targets = read_dockerfile(
+            "Dockerfile",
+            "FROM a AS docker\nEXPOSE 6052\nFROM a AS lint\n",
+        );
+        assert_eq!(targets.expose, ["6052"]);
     }
 
     #[test]

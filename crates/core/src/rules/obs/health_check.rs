@@ -49,7 +49,12 @@ static META: Meta = Meta {
         what: "In a repository judged as a service: every container of a long-running \
                Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Rollout, \
                Knative Service) declares a `livenessProbe` and a `readinessProbe`, each \
-               missing one reported at the container's name. Without Kubernetes workloads, \
+               missing one reported at the container's name. Kustomize patches (files a \
+               kustomization lists under `patches`, `patchesStrategicMerge` or \
+               `patchesJson6902`, and workloads whose containers have no `image`) are not \
+               judged as whole workloads: a probe in the base counts for every overlay, and a \
+               probe a patch adds counts for the base container of the same workload and \
+               name. Without Kubernetes workloads, \
                the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
                the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
                Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
@@ -196,19 +201,29 @@ impl Rule for HealthCheck {
             return;
         };
         let deploy = deploy::deploy(cx);
-        let containers: Vec<_> = deploy
+        // Kustomize patches are judged through the workloads they patch: a probe in the base
+        // counts for every overlay, and a probe a patch adds counts for the base.
+        let (patches, containers): (Vec<_>, Vec<_>) = deploy
             .containers
             .iter()
             .filter(|c| c.long_running)
-            .collect();
+            .partition(|c| c.patch);
+        let patched = |c: &deploy::Container, probe: fn(&deploy::Container) -> bool| {
+            probe(c)
+                || patches
+                    .iter()
+                    .any(|p| p.workload == c.workload && p.name == c.name && probe(p))
+        };
         if !containers.is_empty() {
             if !self.probes {
                 return;
             }
             for c in containers {
+                let liveness = patched(c, |c| c.liveness);
+                let readiness = patched(c, |c| c.readiness);
                 let missing: Vec<&str> = [
-                    (!c.liveness).then_some("livenessProbe"),
-                    (!c.readiness).then_some("readinessProbe"),
+                    (!liveness).then_some("livenessProbe"),
+                    (!readiness).then_some("readinessProbe"),
                 ]
                 .into_iter()
                 .flatten()
@@ -216,7 +231,7 @@ impl Rule for HealthCheck {
                 if missing.is_empty() {
                     continue;
                 }
-                let has = match (c.liveness, c.readiness) {
+                let has = match (liveness, readiness) {
                     (true, false) => "has a livenessProbe but ",
                     (false, true) => "has a readinessProbe but ",
                     _ => "has ",
@@ -240,6 +255,10 @@ impl Rule for HealthCheck {
                     .key(format!("probe:{}:{}", c.workload, c.name)),
                 );
             }
+            return;
+        }
+        // Patches of a base kept elsewhere: a probe they declare is a health check.
+        if patches.iter().any(|p| p.liveness || p.readiness) {
             return;
         }
         let Err(against) = self.evidence(cx) else {
@@ -355,6 +374,75 @@ mod tests {
         assert_eq!(messages(SERVICE, &ping).len(), 1);
         let policy = format!("{SERVICE}routes = [\"/ping\"]\n");
         assert!(messages(&policy, &ping).is_empty());
+    }
+
+    const BASE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: manager}\nspec:\n  template:\n    spec:\n      containers:\n        - name: manager\n          image: operator:latest\n          livenessProbe: {httpGet: {path: /healthz, port: 8081}}\n          readinessProbe: {httpGet: {path: /readyz, port: 8081}}\n";
+    /// A strategic-merge patch: the same Deployment, only the fields it changes.
+    const PATCH: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: manager}\nspec:\n  template:\n    spec:\n      containers:\n        - name: manager\n          args: [--debug]\n";
+
+    #[test]
+    fn kustomize_patches_are_not_whole_workloads() {
+        let base_kustomization = "resources:\n  - manager.yaml\n";
+        let overlay = "resources:\n  - ../../base\npatches:\n  - path: manager_args_patch.yaml\n  - path: ./image.yaml\n    target: {kind: Deployment}\npatchesStrategicMerge:\n  - ../shared/resources.yaml\n";
+        // Listed patches are patches even when they carry an image.
+        let image_patch = PATCH.replace("args: [--debug]", "image: operator:v2");
+        let files = [
+            ("config/base/kustomization.yaml", base_kustomization),
+            ("config/base/manager.yaml", BASE),
+            ("config/overlays/dev/kustomization.yaml", overlay),
+            ("config/overlays/dev/manager_args_patch.yaml", PATCH),
+            ("config/overlays/dev/image.yaml", image_patch.as_str()),
+            (
+                "config/overlays/shared/resources.yaml",
+                image_patch.as_str(),
+            ),
+        ];
+        assert!(
+            messages(SERVICE, &files).is_empty(),
+            "{:?}",
+            messages(SERVICE, &files)
+        );
+        // A partial object is a patch without any kustomization naming it.
+        assert!(messages(
+            SERVICE,
+            &[("base/manager.yaml", BASE), ("patch.yaml", PATCH)]
+        )
+        .is_empty());
+        // The base without probes is still reported, once, at the base.
+        let bare = BASE
+            .replace(
+                "          livenessProbe: {httpGet: {path: /healthz, port: 8081}}\n",
+                "",
+            )
+            .replace(
+                "          readinessProbe: {httpGet: {path: /readyz, port: 8081}}\n",
+                "",
+            );
+        let found = messages(
+            SERVICE,
+            &[("base/manager.yaml", bare.as_str()), ("patch.yaml", PATCH)],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "base/manager.yaml");
+        // A probe the patch adds counts for the base.
+        let probe_patch =
+            format!("{PATCH}          readinessProbe: {{tcpSocket: {{port: 8081}}}}\n");
+        let found = messages(
+            SERVICE,
+            &[
+                ("base/manager.yaml", bare.as_str()),
+                ("patch.yaml", probe_patch.as_str()),
+            ],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].3,
+            "container `manager` of Deployment `manager` has a readinessProbe but no livenessProbe"
+        );
+        // Patches alone (the base is elsewhere) are not judged as workloads.
+        assert!(messages(SERVICE, &[("patch.yaml", PATCH)])[0]
+            .3
+            .starts_with("no health check found"));
     }
 
     #[test]

@@ -122,6 +122,8 @@ pub(crate) struct EcoData {
     pub(crate) health: Vec<String>,
     pub(crate) health_source: Vec<String>,
     pub(crate) deprecated: Vec<DeprecatedData>,
+    pub(crate) server: Vec<String>,
+    pub(crate) cli: Vec<String>,
 }
 
 /// A text in source files that shows something; with `with`, it counts only when a package
@@ -169,6 +171,8 @@ fn parse_data() -> Result<Data, String> {
             &eco.logging,
             &eco.structured_logging,
             &eco.health,
+            &eco.server,
+            &eco.cli,
         ];
         for pattern in lists.into_iter().flatten() {
             Pattern::parse(known, pattern).map_err(|e| format!("{key}: {e}"))?;
@@ -835,6 +839,7 @@ mod tests {
             assert!(!d.tracing_exporter.is_empty() || !d.tracing_distro.is_empty());
             assert!(!d.metrics.is_empty() && !d.structured_logging.is_empty());
             assert!(!d.deprecated.is_empty(), "{}", eco.key());
+            assert!(!d.server.is_empty() && !d.cli.is_empty(), "{}", eco.key());
         }
         assert!(data.health_routes.contains(&"/healthz".to_owned()));
     }

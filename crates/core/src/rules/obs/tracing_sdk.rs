@@ -290,8 +290,11 @@ mod tests {
         let nothing = "[package]\nname = \"lib\"\n[dependencies]\nserde = \"1\"\n";
         let policy = "[rules.\"obs/tracing-sdk\"]\n";
         assert!(messages(policy, &[("Cargo.toml", nothing), ("src/lib.rs", "")]).is_empty());
-        // A Dockerfile makes a service, unless the policy says otherwise.
-        let files = [("Cargo.toml", nothing), ("Dockerfile", "FROM scratch\n")];
+        // A Dockerfile that EXPOSEs a port makes a service, unless the policy says otherwise.
+        let files = [
+            ("Cargo.toml", nothing),
+            ("Dockerfile", "FROM scratch\nEXPOSE 80\n"),
+        ];
         let found = check(policy, &files);
         assert_eq!(found.len(), 1);
         assert!(
@@ -299,7 +302,7 @@ mod tests {
                 .help
                 .as_deref()
                 .unwrap_or_default()
-                .contains("Judged as a service: a Dockerfile (Dockerfile)"),
+                .contains("Judged as a service: a Dockerfile that EXPOSEs 80 (Dockerfile)"),
             "{:?}",
             found[0].help
         );

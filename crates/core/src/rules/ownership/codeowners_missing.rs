@@ -24,7 +24,9 @@ static META: Meta = Meta {
                `docs/CODEOWNERS`; on GitLab `CODEOWNERS`, `docs/CODEOWNERS` or \
                `.gitlab/CODEOWNERS`. One repository-wide finding when there is none; it names \
                the `CODEOWNERS` files that exist elsewhere (which the platform never reads) and \
-               files at a right location whose name differs only in letter case.",
+               files at a right location whose name differs only in letter case. A file that \
+               still names a placeholder owner (the `@TODO-org/TODO-team` that `goldpath fix` \
+               writes, `@org/team`...) is reported at each such owner, like a missing file.",
         why: "Code owners are who reviews a change and who is paged about a file. Without the \
               file no one is asked to review anything, branch protection cannot require an \
               owner's approval, and tools (this one included) cannot say who owns what.",
@@ -35,8 +37,10 @@ static META: Meta = Meta {
               everything, then more specific lines: `* @acme/platform`, `/docs/ @acme/docs`. \
               `goldpath fix` writes that file with comments explaining it and one line, \
               `* OWNER`, where OWNER is `goldpath fix --owner` or, without it, the placeholder \
-              team `@TODO-org/TODO-team` (valid syntax, so the ownership rules pass; replace \
-              it). It does not when a misnamed or misplaced CODEOWNERS file exists: move that \
+              team `@TODO-org/TODO-team`, which this rule keeps reporting (as it does any \
+              placeholder owner: one with a `TODO` part, `@org/team`, `@your-org/your-team`, \
+              `@username`, an address at `example.com`) until a person names the real owner. \
+              It does not when a misnamed or misplaced CODEOWNERS file exists: move that \
               one instead.",
     },
 };
@@ -50,7 +54,8 @@ fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 impl Rule for CodeownersMissing {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let owners = codeowners(cx);
-        if owners.file.is_some() {
+        if let Some(file) = &owners.file {
+            placeholders(file, out);
             return;
         }
         let platform = owners.platform.name();
@@ -98,6 +103,45 @@ impl Rule for CodeownersMissing {
                 .key("missing")
                 .fix(fix),
         );
+    }
+}
+
+/// A CODEOWNERS file still naming a placeholder owner has no owner there: reported once per
+/// owner and line, as a missing file is (same level and tier), since `goldpath fix` writes one.
+fn placeholders(file: &super::CodeownersFile, out: &mut Vec<Violation>) {
+    let Some(parsed) = file.rules() else {
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for rule in parsed.rules() {
+        for owner in &rule.owners {
+            if !crate::fix::placeholder::owner(&owner.text)
+                || !seen.insert((owner.line, &owner.text))
+            {
+                continue;
+            }
+            let by = if owner.text == PLACEHOLDER_OWNER {
+                " written by `goldpath fix`"
+            } else {
+                ""
+            };
+            out.push(
+                Violation::file(
+                    &file.path,
+                    format!(
+                        "{} still holds the placeholder owner {}{by}: replace it with the real \
+                         team or user",
+                        file.path, owner.text
+                    ),
+                )
+                .span(file.span(owner.line, owner.column, owner.end_column))
+                .help(
+                    "name who reviews these files: a GitHub `@org/team` or `@user`, or an \
+                     e-mail address (`goldpath fix --owner @org/team` writes it for a new file)",
+                )
+                .key(format!("placeholder:{}", owner.text)),
+            );
+        }
     }
 }
 
@@ -178,6 +222,41 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_owner_is_reported_like_a_missing_file() {
+        let written = super::skeleton(super::PLACEHOLDER_OWNER);
+        let findings = check(POLICY, &[(".github/CODEOWNERS", written.as_str())]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            ".github/CODEOWNERS still holds the placeholder owner @TODO-org/TODO-team written by \
+             `goldpath fix`: replace it with the real team or user"
+        );
+        assert_eq!(findings[0].path.as_deref(), Some(".github/CODEOWNERS"));
+        let line = written.lines().count() as u32;
+        assert_eq!(
+            findings[0].span.map(|s| (s.line, s.column)),
+            Some((line, 3))
+        );
+        assert_eq!(findings[0].tier, crate::Tier::Bronze);
+        assert_eq!(findings[0].level, crate::Level::Error);
+        // Common placeholders too, each once; real owners beside them do not hide them.
+        let findings = check(
+            POLICY,
+            &[(
+                "CODEOWNERS",
+                "* @org/team @acme/web\n/docs/ @acme/TODO-team owner@example.com\n",
+            )],
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(
+            messages[0].contains("placeholder owner @org/team: replace"),
+            "{messages:?}"
+        );
+        assert!(check(POLICY, &[("CODEOWNERS", "* @acme/web\n")]).is_empty());
+    }
+
+    #[test]
     fn the_platform_decides_the_locations() {
         let gitlab =
             "[settings]\nplatform = \"gitlab\"\n[rules.\"ownership/codeowners-missing\"]\n";
@@ -190,17 +269,20 @@ mod tests {
 
     #[test]
     fn fix_writes_a_skeleton_that_every_ownership_rule_accepts() {
-        use crate::fix::testing::{assert_fix, assert_fix_with, files, fix_once};
+        use crate::fix::testing::{assert_fix_leaving, assert_fix_with, files, fix_once};
         use crate::fix::FixOptions;
         let policy = "[rules.\"ownership/codeowners-missing\"]\n[rules.\"ownership/owner-format\"]\n\
                       [rules.\"ownership/codeowners-syntax\"]\n[rules.\"ownership/unowned-files\"]\n\
                       [rules.\"ownership/pattern-matches-nothing\"]\n";
         let placeholder = super::skeleton(super::PLACEHOLDER_OWNER);
         assert!(placeholder.ends_with("# TODO: replace the placeholder owner below with a real user or team.\n* @TODO-org/TODO-team\n"));
-        assert_fix(
+        // Every ownership rule accepts its syntax; codeowners-missing reports the placeholder.
+        assert_fix_leaving(
             policy,
             &[("README.md", "x"), ("src/main.rs", "")],
             &[(".github/CODEOWNERS", &placeholder)],
+            &FixOptions::default(),
+            &["ownership/codeowners-missing"],
         );
         let gitlab = format!("[settings]\nplatform = \"gitlab\"\n{policy}");
         let options = FixOptions {

@@ -503,25 +503,31 @@ pub(crate) fn push_capped_with<T>(
     out: &mut Vec<Violation>,
 ) {
     let (mut made, mut more) = (0, 0);
+    // The summary sits where the first finding it counts would be, so that sorting (by path,
+    // then position) puts it after the findings reported one by one, not before them.
+    let mut first_unreported = None;
     for item in items {
         if made < MAX_PER_FILE {
             out.push(make(item));
             made += 1;
         } else {
+            if more == 0 {
+                first_unreported = make(item).span;
+            }
             more += 1;
         }
     }
     if more > 0 {
-        out.push(
-            Violation::file(
-                path,
-                format!(
-                    "…and {more} more findings of this rule in this file (only the first \
-                     {MAX_PER_FILE} are reported)"
-                ),
-            )
-            .key("more findings"),
-        );
+        let mut summary = Violation::file(
+            path,
+            format!(
+                "…and {more} more findings of this rule in this file, from here on (only the \
+                 first {MAX_PER_FILE} are reported)"
+            ),
+        )
+        .key("more findings");
+        summary.span = first_unreported;
+        out.push(summary);
     }
 }
 

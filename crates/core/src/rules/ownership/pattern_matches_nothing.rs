@@ -144,6 +144,28 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_of_findings_past_the_cap_sorts_after_them() {
+        let mut text = String::from("* @all\n");
+        for i in 0..242 {
+            text.push_str(&format!("/gone{i}/ @old\n"));
+        }
+        let findings = check(POLICY, &[(".github/CODEOWNERS", text.as_str()), ("a", "")]);
+        assert_eq!(findings.len(), 201, "{}", findings.len());
+        let last = &findings[200];
+        assert_eq!(
+            last.message,
+            "…and 42 more findings of this rule in this file, from here on (only the first 200 \
+             are reported)"
+        );
+        // At the first pattern it counts (line 202), after the 200 reported (lines 2..=201).
+        assert_eq!(last.span.map(|s| s.line), Some(202));
+        assert!(findings[..200]
+            .iter()
+            .all(|f| f.message.ends_with("matches no file of the repository")));
+        assert_eq!(findings[199].span.map(|s| s.line), Some(201));
+    }
+
+    #[test]
     fn excluded_paths_still_count_and_gitlab_exclusions_are_judged() {
         let policy =
             format!("[settings]\nplatform = \"gitlab\"\nexclude = [\"vendor/**\"]\n{POLICY}");

@@ -116,6 +116,15 @@ fn why_unowned(file: &CodeownersFile, who: &Ownership<'_>) -> (String, &'static 
     }
 }
 
+/// `none of the 3 files judged has an owner`, in the right number.
+fn no_owner(judged: usize) -> String {
+    match judged {
+        0 => "no file is judged".to_owned(),
+        1 => "the 1 file judged has no owner".to_owned(),
+        n => format!("none of the {n} files judged has an owner"),
+    }
+}
+
 /// The judged paths without an owner, in order. A full check reads them from the pass over the
 /// whole tree that other rules share; in change mode only the judged paths are matched.
 fn unowned_of<'p>(
@@ -167,17 +176,11 @@ impl Rule for UnownedFiles {
             return;
         }
         let owners = codeowners(cx);
-        let count = |n: usize| {
-            if n == 1 {
-                "the 1 file judged has".to_owned()
-            } else {
-                format!("none of the {n} files judged has")
-            }
-        };
+        let count = no_owner;
         let Some(file) = &owners.file else {
             out.push(
                 Violation::repo(format!(
-                    "there is no CODEOWNERS file, so {} an owner",
+                    "there is no CODEOWNERS file, so {}",
                     count(judged.len())
                 ))
                 .help(format!(
@@ -198,7 +201,7 @@ impl Rule for UnownedFiles {
                 Violation::file(
                     &file.path,
                     format!(
-                        "`{}` gives no owner to any file: {why}; {} an owner",
+                        "`{}` gives no owner to any file: {why}; {}",
                         file.path,
                         count(judged.len())
                     ),
@@ -367,6 +370,12 @@ mod tests {
             findings[0].message,
             "there is no CODEOWNERS file, so none of the 2 files judged has an owner"
         );
+        let findings = check(POLICY, &[("a", "")]);
+        assert_eq!(
+            findings[0].message,
+            "there is no CODEOWNERS file, so the 1 file judged has no owner"
+        );
+        assert_eq!(super::no_owner(0), "no file is judged");
         let findings = check(POLICY, &[("CODEOWNERS", "* @a\0"), ("b", "")]);
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(findings[0].message.contains("is binary"), "{findings:#?}");

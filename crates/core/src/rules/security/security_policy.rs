@@ -24,9 +24,10 @@ static META: Meta = Meta {
     options: &[OptionDoc {
         name: "report-missing",
         kind: "boolean",
-        help: "Report a repository without a security policy (default `true`). \
-               `builtin:recommended` sets it to `false` because its `files/required` already \
-               reports the missing file, so the same gap is not reported twice.",
+        help: "Report a repository without a security policy, or whose policy names only \
+               placeholder contacts (default `true`). `builtin:recommended` sets it to `false` \
+               because its `files/required` already reports both, so the same gap is not \
+               reported twice.",
     }],
     docs: Docs {
         what: "The repository has a security policy: `SECURITY.md` (also `.markdown`, `.rst`, \
@@ -34,7 +35,13 @@ static META: Meta = Meta {
                `docs/`, the places GitHub looks. The first found in that order must contain a \
                contact: an e-mail address or an `http(s)://` URL (a reporting form, GitHub's \
                private vulnerability reporting page, a bug bounty). A policy without either is \
-               reported at the file; no policy at all is a repository-wide finding.",
+               reported at the file; no policy at all is a repository-wide finding. A policy \
+               whose only contacts are placeholders (the `TODO-security-contact@example.com` \
+               that `goldpath fix` writes, an address whose local part is `todo`, any address \
+               or URL at `example.com`, `example.org`, `example.net` or `*.example`) reaches \
+               no one and is reported at the first of them. With `report-missing = false` \
+               both the missing file and the placeholder are left to `files/required`, which \
+               reports them at its own tier.",
         why: "Someone who finds a vulnerability needs a private way to tell you; without one \
               they open a public issue, or tell no one. OpenSSF Scorecard's Security-Policy \
               check asks for the file and a way to get in touch.",
@@ -45,8 +52,8 @@ static META: Meta = Meta {
               soon you answer. On GitHub, enable private vulnerability reporting and link its \
               page. When the file is missing, `goldpath fix` writes `SECURITY.md` from a \
               template naming the contact given with `goldpath fix --security-contact`, or the \
-              placeholder `TODO-security-contact@example.com` (replace it, and the other \
-              `TODO`s). A policy without a contact is left to a person.",
+              placeholder `TODO-security-contact@example.com`, which is reported until a person \
+              replaces it (replace the other `TODO`s too). A policy without a contact is left to a person.",
     },
 };
 
@@ -110,6 +117,39 @@ pub(crate) fn template(contact: Option<&str>) -> String {
     )
 }
 
+/// The finding for a security policy whose only contacts are placeholders.
+pub(crate) fn placeholder_violation(path: &str, contact: &str) -> Violation {
+    let by = if contact == PLACEHOLDER_CONTACT {
+        " written by `goldpath fix`"
+    } else {
+        ""
+    };
+    Violation::file(
+        path,
+        format!(
+            "{path} still holds the placeholder contact {contact}{by}: replace it with the \
+             address or form that receives vulnerability reports"
+        ),
+    )
+    .key("placeholder")
+    .help(
+        "name a contact that reaches you: a security@ address of your domain, or the URL of a \
+         reporting form such as GitHub's private vulnerability reporting page",
+    )
+}
+
+/// The first placeholder contact of a security policy that names no other contact.
+pub(crate) fn only_placeholder(text: &str) -> Option<regex::Match<'_>> {
+    let contacts: Vec<regex::Match<'_>> = contact().find_iter(text).collect();
+    if contacts
+        .iter()
+        .any(|m| !crate::fix::placeholder::contact(m.as_str()))
+    {
+        return None;
+    }
+    contacts.first().copied()
+}
+
 /// Checks a contact given to `goldpath fix --security-contact`: an e-mail address or an
 /// `http(s)://` URL, as this rule requires.
 pub fn check_contact(value: &str) -> Result<(), String> {
@@ -163,10 +203,21 @@ impl Rule for SecurityPolicy {
                 return;
             }
         };
+        let index = LineIndex::new(&text);
+        if let Some(found) = only_placeholder(&text) {
+            // Only placeholders: no one receives the report. When `files/required` reports
+            // the missing file (`report-missing = false`), it reports this one too.
+            if self.report_missing {
+                out.push(
+                    placeholder_violation(&file.path, found.as_str())
+                        .span(index.span(found.start(), found.end())),
+                );
+            }
+            return;
+        }
         if contact().is_match(&text) {
             return;
         }
-        let index = LineIndex::new(&text);
         let first = index.line_text(1).unwrap_or_default();
         out.push(
             Violation::file(
@@ -188,9 +239,43 @@ mod tests {
     const POLICY: &str = "[rules.\"security/security-policy\"]\n";
 
     #[test]
+    fn a_placeholder_contact_is_reported_unless_files_required_does() {
+        let written = super::template(None);
+        let findings = check(POLICY, &[("SECURITY.md", written.as_str())]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "SECURITY.md still holds the placeholder contact TODO-security-contact@example.com \
+             written by `goldpath fix`: replace it with the address or form that receives \
+             vulnerability reports"
+        );
+        assert_eq!(findings[0].span.map(|s| s.line), Some(6));
+        assert_eq!(findings[0].tier, crate::Tier::Silver);
+        for text in [
+            "Mail security@example.org.",
+            "Use https://example.com/report",
+        ] {
+            let findings = check(POLICY, &[("SECURITY.md", text)]);
+            assert_eq!(findings.len(), 1, "{text}: {findings:#?}");
+            assert!(
+                findings[0].message.contains("placeholder contact"),
+                "{findings:#?}"
+            );
+        }
+        // A real contact beside a placeholder is a contact.
+        assert!(check(
+            POLICY,
+            &[("SECURITY.md", "security@acme.io or security@example.com")]
+        )
+        .is_empty());
+        let deferred = "[rules.\"security/security-policy\"]\nreport-missing = false\n";
+        assert!(check(deferred, &[("SECURITY.md", written.as_str())]).is_empty());
+    }
+
+    #[test]
     fn a_policy_with_an_address_or_url_passes() {
         for text in [
-            "Mail security@example.com.",
+            "Mail security@acme.io.",
             "Report at <https://github.com/acme/app/security/advisories/new>",
             "[Form](https://hackerone.com/acme)",
         ] {
@@ -233,13 +318,15 @@ mod tests {
 
     #[test]
     fn fix_writes_a_policy_with_a_contact() {
-        use crate::fix::testing::{assert_fix, assert_fix_with};
+        use crate::fix::testing::{assert_fix_leaving, assert_fix_with};
         let placeholder = super::template(None);
         assert!(placeholder.contains("TODO-security-contact@example.com.\n\nTODO: replace"));
-        assert_fix(
+        assert_fix_leaving(
             POLICY,
             &[("README.md", "")],
             &[("SECURITY.md", &placeholder)],
+            &Default::default(),
+            &["security/security-policy"],
         );
         let options = crate::fix::FixOptions {
             security_contact: Some("https://github.com/acme/app/security/advisories/new".into()),

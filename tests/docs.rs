@@ -1,0 +1,215 @@
+//! The documentation tells the truth: every rule id README.md and docs/*.md quote exists, and
+//! every GitHub Actions workflow they offer to copy passes `goldpath check`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::Repo;
+
+const FAMILIES: [&str; 7] = [
+    "files",
+    "security",
+    "ci",
+    "ownership",
+    "deps",
+    "obs",
+    "policy",
+];
+
+/// README.md and every docs/*.md, with their text.
+fn documents() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = vec![root.join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    paths.extend(docs);
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (p, text)
+        })
+        .collect()
+}
+
+/// The rule ids the binary knows, plus the engine's own (`policy/*`).
+fn known_ids() -> BTreeSet<String> {
+    let output = Repo::plain()
+        .goldpath()
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("run goldpath");
+    let rules: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut ids: BTreeSet<String> = rules
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.extend(["policy/unread-file", "policy/waiver-expired"].map(str::to_owned));
+    ids
+}
+
+/// Every `family/name` (or `family/prefix*`) in a text that is a rule id, not a path: not
+/// preceded by a path or word character, not followed by `/` or an extension.
+fn quoted_ids(text: &str) -> Vec<(usize, String)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for family in FAMILIES {
+        let needle = format!("{family}/");
+        let mut from = 0;
+        while let Some(at) = text[from..].find(&needle) {
+            let start = from + at;
+            from = start + needle.len();
+            let before = start.checked_sub(1).map(|i| bytes[i]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b"/._-@$".contains(&b)) {
+                continue;
+            }
+            let rest = &text[from..];
+            let len = rest
+                .find(|c: char| {
+                    !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '*')
+                })
+                .unwrap_or(rest.len());
+            let name = &rest[..len];
+            let after = &rest[len..];
+            let path_like = after.starts_with('/')
+                || (after.starts_with('.')
+                    && after[1..].starts_with(|c: char| c.is_ascii_alphanumeric()));
+            if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) || path_like {
+                continue;
+            }
+            let line = text[..start].matches('\n').count() + 1;
+            out.push((line, format!("{family}/{name}")));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_id_the_docs_quote_exists() {
+    let known = known_ids();
+    let mut unknown = Vec::new();
+    let mut seen = 0;
+    for (path, text) in documents() {
+        for (line, id) in quoted_ids(&text) {
+            seen += 1;
+            let exists = match id.strip_suffix('*') {
+                Some(prefix) => known.iter().any(|k| k.starts_with(prefix)),
+                None => known.contains(&id),
+            };
+            if !exists {
+                unknown.push(format!("{}:{line}: {id}", path.display()));
+            }
+        }
+    }
+    assert!(seen > 100, "only {seen} rule ids found: the scan is broken");
+    assert!(
+        unknown.is_empty(),
+        "rule ids that do not exist:\n{}",
+        unknown.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_finds_ids_and_skips_paths() {
+    let text = "`ci/unpinned-action`, {\"ci/pinned-actions\":2}, security/dockerfile-*, \
+                crates/core/src/rules/obs/service.rs, obs/ecosystems.toml, a `ci/` directory, \
+                docs/ci.md";
+    let ids: Vec<String> = quoted_ids(text).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(
+        ids,
+        [
+            "security/dockerfile-*",
+            "ci/unpinned-action",
+            "ci/pinned-actions"
+        ]
+    );
+}
+
+/// A marker before a workflow example that shows findings rather than a workflow to copy.
+const FINDINGS_EXAMPLE: &str = "<!-- example of findings";
+
+/// Every workflow example the docs offer to copy (a YAML block with top-level `on:` and
+/// `jobs:`), with where it is. docs/rules.md is generated from the rules' own examples of
+/// findings and is left out.
+fn workflow_examples() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, text) in documents() {
+        if path.ends_with("docs/rules.md") {
+            continue;
+        }
+        let mut rest = text.as_str();
+        let mut offset = 0;
+        while let Some(at) = rest.find("```yaml\n").or_else(|| rest.find("```yml\n")) {
+            let body_start = at + rest[at..].find('\n').unwrap_or(0) + 1;
+            let Some(len) = rest[body_start..].find("```") else {
+                break;
+            };
+            let body = &rest[body_start..body_start + len];
+            let preceding = rest[..at].trim_end();
+            let marked = preceding
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with(FINDINGS_EXAMPLE));
+            let workflow = body.lines().any(|l| l.starts_with("on:"))
+                && body.lines().any(|l| l.starts_with("jobs:"));
+            if workflow && !marked {
+                let line = text[..offset + at].matches('\n').count() + 1;
+                out.push((format!("{}:{line}", path.display()), body.to_owned()));
+            }
+            offset += body_start + len + 3;
+            rest = &rest[body_start + len + 3..];
+        }
+    }
+    out
+}
+
+#[test]
+fn every_workflow_the_docs_offer_passes_the_builtin_ci_rules() {
+    let examples = workflow_examples();
+    assert!(examples.len() >= 2, "{examples:?}");
+    for (at, body) in examples {
+        // What the reader fills in: a release's commit SHA.
+        let body = body.replace("<commit SHA>", &"0123456789abcdef".repeat(3)[..40]);
+        let repo = Repo::plain();
+        repo.write(".github/workflows/example.yml", &body);
+        // The built-in policy's ci rules judge the workflow; ci/update-tool-missing judges the
+        // repository (a Dependabot or Renovate file), not the workflow.
+        let output = repo
+            .goldpath()
+            .args([
+                "check",
+                "--only",
+                "ci/*",
+                "--skip",
+                "ci/update-tool-missing",
+            ])
+            .args(["--fail-on", "note", "--format", "json"])
+            .output()
+            .expect("run goldpath");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let findings: Vec<String> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{} {} {}",
+                    f["line"], f["column"], f["rule"], f["message"]
+                )
+            })
+            .collect();
+        assert!(
+            findings.is_empty() && output.status.code() == Some(0),
+            "the workflow at {at} does not pass:\n{}",
+            findings.join("\n")
+        );
+    }
+}
