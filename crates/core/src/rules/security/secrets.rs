@@ -375,8 +375,18 @@ pub(crate) fn scan(text: &str) -> Vec<Found> {
                     Some(range) => range,
                     None => continue,
                 },
-                // The whole JSON string value, so the key is masked, not just its header.
-                SERVICE_ACCOUNT => m.start()..m.end() + json_string_end(&text[m.end()..]),
+                // The whole JSON string value, so the key is masked, not just its header; like
+                // a PEM block, only with a key body (`\nSOMETHING\n` in a test is none).
+                SERVICE_ACCOUNT => {
+                    let begin = m.end() - "-----BEGIN".len();
+                    let header = patterns.each[0]
+                        .find_at(text, begin)
+                        .filter(|h| h.start() == begin);
+                    match header.and_then(|h| pem_block(text, h.range())) {
+                        Some(_) => m.start()..m.end() + json_string_end(&text[m.end()..]),
+                        None => continue,
+                    }
+                }
                 _ if looks_fake(m.as_str(), min_entropy) => continue,
                 _ => m.range(),
             };
@@ -648,11 +658,19 @@ mod tests {
         assert_eq!(&block[found[0].range.clone()], block.trim_end());
         assert_eq!(
             kinds(&format!(
-                "{{\"type\": \"service_account\", \"private_key\": \"-----BEGIN {}PRIVATE KEY-----\\nMII\"}}",
+                "{{\"type\": \"service_account\", \"private_key\": \"-----BEGIN {}PRIVATE KEY-----{escaped}\"}}",
                 ""
             )),
             ["Google Cloud service-account private key"]
         );
+        // grafana/loki's tests and docs: a service-account key with a placeholder for a body.
+        for body in ["\\nSOMETHING\\n", "\\...\\n", "\\nMII\\n"] {
+            let json = format!(
+                "{{\"private_key\": \"-----BEGIN {}PRIVATE KEY-----{body}-----END PRIVATE KEY-----\\n\"}}",
+                ""
+            );
+            assert!(kinds(&json).is_empty(), "{json}");
+        }
         let json = format!(
             "{{\"private_key\": \"-----BEGIN {}PRIVATE KEY-----{escaped}\\\"\", \"x\": 1}}",
             ""
