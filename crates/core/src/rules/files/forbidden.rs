@@ -9,7 +9,7 @@ use crate::finding::{Level, Tier, Violation};
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::security::secrets::{is_placeholder, scan};
+use crate::rules::security::secrets::{default_fixtures, is_placeholder, scan};
 use crate::snapshot::FileMode;
 use crate::span::LineIndex;
 
@@ -46,11 +46,17 @@ static META: Meta = Meta {
                An entry with `only-if-secret = true` reads the file (UTF-8 text, `KEY=value` \
                lines, `export` allowed) and reports it only when it holds a credential: a \
                token or private key `security/secrets` recognises, a URL with a password \
-               (`postgres://app:s3cret@db`), or an assignment to a key whose last word is \
-               PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, KEY (not PUBLIC_KEY), APIKEY, \
-               PASSPHRASE or CREDENTIALS with a literal value: not empty, not a reference \
-               (`${DB_PASSWORD}`, `$TOKEN`), not a placeholder (`changeme`, `changeit`, \
-               `<token>`, `****`, a value naming itself such as `db_password`), not a path. \
+               for a remote host (`postgres://app:s3cret@db.acme.io`; a password for \
+               `localhost`, a loopback address or a dotless compose service name such as \
+               `postgres` is a development default), or an assignment to a key whose last \
+               word is PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, KEY (not PUBLIC_KEY), \
+               APIKEY, PASSPHRASE or CREDENTIALS with a literal value: not empty, not a \
+               reference (`${DB_PASSWORD}`, `$TOKEN`), not a placeholder (`changeme`, \
+               `changeit`, `<token>`, `****`, a value naming itself such as `db_password`), \
+               not a path. That last test is skipped for test and example files (a name with \
+               the word test, tests, testing, example, sample or template, such as \
+               `.env.test` or `example.docker.env`, or a path under test fixtures: tests/, \
+               testdata/, fixtures/, examples/ ...), whose values are the tests' own. \
                The finding then points at the value, masked in outputs, and says which key \
                holds it; a symbolic link holds no content and is not reported by such an \
                entry. `builtin:recommended` forbids `.env` files so: the name of an \
@@ -102,6 +108,8 @@ struct ForbiddenFiles {
     /// The entries' globs as one set, so each path is matched once.
     set: GlobList,
     allow: GlobList,
+    /// Test-fixture paths, where environment files hold the tests' own values.
+    fixtures: GlobList,
 }
 
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
@@ -127,6 +135,7 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
         entries,
         set,
         allow,
+        fixtures: default_fixtures(),
     }))
 }
 
@@ -163,7 +172,8 @@ impl Rule for ForbiddenFiles {
                         return None;
                     }
                     let text = cx.text(file).ok()?;
-                    let credential = find_credential(&text)?;
+                    let test_only = is_test_or_example(&file.path, &self.fixtures);
+                    let credential = find_credential(&text, test_only)?;
                     let index = LineIndex::new(&text);
                     Some(
                         self.violation(&file.path, entry, Some(&credential.what))
@@ -211,12 +221,14 @@ struct Credential {
 }
 
 /// The first credential in an environment file (`KEY=value` lines, `export` allowed): a value
-/// `security/secrets` recognises (a token or private key), a URL with a password
-/// (`postgres://app:s3cret@db`), or an assignment to a key that names a credential (its last
+/// `security/secrets` recognises (a token or private key), a URL with a password for a host
+/// outside the machine or compose network (`postgres://app:s3cret@db.example.com`; not
+/// `localhost`, `127.0.0.1` or a name without a dot such as `postgres`), or, except in a test
+/// or example file (`test_only`), an assignment to a key that names a credential (its last
 /// word `PASSWORD`, `PASSWD`, `PWD`, `PASS`, `SECRET`, `TOKEN`, `KEY`, `APIKEY`, `PASSPHRASE`
 /// or `CREDENTIALS`, not `PUBLIC_KEY`) whose value is literal: not empty, not a reference
 /// (`${X}`, `$X`), not a placeholder (`changeme`, `<token>`, `****`), not a path.
-fn find_credential(text: &str) -> Option<Credential> {
+fn find_credential(text: &str, test_only: bool) -> Option<Credential> {
     if let Some(found) = scan(text).into_iter().next() {
         return Some(Credential {
             what: format!("it holds a {}", found.kind),
@@ -232,8 +244,8 @@ fn find_credential(text: &str) -> Option<Credential> {
         };
         let range = start + value.start..start + value.end;
         let value = &line[value];
-        if let Some(password) = url_password(value) {
-            if !is_placeholder(&value[password.clone()]) {
+        if let Some((password, host)) = url_password(value) {
+            if !is_placeholder(&value[password.clone()]) && !is_local_host(host) {
                 return Some(Credential {
                     what: format!("`{key}` is a URL with a password"),
                     range: range.start + password.start..range.start + password.end,
@@ -244,7 +256,7 @@ fn find_credential(text: &str) -> Option<Credential> {
             && !value.starts_with(['/', '~'])
             && !value.starts_with("./")
             && !value.starts_with("../");
-        if is_credential_key(key) && literal {
+        if !test_only && is_credential_key(key) && literal {
             return Some(Credential {
                 what: format!("`{key}` has a literal value"),
                 range,
@@ -252,6 +264,38 @@ fn find_credential(text: &str) -> Option<Credential> {
         }
     }
     None
+}
+
+/// Whether an environment file configures tests or shows an example: its name has a word
+/// `test`, `tests`, `testing`, `example`, `sample` or `template` (`.env.test`, `test.env`,
+/// `example.docker.env`), or it lies under a test-fixture path (`security/secrets`'
+/// `fixtures`: tests/, testdata/, fixtures/, examples/ ...). Its values are the tests' own.
+fn is_test_or_example(path: &str, fixtures: &GlobList) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.split(['.', '_', '-']).any(|word| {
+        matches!(
+            word,
+            "test" | "tests" | "testing" | "example" | "sample" | "template"
+        )
+    }) || fixtures.is_match(path)
+}
+
+/// Whether a URL's host is reachable only from the machine or its container network: loopback,
+/// `0.0.0.0`, or a name without a dot (`localhost`, a compose service such as `postgres`).
+fn is_local_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[');
+    let host = host.split(']').next().unwrap_or(host);
+    let host = if host.matches(':').count() == 1 {
+        host.split(':').next().unwrap_or(host)
+    } else {
+        host
+    };
+    host == "::1"
+        || host == "0.0.0.0"
+        || host.starts_with("127.")
+        || host.eq_ignore_ascii_case("localhost")
+        || host.ends_with(".localhost")
+        || !host.contains(['.', ':'])
 }
 
 /// The key and the value's byte range within `line` of an assignment `KEY=value` or `export
@@ -291,8 +335,9 @@ fn assignment(line: &str) -> Option<(&str, std::ops::Range<usize>)> {
     Some((key, base + start..base + end.max(start)))
 }
 
-/// The byte range of the password of a URL with user information (`scheme://user:pass@host`).
-fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
+/// The byte range of the password of a URL with user information (`scheme://user:pass@host`),
+/// and the host (with its port).
+fn url_password(value: &str) -> Option<(std::ops::Range<usize>, &str)> {
     let scheme_end = value.find("://")?;
     let authority_start = scheme_end + 3;
     let authority = &value[authority_start..];
@@ -300,7 +345,7 @@ fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
     let at = authority.rfind('@')?;
     let colon = authority[..at].find(':')?;
     let range = authority_start + colon + 1..authority_start + at;
-    (!range.is_empty()).then_some(range)
+    (!range.is_empty()).then_some((range, &authority[at + 1..]))
 }
 
 /// Whether an environment variable's name says it holds a credential: its last word (split at
@@ -525,7 +570,7 @@ paths = [
                 "`smtpPass` has a literal value",
             ),
             (
-                "DATABASE_URL=postgres://app:Tr0ub4dor@db:5432/app\n",
+                "DATABASE_URL=postgres://app:Tr0ub4dor@db.acme.io:5432/app\n",
                 1,
                 29,
                 "`DATABASE_URL` is a URL with a password",
@@ -555,6 +600,15 @@ paths = [
                 "{snippet}"
             );
         }
+        // A URL to a local or compose-network database holds a development default.
+        for local in [
+            "DATABASE_URL=postgres://user:pass@127.0.0.1:5432/outline\n",
+            "DATABASE_URL=postgres://supabase_auth_admin:root@postgres:5432/postgres\n",
+            "REDIS_URL=redis://:Tr0ub4dor@localhost:6379\n",
+            "MONGO_URL=mongodb://admin:Tr0ub4dor@[::1]:27017\n",
+        ] {
+            assert!(env_findings(local).is_empty(), "{local}");
+        }
         // A token security/secrets knows, whatever the key.
         let token = format!("{}{}", "npm_", "q8Zr2LmX9vTbK3wN7pHs4JdF6gYc1VaE5uTo");
         let findings = env_findings(&format!("REGISTRY={token}\n"));
@@ -569,6 +623,33 @@ paths = [
             both[0].message,
             "forbidden file (matches **/*.env): fallback"
         );
+    }
+
+    /// supabase/auth's and outline's test and example environment files: their values are the
+    /// tests' own; a recognised token or a password for a remote host still counts.
+    #[test]
+    fn test_and_example_environment_files_hold_the_tests_values() {
+        let policy = ENV
+            .replace("  { glob = \"**/*.env\", reason = \"fallback\" },\n", "")
+            .replace("**/*.env", "**/*{.env,.env.*}");
+        let jwt = "GOTRUE_JWT_SECRET=X4dNv2oLvR7BnqmYk07Fi2NG2frvL2sxNQ9hxBJ65eDk\n";
+        for path in [
+            "hack/test.env",
+            "hack/test_asymmetric.env",
+            "example.docker.env",
+            "internal/reloader/testdata/50_example.env",
+            "app/.env.test",
+            "app/.env.sample",
+        ] {
+            assert!(check(&policy, &[(path, jwt)]).is_empty(), "{path}");
+        }
+        for path in ["deploy/prod.env", "app/.env.production", "contest.env"] {
+            assert_eq!(check(&policy, &[(path, jwt)]).len(), 1, "{path}");
+        }
+        let remote = "DATABASE_URL=postgres://app:Tr0ub4dor@db.acme.io/app\n";
+        assert_eq!(check(&policy, &[("hack/test.env", remote)]).len(), 1);
+        let token = format!("T={}{}\n", "npm_", "q8Zr2LmX9vTbK3wN7pHs4JdF6gYc1VaE5uTo");
+        assert_eq!(check(&policy, &[("tests/app.env", &token)]).len(), 1);
     }
 
     #[test]

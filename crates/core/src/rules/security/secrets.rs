@@ -53,9 +53,10 @@ static META: Meta = Meta {
         what: "Every text file is scanned for secrets with an unmistakable shape, following \
                gitleaks' default rules where they are anchored on a fixed prefix or structure: \
                PEM private key blocks (a `-----BEGIN` line naming a `PRIVATE KEY`: RSA, \
-               OPENSSH, EC, DSA, PGP, ENCRYPTED or none, followed by a body of at least 64 \
-               base64 characters: a header alone, or a key shortened with `...`, as in \
-               documentation, is not a key), the `\"private_key\"` of a Google Cloud \
+               OPENSSH, EC, DSA, PGP, ENCRYPTED or none, followed right away by lines of \
+               base64, 64 characters or more in all, possibly inside a string with escaped \
+               `\\n`: a header alone, a header followed by code, as in a test of a key \
+               parser, or a key shortened with `...`, as in documentation, is not a key), the `\"private_key\"` of a Google Cloud \
                service-account JSON key, AWS access key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA` \
                and 16 more), GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, \
                `github_pat_`), GitLab tokens (`glpat-`, `gldt-`, `glrt-`, `glptt-`), npm \
@@ -211,6 +212,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "change_me",
     "change-me",
     "changeit",
+    "change-this",
+    "change_this",
+    "changethis",
     "replace",
     "your_",
     "your-",
@@ -422,22 +426,36 @@ fn json_string_end(value: &str) -> usize {
 }
 
 /// The range of a PEM private key block whose header is at `header`: through its `-----END`
-/// line when there is one. `None` when no key body follows the header: at least 64 base64
-/// characters (gitleaks asks the same), after optional `Proc-Type:` style headers, whitespace
-/// and escaped `\n`, and no `...` or `…` (a key shortened in documentation).
+/// line when there is one. `None` when no key body follows the header: lines of base64 right
+/// after it (after optional `Proc-Type:` style headers and blank lines; lines may be split by
+/// escaped `\n` and wrapped in string quotes), at least 64 characters in all (gitleaks asks
+/// the same), and not cut short with `...` or `…` (a key shortened in documentation). A header
+/// followed by code or prose, as in a test of a key parser, is no key.
 fn pem_block(text: &str, header: std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
     let rest = &text[header.end..];
     let window = &rest[..floor_boundary(rest, 8192)];
     let body_end = window.find("-----END").unwrap_or(window.len());
-    let body = &window[..body_end];
-    // Escaped newlines (a key inside a JSON or YAML string) are not part of the body.
-    let base64: usize = body
-        .replace("\\n", " ")
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='))
-        .filter(|run| run.len() >= 16)
-        .map(str::len)
-        .sum();
-    if base64 < 64 || body.contains("...") || body.contains('…') {
+    let mut base64 = 0;
+    let mut started = false;
+    for line in window[..body_end].split('\n').flat_map(|l| l.split("\\n")) {
+        let line = line.trim_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '+' | ',' | ';' | '\\')
+        });
+        if line.contains("...") || line.contains('…') {
+            return None;
+        }
+        let is_base64 = !line.is_empty()
+            && line
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='));
+        if is_base64 {
+            started = true;
+            base64 += line.len();
+        } else if !(line.is_empty() || (!started && line.contains(':'))) {
+            break;
+        }
+    }
+    if base64 < 64 {
         return None;
     }
     let end = match window[body_end..].strip_prefix("-----END") {
@@ -653,6 +671,14 @@ mod tests {
             )),
             ["private key"]
         );
+        // Lines of a key concatenated in code.
+        let concatenated = format!(
+            "key = '-----BEGIN {}PRIVATE KEY-----\\n' +\n  '{}\\n' +\n  '{}\\n' +\n  '-----END PRIVATE KEY-----'\n",
+            "",
+            random(40, ALNUM, 30),
+            random(40, ALNUM, 31)
+        );
+        assert_eq!(kinds(&concatenated), ["private key"]);
         let block = pem();
         let found = scan(&block);
         assert_eq!(&block[found[0].range.clone()], block.trim_end());
@@ -831,6 +857,12 @@ mod tests {
                 "EC ",
                 body(2),
                 "EC "
+            ),
+            // outline's tests of its key loading: a header in a string, then code.
+            format!(
+                "env.KEY = \"-----BEGIN {}PRIVATE KEY-----\";\n\n    const storage = new Storage();\n    {}\n",
+                "RSA ",
+                (0..40).map(|i| format!("const longIdentifierNumber{i:04} = getSignedUrlForUpload(x);")).collect::<Vec<_>>().join("\n    ")
             ),
             // Too short a body.
             format!(
