@@ -161,6 +161,46 @@ fn forbidden_passes_a_clean_directory() {
     assert_eq!(rows(&report), []);
 }
 
+/// The environment files of builtin:recommended: forbidden for a credential in them, not for
+/// their name (docker compose's `.env` of image versions, a tool's generated `*.env`).
+#[test]
+fn recommended_forbids_environment_files_that_hold_a_credential() {
+    let policy =
+        "extends = [\"builtin:recommended\"]\n[rules.\"files/required\"]\nlevel = \"off\"\n";
+    let dir = dir(
+        policy,
+        &[
+            (
+                ".env",
+                b"IMAGE_VERSION=3.0.0\nPOSTGRES_PASSWORD=changeit\nAPI_KEY=\n",
+            ),
+            (".env.override", b"#OPENAI_API_KEY=<replace with API key>\n"),
+            (
+                "operator/.bingo/variables.env",
+                b"GOBIN=${GOBIN:=$(go env GOBIN)}\n",
+            ),
+            (
+                "deploy/prod.env",
+                b"APP_PORT=8080\nDB_PASSWORD=hunter2hunter2\n",
+            ),
+            ("web/.env.local", b"SESSION_SECRET=${SESSION_SECRET}\n"),
+        ],
+    );
+    let (code, report) = check(dir.path(), &["--only", "files/forbidden"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        rows(&report),
+        [row(
+            "files/forbidden",
+            "deploy/prod.env",
+            Some((2, 13)),
+            "error",
+            "forbidden file (matches **/*.env): environment files hold secrets (`DB_PASSWORD` has a literal value)"
+        )]
+    );
+    assert!(!report.to_string().contains("hunter2"), "{report:#}");
+}
+
 // files/content
 
 const CONTENT: &str = r#"
@@ -382,6 +422,48 @@ fn binary_artifact_passes_a_clean_directory() {
     let (code, report) = check(dir.path(), &[]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(rows(&report), []);
+}
+
+/// builtin:recommended's defaults: build-tool wrappers are not reported, binaries under test
+/// fixtures are notes that block nothing, other build outputs are errors.
+#[test]
+fn recommended_binary_artifact_spares_wrappers_and_notes_fixtures() {
+    let policy = "extends = [\"builtin:recommended\"]\n";
+    let pe = pe();
+    let dir = dir(
+        policy,
+        &[
+            ("gradle/wrapper/gradle-wrapper.jar", b"PK\x03\x04"),
+            ("src/ad/gradle/wrapper/gradle-wrapper.jar", b"PK\x03\x04"),
+            (".mvn/wrapper/maven-wrapper.jar", b"PK\x03\x04"),
+            ("test/links/ok-1.0.0-py3-none-any.whl", b"PK\x03\x04"),
+            ("test/packages/fake-uv/scripts/uv.exe", &pe),
+        ],
+    );
+    let (code, report) = check(dir.path(), &["--only", "files/binary-artifact"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        rows(&report),
+        [
+            row(
+                "files/binary-artifact",
+                "test/links/ok-1.0.0-py3-none-any.whl",
+                None,
+                "note",
+                "committed build artifact: extension .whl (Python wheel)"
+            ),
+            row(
+                "files/binary-artifact",
+                "test/packages/fake-uv/scripts/uv.exe",
+                None,
+                "note",
+                "committed build artifact: extension .exe (Windows executable)"
+            ),
+        ]
+    );
+    write(dir.path(), "dist/app.exe", &pe);
+    let (code, report) = check(dir.path(), &["--only", "files/binary-artifact"]);
+    assert_eq!(code, 1, "{report:#}");
 }
 
 // files/naming

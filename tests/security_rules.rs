@@ -18,9 +18,19 @@ allow = ["testdata/**"]
 const MIT: &str = "MIT License\n\nCopyright (c) 2026 Acme\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software.\n\nThe above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software.\n";
 const DIGEST: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/// A token built from pieces, so this file does not itself hold one.
+/// A token built from pieces, so this file does not itself hold one; random-looking, because
+/// `ghp_` and 36 `Z` reads as a placeholder.
 fn token() -> String {
-    format!("{}{}", "ghp_", "Z".repeat(36))
+    format!("{}{}{}", "ghp_", "q8Zr2LmX9vTbK3wN7pHs", "4JdF6gYc1VaE5uTo")
+}
+
+/// A PEM private key block built from pieces, with a body of real length.
+fn pem() -> String {
+    let body = "PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA/2O76UMFxFkM/R5Kjp1vRt+1f\njORS/6ilI8ihN5KXSc7Tvo/hBKqFYY/kv5ZJr3J1TWDtkwtDDb+xHKas1VOqg6YY\n";
+    format!(
+        "-----BEGIN {}PRIVATE KEY-----\n{body}-----END {}PRIVATE KEY-----\n",
+        "RSA ", "RSA "
+    )
 }
 
 /// (rule, path, line, column) of every finding.
@@ -124,7 +134,10 @@ fn staged_mode_scans_only_changed_files_for_secrets() {
     let repo = clean_repo();
     repo.write("old.txt", token());
     repo.commit("an old leak");
-    repo.write("new.txt", format!("k = \"{}{}\"\n", "AKIA", "Q".repeat(16)));
+    repo.write(
+        "new.txt",
+        format!("k = \"{}{}\"\n", "AKIA", "Q7ZR2LMX4VTBK3WN"),
+    );
     repo.git_ok(&["add", "new.txt"]);
     let (code, report) = repo.check_json(&["--staged"]);
     assert_eq!(code, 1);
@@ -136,6 +149,83 @@ fn staged_mode_scans_only_changed_files_for_secrets() {
         secrets,
         [("security/secrets".into(), "new.txt".into(), 1, 6)]
     );
+}
+
+/// With builtin:recommended: a private key under a test-fixture path is a note (exit 0), a
+/// placeholder token is nothing, a literal registry password in a workflow and a key outside
+/// fixtures are errors at their lines.
+#[test]
+fn recommended_notes_fixture_keys_and_reports_real_leaks() {
+    let repo = Repo::git();
+    repo.write("README.md", "# x\n")
+        .write("LICENSE", MIT)
+        .write("cluster/testdata/certs/ca-key.pem", pem())
+        .write("examples/ha/tls/node1-key.pem", pem())
+        .write(
+            "config/testdata/conf.slack.yml",
+            "slack_app_token: 'xoxb-1234-abcdefgh'\naws: AKIAIOSFODNN7EXAMPLE\n",
+        )
+        .write(
+            "docs/keys.txt",
+            format!("Keys start with -----BEGIN {}PRIVATE KEY-----\n", "RSA "),
+        );
+    repo.commit("init");
+    let (code, report) = repo.check_json(&["--only", "security/secrets"]);
+    assert_eq!(code, 0, "{report:#}");
+    let levels: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["level"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            (
+                "cluster/testdata/certs/ca-key.pem".to_owned(),
+                "note".to_owned()
+            ),
+            (
+                "examples/ha/tls/node1-key.pem".to_owned(),
+                "note".to_owned()
+            ),
+        ]
+    );
+
+    repo.write("deploy/server-key.pem", pem()).write(
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    container:\n      image: ghcr.io/acme/build:1\n      credentials:\n        username: bot\n        password: Tr0ub4dor-and-3\n    steps:\n      - run: make\n",
+    );
+    repo.commit("leak");
+    let (code, report) = repo.check_json(&["--only", "security/secrets"]);
+    assert_eq!(code, 1, "{report:#}");
+    let errors: Vec<_> = positions(&report)
+        .into_iter()
+        .filter(|p| !p.1.contains("testdata") && !p.1.starts_with("examples"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "security/secrets".into(),
+                ".github/workflows/ci.yml".into(),
+                9,
+                19
+            ),
+            (
+                "security/secrets".into(),
+                "deploy/server-key.pem".into(),
+                1,
+                1
+            ),
+        ]
+    );
+    assert!(!report.to_string().contains("Tr0ub4dor"), "{report:#}");
 }
 
 #[test]

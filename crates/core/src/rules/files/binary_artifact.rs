@@ -8,6 +8,7 @@ use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rules::security::secrets::default_fixtures;
 use crate::snapshot::{FileEntry, FileMode};
 
 /// Registry entry.
@@ -59,8 +60,26 @@ static META: Meta = Meta {
         OptionDoc {
             name: "allow",
             kind: "array of globs",
-            help: "Files exempt from the rule, such as test fixtures (`testdata/**`). Default: \
-                   none.",
+            help: "Files exempt from the rule, such as prebuilt binaries a project commits on \
+                   purpose (`vendor/prebuilt/**`). Default: none.",
+        },
+        OptionDoc {
+            name: "allow-wrappers",
+            kind: "boolean",
+            help: "Whether the build-tool wrappers their ecosystems say to commit are exempt: \
+                   `gradle/wrapper/gradle-wrapper.jar` and `.mvn/wrapper/maven-wrapper.jar`, \
+                   at any depth. Default: true.",
+        },
+        OptionDoc {
+            name: "fixtures",
+            kind: "array of globs",
+            help: "Paths of test fixtures, where a build output is reported as a note (it \
+                   never blocks a tier). Default: directories named test, tests, testdata, \
+                   test-data, test_data, testing, fixtures, fixture, __fixtures__, __tests__, \
+                   __mocks__, spec, specs, examples, example or samples at any depth, and \
+                   files named `*_test.*`, `*.test.*`, `*.spec.*` or `test_*.py` (the \
+                   `fixtures` of `security/secrets`). `fixtures = []` treats them like other \
+                   files.",
         },
     ],
     docs: Docs {
@@ -70,7 +89,13 @@ static META: Meta = Meta {
                executable bit, starts like an ELF, PE (`MZ` with a valid `PE` header), Mach-O \
                (thin or universal) or WebAssembly binary, or a Java class file. Only those \
                files are read, and only when no extension already decided. Each finding says \
-               which evidence it rests on.",
+               which evidence it rests on. Two kinds of binary are expected in a repository. \
+               Build-tool wrappers are exempt (`allow-wrappers`): Gradle and Maven document \
+               committing `gradle-wrapper.jar` and `maven-wrapper.jar` so that every clone \
+               builds with the pinned tool version (check them with Gradle's wrapper \
+               validation action). Binaries under a test-fixture path (`fixtures`: tests/, \
+               testdata/, fixtures/ ...), such as the wheels a package manager's tests \
+               install, are notes: listed, blocking no tier.",
         why: "Build outputs in git cannot be reviewed, go stale against their sources, bloat \
               every clone forever, and are a favourite way to smuggle code past review: \
               nobody reads the diff of a binary.",
@@ -80,7 +105,7 @@ static META: Meta = Meta {
                   library`. `scripts/release` (a shell script with the executable bit) is not.",
         fix: "Remove the file (`git rm --cached FILE`), ignore the build directory in \
               `.gitignore`, build it in CI, and publish binaries to a registry or as release \
-              assets. A binary that must be committed (a test fixture) goes in `allow`.",
+              assets. A binary that must be committed goes in `allow`.",
     },
 };
 
@@ -88,6 +113,23 @@ struct BinaryArtifact {
     /// Lowercase extensions, each with a description when one is known.
     extensions: Vec<(String, Option<&'static str>)>,
     allow: GlobList,
+    allow_wrappers: bool,
+    fixtures: GlobList,
+}
+
+/// The build-tool wrappers their ecosystems say to commit, as (directory, file name).
+const WRAPPERS: &[(&str, &str)] = &[
+    ("gradle/wrapper", "gradle-wrapper.jar"),
+    (".mvn/wrapper", "maven-wrapper.jar"),
+];
+
+/// Whether `path` is one of [`WRAPPERS`], at any depth.
+fn is_wrapper(path: &str) -> bool {
+    WRAPPERS.iter().any(|(dir, name)| {
+        path.strip_suffix(name)
+            .and_then(|rest| rest.strip_suffix('/'))
+            .is_some_and(|rest| rest == *dir || rest.ends_with(&format!("/{dir}")))
+    })
 }
 
 fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
@@ -114,7 +156,17 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
         Some((patterns, origin)) => compile_globs(&patterns, &origin)?,
         None => GlobList::default(),
     };
-    Ok(Box::new(BinaryArtifact { extensions, allow }))
+    let allow_wrappers = params.take::<bool>("allow-wrappers")?.unwrap_or(true);
+    let fixtures = match params.take_with_origin::<Vec<String>>("fixtures")? {
+        Some((patterns, origin)) => compile_globs(&patterns, &origin)?,
+        None => default_fixtures(),
+    };
+    Ok(Box::new(BinaryArtifact {
+        extensions,
+        allow,
+        allow_wrappers,
+        fixtures,
+    }))
 }
 
 fn describe(ext: &str) -> Option<&'static str> {
@@ -191,8 +243,17 @@ impl Rule for BinaryArtifact {
             .files()
             .par_iter()
             .filter(|file| file.mode.is_regular())
+            .filter(|file| !(self.allow_wrappers && is_wrapper(&file.path)))
             .filter_map(|file| self.judge(cx, file))
             .filter(|v| v.path.as_deref().is_none_or(|p| !self.allow.is_match(p)))
+            .map(|v| match v.path.as_deref() {
+                Some(path) if self.fixtures.is_match(path) => v.level(Level::Note).help(
+                    "it is in a test-fixture path, so it is reported as a note; list it under \
+                     `allow` to silence this, or set `fixtures = []` to treat fixtures like \
+                     other files",
+                ),
+                _ => v,
+            })
             .collect();
         out.extend(found);
     }
@@ -239,7 +300,7 @@ impl BinaryArtifact {
 
 #[cfg(test)]
 mod tests {
-    use super::{extension, magic};
+    use super::{extension, is_wrapper, magic};
     use crate::snapshot::{FileMode, MemorySnapshot};
     use crate::testing::{check_snapshot, policy_error};
 
@@ -364,6 +425,69 @@ mod tests {
                 "committed build artifact: extension .nupkg".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn build_tool_wrappers_are_exempt_unless_disabled() {
+        assert!(is_wrapper("gradle/wrapper/gradle-wrapper.jar"));
+        assert!(is_wrapper("src/ad/gradle/wrapper/gradle-wrapper.jar"));
+        assert!(is_wrapper(".mvn/wrapper/maven-wrapper.jar"));
+        assert!(!is_wrapper("libs/gradle-wrapper.jar"));
+        assert!(!is_wrapper("gradle/wrapper/other.jar"));
+        assert!(!is_wrapper("mygradle/wrapper/gradle-wrapper.jar"));
+        let snapshot = MemorySnapshot::new()
+            .with_file("gradle/wrapper/gradle-wrapper.jar", "PK")
+            .with_file("src/ad/gradle/wrapper/gradle-wrapper.jar", "PK")
+            .with_file("svc/.mvn/wrapper/maven-wrapper.jar", "PK")
+            .with_file("libs/gradle-wrapper.jar", "PK");
+        let policy = "[rules.\"files/binary-artifact\"]\n";
+        let paths = |policy: &str| -> Vec<String> {
+            messages(&snapshot, policy)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect()
+        };
+        assert_eq!(paths(policy), ["libs/gradle-wrapper.jar"]);
+        assert_eq!(
+            paths(&format!("{policy}allow-wrappers = false\n")),
+            [
+                "gradle/wrapper/gradle-wrapper.jar",
+                "libs/gradle-wrapper.jar",
+                "src/ad/gradle/wrapper/gradle-wrapper.jar",
+                "svc/.mvn/wrapper/maven-wrapper.jar"
+            ]
+        );
+    }
+
+    #[test]
+    fn binaries_in_test_fixture_paths_are_notes() {
+        let snapshot = MemorySnapshot::new()
+            .with_file("test/links/ok-1.0.0-py3-none-any.whl", "PK")
+            .with_file("test/packages/fake-uv/scripts/uv.exe", pe())
+            .with_file("crates/x/tests/data/lib.so", "x")
+            .with_file("dist/app.exe", pe());
+        let policy = "[rules.\"files/binary-artifact\"]\n";
+        let levels = |policy: &str| -> Vec<(String, crate::Level)> {
+            check_snapshot(policy, &snapshot)
+                .into_iter()
+                .map(|f| (f.path.unwrap_or_default(), f.level))
+                .collect()
+        };
+        use crate::Level::{Error, Note};
+        assert_eq!(
+            levels(policy),
+            [
+                ("crates/x/tests/data/lib.so".to_owned(), Note),
+                ("dist/app.exe".to_owned(), Error),
+                ("test/links/ok-1.0.0-py3-none-any.whl".to_owned(), Note),
+                ("test/packages/fake-uv/scripts/uv.exe".to_owned(), Note),
+            ]
+        );
+        let strict = levels(&format!("{policy}fixtures = []\n"));
+        assert!(strict.iter().all(|(_, l)| *l == Error), "{strict:?}");
+        let custom = levels(&format!("{policy}fixtures = [\"dist/**\"]\n"));
+        assert_eq!(custom[1], ("dist/app.exe".to_owned(), Note));
+        assert_eq!(custom[0].1, Error);
     }
 
     #[test]
