@@ -5,6 +5,8 @@
 //! ```text
 //! find repo/.github -name '*.yml' | cargo run -q -p goldpath --example yaml_parse
 //! ```
+//!
+//! `compare_with_pyyaml.py` beside this file does that against PyYAML.
 
 use std::io::BufRead as _;
 
