@@ -6,7 +6,8 @@
 //! find repo/.github -name '*.yml' | cargo run -q -p goldpath --example yaml_parse
 //! ```
 //!
-//! `compare_with_pyyaml.py` beside this file does that against PyYAML.
+//! `compare_with_pyyaml.py` beside this file does that against PyYAML. With `YAML_PARSE_JSON`
+//! set, each `ok` line also carries the documents as compact JSON.
 
 use std::io::BufRead as _;
 
@@ -35,6 +36,10 @@ fn main() {
             }
         };
         match parse(Format::Yaml, &text) {
+            Ok(documents) if std::env::var_os("YAML_PARSE_JSON").is_some() => {
+                let json: Vec<String> = documents.iter().map(|d| d.to_display()).collect();
+                println!("ok\t{path}\t[{}]", json.join(","));
+            }
             Ok(_) => println!("ok\t{path}"),
             Err(e) => println!("error\t{path}\t{e}"),
         }
