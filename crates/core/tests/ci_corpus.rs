@@ -5,7 +5,9 @@
 //! the corpus sits beside the project). It is never copied into the project.
 //!
 //! 1. Every workflow, action and GitLab file of the corpus parses (these are real, valid
-//!    files: a parse error is a bug in goldpath).
+//!    files: a parse error is a bug in goldpath), and so does every other `*.yml`/`*.yaml`
+//!    file of it but Helm chart templates (Go templates, YAML only once rendered): PyYAML
+//!    loads all of those, so goldpath must too. `ci/invalid-yaml` reports nothing.
 //! 2. The `ci/*` rules run over each repository, built as a `MemorySnapshot` from its files
 //!    plus every path of `FILES.txt` as an empty file (so repository-wide rules see them), and
 //!    the counts of pinning, permissions, dangerous-trigger and template-injection findings
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use goldpath::ci::github::{is_action_path, is_workflow_path, GithubFile};
 use goldpath::ci::gitlab::{self, Pipeline};
+use goldpath::doc::{parse, Format};
 use goldpath::policy::FsReader;
 use goldpath::{Engine, Finding, MemorySnapshot, Policy, Registry};
 
@@ -117,6 +120,19 @@ fn snapshot(dir: &Path, copied: &BTreeMap<String, Vec<u8>>) -> MemorySnapshot {
         })
 }
 
+/// A file under `templates/` of a Helm chart (a folder with a `values.yaml`).
+fn is_helm_template(path: &str, files: &BTreeMap<String, Vec<u8>>) -> bool {
+    let mut prefix = String::new();
+    for part in path.split('/') {
+        if part == "templates" && files.contains_key(&format!("{prefix}values.yaml")) {
+            return true;
+        }
+        prefix.push_str(part);
+        prefix.push('/');
+    }
+    false
+}
+
 struct MemoryFiles<'a>(&'a BTreeMap<String, Vec<u8>>);
 
 impl gitlab::Files for MemoryFiles<'_> {
@@ -149,6 +165,8 @@ fn ci_rules_over_the_corpus() {
     let mut parse_failures = Vec::new();
     let mut mismatches = Vec::new();
     let mut parsed_files = 0;
+    let mut yaml_files = 0;
+    let mut skipped_templates = 0;
     println!(
         "{:40} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
         "repository", "files", "pinning", "(gold)", "perms", "danger", "inject", "other"
@@ -180,6 +198,20 @@ fn ci_rules_over_the_corpus() {
                 Err(e) => parse_failures.push(format!("{name}/{path}: {e}")),
             }
         }
+        for (path, bytes) in &copied {
+            if !(path.ends_with(".yml") || path.ends_with(".yaml")) {
+                continue;
+            }
+            if is_helm_template(path, &copied) {
+                skipped_templates += 1;
+                continue;
+            }
+            yaml_files += 1;
+            let text = String::from_utf8_lossy(bytes);
+            if let Err(e) = parse(Format::Yaml, &text) {
+                parse_failures.push(format!("{name}/{path}: {e}"));
+            }
+        }
         if copied.contains_key(".gitlab-ci.yml") {
             let pipeline = Pipeline::load(".gitlab-ci.yml", &MemoryFiles(&copied));
             parsed_files += pipeline.files.len();
@@ -191,6 +223,14 @@ fn ci_rules_over_the_corpus() {
         // 2. The rules over the repository.
         let report = engine.check(&snapshot(&dir, &copied));
         let findings = &report.findings;
+        for f in findings.iter().filter(|f| f.rule == "ci/invalid-yaml") {
+            let line = f.span.map_or(0, |s| s.line);
+            parse_failures.push(format!(
+                "{name}/{}:{line}: ci/invalid-yaml: {}",
+                f.path.as_deref().unwrap_or("(repository)"),
+                f.message
+            ));
+        }
         let pinning = [
             "ci/unpinned-action",
             "ci/unpinned-image",
@@ -239,7 +279,10 @@ fn ci_rules_over_the_corpus() {
             }
         }
     }
-    println!("{parsed_files} CI files parsed");
+    println!(
+        "{parsed_files} CI files parsed; {yaml_files} YAML files parsed, {skipped_templates} \
+         Helm templates skipped"
+    );
     assert!(
         parse_failures.is_empty(),
         "valid corpus files failed to parse:\n{}",

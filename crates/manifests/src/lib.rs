@@ -30,6 +30,7 @@ mod pnpm;
 mod python;
 mod text;
 mod yaml;
+pub mod yaml_indent;
 mod yarn;
 
 pub use text::LineIndex;

@@ -10,6 +10,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 use crate::json::{Node, Value};
 use crate::text::LineIndex;
+use crate::yaml_indent::{is_indentation_error, reindent, Reindented};
 use crate::ParseError;
 
 const MAX_DEPTH: usize = 256;
@@ -54,13 +55,55 @@ impl Offsets {
 }
 
 pub(crate) fn parse(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseError> {
+    let error = match read(text, None) {
+        Ok(root) => return Ok(root),
+        Err(error) => error,
+    };
+    // saphyr wants lines inside flow collections and quoted scalars indented more than their
+    // block parent; other readers do not (see `yaml_indent`).
+    if is_indentation_error(&error.1) {
+        if let Some(reindented) = reindent(text) {
+            let mut ranges = Vec::new();
+            if let Ok(mut root) = read(reindented.text(), Some(&mut ranges)) {
+                if reindented.covered(&mut ranges) {
+                    remap(&mut root, &reindented);
+                    return Ok(root);
+                }
+            }
+        }
+    }
+    Err(index.error(error.0, error.1))
+}
+
+/// Moves the spans of a tree read from a reindented text back to the original text.
+fn remap(node: &mut Node, reindented: &Reindented) {
+    let back = |r: &Range<usize>| reindented.original(r.start)..reindented.original(r.end);
+    node.span = back(&node.span);
+    match &mut node.value {
+        Value::Array(items) => items.iter_mut().for_each(|n| remap(n, reindented)),
+        Value::Object(members) => {
+            for (_, key, value) in members {
+                *key = back(key);
+                remap(value, reindented);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first document of `text`, or the byte range and message of the first error. When
+/// `ranges` is given, it receives the byte ranges of flow collections and quoted scalars.
+fn read(
+    text: &str,
+    mut ranges: Option<&mut Vec<Range<usize>>>,
+) -> Result<Node, (Range<usize>, String)> {
     let offsets = Offsets::new(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
-            index.error(at..at, e.info().to_owned())
+            (at..at, e.info().to_owned())
         })?;
         if root.is_some() {
             break; // the first document only
@@ -69,7 +112,7 @@ pub(crate) fn parse(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseErro
         let node = match event {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(index.error(start..end, "YAML nested too deeply"));
+                    return Err((start..end, "YAML nested too deeply".to_owned()));
                 }
                 let flow = text
                     .get(start..end)
@@ -95,6 +138,9 @@ pub(crate) fn parse(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseErro
                     continue;
                 };
                 let end = if frame.flow { end } else { frame.last_end };
+                if let (true, Some(ranges)) = (frame.flow, ranges.as_deref_mut()) {
+                    ranges.push(frame.start..end);
+                }
                 let value = match frame.items {
                     Items::Seq(items) => Value::Array(items),
                     Items::Map { members, .. } => Value::Object(members),
@@ -111,6 +157,11 @@ pub(crate) fn parse(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseErro
                         start += 1;
                     }
                     end = start;
+                }
+                if let (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, Some(ranges)) =
+                    (style, ranges.as_deref_mut())
+                {
+                    ranges.push(start..end);
                 }
                 let value = if style == ScalarStyle::Plain {
                     match value.as_ref() {
@@ -210,6 +261,55 @@ mod tests {
         let at = index.position(members[1].1.clone());
         assert_eq!((at.line, at.column), (6, 3));
         assert!(matches!(packages.value, Value::Object(_)));
+    }
+
+    #[test]
+    fn flow_sequence_closed_at_the_column_of_its_dash() {
+        let text = "a:\n  - [\n    \"x\",\n    \"y\"\n  ]\n  - [z]\nb: [\"k\",\n1]\n";
+        let index = LineIndex::new(text);
+        let root = parse(text, &index).unwrap();
+        let a = root.get("a").unwrap();
+        let Value::Array(items) = &a.value else {
+            panic!("{a:?}")
+        };
+        assert_eq!(items.len(), 2);
+        let Value::Array(first) = &items[0].value else {
+            panic!("{items:?}")
+        };
+        assert_eq!(first[1].as_str(), Some("y"));
+        // Spans are those of the text as written.
+        assert_eq!(
+            &text[items[0].span.clone()],
+            "[\n    \"x\",\n    \"y\"\n  ]"
+        );
+        let b = root.members()[1].clone();
+        assert_eq!((b.0.as_str(), index.position(b.1).line), ("b", 7));
+        assert_eq!(&text[b.2.span], "[\"k\",\n1]");
+    }
+
+    #[test]
+    fn double_quoted_string_continued_at_column_1() {
+        let text = "a:\n  b: \"x\ny \u{e9}\"\n  c: 'p\nq'\n";
+        let index = LineIndex::new(text);
+        let root = parse(text, &index).unwrap();
+        let a = root.get("a").unwrap();
+        assert_eq!(a.get("b").and_then(|n| n.as_str()), Some("x y \u{e9}"));
+        assert_eq!(a.get("c").and_then(|n| n.as_str()), Some("p q"));
+        let c = &a.members()[1];
+        let at = index.position(c.1.clone());
+        assert_eq!((at.line, at.column), (4, 3));
+        assert_eq!(&text[c.2.span.clone()], "'p\nq'");
+    }
+
+    #[test]
+    fn block_indentation_errors_stay_errors() {
+        for text in [
+            "a:\n  b: 1\n c: 2\n",
+            "a: |\n  x\n [y\n",
+            "a: \"x\n---\ny\"\n",
+        ] {
+            assert!(parse(text, &LineIndex::new(text)).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -6,6 +6,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
+
+use goldpath_manifests::yaml_indent::{is_indentation_error, reindent, Reindented};
 
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag};
@@ -14,6 +17,59 @@ use super::locate::Locator;
 use super::{depth_error, Entry, Node, ParseError, Value, MAX_ALIAS_NODES, MAX_DEPTH};
 
 pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, ParseError> {
+    let error = match read(text, locator, None) {
+        Ok(documents) => return Ok(documents),
+        Err(error) => error,
+    };
+    // saphyr wants lines inside flow collections and quoted scalars indented more than their
+    // block parent; GitHub, libyaml and most readers do not. The text is read again with those
+    // lines indented further, which cannot change its meaning (see `yaml_indent`).
+    if is_indentation_error(&error.message) {
+        if let Some(reindented) = reindent(text) {
+            let moved = Locator::new(reindented.text());
+            let mut ranges = Vec::new();
+            if let Ok(mut documents) = read(reindented.text(), &moved, Some(&mut ranges)) {
+                if reindented.covered(&mut ranges) {
+                    for document in &mut documents {
+                        remap(document, &reindented, locator);
+                    }
+                    return Ok(documents);
+                }
+            }
+        }
+    }
+    Err(error)
+}
+
+/// Moves the spans of a tree read from a reindented text back to the original text.
+fn remap(node: &mut Node, reindented: &Reindented, locator: &Locator<'_>) {
+    node.span = locator.span(
+        reindented.original(node.span.start_byte),
+        reindented.original(node.span.end_byte),
+    );
+    match &mut node.value {
+        Value::Seq(items) => {
+            for item in items {
+                remap(item, reindented, locator);
+            }
+        }
+        Value::Map(entries) => {
+            for entry in entries {
+                remap(&mut entry.key, reindented, locator);
+                remap(&mut entry.value, reindented, locator);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The documents of `text`. When `ranges` is given, it receives the byte ranges of flow
+/// collections and quoted scalars.
+fn read(
+    text: &str,
+    locator: &Locator<'_>,
+    ranges: Option<&mut Vec<Range<usize>>>,
+) -> Result<Vec<Node>, ParseError> {
     let mut builder = Builder {
         text,
         locator,
@@ -22,6 +78,7 @@ pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, Pars
         root: None,
         anchors: HashMap::new(),
         copied: 0,
+        ranges,
     };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|error| scan_error(&error, locator))?;
@@ -76,7 +133,7 @@ struct Frame {
     size: usize,
 }
 
-struct Builder<'t, 'l> {
+struct Builder<'t, 'l, 'r> {
     text: &'t str,
     locator: &'l Locator<'t>,
     documents: Vec<Node>,
@@ -85,9 +142,11 @@ struct Builder<'t, 'l> {
     anchors: HashMap<usize, Anchored>,
     /// Nodes copied so far by anchors (their snapshot) and aliases (their expansion).
     copied: usize,
+    /// Where flow collections and quoted scalars are, when asked for.
+    ranges: Option<&'r mut Vec<Range<usize>>>,
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_, '_, '_> {
     fn bytes(&self, span: EventSpan) -> (usize, usize) {
         (
             self.locator.byte_of_char(span.start.index()),
@@ -126,6 +185,11 @@ impl Builder<'_, '_> {
                         start += 1;
                     }
                     end = start;
+                }
+                if let (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, Some(ranges)) =
+                    (style, self.ranges.as_deref_mut())
+                {
+                    ranges.push(start..end);
                 }
                 let node_span = self.locator.span(start, end);
                 let value = resolve(&text, style, tag.as_ref()).map_err(|message| ParseError {
@@ -206,6 +270,9 @@ impl Builder<'_, '_> {
         } else {
             frame.last_end
         };
+        if let (true, Some(ranges)) = (frame.flow, self.ranges.as_deref_mut()) {
+            ranges.push(frame.start..end);
+        }
         let node_span = self.locator.span(frame.start, end);
         let value = match frame.items {
             Items::Seq(items) => Value::Seq(items),

@@ -44,7 +44,15 @@ static META: Meta = Meta {
                mapping (GitLab reads it as a job), the `script`, `before_script` and \
                `after_script` of a visible job (a string or a list), and a `<<` merge key whose \
                value is not a mapping or a list of mappings. Empty values (`jobs:` with nothing) \
-               and the rest of the schema (unknown keywords, required keys) are not judged.",
+               and the rest of the schema (unknown keywords, required keys) are not judged.\n\n\
+               Indentation inside flow collections (`[...]`, `{...}`) and quoted strings is not \
+               judged, as GitHub and libyaml do not judge it: a `]` under the `-` of its `- [`, \
+               or a quoted string continued at column 1, is valid. The YAML reader (saphyr) \
+               follows YAML 1.2 strictly there, so on such an indentation error the file is \
+               read again with the lines inside those constructs indented up to their opening \
+               bracket or quote, which cannot change the meaning (leading white space there is \
+               only separation); that reading is kept only if every moved line is inside a flow \
+               collection or quoted string of it, else the first error is reported.",
         why: "A workflow that does not parse never runs: GitHub shows the error only in the \
               Actions tab, after the push, and the checks it should have run silently stop \
               guarding the branch. Every other `ci/*` rule also needs the file to parse.",
@@ -149,6 +157,66 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(findings[0].message.starts_with("invalid YAML"));
         assert_eq!(findings[0].span.map(|s| s.line), Some(4));
+    }
+
+    /// GitHub and libyaml ignore indentation inside flow collections; saphyr alone rejected
+    /// this (numpy's `linux_simd.yml`), which hid every other finding in the file.
+    #[test]
+    fn flow_sequence_closed_at_the_column_of_its_dash_is_valid() {
+        let workflow = "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        p:\n          \
+                        - [\n            \"x\",\n            \"y\"\n          ]\n          - [\n            \
+                        \"z\"\n          ]\n    runs-on: x\n    runs-on: y\n    steps: []\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", workflow)]);
+        // Only the duplicate key, at its place in the text as written.
+        assert_eq!(
+            positions(&findings),
+            [(".github/workflows/ci.yml".to_owned(), 15, 5)],
+            "{findings:#?}"
+        );
+        assert!(findings[0]
+            .message
+            .contains("duplicate key `runs-on` (first at line 14)"));
+    }
+
+    #[test]
+    fn double_quoted_string_continued_at_column_1_is_valid() {
+        let workflow = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: \"echo a\nb\"\n        \
+                        name: s\n        name: t\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", workflow)]);
+        assert_eq!(
+            positions(&findings),
+            [(".github/workflows/ci.yml".to_owned(), 9, 9)],
+            "{findings:#?}"
+        );
+        let parsed = crate::doc::parse(crate::doc::Format::Yaml, workflow).expect("parses");
+        let run = parsed[0]
+            .get("jobs")
+            .and_then(|j| j.get("a"))
+            .and_then(|a| a.get("steps"))
+            .and_then(|s| s.as_seq())
+            .and_then(|s| s.first())
+            .and_then(|s| s.get("run"))
+            .expect("run");
+        assert_eq!(run.as_str(), Some("echo a b"));
+        assert_eq!(
+            (run.span.line, run.span.column, run.span.end_line),
+            (6, 14, 7)
+        );
+    }
+
+    #[test]
+    fn indentation_that_every_reader_rejects_is_still_an_error() {
+        for workflow in [
+            "on: push\njobs:\n  a:\n    runs-on: x\n   steps: []\n",
+            "on: push\njobs:\n  a: \"x\n---\ny\"\n",
+        ] {
+            let findings = check(POLICY, &[(".github/workflows/ci.yml", workflow)]);
+            assert_eq!(findings.len(), 1, "{workflow}: {findings:#?}");
+            assert!(
+                findings[0].message.starts_with("invalid YAML"),
+                "{findings:#?}"
+            );
+        }
     }
 
     #[test]

@@ -30,9 +30,14 @@ static META: Meta = Meta {
                projects), `go` or `pypi`; `name` is the registry name (Python names compare \
                after PEP 503 normalisation). `version` limits the ban to some versions, in the \
                ecosystem's syntax: a semver range for cargo (`<1.0.50`, `>=0.10, <0.10.55`) and \
-               npm (`<4.17.21`, `1.x || >=2.1 <2.3`), PEP 440 comparisons for pypi (`<2.31`, \
-               `>=1,<1.4`, `==2.0.*`, `~=1.2`), an exact version or a `*`-terminated prefix \
-               for go (`v0.9.1`, `v0.*`). A malformed range is a policy error at its position. \
+               npm (`<4.17.21`, `1.x || >=2.1 <2.3`), PEP 440 specifiers for pypi (`<2.31`, \
+               `>=1,<1.4`, `==2.0.*`, `~=1.2`, `!=1.5.*`, `===1.0`; matched as pypa \
+               `packaging` matches an installed version: epochs, pre-, post- and dev-releases \
+               and local versions count, so `==2.0` is not `2.0.post1` and `<=1.0` is not \
+               `1.0.post1`), an exact version or a `*`-terminated prefix for go (`v0.9.1`, \
+               `v0.*`, `v1*`; the prefix ends at a version component, so `v1*` is major 1: \
+               `v1.2.3`, `v1.0.0-rc1`, not `v10.0.0`). A malformed range is a policy error at \
+               its position. \
                `reason` is part of the message; `use-instead` becomes the help. Default: none.",
     }],
     docs: Docs {

@@ -384,4 +384,42 @@ mod tests {
             ]
         );
     }
+
+    /// PEP 440 as packaging reads it: a post-release is not `==2.0`, epochs count, and a locked
+    /// pre-release inside the range satisfies it.
+    #[test]
+    fn python_requirements_follow_pep_440() {
+        let pyproject = "[project]\nname = \"app\"\ndependencies = [\n  \"a==2.0\",\n  \"b>=1!1.0\",\n  \"c>=2.0\",\n  \"d<=1.0\",\n]\n";
+        let lock = |name: &str, version: &str| {
+            format!("[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n\n")
+        };
+        let uv = format!(
+            "version = 1\n{}{}{}{}",
+            lock("a", "2.0.post1"),
+            lock("b", "2.0"),
+            lock("c", "2.1rc1"),
+            lock("d", "1.0.post1")
+        );
+        let lines: Vec<(u32, String)> = got(&[("pyproject.toml", pyproject), ("uv.lock", &uv)])
+            .into_iter()
+            .map(|(_, line, message)| (line, message))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    4,
+                    "pypi dependency a requires ==2.0 but uv.lock locks 2.0.post1".to_owned()
+                ),
+                (
+                    5,
+                    "pypi dependency b requires >=1!1.0 but uv.lock locks 2.0".to_owned()
+                ),
+                (
+                    7,
+                    "pypi dependency d requires <=1.0 but uv.lock locks 1.0.post1".to_owned()
+                ),
+            ]
+        );
+    }
 }

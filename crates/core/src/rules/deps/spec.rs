@@ -128,22 +128,14 @@ fn check_name(ecosystem: Ecosystem, name: &str) -> Result<(), String> {
 pub(crate) enum VersionMatch {
     /// Alternatives (npm `||`), each a Cargo-syntax requirement.
     Semver(Vec<semver::VersionReq>),
-    /// PEP 440 clauses, all of which must hold.
-    Pep440(Vec<(Op, Vec<u64>, bool)>),
-    /// Go: an exact version, or a prefix when written with a trailing `*`.
+    /// PEP 440 specifiers, all of which must hold, and the operands of its `===` clauses
+    /// (arbitrary equality: the version's text, case aside, whether or not it is PEP 440).
+    Pep440 {
+        specifiers: pep440_rs::VersionSpecifiers,
+        arbitrary: Vec<String>,
+    },
+    /// Go: an exact version, or with a trailing `*` a prefix that ends at a component boundary.
     Go { text: String, prefix: bool },
-}
-
-/// A PEP 440 comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Compatible,
 }
 
 impl VersionMatch {
@@ -180,28 +172,16 @@ impl VersionMatch {
                     .iter()
                     .any(|v| alternatives.iter().any(|r| r.matches(v)))
             }
-            VersionMatch::Pep440(clauses) => {
-                let mut candidates = vec![vec![0]];
-                for (_, bound, _) in clauses {
-                    candidates.push(bound.clone());
-                    let mut next = bound.clone();
-                    if let Some(last) = next.last_mut() {
-                        *last = last.saturating_add(1);
-                    }
-                    candidates.push(next);
-                    let mut longer = bound.clone();
-                    longer.push(1);
-                    candidates.push(longer);
-                    let mut major = vec![bound.first().copied().unwrap_or(0).saturating_add(1)];
-                    major.extend(std::iter::repeat_n(0, bound.len().saturating_sub(1)));
-                    candidates.push(major);
-                }
-                candidates.iter().any(|v| {
-                    clauses
-                        .iter()
-                        .all(|(op, bound, star)| holds(v, *op, bound, *star))
-                })
-            }
+            VersionMatch::Pep440 {
+                specifiers,
+                arbitrary,
+            } => match arbitrary.first() {
+                // Only that text can match.
+                Some(text) => self.matches(text),
+                None => pep440_candidates(specifiers)
+                    .iter()
+                    .any(|v| pep440_contains(specifiers, v)),
+            },
             VersionMatch::Go { .. } => true,
         }
     }
@@ -222,11 +202,41 @@ impl VersionMatch {
                 })
                 .collect::<Result<_, _>>()
                 .map(VersionMatch::Semver),
-            Ecosystem::Pypi => range
-                .split(',')
-                .map(pep440_clause)
-                .collect::<Result<_, _>>()
-                .map(VersionMatch::Pep440),
+            Ecosystem::Pypi => {
+                // `===` takes any text, which pep440_rs would parse as a version.
+                let (arbitrary, rest): (Vec<&str>, Vec<&str>) = range
+                    .split(',')
+                    .map(str::trim)
+                    .partition(|clause| clause.starts_with("==="));
+                let arbitrary = arbitrary
+                    .iter()
+                    .map(|clause| clause.trim_start_matches("===").trim())
+                    .map(|text| match text {
+                        "" => Err(format!("`==={text}` needs a version after it")),
+                        _ => Ok(text.to_owned()),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let specifiers = if rest.is_empty() {
+                    pep440_rs::VersionSpecifiers::empty()
+                } else {
+                    rest.join(",")
+                        .parse::<pep440_rs::VersionSpecifiers>()
+                        .map_err(|e| {
+                            // The first line: the rest draws carets under the text, which the
+                            // policy error's own line and column already point at.
+                            let text = e.to_string();
+                            let first = text.lines().next().unwrap_or_default();
+                            first
+                                .trim_start_matches("Failed to parse version: ")
+                                .trim_end_matches(':')
+                                .to_owned()
+                        })?
+                };
+                Ok(VersionMatch::Pep440 {
+                    specifiers,
+                    arbitrary,
+                })
+            }
             Ecosystem::Go => {
                 let prefix = range.ends_with('*');
                 let text = range.trim_end_matches('*').to_owned();
@@ -250,17 +260,30 @@ impl VersionMatch {
                 };
                 alternatives.iter().any(|r| r.matches(&version))
             }
-            VersionMatch::Pep440(clauses) => {
-                let Some(version) = release(version) else {
-                    return false;
-                };
-                clauses
+            // A locked or installed version is "already present on the system", so PEP 440's
+            // exclusion of pre-releases does not apply (packaging's `contains` agrees).
+            VersionMatch::Pep440 {
+                specifiers,
+                arbitrary,
+            } => {
+                arbitrary
                     .iter()
-                    .all(|(op, bound, star)| holds(&version, *op, bound, *star))
+                    .all(|text| text.eq_ignore_ascii_case(version))
+                    && (specifiers.is_empty()
+                        || version
+                            .trim()
+                            .parse::<pep440_rs::Version>()
+                            .is_ok_and(|v| pep440_contains(specifiers, &v)))
             }
             VersionMatch::Go { text, prefix } => {
                 if *prefix {
-                    version.starts_with(text.as_str())
+                    // `v1*` is major 1: `v1.2.3`, `v1.0.0-rc1`, not `v10.0.0`.
+                    version.strip_prefix(text.as_str()).is_some_and(|rest| {
+                        text == "v"
+                            || text.ends_with(['.', '-', '+'])
+                            || rest.is_empty()
+                            || rest.starts_with(['.', '-', '+'])
+                    })
                 } else {
                     version == text
                 }
@@ -303,86 +326,53 @@ fn npm_to_cargo(alternative: &str) -> String {
     tokens.join(", ")
 }
 
-fn pep440_clause(clause: &str) -> Result<(Op, Vec<u64>, bool), String> {
-    let clause = clause.trim();
-    let ops = [
-        ("===", Op::Eq),
-        ("==", Op::Eq),
-        ("!=", Op::Ne),
-        ("<=", Op::Le),
-        (">=", Op::Ge),
-        ("~=", Op::Compatible),
-        ("<", Op::Lt),
-        (">", Op::Gt),
-    ];
-    let Some((op, rest)) = ops
-        .iter()
-        .find_map(|(text, op)| clause.strip_prefix(text).map(|rest| (*op, rest.trim())))
-    else {
-        return Err(format!(
-            "`{clause}` must start with one of ==, !=, <, <=, >, >=, ~="
-        ));
-    };
-    let (rest, star) = match rest.strip_suffix(".*") {
-        Some(r) if matches!(op, Op::Eq | Op::Ne) => (r, true),
-        Some(_) => return Err(format!("`.*` only goes with == and != in `{clause}`")),
-        None => (rest, false),
-    };
-    let bound = release(rest).ok_or_else(|| format!("`{rest}` is not a version"))?;
-    if op == Op::Compatible && bound.len() < 2 {
-        return Err(format!(
-            "`~=` needs at least two release numbers in `{clause}`"
-        ));
-    }
-    Ok((op, bound, star))
+/// Whether `version` meets every specifier, as pypa `packaging` decides it. pep440_rs 0.7.3
+/// keeps every pre-release of V out of `<V` even when V is itself a pre-release (`<2.0rc1`
+/// then refuses `2.0a1`); PEP 440 excludes them only when V is not a pre-release, which
+/// `packaging` and this follow.
+fn pep440_contains(
+    specifiers: &pep440_rs::VersionSpecifiers,
+    version: &pep440_rs::Version,
+) -> bool {
+    specifiers.iter().all(|specifier| {
+        if *specifier.operator() == pep440_rs::Operator::LessThan
+            && specifier.version().any_prerelease()
+        {
+            version < specifier.version()
+        } else {
+            specifier.contains(version)
+        }
+    })
 }
 
-/// The release numbers of a PEP 440 version (`1.2.3` of `v1.2.3rc1+local`); the epoch and
-/// pre/post/dev parts are ignored.
-fn release(version: &str) -> Option<Vec<u64>> {
-    let version = version.trim().trim_start_matches(['v', 'V']);
-    let version = version.split_once('!').map_or(version, |(_, v)| v);
-    let mut numbers = Vec::new();
-    for part in version.split('.') {
-        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            break;
+/// Versions to probe a PEP 440 range with: those it names, their neighbours (a post-release,
+/// the next release at each length) and `0`. A range that holds none of them is empty.
+fn pep440_candidates(specifiers: &pep440_rs::VersionSpecifiers) -> Vec<pep440_rs::Version> {
+    use pep440_rs::Version;
+    let mut candidates = vec![Version::new([0])];
+    for specifier in specifiers.iter() {
+        let version = specifier.version();
+        let release = version.release();
+        let mut next = release.to_vec();
+        if let Some(last) = next.last_mut() {
+            *last = last.saturating_add(1);
         }
-        numbers.push(digits.parse().ok()?);
-        if digits.len() != part.len() {
-            break;
-        }
-    }
-    (!numbers.is_empty()).then_some(numbers)
-}
-
-fn compare(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
-    let len = a.len().max(b.len());
-    (0..len)
-        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-}
-
-fn holds(version: &[u64], op: Op, bound: &[u64], star: bool) -> bool {
-    use std::cmp::Ordering::*;
-    let prefix = || version.len() >= bound.len() && version[..bound.len()] == *bound;
-    match op {
-        Op::Eq if star => prefix(),
-        Op::Ne if star => !prefix(),
-        Op::Eq => compare(version, bound) == Equal,
-        Op::Ne => compare(version, bound) != Equal,
-        Op::Lt => compare(version, bound) == Less,
-        Op::Le => compare(version, bound) != Greater,
-        Op::Gt => compare(version, bound) == Greater,
-        Op::Ge => compare(version, bound) != Less,
-        Op::Compatible => {
-            let head = &bound[..bound.len() - 1];
-            compare(version, bound) != Less
-                && version.len() >= head.len()
-                && version[..head.len()] == *head
+        let mut longer = release.to_vec();
+        longer.push(1);
+        let major = vec![release.first().copied().unwrap_or(0).saturating_add(1)];
+        candidates.push(version.clone());
+        candidates.push(version.clone().without_local());
+        candidates.push(
+            version
+                .clone()
+                .without_local()
+                .with_post(Some(version.post().map_or(0, |p| p.saturating_add(1)))),
+        );
+        for release in [next, longer, major] {
+            candidates.push(Version::new(release).with_epoch(version.epoch()));
         }
     }
+    candidates
 }
 
 #[cfg(test)]
@@ -402,6 +392,188 @@ mod tests {
         // Cargo's bare version stays a caret range.
         let caret = VersionMatch::parse(Ecosystem::Cargo, "1.2").unwrap();
         assert!(caret.matches("1.9.0"));
+    }
+
+    /// PEP 440 matching, checked against pypa `packaging`. The expected column was generated
+    /// with packaging 26.4 by `SpecifierSet(spec).contains(version)`, which for every row gives
+    /// the same answer as `contains(version, installed=True)` (the same call in packaging
+    /// 22-25): a version that is locked or installed is "already present on the system", so
+    /// PEP 440 lets it match even when it is a pre-release. The script:
+    ///
+    /// ```text
+    /// from packaging.specifiers import SpecifierSet
+    /// for spec, version in CASES:
+    ///     s = SpecifierSet(spec)
+    ///     assert s.contains(version) == s.contains(version, installed=True)
+    ///     print(spec, version, s.contains(version))
+    /// ```
+    const PEP440_CASES: &[(&str, &str, bool)] = &[
+        (">=2.0", "2.0", true),
+        (">=2.0", "2.0rc1", false),
+        (">=2.0", "2.0.post1", true),
+        (">=2.0", "2.1rc1", true),
+        (">=2.0", "1.9", false),
+        (">=2.0", "2.0+local", true),
+        (">=2.0", "1!1.0", true),
+        ("==2.0", "2.0", true),
+        ("==2.0", "2.0.0", true),
+        ("==2.0", "2.0.post1", false),
+        ("==2.0", "2.0+local", true),
+        ("==2.0", "2.0rc1", false),
+        ("==2.0", "1!2.0", false),
+        ("<=1.0", "1.0", true),
+        ("<=1.0", "1.0.post1", false),
+        ("<=1.0", "1.0rc1", true),
+        ("<=1.0", "1.0+local", true),
+        ("<=1.0", "0.9.dev1", true),
+        (">1.0", "1.0.post1", false),
+        (">1.0", "1.0.1", true),
+        (">1.0", "1.0+local", false),
+        (">1.0", "1.1.dev0", true),
+        (">1.0", "1!0.1", true),
+        ("<2.0", "2.0rc1", false),
+        ("<2.0", "2.0.dev0", false),
+        ("<2.0", "1.9.post1", true),
+        ("<2.0", "1.99", true),
+        ("<2.0", "2.0", false),
+        ("<2.0rc1", "2.0a1", true),
+        ("<2.0rc1", "2.0rc1", false),
+        ("<2.0rc1", "2.0.dev0", true),
+        ("<2.0rc1", "1.9", true),
+        (">1.0.post1", "1.0.post2", true),
+        (">1.0.post1", "1.0.post1", false),
+        (">1.0.post1", "1.0.1", true),
+        ("!=1.0", "1.0", false),
+        ("!=1.0", "1.0.0", false),
+        ("!=1.0", "1.0.post1", true),
+        ("!=1.0", "1.0+local", false),
+        ("!=1.0", "1.1", true),
+        ("~=1.4.2", "1.4.2", true),
+        ("~=1.4.2", "1.4.10", true),
+        ("~=1.4.2", "1.5.0", false),
+        ("~=1.4.2", "1.4.2rc1", false),
+        ("~=1.4.2", "1.4.1", false),
+        ("~=1.4", "1.4", true),
+        ("~=1.4", "1.9.9", true),
+        ("~=1.4", "2.0", false),
+        ("~=1.4", "1.4rc1", false),
+        ("~=1.4", "1!1.5", false),
+        ("===1.0", "1.0", true),
+        ("===1.0", "1.0.0", false),
+        ("===1.0", "v1.0", false),
+        ("===1.0", "1.0+local", false),
+        ("===1.0+abc", "1.0+abc", true),
+        ("===1.0+abc", "1.0", false),
+        ("==1.*", "1.0", true),
+        ("==1.*", "1.9.3", true),
+        ("==1.*", "2.0", false),
+        ("==1.*", "1.0rc1", true),
+        ("==1.*", "1!1.0", false),
+        ("==1.*", "1", true),
+        ("==1.4.*", "1.4", true),
+        ("==1.4.*", "1.4.0.1", true),
+        ("==1.4.*", "1.40", false),
+        ("==1.4.*", "1.4.post1", true),
+        ("==1.4.*", "1.4+local", true),
+        ("!=1.*", "1.0", false),
+        ("!=1.*", "2.0", true),
+        ("!=1.*", "0.9", true),
+        ("!=1.*", "1.5rc1", false),
+        ("!=2.0.*", "2.0.1", false),
+        ("!=2.0.*", "2.1", true),
+        ("!=2.0.*", "2.0.dev0", false),
+        ("==1.0+local", "1.0+local", true),
+        ("==1.0+local", "1.0", false),
+        ("==1.0+local", "1.0+other", false),
+        (">=1!1.0", "1!1.0", true),
+        (">=1!1.0", "2.0", false),
+        (">=1!1.0", "1!0.5", false),
+        (">=1!1.0", "2!0.1", true),
+        ("<=1!2.0", "1!2.0", true),
+        ("<=1!2.0", "3.0", true),
+        ("<=1!2.0", "1!2.0.post1", false),
+        (">=1.0,<2.0", "1.5", true),
+        (">=1.0,<2.0", "2.0", false),
+        (">=1.0,<2.0", "2.0rc1", false),
+        (">=1.0,<2.0", "1.0rc1", false),
+        (">=1.0,<2.0", "1.0", true),
+        (">=1.0,!=1.5.*", "1.5.2", false),
+        (">=1.0,!=1.5.*", "1.6", true),
+        (">=1.0,!=1.5.*", "1.5", false),
+        (">=1.0a1", "1.0a1", true),
+        (">=1.0a1", "1.0a2", true),
+        (">=1.0a1", "1.0.dev0", false),
+        (">=1.0a1", "1.0", true),
+        ("==2.0rc1", "2.0rc1", true),
+        ("==2.0rc1", "2.0c1", true),
+        ("==2.0rc1", "2.0.rc1", true),
+        ("==2.0rc1", "2.0", false),
+        (">=1.0.dev0", "1.0.dev0", true),
+        (">=1.0.dev0", "1.0a1", true),
+        (">=1.0.dev0", "0.9", false),
+        ("<1.0.post1", "1.0", true),
+        ("<1.0.post1", "1.0.post0", true),
+        ("<1.0.post1", "1.0.post1.dev0", false),
+        ("<2.0rc1,!=1.9+local", "1.9+local", false),
+        ("<2.0rc1,!=1.9+local", "2.0a1.dev0", true),
+        ("<2.0rc1,!=1.9+local", "2.0rc1.post1", false),
+        ("<1!2.0rc1", "2.0a1", true),
+        ("<1!2.0rc1", "1!2.0b1", true),
+        ("<=2.0rc1", "2.0rc1+l", true),
+        ("<=2.0rc1", "2.0rc1.post1", false),
+        (">2.0rc1", "2.0rc1.post1", false),
+        (">2.0rc1", "2.0rc2", true),
+        (">2.0rc1", "2.0", true),
+        ("~=2.0rc1", "2.0rc2", true),
+        ("~=2.0rc1", "2.0", true),
+        ("~=2.0rc1", "3.0", false),
+        ("~=2.0", "2.1rc1", true),
+        ("~=2.0", "2.0.dev1", false),
+        ("===foobar", "foobar", true),
+        ("===foobar", "FooBar", true),
+        ("===foobar", "foobar1", false),
+        ("===1.0RC1", "1.0rc1", true),
+        ("===1.0RC1", "1.0RC1", true),
+        ("===1.0RC1", "1.0c1", false),
+        ("===1.0,>=0.5", "1.0", true),
+        ("===1.0,>=1.5", "1.0", false),
+    ];
+
+    #[test]
+    fn pep440_matches_as_packaging_does() {
+        let mut wrong = Vec::new();
+        for (spec, version, expected) in PEP440_CASES {
+            // Matching alone: `===1.0,>=1.5` is a policy error (it can never match).
+            let m = VersionMatch::parse_syntax(Ecosystem::Pypi, spec)
+                .unwrap_or_else(|e| panic!("{spec}: {e}"));
+            if m.matches(version) != *expected {
+                wrong.push(format!("{spec} {version}: packaging says {expected}"));
+            }
+        }
+        assert!(PEP440_CASES.len() >= 60);
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn go_prefixes_end_at_a_component_boundary() {
+        for (range, version, expected) in [
+            ("v1*", "v1.2.3", true),
+            ("v1*", "v10.0.0", false),
+            ("v1*", "v1", true),
+            ("v1*", "v1.0.0-rc1", true),
+            ("v1*", "v2.0.0", false),
+            ("v1.2*", "v1.2.9", true),
+            ("v1.2*", "v1.20.0", false),
+            ("v1.*", "v1.0.0", true),
+            ("v1.*", "v10.0.0", false),
+            ("v2*", "v2.0.0+incompatible", true),
+            ("v*", "v0.1.0", true),
+            ("v1.2.3", "v1.2.3", true),
+            ("v1.2.3", "v1.2.30", false),
+        ] {
+            let m = VersionMatch::parse(Ecosystem::Go, range).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(m.matches(version), expected, "{range} {version}");
+        }
     }
 
     #[test]
@@ -458,5 +630,17 @@ mod tests {
             "[rules.\"deps/banned\"]\npackages = [{ ecosystem = \"cargo\", name = \"a.b\" }]\n",
         );
         assert!(err.message.contains("crate names"), "{err}");
+        let err = policy_error(
+            "[rules.\"deps/banned\"]\npackages = [{ ecosystem = \"pypi\", name = \"a\", version = \">=1 <2\" }]\n",
+        );
+        assert_eq!(
+            err.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 58)),
+            "{err}"
+        );
+        assert_eq!(
+            err.message,
+            "invalid pypi version range `>=1 <2`: Trailing `<2` is not allowed"
+        );
     }
 }
