@@ -54,7 +54,9 @@ static META: Meta = Meta {
                `patchesJson6902`, and workloads whose containers have no `image`) are not \
                judged as whole workloads: a probe in the base counts for every overlay, and a \
                probe a patch adds counts for the base container of the same workload and \
-               name. Without Kubernetes workloads, \
+               name. Workloads under tooling and test directories (`hack/`, `scripts/`, \
+               `tests/`, `examples/` ...: the directories service detection rules out) are \
+               development add-ons, not judged. Without Kubernetes workloads, \
                the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
                the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
                Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
@@ -207,6 +209,9 @@ impl Rule for HealthCheck {
             .containers
             .iter()
             .filter(|c| c.long_running)
+            // Workloads under hack/, tests/, examples/ ... deploy development add-ons and test
+            // fixtures, not the service: the same directories service detection rules out.
+            .filter(|c| super::service::tooling_dir(&c.path).is_none())
             .partition(|c| c.patch);
         let patched = |c: &deploy::Container, probe: fn(&deploy::Container) -> bool| {
             probe(c)
@@ -379,6 +384,25 @@ mod tests {
     const BASE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: manager}\nspec:\n  template:\n    spec:\n      containers:\n        - name: manager\n          image: operator:latest\n          livenessProbe: {httpGet: {path: /healthz, port: 8081}}\n          readinessProbe: {httpGet: {path: /readyz, port: 8081}}\n";
     /// A strategic-merge patch: the same Deployment, only the fields it changes.
     const PATCH: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: manager}\nspec:\n  template:\n    spec:\n      containers:\n        - name: manager\n          args: [--debug]\n";
+
+    #[test]
+    fn workloads_in_tooling_directories_are_not_judged() {
+        let policy = "[settings]\nkind = \"service\"\n[rules.\"obs/health-check\"]\n";
+        let bare = BASE
+            .replace("livenessProbe", "notAProbe")
+            .replace("readinessProbe", "alsoNotAProbe");
+        let findings = check(
+            policy,
+            &[
+                ("deploy/manager.yaml", BASE),
+                ("operator/hack/addons_dev.yaml", bare.as_str()),
+                ("test/e2e/manager.yaml", bare.as_str()),
+            ],
+        );
+        assert!(findings.is_empty(), "{findings:#?}");
+        let findings = check(policy, &[("deploy/manager.yaml", bare.as_str())]);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+    }
 
     #[test]
     fn kustomize_patches_are_not_whole_workloads() {
