@@ -397,6 +397,28 @@ fn read_dockerfile(path: &str, text: &str) -> DockerfileInfo {
             }
         }
     }
+    if info.healthcheck.is_none() {
+        // A multi-target file is built with `--target`: its last stage may be a lint or dev
+        // image (esphome's is). A stage that EXPOSEs a port and declares a HEALTHCHECK is a
+        // deployable target with a health check.
+        let deployable = file.stages.iter().find_map(|stage| {
+            let exposes = stage.body.iter().any(|i| i.keyword == "EXPOSE");
+            let last = stage
+                .body
+                .iter()
+                .rev()
+                .find(|i| i.keyword == "HEALTHCHECK")?;
+            let none = last
+                .words()
+                .first()
+                .is_some_and(|(w, _)| w.eq_ignore_ascii_case("none"));
+            (exposes && !none).then_some(last)
+        });
+        if let Some(last) = deployable {
+            let span = index.span(last.start, last.start + "HEALTHCHECK".len());
+            info.healthcheck = Some((span, false));
+        }
+    }
     info
 }
 
@@ -628,6 +650,18 @@ fn compose(out: &mut Deploy, path: &str, root: &Node) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deployable_target_stage_with_a_healthcheck_counts() {
+        // esphome's shape: the `docker` target serves and checks itself; the last stage lints.
+        let text = "FROM python AS base\nFROM base AS docker\nEXPOSE 6052\nHEALTHCHECK CMD curl -f http://localhost:6052/version\nFROM docker AS lint\nRUN pip install pylint\nFROM base AS hassio\nCMD [\"run\"]\n";
+        let info = read_dockerfile("docker/Dockerfile", text);
+        let (span, none) = info.healthcheck.expect("healthcheck of the docker target");
+        assert_eq!((span.line, none), (4, false));
+        // A stage that exposes nothing is a build stage: its HEALTHCHECK does not count.
+        let text = "FROM golang AS build\nHEALTHCHECK CMD true\nFROM alpine\nEXPOSE 80\n";
+        assert!(read_dockerfile("Dockerfile", text).healthcheck.is_none());
+    }
 
     #[test]
     fn env_instructions_in_both_forms() {
