@@ -71,11 +71,10 @@ static META: Meta = Meta {
                submodule) may hold any licence, so the expression is then only checked for \
                naming the licences found. A disagreement or an invalid expression is reported \
                at the manifest's value. No licence file is a repository-wide finding, except \
-               in private repositories (`[settings] private = true`). Matching is against a \
-               store built once per run from texts linked into the binary (about 450 kB), \
-               not `spdx`'s prebuilt store of every SPDX licence (about 5 MB, a C build of \
-               zstd and some 300 ms to load); a file that is one whole licence text is \
-               taken without narrowing.",
+               in private repositories (`[settings] private = true`). The licence texts are \
+               linked into the binary (about 450 kB) and their word pairs counted once per \
+               run, on first use; `spdx`'s prebuilt store of every SPDX licence would add \
+               about 5 MB, a C build of zstd and some 300 ms to each run.",
         why: "Without a licence nobody may legally use, copy or change the code, whatever the \
               README says. A licence file that no tool recognises, or one that contradicts \
               the package metadata, leaves users, registries and compliance scanners guessing. \
