@@ -15,7 +15,8 @@ allow = ["testdata/**"]
 [rules."security/dockerfile-user"]
 "#;
 
-const MIT: &str = "MIT License\n\nCopyright (c) 2026 Acme\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software.\n\nThe above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software.\n";
+/// A whole licence text: security/license matches the text, not a signature sentence.
+const MIT: &str = include_str!("../crates/core/tests/fixtures/licenses/cargo-LICENSE-MIT");
 const DIGEST: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// A token built from pieces, so this file does not itself hold one; random-looking, because

@@ -5,7 +5,8 @@ use crate::finding::{Level, Tier};
 use crate::policy::{LevelSetting, Policy};
 use crate::testing::check;
 
-const MIT: &str = "MIT License\n\nCopyright (c) 2026 Acme\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\nof this software.\n\nThe above copyright notice and this permission notice shall be included in all\ncopies or substantial portions of the Software.\n";
+/// A whole licence text: security/license matches the text, not a signature sentence.
+const MIT: &str = include_str!("../../tests/fixtures/licenses/cargo-LICENSE-MIT");
 
 /// `files/required` in `builtin:recommended` finds the licence and security policy wherever
 /// `security/license` and `security/security-policy` read them, so with their
@@ -21,6 +22,7 @@ fn recommended_requires_the_files_the_security_rules_read() {
         ("COPYING.LESSER", "SECURITY"),
         ("LICENSE-MIT", "security.txt"),
         ("copying", ".github/SECURITY.markdown"),
+        ("LICENSES/MIT.txt", "SECURITY.md"),
     ] {
         let files = [
             ("README.md", "# app\n"),

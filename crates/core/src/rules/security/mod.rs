@@ -6,6 +6,7 @@ pub mod dockerfile;
 pub mod dockerfile_pinned;
 pub mod dockerfile_user;
 pub mod license;
+mod license_text;
 pub mod secrets;
 pub mod security_policy;
 
