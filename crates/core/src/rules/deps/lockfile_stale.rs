@@ -34,7 +34,11 @@ static META: Meta = Meta {
                lockfile locks a manifest when it lists the manifest's package among its own \
                (Cargo.lock's and uv.lock's local packages, the workspace directories of \
                package-lock.json v2/v3, pnpm-lock.yaml and yarn berry), else when it is in the \
-               same directory. Path dependencies, `workspace = true` entries, npm peer \
+               same directory; a Cargo.toml with its own `[workspace]` (a cargo-fuzz crate) \
+               is locked only by a Cargo.lock beside it. A package that package.json forces \
+               to a version (yarn `resolutions`, npm `overrides`, `pnpm.overrides`) only has \
+               to be locked: the package manager installs the forced version whatever the \
+               range says. Path dependencies, `workspace = true` entries, npm peer \
                dependencies and dist-tags (`next`), and Poetry-only syntax (`^1.2`) are only \
                checked for presence or not at all; optional dependencies and Cargo \
                `[workspace.dependencies]` only when they are locked. Manifests and lockfiles \
@@ -76,6 +80,10 @@ fn locks(path: &str, manifest: &Manifest, lock_path: &str, lock: &Manifest) -> b
     let (dir, lock_dir) = (dir_of(path), dir_of(lock_path));
     let same_dir = dir == lock_dir;
     match lock.kind {
+        // A manifest with its own `[workspace]` (a cargo-fuzz crate, a tool kept out of the
+        // main workspace) is a workspace root: only a Cargo.lock beside it locks it, even when
+        // its package shares a name with a member of an enclosing workspace.
+        FileKind::CargoLock if manifest.workspace => same_dir,
         FileKind::CargoLock => match &manifest.name {
             Some(name) => lock.members.iter().any(|m| m == name),
             None => same_dir,
@@ -185,12 +193,78 @@ impl Rule for LockfileStale {
                 continue;
             }
             let locked = Locked::new(&locks);
+            let overridden = match file.kind {
+                FileKind::PackageJson => overridden_packages(cx, &file.path),
+                _ => HashSet::new(),
+            };
             for package in &manifest.packages {
+                if overridden.contains(&fold(package.ecosystem, &package.name))
+                    && locked
+                        .versions
+                        .contains_key(&fold(package.ecosystem, &package.name))
+                {
+                    // yarn `resolutions`, npm `overrides` and `pnpm.overrides` pin a version
+                    // the package manager installs whatever the range says: locked is enough.
+                    continue;
+                }
                 if let Some(violation) = judge(&file.path, package, &locked) {
                     out.push(violation);
                 }
             }
         }
+    }
+}
+
+/// The packages a package.json forces to a version of its choosing: the keys of yarn's
+/// `resolutions`, npm's `overrides` and `pnpm.overrides` (`**/name`, `parent/name`,
+/// `name@range` and `@scope/name` forms all name `name`).
+fn overridden_packages(cx: &Context<'_>, path: &str) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let Some(entry) = cx.all_files().iter().find(|f| f.path == path) else {
+        return names;
+    };
+    let Some(documents) = cx.documents(entry) else {
+        return names;
+    };
+    let Ok(documents) = documents.as_ref() else {
+        return names;
+    };
+    let Some(root) = documents.first() else {
+        return names;
+    };
+    let tables = [
+        root.get("resolutions"),
+        root.get("overrides"),
+        root.get("pnpm").and_then(|p| p.get("overrides")),
+    ];
+    for table in tables.into_iter().flatten() {
+        if let crate::doc::Value::Map(entries) = &table.value {
+            for entry in entries {
+                if let Some(key) = entry.key.as_str() {
+                    names.insert(fold(Ecosystem::Npm, &override_target(key)));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The package an override key names: the last `/`-separated part (keeping a scope), without
+/// a version range (`**/markdown-it` and `markdown-it@^14` name `markdown-it`).
+fn override_target(key: &str) -> String {
+    let key = key.rsplit_once('>').map_or(key, |(_, last)| last); // pnpm `a>b`
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts.as_slice() {
+        [.., scope, name] if scope.starts_with('@') => format!("{scope}/{name}"),
+        [.., name] => (*name).to_owned(),
+        [] => String::new(),
+    };
+    match name.strip_prefix('@') {
+        Some(rest) => match rest.split_once('@') {
+            Some((n, _)) => format!("@{n}"),
+            None => name.clone(),
+        },
+        None => name.split('@').next().unwrap_or(&name).to_owned(),
     }
 }
 
@@ -273,6 +347,54 @@ fn judge(path: &str, package: &Package, locked: &Locked<'_>) -> Option<Violation
 #[cfg(test)]
 mod tests {
     use crate::testing::check;
+
+    #[test]
+    fn override_keys_name_their_package() {
+        for (key, name) in [
+            ("**/markdown-it", "markdown-it"),
+            ("markdown-it@^14.2.0", "markdown-it"),
+            ("parent/markdown-it", "markdown-it"),
+            ("@types/node", "@types/node"),
+            ("**/@types/node@20", "@types/node"),
+            ("a>b", "b"),
+        ] {
+            assert_eq!(super::override_target(key), name, "{key}");
+        }
+    }
+
+    #[test]
+    fn resolutions_and_own_workspaces_are_not_stale() {
+        const POLICY: &str = "[rules.\"deps/lockfile-stale\"]\n";
+        // netbox's shape: a resolution pins 14.2.0 under a ^14.3.0 range; yarn installs it.
+        let package =
+            "{\"dependencies\": {\"markdown-it\": \"^14.3.0\", \"left-pad\": \"^2.0.0\"},\n\
+                       \"resolutions\": {\"**/markdown-it\": \"^14.2.0\"}}\n";
+        let yarn = "markdown-it@^14.2.0, markdown-it@^14.3.0:\n  version \"14.2.0\"\n\n\
+                    left-pad@^2.0.0:\n  version \"1.3.0\"\n";
+        // meilisearch's shape: a cargo-fuzz crate is its own workspace, named like a member
+        // of the main workspace, with no Cargo.lock of its own.
+        let root = "[workspace]\nmembers = [\"crates/checker\"]\n";
+        let member = "[package]\nname = \"checker\"\nversion = \"0.1.0\"\n";
+        let fuzz = "[package]\nname = \"checker\"\nversion = \"0.0.0\"\n[dependencies]\nlibfuzzer-sys = \"0.4\"\n[workspace]\nmembers = [\".\"]\n";
+        let lock = "version = 4\n[[package]]\nname = \"checker\"\nversion = \"0.1.0\"\n";
+        let findings = check(
+            POLICY,
+            &[
+                ("web/package.json", package),
+                ("web/yarn.lock", yarn),
+                ("Cargo.toml", root),
+                ("Cargo.lock", lock),
+                ("crates/checker/Cargo.toml", member),
+                ("crates/checker/fuzz/Cargo.toml", fuzz),
+            ],
+        );
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["npm dependency left-pad requires ^2.0.0 but yarn.lock locks 1.3.0"],
+            "{findings:#?}"
+        );
+    }
 
     const POLICY: &str = "[rules.\"deps/lockfile-stale\"]\n";
 
