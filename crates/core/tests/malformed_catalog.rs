@@ -190,6 +190,8 @@ fn cases() -> Vec<Case> {
         file("workflow: invalid UTF-8", WORKFLOW, invalid_utf8("on: push\nname: ", "\n"), &["ci/invalid-yaml .github/workflows/ci.yml: invalid YAML: the file is not valid UTF-8 text"]),
         file("workflow: tab indentation", WORKFLOW, "on: push\njobs:\n\ta: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:3:2: invalid YAML: tabs disallowed within this context (block indentation)"]),
         file("workflow: alias bomb", WORKFLOW, alias_bomb("on: push\n"), &["ci/invalid-yaml .github/workflows/ci.yml:7:4: invalid YAML: document expands to too many nodes (alias expansion): anchors and aliases may copy at most 1000000 nodes"]),
+        // Few nodes, many bytes: 1,700 aliases of one 10 KB scalar.
+        file("workflow: aliases of a large scalar", WORKFLOW, format!("on: push\nx: &big \"{}\"\nall:\n{}", rep("x", 10_000), rep("  - *big\n", 1_700)), &["ci/invalid-yaml .github/workflows/ci.yml:1680:5: invalid YAML: document expands to too many bytes (alias expansion): anchors and aliases may copy at most 16777216 bytes of text (the larger of 16 MiB and 10 times the file's size)"]),
         file("workflow: deep nesting", WORKFLOW, format!("on: {}", rep("[", 100_000)), &["ci/invalid-yaml .github/workflows/ci.yml:1:260: invalid YAML: recursion limit exceeded"]),
         // GitHub rejects a key written twice; the second occurrence is reported.
         file("workflow: duplicate keys", WORKFLOW, "on: push\non: pull_request\njobs: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:2:1: duplicate key `on` (first at line 1): GitHub rejects a mapping with a key written twice"]),

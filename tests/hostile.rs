@@ -1,0 +1,177 @@
+//! Hostile repositories: inputs of a few kilobytes built to exhaust time, memory or the stack.
+//! Each case runs the binary on a scratch repository and asserts the outcome (a finding or
+//! exit 2 naming the limit, never an abort) and both a time and a peak-memory bound, taken from
+//! the child's own resource usage (`wait4`). The bounds are generous for a debug build on a
+//! loaded machine, and far below what these inputs cost without their limits.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Repo;
+
+/// The most a case may take.
+const TIME_BOUND: Duration = Duration::from_secs(20);
+/// The most memory (peak resident set) a case may use.
+const MEMORY_BOUND_KB: i64 = 500 * 1024;
+/// A case still running after this is killed (and fails).
+const KILL_AFTER: Duration = Duration::from_secs(90);
+/// The address space a case gets, so that a regression fails the test instead of taking the
+/// machine's memory.
+const ADDRESS_SPACE: u64 = 6 * 1024 * 1024 * 1024;
+
+struct Run {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+    max_rss_kb: i64,
+}
+
+impl Run {
+    /// Asserts the time and memory bounds and that the process exited (with any code).
+    fn bounded(&self) -> &Self {
+        assert!(
+            self.signal.is_none() && self.code.is_some(),
+            "killed by signal {:?} (an abort?) after {:?}\nstderr: {}",
+            self.signal,
+            self.elapsed,
+            tail(&self.stderr)
+        );
+        assert!(
+            self.elapsed < TIME_BOUND,
+            "took {:?} (bound {TIME_BOUND:?})\nstderr: {}",
+            self.elapsed,
+            tail(&self.stderr)
+        );
+        assert!(
+            self.max_rss_kb < MEMORY_BOUND_KB,
+            "peak memory {} MB (bound {} MB)",
+            self.max_rss_kb / 1024,
+            MEMORY_BOUND_KB / 1024
+        );
+        self
+    }
+}
+
+fn tail(text: &str) -> &str {
+    let start = text.len().saturating_sub(2000);
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
+/// Runs the binary with `args` in `repo`, measuring it.
+// The child is reaped by `wait4` (which `Child::wait` cannot do: it gives no resource usage).
+#[allow(clippy::zombie_processes)]
+fn run(repo: &Repo, args: &[&str]) -> Run {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("goldpath"));
+    cmd.args(args)
+        .current_dir(repo.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GOLDPATH_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe, and the closure touches nothing else.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: ADDRESS_SPACE as libc::rlim_t,
+                rlim_max: ADDRESS_SPACE as libc::rlim_t,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn goldpath");
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value of the plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our child, not yet reaped; the pointers are to live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if started.elapsed() > KILL_AFTER {
+            // SAFETY: as above; the child is killed, then reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut usage);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.join().expect("stdout reader")).into_owned();
+    let stderr = String::from_utf8_lossy(&err.join().expect("stderr reader")).into_owned();
+    let (code, signal) = if libc::WIFEXITED(status) {
+        (Some(libc::WEXITSTATUS(status)), None)
+    } else {
+        (None, Some(libc::WTERMSIG(status)))
+    };
+    Run {
+        code,
+        signal,
+        stdout,
+        stderr,
+        elapsed,
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+// ---------------------------------------------------------------- YAML
+
+#[test]
+fn yaml_aliases_of_a_large_scalar_are_a_finding_within_bounds() {
+    // One 100 KB anchored scalar and 20,000 aliases of it: 471 KB that expand to 2 GB.
+    let mut text = format!(
+        "on: push\nx: &big \"{}\"\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n",
+        "x".repeat(100_000)
+    );
+    for _ in 0..20_000 {
+        text.push_str("      - run: *big\n");
+    }
+    let repo = Repo::git();
+    repo.write(".github/workflows/ci.yml", &text);
+    let run = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run.bounded();
+    assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stdout.contains("too many bytes (alias expansion)")
+            && run.stdout.contains("at most 16777216 bytes"),
+        "{}",
+        tail(&run.stdout)
+    );
+}
