@@ -175,3 +175,90 @@ fn yaml_aliases_of_a_large_scalar_are_a_finding_within_bounds() {
         tail(&run.stdout)
     );
 }
+
+// ---------------------------------------------------------------- policy `extends`
+
+/// Runs `check` on `repo` and returns the run, asserting exit 2 and a message on stderr.
+fn check_fails_with(repo: &Repo, message: &str) -> Run {
+    let run = run(repo, &["check", ".", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr.contains(message),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+    run
+}
+
+#[test]
+fn extends_5000_deep_is_exit_2_naming_the_limit() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"p/f1.toml\"]\n");
+    for i in 1..5_000 {
+        repo.write(
+            &format!("p/f{i}.toml"),
+            format!("extends = [\"f{}.toml\"]\n", i + 1),
+        );
+    }
+    repo.write("p/f5000.toml", "");
+    check_fails_with(&repo, "`extends` nested deeper than the limit of 64 files");
+}
+
+#[test]
+fn a_diamond_of_extends_loads_each_file_once() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"f1.toml\", \"f1.toml\"]\n");
+    for i in 1..20 {
+        // Padding makes the files the size of the reported case (92 KB in all).
+        repo.write(
+            &format!("f{i}.toml"),
+            format!(
+                "extends = [\"f{0}.toml\", \"f{0}.toml\"]\n#{1}\n",
+                i + 1,
+                "x".repeat(4_000)
+            ),
+        );
+    }
+    repo.write("f20.toml", "[rules.\"files/required\"]\nlevel = \"note\"\n");
+    let run = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run.bounded();
+    assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
+}
+
+#[test]
+fn extends_dev_zero_and_a_fifo_are_refused() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"/dev/zero\"]\n");
+    check_fails_with(&repo, "not a regular file");
+
+    let fifo = repo.join("fifo.toml");
+    let c_path = std::ffi::CString::new(fifo.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    repo.write("goldpath.toml", "extends = [\"fifo.toml\"]\n");
+    check_fails_with(&repo, "not a regular file");
+}
+
+#[test]
+fn many_large_exclude_globs_are_exit_2_naming_the_limit() {
+    let repo = Repo::git();
+    let glob = format!("\"{}*\"", "a".repeat(4_000));
+    for i in 0..10 {
+        let globs = vec![glob.clone(); 100].join(", ");
+        let extends = if i < 9 {
+            format!("extends = [\"p{}.toml\"]\n", i + 1)
+        } else {
+            String::new()
+        };
+        repo.write(
+            &format!("p{i}.toml"),
+            format!("{extends}[settings]\nexclude = [{globs}]\n"),
+        );
+    }
+    repo.write("goldpath.toml", "extends = [\"p0.toml\"]\n");
+    check_fails_with(&repo, "exceed the limit of 262144 bytes in total");
+}

@@ -163,7 +163,8 @@ fn cases() -> Vec<Case> {
         policy("policy: deep nesting of inline tables", format!("x = {}", rep("{a=", 100_000)), &["error: goldpath.toml:1:245: cannot recurse further; max recursion depth met"]),
         policy("policy: very long line", format!("[settings]\nexclude = [\"{long}\"]\n"), &["error: goldpath.toml:2:13: the glob `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...` is 1000000 bytes, over the limit of 4096"]),
         // Valid, and read in well under the deadline.
-        policy("policy: 10 MB of comments", ten_mb("", "# a comment line of the policy file\n", "[settings]\nprivate = true\n"), &[]),
+        policy("policy: 10 MB of comments", ten_mb("", "# a comment line of the policy file\n", "[settings]\nprivate = true\n"), &["error: cannot read policy file `goldpath.toml`: the file is larger than the policy file size limit of 1048576 bytes"]),
+        policy("policy: 400 KB of exclude globs", format!("[settings]\nexclude = [{}]\n", vec![format!("\"{}\"", rep("a", 4_000)); 100].join(", ")), &["error: goldpath.toml:2:13: the policy's globs (`exclude`, `include-vendored`, waivers' `paths`, in all its files) exceed the limit of 262144 bytes in total"]),
         // ── CODEOWNERS, GitHub ────────────────────────────────────────────────────────────
         file("codeowners: binary", ".github/CODEOWNERS", binary.clone(), &["ownership/codeowners-syntax .github/CODEOWNERS:1:8: the file holds a NUL byte: it is binary, and no rule is read from it (GitLab ignores binary CODEOWNERS files)"]),
         file("codeowners: invalid UTF-8", ".github/CODEOWNERS", invalid_utf8("/docs/", " @org/docs\n"), &["ownership/codeowners-syntax .github/CODEOWNERS:1:10: the line is not valid UTF-8; invalid bytes were replaced by U+FFFD"]),
