@@ -262,3 +262,131 @@ fn many_large_exclude_globs_are_exit_2_naming_the_limit() {
     repo.write("goldpath.toml", "extends = [\"p0.toml\"]\n");
     check_fails_with(&repo, "exceed the limit of 262144 bytes in total");
 }
+
+// ---------------------------------------------------------------- git trees
+
+/// Runs git in `repo` with `input` on stdin; returns stdout, trimmed.
+fn git_with_input(repo: &Repo, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = repo
+        .git_cmd(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn git");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write to git");
+    let output = child.wait_with_output().expect("git output");
+    assert!(output.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Points `main` at a commit of `tree`.
+fn commit_tree(repo: &Repo, tree: &str) {
+    let commit = repo.git_ok(&["commit-tree", tree, "-m", "hostile"]);
+    repo.git_ok(&["update-ref", "refs/heads/main", commit.trim()]);
+}
+
+/// Commits one file at `path` (a deep path, through fast-import: one process).
+fn commit_deep_path(repo: &Repo, path: &str) {
+    let script = format!(
+        "commit refs/heads/main\ncommitter T <t@e> 0 +0000\ndata 1\nx\nM 100644 inline {path}\ndata 1\ny\n\n"
+    );
+    git_with_input(repo, &["fast-import", "--quiet"], script.as_bytes());
+}
+
+#[test]
+fn a_tree_bomb_is_exit_2_naming_the_entry_limit() {
+    // 12 objects: a blob, then 10 levels of trees with 10 entries each naming the level below.
+    let repo = Repo::git();
+    let blob = git_with_input(&repo, &["hash-object", "-w", "--stdin"], b"x\n");
+    let mut listing: String = (0..10)
+        .map(|i| format!("100644 blob {blob}\tf{i}\n"))
+        .collect();
+    let mut tree = git_with_input(&repo, &["mktree"], listing.as_bytes());
+    for _ in 0..9 {
+        listing = (0..10)
+            .map(|i| format!("040000 tree {tree}\td{i}\n"))
+            .collect();
+        tree = git_with_input(&repo, &["mktree"], listing.as_bytes());
+    }
+    commit_tree(&repo, &tree);
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("more than 1000000 entries, the limit of entries per tree"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+#[test]
+fn a_deep_tree_is_exit_2_naming_the_depth_limit() {
+    let repo = Repo::git();
+    commit_deep_path(&repo, &format!("{}f", "a/".repeat(2_000)));
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("directories nest deeper than 256 levels, the limit of tree depth"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+#[test]
+fn a_long_path_is_exit_2_naming_the_path_limit() {
+    let repo = Repo::git();
+    let name = "n".repeat(250);
+    commit_deep_path(&repo, &format!("{}f", format!("{name}/").repeat(20)));
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("is longer than 4096 bytes, the limit of path length"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+// ---------------------------------------------------------------- files on disk
+
+#[test]
+fn a_tracked_codeowners_replaced_by_a_fifo_does_not_hang_owners() {
+    let repo = Repo::git();
+    repo.write(".github/CODEOWNERS", "* @o\n");
+    repo.write("a.txt", "a\n");
+    repo.commit("init");
+    repo.remove(".github/CODEOWNERS");
+    let fifo = repo.join(".github/CODEOWNERS");
+    let c_path = std::ffi::CString::new(fifo.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let run = run(&repo, &["owners"]);
+    run.bounded();
+    assert!(
+        run.stderr.contains("not a regular file"),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        run.code,
+        tail(&run.stdout),
+        tail(&run.stderr)
+    );
+    let run = check_work_tree(&repo);
+    run.bounded();
+}
+
+/// `check` of the work tree, which reads the FIFO's path too.
+fn check_work_tree(repo: &Repo) -> Run {
+    run(
+        repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    )
+}
