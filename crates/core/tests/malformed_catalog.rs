@@ -163,7 +163,8 @@ fn cases() -> Vec<Case> {
         policy("policy: deep nesting of inline tables", format!("x = {}", rep("{a=", 100_000)), &["error: goldpath.toml:1:245: cannot recurse further; max recursion depth met"]),
         policy("policy: very long line", format!("[settings]\nexclude = [\"{long}\"]\n"), &["error: goldpath.toml:2:13: the glob `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...` is 1000000 bytes, over the limit of 4096"]),
         // Valid, and read in well under the deadline.
-        policy("policy: 10 MB of comments", ten_mb("", "# a comment line of the policy file\n", "[settings]\nprivate = true\n"), &[]),
+        policy("policy: 10 MB of comments", ten_mb("", "# a comment line of the policy file\n", "[settings]\nprivate = true\n"), &["error: cannot read policy file `goldpath.toml`: the file is larger than the policy file size limit of 1048576 bytes"]),
+        policy("policy: 400 KB of exclude globs", format!("[settings]\nexclude = [{}]\n", vec![format!("\"{}\"", rep("a", 4_000)); 100].join(", ")), &["error: goldpath.toml:2:13: the policy's globs (`exclude`, `include-vendored`, waivers' `paths`, in all its files) exceed the limit of 262144 bytes in total"]),
         // ── CODEOWNERS, GitHub ────────────────────────────────────────────────────────────
         file("codeowners: binary", ".github/CODEOWNERS", binary.clone(), &["ownership/codeowners-syntax .github/CODEOWNERS:1:8: the file holds a NUL byte: it is binary, and no rule is read from it (GitLab ignores binary CODEOWNERS files)"]),
         file("codeowners: invalid UTF-8", ".github/CODEOWNERS", invalid_utf8("/docs/", " @org/docs\n"), &["ownership/codeowners-syntax .github/CODEOWNERS:1:10: the line is not valid UTF-8; invalid bytes were replaced by U+FFFD"]),
@@ -190,6 +191,8 @@ fn cases() -> Vec<Case> {
         file("workflow: invalid UTF-8", WORKFLOW, invalid_utf8("on: push\nname: ", "\n"), &["ci/invalid-yaml .github/workflows/ci.yml: invalid YAML: the file is not valid UTF-8 text"]),
         file("workflow: tab indentation", WORKFLOW, "on: push\njobs:\n\ta: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:3:2: invalid YAML: tabs disallowed within this context (block indentation)"]),
         file("workflow: alias bomb", WORKFLOW, alias_bomb("on: push\n"), &["ci/invalid-yaml .github/workflows/ci.yml:7:4: invalid YAML: document expands to too many nodes (alias expansion): anchors and aliases may copy at most 1000000 nodes"]),
+        // Few nodes, many bytes: 1,700 aliases of one 10 KB scalar.
+        file("workflow: aliases of a large scalar", WORKFLOW, format!("on: push\nx: &big \"{}\"\nall:\n{}", rep("x", 10_000), rep("  - *big\n", 1_700)), &["ci/invalid-yaml .github/workflows/ci.yml:1680:5: invalid YAML: document expands to too many bytes (alias expansion): anchors and aliases may copy at most 16777216 bytes of text (the larger of 16 MiB and 10 times the file's size)"]),
         file("workflow: deep nesting", WORKFLOW, format!("on: {}", rep("[", 100_000)), &["ci/invalid-yaml .github/workflows/ci.yml:1:260: invalid YAML: recursion limit exceeded"]),
         // GitHub rejects a key written twice; the second occurrence is reported.
         file("workflow: duplicate keys", WORKFLOW, "on: push\non: pull_request\njobs: {}\n", &["ci/invalid-yaml .github/workflows/ci.yml:2:1: duplicate key `on` (first at line 1): GitHub rejects a mapping with a key written twice"]),

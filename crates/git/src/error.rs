@@ -128,6 +128,15 @@ pub enum GitError {
         message: String,
     },
 
+    /// A tree exceeds one of the limits on hostile input (entries, depth, path length).
+    #[error("cannot read {what}: {message} (see docs/limits.md)")]
+    Limit {
+        /// What was being read.
+        what: String,
+        /// Which limit, and by what.
+        message: String,
+    },
+
     /// Listing files on disk failed.
     #[error("could not list the files under {}: {message}", path.display())]
     Walk {

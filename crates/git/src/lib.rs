@@ -36,6 +36,7 @@ use goldpath::snapshot::{FileEntry, FileMode, Snapshot, SourceKind};
 
 pub use error::GitError;
 pub use range::{changed_paths, hooks_dir, merge_base};
+pub use repo::{MAX_PATH_BYTES, MAX_TREE_DEPTH, MAX_TREE_ENTRIES};
 pub use rev::{changed_between, read_at_rev};
 
 use objects::ObjectReader;

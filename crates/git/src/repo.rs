@@ -119,33 +119,99 @@ pub(crate) fn open_index(
     })
 }
 
-/// Every non-tree entry reachable from `tree`, with paths prefixed by `prefix` (may be empty).
+/// The most entries (files, links, submodules and directories) one tree may hold, counted
+/// over all its subtrees: a "tree bomb" of a few objects that name each other many times
+/// hits it instead of exhausting memory.
+pub const MAX_TREE_ENTRIES: usize = 1_000_000;
+
+/// The deepest nesting of directories in a tree.
+pub const MAX_TREE_DEPTH: usize = 256;
+
+/// The longest path, in bytes, of an entry in a tree.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// Every non-tree entry of `tree`, in breadth-first order, with `prefix` (when not empty) and a
+/// `/` before each path.
+///
+/// The tree is read level by level from a queue, not by recursion, so no depth can overflow
+/// the stack; a subtree that appears many times is decoded once. Entries, depth and path length
+/// are limited ([`MAX_TREE_ENTRIES`], [`MAX_TREE_DEPTH`], [`MAX_PATH_BYTES`]).
 pub(crate) fn tree_files(tree: &gix::Tree<'_>, prefix: &[u8]) -> Result<Vec<TreeFile>, GitError> {
-    let records = tree
-        .traverse()
-        .breadthfirst
-        .files()
-        .map_err(|err| GitError::Object {
-            what: format!("tree {}", tree.id),
-            message: describe(&err),
-        })?;
-    Ok(records
-        .into_iter()
-        .filter(|entry| !entry.mode.is_tree())
-        .map(|entry| {
-            let mut path = Vec::with_capacity(prefix.len() + 1 + entry.filepath.len());
-            if !prefix.is_empty() {
-                path.extend_from_slice(prefix);
+    use std::collections::{HashMap, VecDeque};
+    use std::rc::Rc;
+    type Listing = Rc<Vec<(Vec<u8>, gix::objs::tree::EntryMode, gix::ObjectId)>>;
+
+    let limit = |what: String| GitError::Limit {
+        what: format!("tree {}", tree.id),
+        message: what,
+    };
+    let repo = tree.repo;
+    let mut listings: HashMap<gix::ObjectId, Listing> = HashMap::new();
+    let mut queue: VecDeque<(gix::ObjectId, Vec<u8>, usize)> = VecDeque::new();
+    queue.push_back((tree.id, prefix.to_vec(), 0));
+    let mut files = Vec::new();
+    let mut entries = 0usize;
+    while let Some((id, dir, depth)) = queue.pop_front() {
+        let listing = match listings.get(&id) {
+            Some(listing) => listing.clone(),
+            None => {
+                let subtree = repo.find_tree(id).map_err(|err| GitError::Object {
+                    what: format!("tree {id}"),
+                    message: describe(&err),
+                })?;
+                let decoded = subtree.decode().map_err(|err| GitError::Object {
+                    what: format!("tree {id}"),
+                    message: describe(&err),
+                })?;
+                let listing: Listing = Rc::new(
+                    decoded
+                        .entries
+                        .iter()
+                        .map(|e| (e.filename.to_vec(), e.mode, e.oid.to_owned()))
+                        .collect(),
+                );
+                listings.insert(id, listing.clone());
+                listing
+            }
+        };
+        entries = entries.saturating_add(listing.len());
+        if entries > MAX_TREE_ENTRIES {
+            return Err(limit(format!(
+                "it has more than {MAX_TREE_ENTRIES} entries, the limit of entries per tree"
+            )));
+        }
+        for (name, mode, oid) in listing.iter() {
+            let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
+            if !dir.is_empty() {
+                path.extend_from_slice(&dir);
                 path.push(b'/');
             }
-            path.extend_from_slice(&entry.filepath);
-            TreeFile {
-                path,
-                kind: entry.mode.kind(),
-                id: entry.oid,
+            path.extend_from_slice(name);
+            if path.len() > MAX_PATH_BYTES {
+                return Err(limit(format!(
+                    "the path `{}...` is longer than {MAX_PATH_BYTES} bytes, the limit of path \
+                     length",
+                    String::from_utf8_lossy(&path[..64.min(path.len())])
+                )));
             }
-        })
-        .collect())
+            if mode.is_tree() {
+                if depth + 1 > MAX_TREE_DEPTH {
+                    return Err(limit(format!(
+                        "directories nest deeper than {MAX_TREE_DEPTH} levels, the limit of \
+                         tree depth"
+                    )));
+                }
+                queue.push_back((*oid, path, depth + 1));
+            } else {
+                files.push(TreeFile {
+                    path,
+                    kind: mode.kind(),
+                    id: *oid,
+                });
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Every non-tree entry of `tree`, sorted by path bytes: what a comparison needs.

@@ -216,7 +216,32 @@ pub(crate) fn read(path: &Path) -> io::Result<Vec<u8>> {
         return Ok(paths::to_git(&target)
             .unwrap_or_else(|| target.to_string_lossy().into_owned().into_bytes()));
     }
-    std::fs::read(path)
+    read_regular(path)
+}
+
+/// Reads a regular file, refusing anything else: a tracked path replaced on disk by a FIFO
+/// would block the read forever, a device could never end. The file is opened without
+/// blocking and checked through its handle, so it cannot be swapped in between.
+fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device on disk): not read",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn load_index(repo: &gix::Repository) -> Result<gix::index::File, GitError> {

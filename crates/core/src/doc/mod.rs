@@ -42,6 +42,19 @@ pub const MAX_DEPTH: usize = 256;
 /// "billion laughs" document hits this limit instead of exhausting memory.
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
+/// The fewest bytes of text that YAML anchors and aliases may copy while one text is converted:
+/// the budget is this or [`ALIAS_BYTES_PER_TEXT_BYTE`] times the text's size, whichever is
+/// larger. A few aliases of one large anchored scalar hit it instead of exhausting memory.
+pub const MIN_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+
+/// Bytes that anchors and aliases may copy per byte of the text, above [`MIN_ALIAS_BYTES`].
+pub const ALIAS_BYTES_PER_TEXT_BYTE: usize = 10;
+
+/// The budget of bytes that anchors and aliases may copy in a text of `text_len` bytes.
+pub fn alias_byte_budget(text_len: usize) -> usize {
+    MIN_ALIAS_BYTES.max(text_len.saturating_mul(ALIAS_BYTES_PER_TEXT_BYTE))
+}
+
 /// A structured-document format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {

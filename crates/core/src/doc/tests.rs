@@ -354,6 +354,31 @@ fn yaml_aliases_are_expanded() {
     assert_eq!((error.span.line, error.span.column), (1, 11));
 }
 
+#[test]
+fn yaml_aliases_of_a_large_scalar_are_bounded_in_bytes() {
+    // Few nodes, many bytes: 100 KB copied 2,000 times is 200 MB.
+    let mut text = format!("big: &big \"{}\"\nall:\n", "x".repeat(100_000));
+    for _ in 0..2_000 {
+        text.push_str("  - *big\n");
+    }
+    let started = std::time::Instant::now();
+    let error = parse(Format::Yaml, &text).unwrap_err();
+    assert!(
+        error.message.contains(
+            "too many bytes (alias expansion): anchors and aliases may copy at most 16777216 bytes"
+        ),
+        "{error}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Under the budget, the same shape is read.
+    let mut text = format!("big: &big \"{}\"\nall:\n", "x".repeat(1_000));
+    for _ in 0..100 {
+        text.push_str("  - *big\n");
+    }
+    let root = one(Format::Yaml, &text);
+    assert_eq!(root.get("all").unwrap().as_seq().unwrap().len(), 100);
+}
+
 fn billion_laughs() -> String {
     let mut text = String::from("l0: &l0 lol\n");
     for level in 1..=9 {

@@ -2,7 +2,9 @@
 //!
 //! Building the tree from events (rather than through saphyr's own loader) keeps duplicate
 //! keys, gives keys their own spans, stops at [`MAX_DEPTH`] before anything deep is built, and
-//! charges every node that an anchor or alias copies to one budget of [`MAX_ALIAS_NODES`].
+//! charges every node that an anchor or alias copies to one budget of [`MAX_ALIAS_NODES`], and
+//! the text of those nodes (scalars and keys) to one of [`alias_byte_budget`] bytes: a node
+//! count alone lets a few thousand aliases of one large scalar take gigabytes.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +16,9 @@ use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag};
 
 use super::locate::Locator;
-use super::{depth_error, Entry, Node, ParseError, Value, MAX_ALIAS_NODES, MAX_DEPTH};
+use super::{
+    alias_byte_budget, depth_error, Entry, Node, ParseError, Value, MAX_ALIAS_NODES, MAX_DEPTH,
+};
 
 pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, ParseError> {
     let error = match read(text, locator, None) {
@@ -78,6 +82,8 @@ fn read(
         root: None,
         anchors: HashMap::new(),
         copied: 0,
+        copied_bytes: 0,
+        byte_budget: alias_byte_budget(text.len()),
         ranges,
     };
     for event in Parser::new_from_str(text) {
@@ -101,6 +107,8 @@ struct Built {
     height: usize,
     /// Nodes in the subtree, keys included.
     size: usize,
+    /// Bytes of scalar text in the subtree, keys included.
+    bytes: usize,
     /// The text of a scalar as written (unescaped), which is what a scalar key becomes.
     text: Option<String>,
 }
@@ -109,6 +117,7 @@ struct Anchored {
     node: Node,
     height: usize,
     size: usize,
+    bytes: usize,
 }
 
 enum Items {
@@ -131,6 +140,7 @@ struct Frame {
     last_end: usize,
     height: usize,
     size: usize,
+    bytes: usize,
 }
 
 struct Builder<'t, 'l, 'r> {
@@ -142,6 +152,9 @@ struct Builder<'t, 'l, 'r> {
     anchors: HashMap<usize, Anchored>,
     /// Nodes copied so far by anchors (their snapshot) and aliases (their expansion).
     copied: usize,
+    /// Bytes of scalar text copied so far by anchors and aliases, and the most they may copy.
+    copied_bytes: usize,
+    byte_budget: usize,
     /// Where flow collections and quoted scalars are, when asked for.
     ranges: Option<&'r mut Vec<Range<usize>>>,
 }
@@ -200,6 +213,7 @@ impl Builder<'_, '_, '_> {
                     node: Node::new(value, node_span),
                     height: 0,
                     size: 1,
+                    bytes: text.len(),
                     text: Some(text.into_owned()),
                 };
                 self.remember(anchor, &built)?;
@@ -213,15 +227,15 @@ impl Builder<'_, '_, '_> {
                         .to_owned(),
                     span: alias_span,
                 };
-                let (height, size) = self
+                let (height, size, bytes) = self
                     .anchors
                     .get(&id)
-                    .map(|anchored| (anchored.height, anchored.size))
+                    .map(|anchored| (anchored.height, anchored.size, anchored.bytes))
                     .ok_or_else(unknown)?;
                 if self.stack.len() + height > MAX_DEPTH {
                     return Err(depth_error(alias_span));
                 }
-                self.charge(size, alias_span)?;
+                self.charge(size, bytes, alias_span)?;
                 let mut node = self
                     .anchors
                     .get(&id)
@@ -233,6 +247,7 @@ impl Builder<'_, '_, '_> {
                     node,
                     height,
                     size,
+                    bytes,
                     text,
                 });
             }
@@ -257,6 +272,7 @@ impl Builder<'_, '_, '_> {
             last_end: end,
             height: 1,
             size: 1,
+            bytes: 0,
         });
         Ok(())
     }
@@ -282,6 +298,7 @@ impl Builder<'_, '_, '_> {
             node: Node::new(value, node_span),
             height: frame.height,
             size: frame.size,
+            bytes: frame.bytes,
             text: None,
         };
         self.remember(frame.anchor, &built)?;
@@ -289,8 +306,25 @@ impl Builder<'_, '_, '_> {
         Ok(())
     }
 
-    /// Charges `nodes` copies to the alias budget.
-    fn charge(&mut self, nodes: usize, span: crate::span::Span) -> Result<(), ParseError> {
+    /// Charges `nodes` copies holding `bytes` bytes of text to the alias budgets.
+    fn charge(
+        &mut self,
+        nodes: usize,
+        bytes: usize,
+        span: crate::span::Span,
+    ) -> Result<(), ParseError> {
+        self.copied_bytes = self.copied_bytes.saturating_add(bytes);
+        if self.copied_bytes > self.byte_budget {
+            return Err(ParseError {
+                message: format!(
+                    "document expands to too many bytes (alias expansion): anchors and aliases \
+                     may copy at most {} bytes of text (the larger of 16 MiB and 10 times the \
+                     file's size)",
+                    self.byte_budget
+                ),
+                span,
+            });
+        }
         self.copied = self.copied.saturating_add(nodes);
         if self.copied > MAX_ALIAS_NODES {
             return Err(ParseError {
@@ -309,13 +343,14 @@ impl Builder<'_, '_, '_> {
         if anchor == 0 {
             return Ok(());
         }
-        self.charge(built.size, built.node.span)?;
+        self.charge(built.size, built.bytes, built.node.span)?;
         self.anchors.insert(
             anchor,
             Anchored {
                 node: built.node.clone(),
                 height: built.height,
                 size: built.size,
+                bytes: built.bytes,
             },
         );
         Ok(())
@@ -328,6 +363,7 @@ impl Builder<'_, '_, '_> {
         };
         frame.height = frame.height.max(built.height + 1);
         frame.size = frame.size.saturating_add(built.size);
+        frame.bytes = frame.bytes.saturating_add(built.bytes);
         frame.last_end = frame.last_end.max(built.node.span.end_byte);
         match &mut frame.items {
             Items::Seq(items) => items.push(built.node),

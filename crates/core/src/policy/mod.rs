@@ -87,6 +87,28 @@ pub fn builtin_pack(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// The largest policy file read, in bytes (1 MiB). A larger file, or one that is not a regular
+/// file (a FIFO, `/dev/zero`), is an error naming the limit.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// The deepest chain of `extends` (a file that extends a file that extends ...), counting the
+/// first file.
+pub const MAX_EXTENDS_DEPTH: usize = 64;
+
+/// The most policy files one policy may merge through `extends` (built-in packs included).
+pub const MAX_EXTENDS_FILES: usize = 256;
+
+/// The most bytes of globs (`exclude`, `include-vendored` and waivers' `paths`) all the files of
+/// one policy may hold together.
+pub const MAX_POLICY_GLOB_BYTES: usize = 256 * 1024;
+
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the file is larger than the policy file size limit of {MAX_POLICY_BYTES} bytes"),
+    )
+}
+
 /// Reads policy files for `extends`: from disk, from a commit, or from memory.
 pub trait PolicyReader {
     /// The text of the file at `path` (already normalised: no `.` or `..` left unless the path
@@ -100,14 +122,48 @@ pub struct FsReader;
 
 impl PolicyReader for FsReader {
     fn read(&self, path: &Path) -> io::Result<Option<String>> {
-        match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
-                io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8")
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        let bytes = match read_regular_file(path, MAX_POLICY_BYTES) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
     }
+}
+
+/// Reads at most `limit` bytes of the regular file at `path`. Anything else (a FIFO, a device
+/// such as `/dev/zero`, a directory) is refused without reading: opening a FIFO could block
+/// forever and a device could never end. The file is opened without blocking and checked
+/// through its handle, so it cannot be swapped between the check and the read.
+fn read_regular_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a policy file must be a plain file, not a FIFO, device or directory)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// What `fail-on` accepts: the lowest level that makes `check` exit 1.
@@ -513,14 +569,14 @@ impl Policy {
     pub fn load_builtin(name: &str) -> Result<Policy, PolicyError> {
         let mut loader = Loader::new(&FsReader);
         loader.load_builtin(name, None)?;
-        Ok(loader.policy)
+        Ok(loader.finish())
     }
 
     /// Loads a policy file and everything it extends.
     pub fn load(path: &Path, reader: &dyn PolicyReader) -> Result<Policy, PolicyError> {
         let mut loader = Loader::new(reader);
         loader.load_path(&normalize(path), None)?;
-        Ok(loader.policy)
+        Ok(loader.finish())
     }
 
     /// Parses policy text given directly (for embedders and tests); relative `extends` resolve
@@ -537,7 +593,7 @@ impl Policy {
             text: text.to_owned(),
         });
         loader.load_source(source, Some(base_dir))?;
-        Ok(loader.policy)
+        Ok(loader.finish())
     }
 
     /// Finds the policy file of a repository root: the first of [`POLICY_FILES`] that exists.
@@ -557,6 +613,14 @@ struct Loader<'r> {
     policy: Policy,
     /// Files being loaded, to detect `extends` cycles.
     stack: Vec<String>,
+    /// Files already merged (or being merged): each is merged once, at its first `extends`.
+    loaded: std::collections::HashSet<String>,
+    /// Bytes of globs read so far, against [`MAX_POLICY_GLOB_BYTES`].
+    glob_bytes: usize,
+    /// `exclude` and `include-vendored` of every file so far, compiled into the settings' glob
+    /// lists once, at the end: rebuilding a list per file costs files x globs.
+    exclude: Vec<Glob>,
+    include_vendored: Vec<Glob>,
 }
 
 impl<'r> Loader<'r> {
@@ -565,7 +629,54 @@ impl<'r> Loader<'r> {
             reader,
             policy: Policy::default(),
             stack: Vec::new(),
+            loaded: std::collections::HashSet::new(),
+            glob_bytes: 0,
+            exclude: Vec::new(),
+            include_vendored: Vec::new(),
         }
+    }
+
+    /// The policy, with the glob lists gathered from every file compiled once.
+    fn finish(mut self) -> Policy {
+        if !self.exclude.is_empty() {
+            self.policy.settings.exclude = GlobList::new(std::mem::take(&mut self.exclude));
+        }
+        if !self.include_vendored.is_empty() {
+            self.policy.settings.include_vendored =
+                GlobList::new(std::mem::take(&mut self.include_vendored));
+        }
+        self.policy
+    }
+
+    /// Counts `pattern` against [`MAX_POLICY_GLOB_BYTES`].
+    fn charge_glob(&mut self, pattern: &str, at: &Origin) -> Result<(), PolicyError> {
+        self.glob_bytes = self.glob_bytes.saturating_add(pattern.len());
+        if self.glob_bytes > MAX_POLICY_GLOB_BYTES {
+            return Err(at.narrow_to(pattern).error(format!(
+                "the policy's globs (`exclude`, `include-vendored`, waivers' `paths`, in all \
+                 its files) exceed the limit of {MAX_POLICY_GLOB_BYTES} bytes in total"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether `name` is already merged; otherwise checks that one more file may be merged
+    /// (`extends` depth and count limits) and records it.
+    fn first_time(&mut self, name: &str, at: &Origin) -> Result<bool, PolicyError> {
+        if self.loaded.contains(name) {
+            return Ok(false);
+        }
+        if self.stack.len() >= MAX_EXTENDS_DEPTH {
+            return Err(at.error(format!(
+                "`extends` nested deeper than the limit of {MAX_EXTENDS_DEPTH} files"
+            )));
+        }
+        if self.loaded.len() >= MAX_EXTENDS_FILES {
+            return Err(at.error(format!(
+                "`extends` reaches more than the limit of {MAX_EXTENDS_FILES} policy files"
+            )));
+        }
+        Ok(true)
     }
 
     fn enter(&mut self, name: &str, at: Option<&Origin>) -> Result<(), PolicyError> {
@@ -579,6 +690,7 @@ impl<'r> Loader<'r> {
             });
         }
         self.stack.push(name.to_owned());
+        self.loaded.insert(name.to_owned());
         Ok(())
     }
 
@@ -612,6 +724,12 @@ impl<'r> Loader<'r> {
             Ok(None) => return Err(fail(format!("policy file `{name}` not found"))),
             Err(e) => return Err(fail(format!("cannot read policy file `{name}`: {e}"))),
         };
+        // Readers of the crate refuse larger files before reading them; this holds the limit
+        // for every other reader too.
+        if text.len() as u64 > MAX_POLICY_BYTES {
+            let e = too_large();
+            return Err(fail(format!("cannot read policy file `{name}`: {e}")));
+        }
         let source = Arc::new(PolicySource { name, text });
         self.load_source(source, path.parent())
     }
@@ -638,7 +756,9 @@ impl<'r> Loader<'r> {
                         self.stack.join(" -> ")
                     )));
                 }
-                self.load_builtin(name, Some(&at))?;
+                if self.first_time(&format!("builtin:{name}"), &at)? {
+                    self.load_builtin(name, Some(&at))?;
+                }
             } else {
                 let Some(base) = base_dir else {
                     return Err(at.error(format!(
@@ -653,7 +773,9 @@ impl<'r> Loader<'r> {
                         self.stack.join(" -> ")
                     )));
                 }
-                self.load_path(&path, Some(&at))?;
+                if self.first_time(&name, &at)? {
+                    self.load_path(&path, Some(&at))?;
+                }
             }
         }
 
@@ -687,19 +809,19 @@ impl<'r> Loader<'r> {
             }
             if let Some(exclude) = settings.exclude {
                 let at = origin(exclude.span());
-                let mut globs = self.policy.settings.exclude.globs().to_vec();
                 for pattern in exclude.into_inner() {
-                    globs.push(Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?);
+                    let glob = Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?;
+                    self.charge_glob(&pattern, &at)?;
+                    self.exclude.push(glob);
                 }
-                self.policy.settings.exclude = GlobList::new(globs);
             }
             if let Some(include) = settings.include_vendored {
                 let at = origin(include.span());
-                let mut globs = self.policy.settings.include_vendored.globs().to_vec();
                 for pattern in include.into_inner() {
-                    globs.push(Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?);
+                    let glob = Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?;
+                    self.charge_glob(&pattern, &at)?;
+                    self.include_vendored.push(glob);
                 }
-                self.policy.settings.include_vendored = GlobList::new(globs);
             }
         }
 
@@ -768,6 +890,7 @@ impl<'r> Loader<'r> {
                             Glob::new(&pattern)
                                 .map_err(|e| paths_at.narrow_to(&pattern).error(e))?,
                         );
+                        self.charge_glob(&pattern, &paths_at)?;
                     }
                     GlobList::new(globs)
                 }
@@ -860,7 +983,14 @@ impl PolicyReader for SnapshotReader<'_> {
         let Ok(index) = files.binary_search_by(|f| f.path.as_str().cmp(&key)) else {
             return Ok(None);
         };
+        let size = self.snapshot.size(&files[index])?;
+        if size > MAX_POLICY_BYTES {
+            return Err(too_large());
+        }
         let bytes = self.snapshot.read(&files[index])?;
+        if bytes.len() as u64 > MAX_POLICY_BYTES {
+            return Err(too_large());
+        }
         String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))

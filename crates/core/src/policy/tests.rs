@@ -241,3 +241,164 @@ fn the_security_pack_covers_scorecards_file_checks() {
         "{findings:#?}"
     );
 }
+
+/// Policy files in memory, by path.
+struct Files(std::collections::HashMap<PathBuf, String>);
+
+impl PolicyReader for Files {
+    fn read(&self, path: &Path) -> io::Result<Option<String>> {
+        Ok(self.0.get(path).cloned())
+    }
+}
+
+fn files(list: impl IntoIterator<Item = (String, String)>) -> Files {
+    Files(
+        list.into_iter()
+            .map(|(name, text)| (PathBuf::from("/p").join(name), text))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_diamond_of_extends_merges_each_file_once() {
+    // Each file extends the next twice: 2^20 loads without the "once" rule.
+    let reader = files((0..=20).map(|i| {
+        let text = if i == 20 {
+            "[rules.\"files/required\"]\n".to_owned()
+        } else {
+            format!("extends = [\"f{0}.toml\", \"f{0}.toml\"]\n", i + 1)
+        };
+        (format!("f{i}.toml"), text)
+    }));
+    let started = std::time::Instant::now();
+    let policy = Policy::load(Path::new("/p/f0.toml"), &reader).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(policy.sources.len(), 21);
+    assert!(policy.rules.contains_key("files/required"));
+}
+
+#[test]
+fn a_file_already_merged_is_not_merged_again() {
+    // `a` then `b` then `a` again: `b`'s level stays, the second `a` is skipped.
+    let reader = files([
+        (
+            "root.toml".to_owned(),
+            "extends = [\"a.toml\", \"b.toml\", \"a.toml\", \"builtin:recommended\", \"builtin:recommended\"]\n".to_owned(),
+        ),
+        (
+            "a.toml".to_owned(),
+            "[rules.\"files/required\"]\nlevel = \"note\"\n".to_owned(),
+        ),
+        (
+            "b.toml".to_owned(),
+            "[rules.\"files/required\"]\nlevel = \"warning\"\n".to_owned(),
+        ),
+    ]);
+    let policy = Policy::load(Path::new("/p/root.toml"), &reader).unwrap();
+    assert_eq!(
+        policy.rules["files/required"].level,
+        Some(LevelSetting::Warning)
+    );
+    assert_eq!(
+        policy.sources,
+        [
+            "/p/a.toml",
+            "/p/b.toml",
+            "builtin:recommended",
+            "/p/root.toml"
+        ]
+    );
+}
+
+#[test]
+fn extends_depth_is_limited_at_the_extends_entry() {
+    let chain = |depth: usize| {
+        files((0..depth).map(|i| {
+            let text = if i + 1 == depth {
+                String::new()
+            } else {
+                format!("\nextends = [\"f{}.toml\"]\n", i + 1)
+            };
+            (format!("f{i}.toml"), text)
+        }))
+    };
+    // On a test thread's small stack, the deepest chain allowed loads.
+    let policy = Policy::load(Path::new("/p/f0.toml"), &chain(MAX_EXTENDS_DEPTH)).unwrap();
+    assert_eq!(policy.sources.len(), MAX_EXTENDS_DEPTH);
+    let err = Policy::load(Path::new("/p/f0.toml"), &chain(5_000)).unwrap_err();
+    assert!(
+        err.message
+            .contains("`extends` nested deeper than the limit of 64 files"),
+        "{err}"
+    );
+    let location = err.location.as_ref().unwrap();
+    assert_eq!(location.file, "/p/f63.toml");
+    assert_eq!((location.line, location.column), (2, 12));
+}
+
+#[test]
+fn extends_count_is_limited() {
+    let mut list = vec![(
+        "root.toml".to_owned(),
+        format!(
+            "extends = [{}]\n",
+            (0..300)
+                .map(|i| format!("\"f{i}.toml\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )];
+    list.extend((0..300).map(|i| (format!("f{i}.toml"), String::new())));
+    let err = Policy::load(Path::new("/p/root.toml"), &files(list)).unwrap_err();
+    assert!(
+        err.message
+            .contains("`extends` reaches more than the limit of 256 policy files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn policy_globs_are_limited_in_total_bytes() {
+    let glob = format!("\"{}\"", "a".repeat(4_000));
+    let text = format!("[settings]\nexclude = [{}]\n", vec![glob; 100].join(", "));
+    let started = std::time::Instant::now();
+    let err = policy_error(&text);
+    assert!(
+        err.message
+            .contains("exceed the limit of 262144 bytes in total"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[cfg(unix)]
+#[test]
+fn policy_files_must_be_regular_and_at_most_1_mib() {
+    let err = Policy::from_text(
+        "p.toml",
+        "extends = [\"/dev/zero\"]\n",
+        Path::new("/"),
+        &FsReader,
+    )
+    .unwrap_err();
+    assert!(err.message.contains("not a regular file"), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("goldpath-policy-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo.toml");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let err = Policy::load(&fifo, &FsReader).unwrap_err();
+    assert!(err.message.contains("not a regular file"), "{err}");
+
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(2 << 20))).unwrap();
+    let err = Policy::load(&big, &FsReader).unwrap_err();
+    assert!(
+        err.message
+            .contains("larger than the policy file size limit of 1048576 bytes"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

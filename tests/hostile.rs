@@ -1,0 +1,392 @@
+//! Hostile repositories: inputs of a few kilobytes built to exhaust time, memory or the stack.
+//! Each case runs the binary on a scratch repository and asserts the outcome (a finding or
+//! exit 2 naming the limit, never an abort) and both a time and a peak-memory bound, taken from
+//! the child's own resource usage (`wait4`). The bounds are generous for a debug build on a
+//! loaded machine, and far below what these inputs cost without their limits.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Repo;
+
+/// The most a case may take.
+const TIME_BOUND: Duration = Duration::from_secs(20);
+/// The most memory (peak resident set) a case may use.
+const MEMORY_BOUND_KB: i64 = 500 * 1024;
+/// A case still running after this is killed (and fails).
+const KILL_AFTER: Duration = Duration::from_secs(90);
+/// The address space a case gets, so that a regression fails the test instead of taking the
+/// machine's memory.
+const ADDRESS_SPACE: u64 = 6 * 1024 * 1024 * 1024;
+
+struct Run {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+    max_rss_kb: i64,
+}
+
+impl Run {
+    /// Asserts the time and memory bounds and that the process exited (with any code).
+    fn bounded(&self) -> &Self {
+        assert!(
+            self.signal.is_none() && self.code.is_some(),
+            "killed by signal {:?} (an abort?) after {:?}\nstderr: {}",
+            self.signal,
+            self.elapsed,
+            tail(&self.stderr)
+        );
+        assert!(
+            self.elapsed < TIME_BOUND,
+            "took {:?} (bound {TIME_BOUND:?})\nstderr: {}",
+            self.elapsed,
+            tail(&self.stderr)
+        );
+        assert!(
+            self.max_rss_kb < MEMORY_BOUND_KB,
+            "peak memory {} MB (bound {} MB)",
+            self.max_rss_kb / 1024,
+            MEMORY_BOUND_KB / 1024
+        );
+        self
+    }
+}
+
+fn tail(text: &str) -> &str {
+    let start = text.len().saturating_sub(2000);
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
+/// Runs the binary with `args` in `repo`, measuring it.
+// The child is reaped by `wait4` (which `Child::wait` cannot do: it gives no resource usage).
+#[allow(clippy::zombie_processes)]
+fn run(repo: &Repo, args: &[&str]) -> Run {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("goldpath"));
+    cmd.args(args)
+        .current_dir(repo.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GOLDPATH_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe, and the closure touches nothing else.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: ADDRESS_SPACE as libc::rlim_t,
+                rlim_max: ADDRESS_SPACE as libc::rlim_t,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn goldpath");
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value of the plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our child, not yet reaped; the pointers are to live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        assert!(reaped == 0, "wait4 failed");
+        if started.elapsed() > KILL_AFTER {
+            // SAFETY: as above; the child is killed, then reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut usage);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.join().expect("stdout reader")).into_owned();
+    let stderr = String::from_utf8_lossy(&err.join().expect("stderr reader")).into_owned();
+    let (code, signal) = if libc::WIFEXITED(status) {
+        (Some(libc::WEXITSTATUS(status)), None)
+    } else {
+        (None, Some(libc::WTERMSIG(status)))
+    };
+    Run {
+        code,
+        signal,
+        stdout,
+        stderr,
+        elapsed,
+        max_rss_kb: usage.ru_maxrss,
+    }
+}
+
+// ---------------------------------------------------------------- YAML
+
+#[test]
+fn yaml_aliases_of_a_large_scalar_are_a_finding_within_bounds() {
+    // One 100 KB anchored scalar and 20,000 aliases of it: 471 KB that expand to 2 GB.
+    let mut text = format!(
+        "on: push\nx: &big \"{}\"\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n",
+        "x".repeat(100_000)
+    );
+    for _ in 0..20_000 {
+        text.push_str("      - run: *big\n");
+    }
+    let repo = Repo::git();
+    repo.write(".github/workflows/ci.yml", &text);
+    let run = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run.bounded();
+    assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stdout.contains("too many bytes (alias expansion)")
+            && run.stdout.contains("at most 16777216 bytes"),
+        "{}",
+        tail(&run.stdout)
+    );
+}
+
+// ---------------------------------------------------------------- policy `extends`
+
+/// Runs `check` on `repo` and returns the run, asserting exit 2 and a message on stderr.
+fn check_fails_with(repo: &Repo, message: &str) -> Run {
+    let run = run(repo, &["check", ".", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr.contains(message),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+    run
+}
+
+#[test]
+fn extends_5000_deep_is_exit_2_naming_the_limit() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"p/f1.toml\"]\n");
+    for i in 1..5_000 {
+        repo.write(
+            &format!("p/f{i}.toml"),
+            format!("extends = [\"f{}.toml\"]\n", i + 1),
+        );
+    }
+    repo.write("p/f5000.toml", "");
+    check_fails_with(&repo, "`extends` nested deeper than the limit of 64 files");
+}
+
+#[test]
+fn a_diamond_of_extends_loads_each_file_once() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"f1.toml\", \"f1.toml\"]\n");
+    for i in 1..20 {
+        // Padding makes the files the size of the reported case (92 KB in all).
+        repo.write(
+            &format!("f{i}.toml"),
+            format!(
+                "extends = [\"f{0}.toml\", \"f{0}.toml\"]\n#{1}\n",
+                i + 1,
+                "x".repeat(4_000)
+            ),
+        );
+    }
+    repo.write("f20.toml", "[rules.\"files/required\"]\nlevel = \"note\"\n");
+    let run = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run.bounded();
+    assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
+}
+
+#[test]
+fn extends_dev_zero_and_a_fifo_are_refused() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"/dev/zero\"]\n");
+    check_fails_with(&repo, "not a regular file");
+
+    let fifo = repo.join("fifo.toml");
+    let c_path = std::ffi::CString::new(fifo.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    repo.write("goldpath.toml", "extends = [\"fifo.toml\"]\n");
+    check_fails_with(&repo, "not a regular file");
+}
+
+#[test]
+fn many_large_exclude_globs_are_exit_2_naming_the_limit() {
+    let repo = Repo::git();
+    let glob = format!("\"{}*\"", "a".repeat(4_000));
+    for i in 0..10 {
+        let globs = vec![glob.clone(); 100].join(", ");
+        let extends = if i < 9 {
+            format!("extends = [\"p{}.toml\"]\n", i + 1)
+        } else {
+            String::new()
+        };
+        repo.write(
+            &format!("p{i}.toml"),
+            format!("{extends}[settings]\nexclude = [{globs}]\n"),
+        );
+    }
+    repo.write("goldpath.toml", "extends = [\"p0.toml\"]\n");
+    check_fails_with(&repo, "exceed the limit of 262144 bytes in total");
+}
+
+// ---------------------------------------------------------------- git trees
+
+/// Runs git in `repo` with `input` on stdin; returns stdout, trimmed.
+fn git_with_input(repo: &Repo, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = repo
+        .git_cmd(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn git");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write to git");
+    let output = child.wait_with_output().expect("git output");
+    assert!(output.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Points `main` at a commit of `tree`.
+fn commit_tree(repo: &Repo, tree: &str) {
+    let commit = repo.git_ok(&["commit-tree", tree, "-m", "hostile"]);
+    repo.git_ok(&["update-ref", "refs/heads/main", commit.trim()]);
+}
+
+/// Commits one file at `path` (a deep path, through fast-import: one process).
+fn commit_deep_path(repo: &Repo, path: &str) {
+    let script = format!(
+        "commit refs/heads/main\ncommitter T <t@e> 0 +0000\ndata 1\nx\nM 100644 inline {path}\ndata 1\ny\n\n"
+    );
+    git_with_input(repo, &["fast-import", "--quiet"], script.as_bytes());
+}
+
+#[test]
+fn a_tree_bomb_is_exit_2_naming_the_entry_limit() {
+    // 12 objects: a blob, then 10 levels of trees with 10 entries each naming the level below.
+    let repo = Repo::git();
+    let blob = git_with_input(&repo, &["hash-object", "-w", "--stdin"], b"x\n");
+    let mut listing: String = (0..10)
+        .map(|i| format!("100644 blob {blob}\tf{i}\n"))
+        .collect();
+    let mut tree = git_with_input(&repo, &["mktree"], listing.as_bytes());
+    for _ in 0..9 {
+        listing = (0..10)
+            .map(|i| format!("040000 tree {tree}\td{i}\n"))
+            .collect();
+        tree = git_with_input(&repo, &["mktree"], listing.as_bytes());
+    }
+    commit_tree(&repo, &tree);
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("more than 1000000 entries, the limit of entries per tree"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+#[test]
+fn a_deep_tree_is_exit_2_naming_the_depth_limit() {
+    let repo = Repo::git();
+    commit_deep_path(&repo, &format!("{}f", "a/".repeat(2_000)));
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("directories nest deeper than 256 levels, the limit of tree depth"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+#[test]
+fn a_long_path_is_exit_2_naming_the_path_limit() {
+    let repo = Repo::git();
+    let name = "n".repeat(250);
+    commit_deep_path(&repo, &format!("{}f", format!("{name}/").repeat(20)));
+    let run = run(&repo, &["check", ".", "--rev", "HEAD", "--format", "json"]);
+    run.bounded();
+    assert_eq!(run.code, Some(2), "stderr: {}", tail(&run.stderr));
+    assert!(
+        run.stderr
+            .contains("is longer than 4096 bytes, the limit of path length"),
+        "stderr: {}",
+        tail(&run.stderr)
+    );
+}
+
+// ---------------------------------------------------------------- files on disk
+
+#[test]
+fn a_tracked_codeowners_replaced_by_a_fifo_does_not_hang_owners() {
+    let repo = Repo::git();
+    repo.write(".github/CODEOWNERS", "* @o\n");
+    repo.write("a.txt", "a\n");
+    repo.commit("init");
+    repo.remove(".github/CODEOWNERS");
+    let fifo = repo.join(".github/CODEOWNERS");
+    let c_path = std::ffi::CString::new(fifo.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let run = run(&repo, &["owners"]);
+    run.bounded();
+    assert!(
+        run.stderr.contains("not a regular file"),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        run.code,
+        tail(&run.stdout),
+        tail(&run.stderr)
+    );
+    let run = check_work_tree(&repo);
+    run.bounded();
+}
+
+/// `check` of the work tree, which reads the FIFO's path too.
+fn check_work_tree(repo: &Repo) -> Run {
+    run(
+        repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    )
+}
