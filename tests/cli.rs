@@ -314,3 +314,53 @@ fn waivers_from_the_command_line_view() {
         "{rules:?}"
     );
 }
+
+/// A pull request can commit `goldpath.sarif -> /some/file`; `--output` and `--report` (and so
+/// the Action's `sarif` input) must not write through it.
+#[cfg(unix)]
+#[test]
+fn reports_are_not_written_through_a_committed_link() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("victim");
+    std::fs::write(&target, "keep\n").unwrap();
+    let repo = repo_with_findings();
+    repo.write("README.md", "x");
+    std::os::unix::fs::symlink(&target, repo.join("goldpath.sarif")).unwrap();
+    std::fs::create_dir(repo.join("reports-dir")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("out")).unwrap();
+    for args in [
+        vec!["--report", "sarif:goldpath.sarif"],
+        vec!["--output", "goldpath.sarif"],
+        vec!["--format", "json", "--output", "out/new.json"],
+        vec!["--report", "json:reports-dir/../out/x.json"],
+    ] {
+        let output = repo
+            .goldpath()
+            .current_dir(repo.path())
+            .arg("check")
+            .arg(".")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("symbolic link"), "{args:?}: {stderr}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+        assert!(!outside.path().join("new.json").exists());
+        assert!(!outside.path().join("x.json").exists());
+    }
+    // A plain file in the repository, and a path outside it, are written.
+    let elsewhere = outside.path().join("report.sarif");
+    let output = repo
+        .goldpath()
+        .current_dir(repo.path())
+        .args(["check", ".", "--report", "sarif:plain.sarif", "--report"])
+        .arg(format!("sarif:{}", elsewhere.display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(std::fs::read_to_string(repo.join("plain.sarif"))
+        .unwrap()
+        .contains("2.1.0"));
+    assert!(elsewhere.exists());
+}

@@ -102,10 +102,12 @@ fn scan(fleet: &Fleet, extra: &[&str]) -> (i32, Vec<Value>, String) {
         .output()
         .expect("run goldpath");
     let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let lines = text
+    // Lines come in the order repositories finish.
+    let mut lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
+    lines.sort_by(|a, b| a["repo"].as_str().cmp(&b["repo"].as_str()));
     (
         output.status.code().unwrap_or(-1),
         lines,
@@ -140,13 +142,18 @@ fn scan_checks_every_repository_at_head_and_keeps_going() {
     assert_eq!(code, 0, "{stderr}");
     // Piped and in CI: no progress line.
     assert_eq!(stderr, "");
+    // One policy file, one hash, wherever it is.
+    let hash = lines[0]["policy_hash"].clone();
+    assert!(hash.as_str().is_some_and(|h| h.starts_with("fnv1a64:")));
     let expected = serde_json::json!([
         {"repo": "api", "tier": null, "next_tier": "bronze",
          "findings": {"files/required": 1}, "errors": 1, "warnings": 0, "notes": 0,
-         "owner": "group:payments"},
+         "owner": "group:payments", "policy_source": "goldpath.toml", "policy_hash": hash,
+         "rules_run": 1},
         {"repo": "broken", "error": "not a git repository"},
         {"repo": "mirror", "tier": "gold", "next_tier": null, "findings": {},
-         "errors": 0, "warnings": 0, "notes": 0, "owner": "@acme/platform"},
+         "errors": 0, "warnings": 0, "notes": 0, "owner": "@acme/platform",
+         "policy_source": "goldpath.toml", "policy_hash": hash, "rules_run": 1},
         {"repo": "notes", "error": "not a git repository"},
     ]);
     assert_eq!(Value::Array(stable(&lines)), expected);
@@ -211,12 +218,14 @@ fn a_list_file_and_a_shared_config() {
         .expect("run");
     assert_eq!(output.status.code(), Some(0));
     let text = std::fs::read_to_string(&out).expect("results");
-    let lines: Vec<Value> = text
+    let mut lines: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
+    lines.sort_by(|a, b| a["repo"].as_str().cmp(&b["repo"].as_str()));
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["repo"], "api");
+    assert_eq!(lines[0]["policy_source"], "--config strict.toml");
     assert_eq!(
         lines[0]["findings"],
         serde_json::json!({"files/required": 2})
@@ -408,4 +417,150 @@ fn html_report_renders_in_headless_chromium() {
         report > blank * 3,
         "report screenshot {report} bytes vs blank {blank}"
     );
+}
+
+/// A repository with `policy` committed as goldpath.toml (and a README), in `dir/name`.
+fn small_repo(dir: &Path, name: &str, policy: &str) {
+    let repo = dir.join(name);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git_in(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("goldpath.toml"), policy).expect("write");
+    std::fs::write(repo.join("README.md"), "# x\n").expect("write");
+    git_in(&repo, &["add", "-A"]);
+    git_in(&repo, &["commit", "-q", "-m", "initial"]);
+}
+
+/// 20 repositories, 3 of them hostile (their worker crashes, hangs, or allocates without end):
+/// 17 results and 3 error lines, the results written before the hanging one is given up.
+#[test]
+fn hostile_repositories_cost_only_their_own_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fleet = dir.path().join("fleet");
+    for i in 0..20 {
+        small_repo(&fleet, &format!("r{i:02}"), POLICY);
+    }
+    let out = dir.path().join("results.jsonl");
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
+        .args(["fleet", "scan", "--repos"])
+        .arg(&fleet)
+        .arg("--out")
+        .arg(&out)
+        .args(["--timeout", "10s", "--memory", "512MiB", "--jobs", "3"])
+        .env(
+            "GOLDPATH_FLEET_TEST_FAULT",
+            "r03:abort,r09:sleep,r15:memory",
+        )
+        .env("CI", "true")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    // Results are on disk while the hanging repository still holds the scan.
+    let mut seen_early = false;
+    while child.try_wait().expect("wait").is_none() {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.contains("\"r00\"") && text.ends_with('\n') {
+            seen_early = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(seen_early, "no line was written before the scan ended");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(10));
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+    let text = std::fs::read_to_string(&out).expect("results");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 20, "{text}");
+    let errors: std::collections::BTreeMap<&str, &str> = lines
+        .iter()
+        .filter_map(|l| Some((l["repo"].as_str()?, l["error"].as_str()?)))
+        .collect();
+    assert_eq!(
+        errors.keys().copied().collect::<Vec<_>>(),
+        ["r03", "r09", "r15"],
+        "{errors:?}"
+    );
+    assert!(errors["r03"].contains("SIGABRT"), "{}", errors["r03"]);
+    assert!(errors["r09"].contains("timed out"), "{}", errors["r09"]);
+    assert!(errors["r09"].contains("10s"), "{}", errors["r09"]);
+    assert!(errors["r15"].contains("memory limit"), "{}", errors["r15"]);
+    let gold = lines.iter().filter(|l| l["tier"] == "gold").count();
+    assert_eq!(gold, 17, "{text}");
+}
+
+/// An empty goldpath.toml runs no rule: no tier, and `fleet report` lists it, and with
+/// --org-policy also a policy that enables fewer rules than the organisation's.
+#[test]
+fn weaker_policies_are_flagged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fleet = dir.path().join("fleet");
+    small_repo(&fleet, "empty", "");
+    small_repo(&fleet, "weak", POLICY);
+    small_repo(
+        &fleet,
+        "strong",
+        &format!("{POLICY}\n[rules.\"files/forbidden\"]\npaths = [{{ glob = \"*.pem\", reason = \"keys\" }}]\n"),
+    );
+    let org = dir.path().join("org.toml");
+    std::fs::write(
+        &org,
+        format!("{POLICY}\n[rules.\"files/forbidden\"]\npaths = [{{ glob = \"*.key\", reason = \"keys\" }}]\n"),
+    )
+    .expect("write");
+    let out = dir.path().join("r.jsonl");
+    let goldpath = || std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"));
+    let status = goldpath()
+        .args(["fleet", "scan", "--repos"])
+        .arg(&fleet)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&out).expect("results");
+    let line = |repo: &str| -> Value {
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+            .find(|l| l["repo"] == repo)
+            .expect("a line")
+    };
+    assert_eq!(line("empty")["rules_run"], 0);
+    assert_eq!(line("empty")["tier"], Value::Null, "{text}");
+    assert_eq!(line("weak")["rules_run"], 1);
+    assert_eq!(line("strong")["rules_run"], 2);
+    assert_eq!(line("weak")["tier"], "gold");
+    assert_ne!(line("weak")["policy_hash"], line("strong")["policy_hash"]);
+
+    let report = |extra: &[&std::ffi::OsStr]| -> Value {
+        let output = goldpath()
+            .args(["fleet", "report", "-f", "json"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(output.status.success());
+        serde_json::from_slice(&output.stdout).expect("json")
+    };
+    let flagged = |report: &Value| -> Vec<String> {
+        report["weak_policies"]
+            .as_array()
+            .map(|a| a.iter().map(|w| w["repo"].to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(flagged(&report(&[])), ["\"empty\""]);
+    let with_org = report(&["--org-policy".as_ref(), org.as_os_str()]);
+    assert_eq!(flagged(&with_org), ["\"empty\"", "\"weak\""]);
+    assert_eq!(with_org["weak_policies"][1]["org_rules"], 2);
+    assert_eq!(with_org["weak_policies"][1]["policy"], "goldpath.toml");
 }

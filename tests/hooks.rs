@@ -246,3 +246,92 @@ fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// `hook install` (and `uninstall`) with a link where the hook goes: exit 2, the file outside
+/// is neither written nor made executable.
+#[cfg(unix)]
+fn assert_refused(repo: &Repo, action: &str, victim: &Path, before: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let output = repo.goldpath().args(["hook", action]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{action}: {stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    if victim.exists() {
+        assert_eq!(std::fs::read_to_string(victim).unwrap(), before);
+        let mode = std::fs::metadata(victim).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0, "made executable");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn husky_hook_linked_outside_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("bashrc");
+    std::fs::write(&victim, "# mine\n").unwrap();
+    let repo = Repo::git();
+    repo.write(".husky/_/pre-commit", "#!/usr/bin/env sh\n");
+    std::os::unix::fs::symlink(&victim, repo.join(".husky/pre-commit")).unwrap();
+    repo.git_ok(&["config", "core.hooksPath", ".husky/_"]);
+    assert_refused(&repo, "install", &victim, "# mine\n");
+    assert_refused(&repo, "uninstall", &victim, "# mine\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn native_hook_linked_or_dangling_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("target");
+    std::fs::write(&victim, "#!/bin/sh\n").unwrap();
+    let repo = Repo::git();
+    let hook = repo.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&victim, &hook).unwrap();
+    assert_refused(&repo, "install", &victim, "#!/bin/sh\n");
+    // A dangling link is not written through either.
+    std::fs::remove_file(&hook).unwrap();
+    let nowhere = outside.path().join("nowhere");
+    std::os::unix::fs::symlink(&nowhere, &hook).unwrap();
+    assert_refused(&repo, "install", &nowhere, "");
+    assert!(!nowhere.exists());
+    // A committed hooks directory that is a link (core.hooksPath = ci/hooks -> outside).
+    std::fs::remove_file(&hook).unwrap();
+    std::fs::create_dir(repo.join("ci")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("ci/hooks")).unwrap();
+    repo.git_ok(&["config", "core.hooksPath", "ci/hooks"]);
+    assert_refused(&repo, "install", &victim, "#!/bin/sh\n");
+    assert!(!outside.path().join("pre-commit").exists());
+}
+
+#[test]
+fn reinstall_keeps_the_users_lines_and_backs_up() {
+    let repo = Repo::git();
+    install(&repo);
+    let hook = repo.join(".git/hooks/pre-commit");
+    let original = std::fs::read_to_string(&hook).unwrap();
+    let customised = original.replace(
+        "hook_dir=$(dirname \"$0\")",
+        "export MY_SETTING=1\nhook_dir=$(dirname \"$0\")",
+    );
+    std::fs::write(&hook, &customised).unwrap();
+    let said = install(&repo);
+    assert!(said.contains("kept"), "{said}");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    assert!(text.contains("export MY_SETTING=1\n"), "{text}");
+    // The kept lines run: they come before the final exec.
+    assert!(
+        text.find("MY_SETTING").unwrap() < text.rfind("exec goldpath").unwrap(),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".git/hooks/pre-commit.goldpath-backup")).unwrap(),
+        customised
+    );
+    // Installing again changes nothing and keeps the line once.
+    assert!(install(&repo).contains("up to date"));
+    let again = std::fs::read_to_string(&hook).unwrap();
+    assert_eq!(again.matches("MY_SETTING").count(), 1, "{again}");
+    // An unmodified hook is left as it is.
+    std::fs::write(&hook, &original).unwrap();
+    assert!(install(&repo).contains("up to date"));
+}

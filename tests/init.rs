@@ -216,3 +216,28 @@ fn never_writes_through_a_symlink() {
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "# outside\n");
 }
+
+/// `goldpath init sub/link` with a committed `sub/link -> /elsewhere` wrote
+/// /elsewhere/goldpath.toml.
+#[cfg(unix)]
+#[test]
+fn never_writes_through_a_linked_directory() {
+    let outside = tempfile::tempdir().unwrap();
+    let repo = rust_service();
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("sub/link")).unwrap();
+    let (code, _, stderr) = init(&repo, &["sub/link"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("sub/link is a symbolic link"), "{stderr}");
+    assert!(!outside.path().join("goldpath.toml").exists());
+    // Named by its absolute path from elsewhere, too.
+    let output = repo
+        .goldpath()
+        .current_dir(outside.path())
+        .arg("init")
+        .arg(repo.join("sub/link"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!outside.path().join("goldpath.toml").exists());
+}

@@ -260,9 +260,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
                 ..options
             },
         );
-        write_output(Some(path), &text)?;
+        write_report(path, &text, &root)?;
     }
-    write_output(args.output.as_deref(), &text)?;
+    match &args.output {
+        Some(path) => write_report(path, &text, &root)?,
+        None => write_output(None, &text)?,
+    }
     let above = report.above_fail_tier(fail_on, fail_tier);
     if above > 0 && matches!(args.format, OutputFormat::Human) {
         let higher = if fail_tier == Tier::Bronze {
@@ -396,6 +399,13 @@ pub(crate) fn load_policy(
             Ok((Policy::recommended()?, String::new()))
         }
     }
+}
+
+/// Writes a report file the user named, refusing a symbolic link inside the repository (a pull
+/// request can commit `goldpath.sarif -> /anywhere`).
+pub(crate) fn write_report(path: &Path, text: &str, repository: &Path) -> Result<()> {
+    goldpath::safe_write::write(path, text.as_bytes(), &[repository], None)
+        .context("cannot write the report")
 }
 
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {

@@ -27,15 +27,33 @@ enum FleetCommand {
     Scan(ScanArgs),
     /// Aggregate scan results: rule adoption, tiers, worst offenders, owners and the trend.
     Report(ReportArgs),
+    /// Check one repository and print its result line (the worker process of `fleet scan`).
+    #[command(hide = true)]
+    ScanOne(ScanOneArgs),
+}
+
+/// Arguments of the hidden `goldpath fleet scan-one`.
+#[derive(Args)]
+pub struct ScanOneArgs {
+    /// The repository's name in the results.
+    #[arg(long)]
+    name: String,
+    /// Its path.
+    #[arg(long)]
+    path: PathBuf,
+    /// The shared policy file, as `fleet scan --config`.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// Arguments of `goldpath fleet scan`.
 #[derive(Args)]
 #[command(
     after_help = "Each repository is checked at HEAD with the policy found in that commit (or \
-    --config, or builtin:recommended). A repository that cannot be checked becomes a line with \
-    an `error` and the scan goes on. Lines are sorted by repository name. docs/fleet.md \
-    describes the format."
+    --config, or builtin:recommended), in a worker process of its own with a time and a memory \
+    limit. A repository that cannot be checked (an error, a crash, a limit) becomes a line with \
+    an `error` and the scan goes on. Each line is written as soon as its repository is done, so \
+    lines come in the order repositories finish. docs/fleet.md describes the format."
 )]
 pub struct ScanArgs {
     /// A file listing one repository path per line (`#` comments and blank lines ignored;
@@ -57,9 +75,19 @@ pub struct ScanArgs {
     #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Repositories checked at once, and worker threads [default: the number of CPUs].
+    /// Repositories checked at once (worker processes) [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
+
+    /// Time limit per repository (`120s`, `5m`, `500ms`); a worker still running then is
+    /// killed and its repository gets an error line.
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration)]
+    timeout: Duration,
+
+    /// Memory limit per repository (address space of its worker: `2GiB`, `512MiB`, bytes).
+    /// Enforced on Unix only.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = parse_size)]
+    memory: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,6 +118,12 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+
+    /// The organisation's policy file: repositories judged by a policy that enables fewer
+    /// rules than it are listed under "Judged by a weaker policy" (those where no rule ran are
+    /// listed either way).
+    #[arg(long, value_name = "FILE")]
+    org_policy: Option<PathBuf>,
 }
 
 /// Runs `goldpath fleet`.
@@ -97,6 +131,7 @@ pub fn run(args: FleetArgs) -> Result<ExitCode> {
     match args.command {
         FleetCommand::Scan(args) => scan(args),
         FleetCommand::Report(args) => report(args),
+        FleetCommand::ScanOne(args) => scan_one(args),
     }
 }
 
@@ -178,15 +213,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     if let Some((i, n)) = args.shard {
         targets = fleet::shard(targets, i, n);
     }
-    let shared_policy = match &args.config {
-        Some(config) => {
-            if !config.exists() {
-                bail!("--config {}: no such file", config.display());
-            }
-            Some(Policy::load(config, &FsReader)?)
+    if let Some(config) = &args.config {
+        if !config.exists() {
+            bail!("--config {}: no such file", config.display());
         }
-        None => None,
-    };
+        // A broken shared policy is the scan's error, not every repository's.
+        Policy::load(config, &FsReader)?;
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = args.jobs {
         if jobs == 0 {
@@ -195,47 +228,317 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         pool = pool.num_threads(jobs);
     }
     let pool = pool.build().context("cannot start worker threads")?;
+    let exe = std::env::current_exe().context("cannot find the goldpath executable")?;
     // Open the output first: a scan that cannot write its results should fail at once.
-    let mut out: Box<dyn Write> = if args.out.as_os_str() == "-" {
-        Box::new(std::io::stdout().lock())
+    let roots: Vec<&Path> = targets.iter().map(|t| t.path.as_path()).collect();
+    let out: Box<dyn Write + Send> = if args.out.as_os_str() == "-" {
+        Box::new(std::io::stdout())
     } else {
-        Box::new(std::io::BufWriter::new(
-            std::fs::File::create(&args.out)
-                .with_context(|| format!("cannot create {}", args.out.display()))?,
-        ))
+        Box::new(goldpath::safe_write::create(&args.out, &roots)?)
+    };
+    let out = Mutex::new(out);
+    let limits = Limits {
+        timeout: args.timeout,
+        memory: args.memory,
     };
 
-    let registry = Registry::builtin();
     let progress = Progress::new(targets.len());
-    let lines: Vec<Line> = pool.install(|| {
+    let written: Vec<Result<bool>> = pool.install(|| {
         targets
             .par_iter()
             .map(|target| {
-                let line = check_one(
-                    target,
-                    &registry,
-                    shared_policy.as_ref(),
-                    args.config.as_deref(),
-                );
+                let line = run_worker(&exe, target, args.config.as_deref(), &limits);
                 progress.tick();
-                line
+                let text = serde_json::to_string(&line).context("cannot encode a result")?;
+                // One line at a time, flushed: what is done survives whatever comes next.
+                let mut out = out
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("the output lock is poisoned"))?;
+                writeln!(out, "{text}")
+                    .and_then(|()| out.flush())
+                    .with_context(|| format!("cannot write {}", args.out.display()))?;
+                Ok(matches!(line, Line::Broken(_)))
             })
             .collect()
     });
     progress.finish();
-
-    for line in &lines {
-        let text = serde_json::to_string(line).context("cannot encode a result")?;
-        writeln!(out, "{text}").with_context(|| format!("cannot write {}", args.out.display()))?;
+    let mut broken = 0;
+    for result in written {
+        broken += usize::from(result?);
     }
-    out.flush()
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    let broken = lines
-        .iter()
-        .filter(|l| matches!(l, Line::Broken(_)))
-        .count();
-    tracing::debug!(repos = lines.len(), broken, "fleet scan done");
+    tracing::debug!(repos = targets.len(), broken, "fleet scan done");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Per-repository limits of `fleet scan`.
+struct Limits {
+    timeout: Duration,
+    memory: u64,
+}
+
+/// Checks one repository in a worker process (`goldpath fleet scan-one`) under `limits`; a
+/// crash, a timeout or a limit becomes an error line.
+fn run_worker(exe: &Path, target: &Target, config: Option<&Path>, limits: &Limits) -> Line {
+    let path = target.path.to_string_lossy().into_owned();
+    let broken = |error: String| {
+        Line::Broken(RepoError {
+            repo: target.name.clone(),
+            path: path.clone(),
+            error,
+        })
+    };
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(["fleet", "scan-one", "--name"])
+        .arg(&target.name)
+        .arg("--path")
+        .arg(&target.path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        // Few malloc arenas: each reserves address space that counts against the limit.
+        .env("MALLOC_ARENA_MAX", "2");
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    limit_memory(&mut command, limits.memory);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return broken(format!("cannot start a worker: {e}")),
+    };
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if started.elapsed() >= limits.timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!(
+                    "timed out: not done after {} (--timeout)",
+                    show_duration(limits.timeout)
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => break Err(format!("cannot wait for the worker: {e}")),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+    let status = match status {
+        Ok(status) => status,
+        Err(error) => return broken(error),
+    };
+    let parsed = std::str::from_utf8(&stdout)
+        .ok()
+        .and_then(|text| text.lines().rev().find(|l| !l.trim().is_empty()))
+        .and_then(|line| serde_json::from_str::<Line>(line).ok());
+    match parsed {
+        Some(line) if status.success() => line,
+        _ => broken(describe_failure(status, &stderr, limits.memory)),
+    }
+}
+
+/// Why a worker gave no result, from its exit status and the end of its stderr.
+fn describe_failure(status: std::process::ExitStatus, stderr: &str, memory: u64) -> String {
+    let tail: String = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    if stderr.contains("memory allocation of") || stderr.contains("out of memory") {
+        return format!(
+            "memory limit exceeded: more than {} (--memory)",
+            show_size(memory)
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                libc::SIGABRT => " (SIGABRT)",
+                libc::SIGSEGV => " (SIGSEGV)",
+                libc::SIGKILL => " (SIGKILL)",
+                libc::SIGBUS => " (SIGBUS)",
+                _ => "",
+            };
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!(": {tail}")
+            };
+            return format!("the worker crashed: killed by signal {signal}{name}{tail}");
+        }
+    }
+    if tail.is_empty() {
+        format!("the worker failed ({status}) without a result")
+    } else {
+        format!("the worker failed ({status}): {tail}")
+    }
+}
+
+#[cfg(unix)]
+fn limit_memory(command: &mut std::process::Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: setrlimit is async-signal-safe; the closure allocates nothing and touches no lock.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_command: &mut std::process::Command, _bytes: u64) {
+    // No portable address-space limit: the time limit and the worker's isolation still apply.
+    tracing::debug!("--memory is not enforced on this system");
+}
+
+/// `goldpath fleet scan-one`: one repository, one line on stdout.
+fn scan_one(args: ScanOneArgs) -> Result<ExitCode> {
+    test_fault(&args.name);
+    let target = Target {
+        name: args.name,
+        path: args.path,
+    };
+    let shared_policy = match &args.config {
+        Some(config) => Some(Policy::load(config, &FsReader)?),
+        None => None,
+    };
+    // One thread: repositories run in parallel as processes, and each thread's stack and malloc
+    // arena would count against the memory limit.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .context("cannot start a worker thread")?;
+    let registry = Registry::builtin();
+    let line = pool.install(|| {
+        check_one(
+            &target,
+            &registry,
+            shared_policy.as_ref(),
+            args.config.as_deref(),
+        )
+    });
+    let text = serde_json::to_string(&line).context("cannot encode a result")?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .context("cannot write the result")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// For the fleet tests: `GOLDPATH_FLEET_TEST_FAULT=name:abort,name:sleep,name:memory` makes the
+/// worker of repository `name` crash, hang or allocate without end, as a hostile repository
+/// can make it do.
+fn test_fault(name: &str) {
+    let Some(spec) = std::env::var_os("GOLDPATH_FLEET_TEST_FAULT") else {
+        return;
+    };
+    let spec = spec.to_string_lossy().into_owned();
+    for item in spec.split(',') {
+        match item.split_once(':') {
+            Some((repo, "abort")) if repo == name => std::process::abort(),
+            Some((repo, "sleep")) if repo == name => loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            },
+            Some((repo, "memory")) if repo == name => {
+                let mut hog: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hog.push(vec![1; 64 << 20]);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `120s`, `5m`, `500ms`, `1h`, or seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a duration such as 120s, 5m or 500ms"))?;
+    let duration = match unit.trim() {
+        "" | "s" => Duration::from_secs(number),
+        "ms" => Duration::from_millis(number),
+        "m" => Duration::from_secs(number.saturating_mul(60)),
+        "h" => Duration::from_secs(number.saturating_mul(3600)),
+        other => return Err(format!("`{other}`: expected s, ms, m or h")),
+    };
+    if duration.is_zero() {
+        return Err("the time limit must be more than 0".to_owned());
+    }
+    Ok(duration)
+}
+
+/// `2GiB`, `512MiB`, `64KiB`, `1G`/`1GB` (powers of 1024 too), or bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a size such as 2GiB or 512MiB"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => return Err(format!("`{other}`: expected B, KiB, MiB, GiB or TiB")),
+    };
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes < 16 << 20 {
+        return Err(format!("`{text}`: a worker needs at least 16MiB to start"));
+    }
+    Ok(bytes)
+}
+
+fn show_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+fn show_size(bytes: u64) -> String {
+    match bytes {
+        b if b % (1 << 30) == 0 => format!("{}GiB", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{}MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// Checks one repository at HEAD; any failure becomes a line with an error.
@@ -251,15 +554,21 @@ fn check_one(
         ensure_repository(&target.path)?;
         let snapshot = goldpath_git::open(&target.path, goldpath_git::Source::Rev("HEAD".into()))?;
         let loaded;
-        let policy = match shared_policy {
-            Some(policy) => policy,
-            None => {
+        let (policy, source) = match (shared_policy, config) {
+            (Some(policy), Some(config)) => (policy, format!("--config {}", config.display())),
+            _ => {
                 let root = PathBuf::from(goldpath::Snapshot::root(&snapshot));
-                loaded = load_policy(config, &root, &snapshot)?;
-                &loaded
+                let (policy, source) = load_policy(config, &root, &snapshot)?;
+                loaded = policy;
+                (&loaded, source)
             }
         };
         let engine = Engine::new(registry, policy)?;
+        let info = fleet::PolicyInfo {
+            source,
+            hash: fleet::policy_hash(policy),
+            rules_run: engine.rule_ids().len(),
+        };
         let report = engine.check(&snapshot);
         let owner = fleet::default_owner(&snapshot);
         Ok(RepoResult::from_report(
@@ -268,6 +577,7 @@ fn check_one(
             &report,
             owner,
             started.elapsed().as_millis() as u64,
+            Some(info),
         ))
     })();
     match result {
@@ -286,14 +596,24 @@ fn load_policy(
     config: Option<&Path>,
     root: &Path,
     snapshot: &dyn goldpath::Snapshot,
-) -> Result<Policy> {
+) -> Result<(Policy, String)> {
     if let Some(config) = config {
-        return Ok(Policy::load(config, &FsReader)?);
+        return Ok((
+            Policy::load(config, &FsReader)?,
+            format!("--config {}", config.display()),
+        ));
     }
     let reader = SnapshotReader::new(root, snapshot);
     Ok(match Policy::discover(root, &reader)? {
-        Some(path) => Policy::load(&path, &reader)?,
-        None => Policy::recommended()?,
+        Some(path) => {
+            let shown = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            (Policy::load(&path, &reader)?, shown)
+        }
+        None => (Policy::recommended()?, "builtin:recommended".to_owned()),
     })
 }
 
@@ -392,15 +712,23 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
     } else {
         Some(read_results(&args.previous)?)
     };
-    let report = FleetReport::new(&current, previous.as_deref());
+    let org_rules = match &args.org_policy {
+        Some(path) => {
+            let policy = Policy::load(path, &FsReader)
+                .with_context(|| format!("--org-policy {}", path.display()))?;
+            let registry = Registry::builtin();
+            Some(Engine::new(&registry, &policy)?.rule_ids().len())
+        }
+        None => None,
+    };
+    let report = FleetReport::with_org_rules(&current, previous.as_deref(), org_rules);
     let text = match args.format {
         ReportFormat::Html => report.to_html(),
         ReportFormat::Markdown => report.to_markdown(),
         ReportFormat::Json => report.to_json(),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => goldpath::safe_write::write(path, text.as_bytes(), &[], None)?,
         None => {
             let mut stdout = std::io::stdout().lock();
             match stdout
@@ -418,6 +746,25 @@ fn report(args: ReportArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_duration("120s"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("3 weeks").is_err());
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("1KiB").is_err(), "too small to start");
+        assert!(parse_size("99999999999TiB").is_err());
+        assert!(parse_size("lots").is_err());
+        assert_eq!(show_size(2 << 30), "2GiB");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+    }
 
     #[test]
     fn progress_reads_as_counts_rate_and_time_left() {

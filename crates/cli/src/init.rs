@@ -1,7 +1,7 @@
 //! `goldpath init`: write a first goldpath.toml from what the repository contains.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
@@ -42,6 +42,13 @@ pub struct InitArgs {
 
 /// Runs `goldpath init`.
 pub fn run(args: InitArgs) -> Result<ExitCode> {
+    // `goldpath init sub/link` with a committed `sub/link -> /elsewhere` would otherwise judge
+    // and write /elsewhere: refuse a path through a link inside the repository it names.
+    let mut roots = enclosing_repositories(&args.path);
+    {
+        let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+        goldpath::safe_write::resolve(&args.path, &roots)?;
+    }
     let snapshot = goldpath_git::open(&args.path, goldpath_git::Source::Worktree)?;
     let root = PathBuf::from(snapshot.root());
     let found = inspect(&snapshot);
@@ -68,13 +75,9 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         );
     }
     let target = root.join("goldpath.toml");
-    if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
-        bail!(
-            "{} is a symbolic link; goldpath init does not write through links",
-            target.display()
-        );
-    }
-    std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
+    roots.push(root.clone());
+    let roots: Vec<&Path> = roots.iter().map(PathBuf::as_path).collect();
+    goldpath::safe_write::write(&target, text.as_bytes(), &roots, None)?;
     for other in existing.iter().filter(|name| **name != "goldpath.toml") {
         eprintln!(
             "goldpath: note: {other} is still there and is read before goldpath.toml; remove it"
@@ -86,6 +89,24 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         target.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The repositories `path` lies in as written (before any link in it is followed): the first
+/// real directory among its ancestors that holds `.git`, and the current directory's.
+fn enclosing_repositories(path: &Path) -> Vec<PathBuf> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let absolute = cwd.join(path);
+    let mut found = Vec::new();
+    for start in [absolute.as_path(), cwd.as_path()] {
+        let repo = start.ancestors().find(|dir| {
+            std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+                && std::fs::symlink_metadata(dir.join(".git")).is_ok()
+        });
+        found.extend(repo.map(Path::to_path_buf));
+    }
+    found
 }
 
 /// What was found, on stderr.

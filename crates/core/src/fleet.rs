@@ -39,6 +39,55 @@ pub struct RepoResult {
     pub owner: Option<String>,
     /// Time taken to check the repository, in milliseconds.
     pub duration_ms: u64,
+    /// Which policy judged it: the policy file's path in the repository, `--config FILE`, or
+    /// `builtin:recommended`. Absent in results of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_source: Option<String>,
+    /// A fingerprint of the effective policy (rules with their options, custom rules,
+    /// settings), so repositories judged by the same policy share it ([`policy_hash`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    /// How many rules ran. A repository whose policy enables none has no tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_run: Option<usize>,
+}
+
+/// Which policy judged a repository, for its result line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// See [`RepoResult::policy_source`].
+    pub source: String,
+    /// See [`RepoResult::policy_hash`].
+    pub hash: String,
+    /// See [`RepoResult::rules_run`].
+    pub rules_run: usize,
+}
+
+/// A fingerprint of a policy's effect: FNV-1a (64 bits, hex) over its enabled rules with their
+/// level, tier and options, the number of custom rules, and the settings; where each was written
+/// does not count, so one policy file gives one hash in every repository. Not a cryptographic
+/// hash: it tells policies apart in a report.
+pub fn policy_hash(policy: &crate::policy::Policy) -> String {
+    let mut text = String::new();
+    for (id, rule) in &policy.rules {
+        let _ = write!(text, "{id} {:?} {:?}", rule.level, rule.tier);
+        for (key, value) in rule.params.values() {
+            let _ = write!(text, " {key}={value}");
+        }
+        text.push('\n');
+    }
+    let _ = write!(
+        text,
+        "custom {}\n{:?}",
+        policy.custom.len(),
+        policy.settings
+    );
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{hash:016x}")
 }
 
 /// A repository that could not be checked.
@@ -88,7 +137,10 @@ impl RepoResult {
         report: &Report,
         owner: Option<String>,
         duration_ms: u64,
+        policy: Option<PolicyInfo>,
     ) -> Self {
+        // No rule ran: nothing was judged, so no tier (an empty goldpath.toml is not gold).
+        let judged = policy.as_ref().is_none_or(|p| p.rules_run > 0);
         let mut findings = BTreeMap::new();
         for finding in &report.findings {
             *findings.entry(finding.rule.clone()).or_insert(0) += 1;
@@ -97,14 +149,22 @@ impl RepoResult {
             repo,
             path,
             commit: report.target.commit.clone(),
-            tier: report.summary.tier,
-            next_tier: report.summary.next.as_ref().map(|n| n.tier),
+            tier: report.summary.tier.filter(|_| judged),
+            next_tier: report
+                .summary
+                .next
+                .as_ref()
+                .map(|n| n.tier)
+                .filter(|_| judged),
             findings,
             errors: report.summary.errors,
             warnings: report.summary.warnings,
             notes: report.summary.notes,
             owner,
             duration_ms,
+            policy_source: policy.as_ref().map(|p| p.source.clone()),
+            policy_hash: policy.as_ref().map(|p| p.hash.clone()),
+            rules_run: policy.map(|p| p.rules_run),
         }
     }
 }
@@ -359,6 +419,23 @@ pub struct FleetReport {
     /// The comparison with `--previous`, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trend: Option<Trend>,
+    /// Repositories judged by a policy that enables no rule, or fewer rules than the
+    /// organisation's (`fleet report --org-policy`), by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weak_policies: Vec<WeakPolicy>,
+}
+
+/// A repository judged by a weaker policy than the organisation's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeakPolicy {
+    /// The repository's name.
+    pub repo: String,
+    /// The policy that judged it ([`RepoResult::policy_source`]).
+    pub policy: Option<String>,
+    /// Rules that ran.
+    pub rules_run: usize,
+    /// Rules the organisation's policy enables, when given.
+    pub org_rules: Option<usize>,
 }
 
 /// How many worst offenders are listed.
@@ -406,7 +483,30 @@ fn adoption_rates(checked: &[&RepoResult], rules: &BTreeSet<&str>) -> BTreeMap<S
 impl FleetReport {
     /// Aggregates `current` results, compared with `previous` when given.
     pub fn new(current: &[Line], previous: Option<&[Line]>) -> Self {
+        Self::with_org_rules(current, previous, None)
+    }
+
+    /// [`FleetReport::new`], also flagging repositories whose policy ran fewer rules than
+    /// `org_rules` (the number the organisation's policy enables). Repositories where no rule
+    /// ran are flagged either way; results without `rules_run` (older versions) are not.
+    pub fn with_org_rules(
+        current: &[Line],
+        previous: Option<&[Line]>,
+        org_rules: Option<usize>,
+    ) -> Self {
         let (checked, broken) = split(current);
+        let weak_policies = checked
+            .iter()
+            .filter_map(|r| {
+                let run = r.rules_run?;
+                (run == 0 || org_rules.is_some_and(|org| run < org)).then(|| WeakPolicy {
+                    repo: r.repo.clone(),
+                    policy: r.policy_source.clone(),
+                    rules_run: run,
+                    org_rules,
+                })
+            })
+            .collect();
         let previous = previous.map(split);
         let mut rules: BTreeSet<&str> = checked
             .iter()
@@ -544,6 +644,7 @@ impl FleetReport {
             owners,
             broken: broken.into_iter().cloned().collect(),
             trend,
+            weak_policies,
         }
     }
 
@@ -668,6 +769,22 @@ impl FleetReport {
             }
             if !trend.removed.is_empty() {
                 let _ = writeln!(out, "\nGone: {}.", md(&trend.removed.join(", ")));
+            }
+        }
+        if !self.weak_policies.is_empty() {
+            out.push_str(
+                "\n## Judged by a weaker policy\n\n| Repository | Policy | Rules run | \
+                 Organisation's |\n|---|---|---|---|\n",
+            );
+            for w in &self.weak_policies {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    md(&w.repo),
+                    md(w.policy.as_deref().unwrap_or("?")),
+                    w.rules_run,
+                    w.org_rules.map_or("?".to_owned(), |n| n.to_string())
+                );
             }
         }
         if !self.broken.is_empty() {
@@ -833,6 +950,23 @@ impl FleetReport {
             if !trend.removed.is_empty() {
                 let _ = writeln!(out, "<p>Gone: {}.</p>", html(&trend.removed.join(", ")));
             }
+        }
+        if !self.weak_policies.is_empty() {
+            out.push_str(
+                "<h2>Judged by a weaker policy</h2>\n<table>\n<tr><th>Repository</th>\
+                 <th>Policy</th><th>Rules run</th><th>Organisation's</th></tr>\n",
+            );
+            for w in &self.weak_policies {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    html(&w.repo),
+                    html(w.policy.as_deref().unwrap_or("?")),
+                    w.rules_run,
+                    w.org_rules.map_or("?".to_owned(), |n| n.to_string())
+                );
+            }
+            out.push_str("</table>\n");
         }
         if !self.broken.is_empty() {
             out.push_str(

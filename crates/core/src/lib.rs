@@ -21,6 +21,7 @@ pub mod registry;
 pub mod render;
 pub mod rule;
 pub mod rules;
+pub mod safe_write;
 pub mod snapshot;
 pub mod span;
 #[cfg(test)]

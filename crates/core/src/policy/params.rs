@@ -20,6 +20,13 @@ pub struct Params {
 }
 
 impl Params {
+    /// The options as written, without where they were written (for a policy fingerprint).
+    pub fn values(&self) -> impl Iterator<Item = (&str, &toml::Value)> {
+        self.values
+            .iter()
+            .map(|(key, (value, _))| (key.as_str(), value))
+    }
+
     pub(crate) fn new(rule: impl Into<String>) -> Self {
         Self {
             rule: rule.into(),
