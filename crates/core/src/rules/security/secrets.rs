@@ -29,7 +29,8 @@ static META: Meta = Meta {
             kind: "array of globs",
             help: "Files scanned. Default: every file (`**`). `builtin:recommended` narrows it \
                    to the files where credentials are usually committed (configuration, \
-                   environment and key files, scripts) so that a full check of a large \
+                   environment and key files, scripts, source files and Dockerfiles; not \
+                   documentation or data) so that a full check of a large \
                    repository stays fast; set `files = [\"**\"]` for a full scan.",
         },
         OptionDoc {
@@ -1129,6 +1130,38 @@ mod tests {
             quoted.message.contains("x-access-token:****@"),
             "{}",
             quoted.message
+        );
+    }
+
+    #[test]
+    fn the_recommended_pack_scans_source_files_and_dockerfiles() {
+        let policy = "extends = [\"builtin:recommended\"]\n";
+        let (key, token) = (aws(), github());
+        let files = [
+            ("config.py", format!("AWS_ACCESS_KEY_ID = \"{key}\"\n")),
+            ("web/index.js", format!("const token = '{token}';\n")),
+            (
+                "Dockerfile",
+                format!("FROM alpine\nENV GITHUB_TOKEN={token}\n"),
+            ),
+            ("deploy/api.Dockerfile", format!("ENV AWS_KEY={key}\n")),
+            ("README.md", format!("`{key}`\n")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let mut paths: Vec<String> = check(policy, &files)
+            .into_iter()
+            .filter(|f| f.rule == "security/secrets")
+            .filter_map(|f| f.path)
+            .collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            [
+                "Dockerfile",
+                "config.py",
+                "deploy/api.Dockerfile",
+                "web/index.js"
+            ]
         );
     }
 }
