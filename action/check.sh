@@ -67,11 +67,23 @@ if [ -n "${INPUT_FAIL_ON:-}" ]; then
   args+=(--fail-on "$INPUT_FAIL_ON")
 fi
 if [ -n "${INPUT_SARIF:-}" ]; then
+  # The path is written to $GITHUB_OUTPUT as `sarif=PATH`: a line break in it would add an
+  # output of its own.
+  case "$INPUT_SARIF" in
+    *$'\n'*|*$'\r'*)
+      echo "::error title=goldpath::the sarif input must be one path, without line breaks" >&2
+      exit 2 ;;
+  esac
   args+=(--report "sarif:$INPUT_SARIF")
 fi
 if [ -n "${INPUT_ARGS:-}" ]; then
-  read -r -a extra <<< "$INPUT_ARGS"
-  args+=("${extra[@]}")
+  # Every line of a multi-line `args: |` block counts, each split on whitespace.
+  while IFS= read -r line || [ -n "$line" ]; do
+    read -r -a extra <<< "$line"
+    if [ "${#extra[@]}" -gt 0 ]; then
+      args+=("${extra[@]}")
+    fi
+  done <<< "$INPUT_ARGS"
 fi
 
 echo "goldpath ${args[*]}" >&2

@@ -264,3 +264,47 @@ fn action_inputs_reach_scripts_only_through_env() {
         }
     }
 }
+
+#[test]
+fn every_line_of_a_multi_line_args_input_counts() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", POLICY)
+        .write("legacy.secret", "x");
+    repo.commit("main");
+    let run = run_check(
+        &repo,
+        "push",
+        "{}",
+        &[(
+            "INPUT_ARGS",
+            "--only files/forbidden\n  --fail-on never\n\n",
+        )],
+    );
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    // Only the first line reached goldpath before: the error failed the step.
+    assert_eq!(run.output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--only files/forbidden --fail-on never"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_line_break_in_the_sarif_input_is_refused() {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", POLICY);
+    repo.commit("main");
+    let run = run_check(
+        &repo,
+        "push",
+        "{}",
+        &[("INPUT_SARIF", "goldpath.sarif\nexit-code=0")],
+    );
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    assert_eq!(run.output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("without line breaks")
+            || String::from_utf8_lossy(&run.output.stderr).contains("without line breaks")
+    );
+    assert!(!run.outputs.contains("exit-code=0"), "{}", run.outputs);
+}

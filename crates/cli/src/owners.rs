@@ -270,8 +270,12 @@ fn all_owners<'a>(who: &'a Ownership<'_>) -> Vec<&'a str> {
     names
 }
 
+/// A TSV field: tabs, line breaks and backslashes escaped so each path stays one field of one
+/// line, and every other control character (ESC, BEL, DEL, C1: terminal escape sequences in a
+/// committed file name or CODEOWNERS owner) as `\xNN` or `\u{NNNN}`, so none reaches the
+/// terminal.
 fn tsv_escape(text: &str) -> Cow<'_, str> {
-    if !text.contains(['\t', '\n', '\r', '\\']) {
+    if !text.contains(|c: char| c == '\\' || c.is_control()) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 4);
@@ -281,6 +285,10 @@ fn tsv_escape(text: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\\' => out.push_str("\\\\"),
+            c if c.is_control() && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -391,5 +399,13 @@ mod tests {
     fn tsv_escapes_separators() {
         assert_eq!(tsv_escape("a\tb\\c\n"), "a\\tb\\\\c\\n");
         assert!(matches!(tsv_escape("plain"), Cow::Borrowed(_)));
+        let hostile =
+            "a\r\n## Tier reached: gold\u{1b}]8;;x\u{7}`|[x](javascript:alert(1))\u{9b}.txt";
+        let field = tsv_escape(hostile);
+        assert!(!field.contains(|c: char| c.is_control()), "{field:?}");
+        assert_eq!(
+            field,
+            "a\\r\\n## Tier reached: gold\\x1b]8;;x\\x07`|[x](javascript:alert(1))\\x9b.txt"
+        );
     }
 }

@@ -548,8 +548,22 @@ impl Engine {
         let mut sources = Sources {
             contents: &contents,
             files: &all,
-            lines: HashMap::new(),
+            texts: HashMap::new(),
         };
+        // Every secret any rule saw, so that no output prints it: not on its own finding's
+        // line (masked by span below), nor in another finding's snippet or message.
+        let mut secrets: Vec<String> = Vec::new();
+        for (_, violations) in &results {
+            for v in violations.iter().filter(|v| v.redact) {
+                if let (Some(path), Some(span)) = (&v.path, &v.span) {
+                    if let Some(secret) = span_text(path, span, &mut sources) {
+                        secrets.extend(secret_pieces(&secret));
+                    }
+                }
+            }
+        }
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
         for (index, violations) in results {
             let rule = &self.rules[index];
             for v in violations {
@@ -575,6 +589,12 @@ impl Engine {
                     v,
                     &mut sources,
                 ));
+            }
+        }
+
+        if !secrets.is_empty() {
+            for finding in &mut findings {
+                mask_secrets(finding, &secrets);
             }
         }
 
@@ -687,18 +707,22 @@ impl Engine {
             }),
             _ => None,
         };
+        let mask = |text: String| match crate::text::mask_url_credentials(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(masked) => masked,
+        };
         Finding {
             rule: id.to_owned(),
             // A violation may lower its rule's level (a warning among errors), never raise it
             // above what the policy configured.
             level: v.level.map_or(level, |l| l.min(level)),
             tier: v.tier.unwrap_or(tier),
-            message: v.message,
+            message: mask(v.message),
             path: v.path,
             span: v.span,
-            help: v.help,
+            help: v.help.map(mask),
             fingerprint,
-            snippet,
+            snippet: snippet.map(mask),
             fix: v.fix.filter(|_| self.fix_options.is_some()),
         }
     }
@@ -882,29 +906,37 @@ fn relative_to_root(name: &str, root: &str) -> String {
 struct Sources<'a> {
     contents: &'a HashMap<usize, Content>,
     files: &'a [&'a FileEntry],
-    lines: HashMap<usize, Vec<usize>>,
+    /// Each file's text (decoded like `security/secrets` decodes it, so positions agree) and
+    /// the starts of its lines, found once per check: a rule that reports hundreds of findings
+    /// in one large lockfile would otherwise scan it once per finding.
+    texts: HashMap<usize, (Cow<'a, str>, Vec<usize>)>,
+}
+
+impl<'a> Sources<'a> {
+    fn text(&mut self, path: &str) -> Option<&(Cow<'a, str>, Vec<usize>)> {
+        let (contents, files) = (self.contents, self.files);
+        let file = files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| files[i])?;
+        let bytes = contents.get(&file.key)?.as_ref().ok()?;
+        Some(self.texts.entry(file.key).or_insert_with(|| {
+            let text = crate::text::decode(bytes);
+            let starts = std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect();
+            (text, starts)
+        }))
+    }
 }
 
 fn snippet_for(path: &str, span: &crate::span::Span, sources: &mut Sources<'_>) -> Option<String> {
-    let (contents, files) = (sources.contents, sources.files);
-    let file = files
-        .binary_search_by(|f| f.path.as_str().cmp(path))
-        .ok()
-        .map(|i| files[i])?;
-    let bytes = contents.get(&file.key)?.as_ref().ok()?;
-    // The starts of a file's lines, found once per check: a rule that reports hundreds of
-    // findings in one large lockfile would otherwise scan it once per finding.
-    let starts = sources.lines.entry(file.key).or_insert_with(|| {
-        std::iter::once(0)
-            .chain(
-                bytes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| **b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect()
-    });
+    let (text, starts) = sources.text(path)?;
     let first = span.line.max(1);
     let last = span.end_line.max(span.line).min(span.line + 2);
     if first > last {
@@ -913,14 +945,43 @@ fn snippet_for(path: &str, span: &crate::span::Span, sources: &mut Sources<'_>) 
     let begin = *starts.get(first as usize - 1)?;
     let end = starts
         .get(last as usize)
-        .map_or(bytes.len(), |&next| next.saturating_sub(1).max(begin));
-    // Line breaks are character boundaries: the lines are text when the file is.
-    let text = std::str::from_utf8(&bytes[begin..end]).ok()?;
+        .map_or(text.len(), |&next| next.saturating_sub(1).max(begin));
     let lines: Vec<&str> = text
+        .get(begin..end)?
         .split('\n')
         .map(|l| l.trim_end_matches(['\n', '\r']))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The text a span covers (columns count characters), for masking a secret wherever it is
+/// printed.
+fn span_text(path: &str, span: &crate::span::Span, sources: &mut Sources<'_>) -> Option<String> {
+    let (text, starts) = sources.text(path)?;
+    let at = |line: u32, column: u32| -> Option<usize> {
+        let begin = *starts.get((line as usize).checked_sub(1)?)?;
+        let line_text = &text[begin..];
+        let offset = line_text
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(line_text.len(), |(i, _)| i);
+        Some(begin + offset)
+    };
+    let start = at(span.line, span.column)?;
+    let end = at(span.end_line, span.end_column)?;
+    text.get(start..end).map(str::to_owned)
+}
+
+/// The pieces of a secret that outputs must never print: each of its lines (a PEM block is
+/// printed line by line), and each piece between escaped `\n` (a key inside a JSON string),
+/// when long enough that masking it cannot garble ordinary text.
+fn secret_pieces(secret: &str) -> impl Iterator<Item = String> + '_ {
+    secret
+        .split('\n')
+        .flat_map(|line| line.split("\\n"))
+        .map(|piece| piece.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\''))
+        .filter(|piece| piece.chars().count() >= 6)
+        .map(str::to_owned)
 }
 
 /// The snippet of a span (whose first line is the span's first line) with every character
@@ -950,6 +1011,21 @@ fn mask_snippet(snippet: &str, span: &crate::span::Span) -> String {
         }
     }
     out
+}
+
+fn mask_secrets(finding: &mut Finding, secrets: &[String]) {
+    for text in [
+        Some(&mut finding.message),
+        finding.help.as_mut(),
+        finding.snippet.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(masked) = crate::text::mask_all(text, secrets) {
+            *text = masked;
+        }
+    }
 }
 
 fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {

@@ -755,6 +755,39 @@ pub fn write(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
     }
 }
 
+/// `prefix` and `path` as a diff header names them: as is, or, when the path holds a double
+/// quote, a backslash or a control character (a line break in a file name would start a header
+/// of its own), C-quoted as git quotes it (`"b/a\nb"`, other bytes as octal escapes), which
+/// `git apply` reads back.
+fn quote_diff_path(prefix: &str, path: &str) -> String {
+    if !path.contains(|c: char| c == '"' || c == '\\' || c.is_control()) {
+        return format!("{prefix}{path}");
+    }
+    let mut out = String::from("\"");
+    for c in prefix.chars().chain(path.chars()) {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_control() => {
+                let mut bytes = [0; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    out.push_str(&format!("\\{byte:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A unified diff (`diff -u`, paths as `a/PATH` and `b/PATH`, three lines of context) from
 /// `old` (`None`: the file is created) to `new`. Empty when they are equal.
 pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
@@ -766,10 +799,10 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
     let ops = diff_lines(&a, &b);
     let mut out = String::new();
     out.push_str(&match old {
-        Some(_) => format!("--- a/{path}\n"),
+        Some(_) => format!("--- {}\n", quote_diff_path("a/", path)),
         None => "--- /dev/null\n".to_owned(),
     });
-    out.push_str(&format!("+++ b/{path}\n"));
+    out.push_str(&format!("+++ {}\n", quote_diff_path("b/", path)));
     const CONTEXT: usize = 3;
     // Indices of changed ops, grouped into hunks with their context.
     let changed: Vec<usize> = ops
@@ -1299,6 +1332,14 @@ mod tests {
             "--- /dev/null\n+++ b/n.md\n@@ -0,0 +1,2 @@\n+x\n+y\n\\ No newline at end of file\n"
         );
         assert_eq!(unified_diff("f", Some("same"), "same"), "");
+        // A line break in a name cannot start a header of its own: C-quoted as git does.
+        let diff = unified_diff("a\n+++ b/x\u{1b}\"q", Some("a\n"), "b\n");
+        assert!(
+            diff.starts_with(
+                "--- \"a/a\\n+++ b/x\\033\\\"q\"\n+++ \"b/a\\n+++ b/x\\033\\\"q\"\n@@"
+            ),
+            "{diff}"
+        );
         // Two changes far apart make two hunks.
         let old: String = (1..=20).map(|i| format!("{i}\n")).collect();
         let new: String = (1..=20)

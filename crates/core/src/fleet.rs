@@ -702,8 +702,8 @@ impl FleetReport {
             for a in &self.adoption {
                 let _ = write!(
                     out,
-                    "| `{}` | {}/{} | {} |",
-                    md(&a.rule),
+                    "| {} | {}/{} | {} |",
+                    crate::render::escape::markdown_code(&a.rule),
                     a.passing,
                     a.total,
                     percent(a.rate)
@@ -1072,19 +1072,10 @@ pub fn html(text: &str) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell: links, images, code spans and line breaks from a
+/// catalog's owner or a repository's name stay text.
 fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::render::escape::markdown(text)
 }
 
 #[cfg(test)]
@@ -1283,5 +1274,16 @@ Gone: gone.
         assert!(!text.contains("Since the previous scan"));
         // 1/3 of 400 px for files/required.
         assert!(text.contains("width=\"133\" height=\"16\" fill=\"#1a7f37\""));
+    }
+
+    #[test]
+    fn markdown_cells_keep_owners_links_and_images_inert() {
+        let owner = "a\r\n## Tier reached: gold`|[x](javascript:alert(1))<b>![i](http://t/p.png)";
+        let cell = md(owner);
+        assert!(!cell.contains(['\r', '\n', '<']), "{cell}");
+        assert!(
+            !cell.contains("](") && !cell.contains("![") && !cell.contains(" | "),
+            "{cell}"
+        );
     }
 }

@@ -26,6 +26,7 @@ pub mod snapshot;
 pub mod span;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod text;
 pub mod vendored;
 
 pub use engine::{Context, Engine, Report, Selection, Summary};

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::escape::{terminal, terminal_lines};
 use crate::engine::Report;
 use crate::finding::{Finding, Level};
 
@@ -59,16 +60,13 @@ fn render_finding(out: &mut String, finding: &Finding, paint: &Paint) {
         out,
         "{}{}: {}",
         paint.level(finding.level),
-        paint.bold(&format!("[{}]", finding.rule)),
-        paint.bold(&finding.message)
+        paint.bold(&format!("[{}]", terminal(&finding.rule))),
+        paint.bold(&terminal(&finding.message))
     );
-    let location = match (&finding.path, &finding.span) {
-        (Some(path), Some(span)) => format!("{path}:{}:{}", span.line, span.column),
-        (Some(path), None) => path.clone(),
-        (None, _) => "(repository)".to_owned(),
-    };
+    let location = terminal(&super::location(finding)).into_owned();
     let _ = writeln!(out, "  {} {location}", paint.dim("-->"));
     if let (Some(span), Some(snippet)) = (&finding.span, &finding.snippet) {
+        let snippet = terminal_lines(snippet);
         let width = (span.line as usize + snippet.lines().count())
             .to_string()
             .len();
@@ -106,7 +104,7 @@ fn render_finding(out: &mut String, finding: &Finding, paint: &Paint) {
         }
     }
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "   = {}: {help}", paint.bold("help"));
+        let _ = writeln!(out, "   = {}: {}", paint.bold("help"), terminal(help));
     }
     out.push('\n');
 }
@@ -194,7 +192,7 @@ fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
                 "; {} blocked by {} ({})",
                 next.tier,
                 plural(next.blocking_findings, "finding"),
-                next.blocking_rules.join(", ")
+                terminal(&next.blocking_rules.join(", "))
             );
         }
         None => out.push('\n'),

@@ -15,8 +15,14 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // As references, so that parsers do not normalise them (a `\r` in a file name
+            // would become a line feed, a line break in an attribute a space).
+            '\r' => out.push_str("&#13;"),
+            '\n' => out.push_str("&#10;"),
             // Characters XML 1.0 cannot hold at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c if ((c as u32) < 0x20 && c != '\t') || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }

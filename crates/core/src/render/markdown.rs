@@ -5,12 +5,7 @@ use std::fmt::Write;
 
 use crate::engine::Report;
 
-/// Escapes text for a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-}
+use super::escape::{markdown as cell, markdown_code as code};
 
 /// The report as Markdown.
 pub fn render(report: &Report) -> String {
@@ -51,7 +46,7 @@ pub fn render(report: &Report) -> String {
             next.blocking_findings,
             next.blocking_rules
                 .iter()
-                .map(|r| format!("`{r}`"))
+                .map(|r| code(r))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -64,10 +59,10 @@ pub fn render(report: &Report) -> String {
     for finding in &report.findings {
         let _ = writeln!(
             out,
-            "| {} | `{}` | `{}` | {} |",
+            "| {} | {} | {} | {} |",
             finding.level,
-            finding.rule,
-            cell(&super::location(finding)),
+            code(&finding.rule),
+            code(&super::location(finding)),
             cell(&finding.message)
         );
     }

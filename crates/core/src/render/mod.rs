@@ -1,5 +1,6 @@
 //! Renderers: the same [`Report`] as text for people or data for tools.
 
+pub mod escape;
 pub mod github;
 pub mod gitlab;
 pub mod human;

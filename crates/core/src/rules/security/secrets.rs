@@ -29,7 +29,8 @@ static META: Meta = Meta {
             kind: "array of globs",
             help: "Files scanned. Default: every file (`**`). `builtin:recommended` narrows it \
                    to the files where credentials are usually committed (configuration, \
-                   environment and key files, scripts) so that a full check of a large \
+                   environment and key files, scripts, source files and Dockerfiles; not \
+                   documentation or data) so that a full check of a large \
                    repository stays fast; set `files = [\"**\"]` for a full scan.",
         },
         OptionDoc {
@@ -81,7 +82,9 @@ static META: Meta = Meta {
                generated for them, that open nothing; a token of a service (AWS, GitHub, \
                Slack ...) is an error wherever it is, because a real one works wherever it \
                was committed, and fake ones do not have its shape. Binary files (a NUL byte \
-               in the first 8 KiB) and files that are not UTF-8 are skipped; in `--staged` \
+               in the first 8 KiB, unless the file starts with a UTF-16 byte-order mark) are \
+               skipped; UTF-16 files (by their byte-order mark) are decoded, and invalid UTF-8 \
+               bytes are read as U+FFFD, so one stray byte does not hide a file's secrets; in `--staged` \
                and pull-request mode only changed files are scanned.",
         why: "A committed credential is public to everyone who can read the repository, in \
               every clone and fork, for ever: deleting the file does not remove it from \
@@ -493,13 +496,16 @@ impl Rule for Secrets {
                 let Ok(bytes) = cx.read(file) else {
                     return Vec::new();
                 };
+                // UTF-16 text is full of NUL bytes: its byte-order mark says it is text.
                 let head = &bytes[..bytes.len().min(8192)];
-                if head.contains(&0) {
+                if head.contains(&0) && !crate::text::is_utf16(&bytes) {
                     return Vec::new();
                 }
-                let Ok(text) = std::str::from_utf8(&bytes) else {
-                    return Vec::new();
-                };
+                // Decoded, never skipped: a stray Latin-1 byte or a UTF-16 script (PowerShell
+                // writes them) must not hide a key. The engine decodes the same way for the
+                // snippet, so positions agree.
+                let text = crate::text::decode(&bytes);
+                let text: &str = &text;
                 let index = LineIndex::new(text);
                 let fixture = self.fixtures.is_match(&file.path);
                 let mut violations: Vec<Violation> = scan(text)
@@ -1022,5 +1028,140 @@ mod tests {
             .map(|f| f.path.as_deref().unwrap())
             .collect();
         assert_eq!(paths, ["new.txt"]);
+    }
+
+    #[test]
+    fn files_that_are_not_clean_utf8_are_decoded_not_skipped() {
+        // One Latin-1 byte before the key: positions of a UTF-8 file stay right up to it.
+        let mut latin1 = b"# caf\xe9\n".to_vec();
+        latin1.extend_from_slice(format!("aws_key: {}\n", aws()).as_bytes());
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                format!("$token = \"{}\"\r\n", github())
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(
+                format!("x = '{}'\n", aws())
+                    .encode_utf16()
+                    .flat_map(u16::to_be_bytes),
+            )
+            .collect();
+        let snapshot = MemorySnapshot::new()
+            .with_file("config.yml", latin1)
+            .with_file("deploy.ps1", utf16)
+            .with_file("be.txt", utf16be);
+        let findings = check_snapshot(POLICY, &snapshot);
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                let span = f.span.unwrap();
+                (
+                    f.path.as_deref().unwrap(),
+                    span.line,
+                    span.column,
+                    f.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "be.txt",
+                    1,
+                    6,
+                    "AWS access key id committed in a tracked file"
+                ),
+                (
+                    "config.yml",
+                    2,
+                    10,
+                    "AWS access key id committed in a tracked file"
+                ),
+                (
+                    "deploy.ps1",
+                    1,
+                    11,
+                    "GitHub token committed in a tracked file"
+                ),
+            ]
+        );
+        let json = serde_json::to_string(&findings).unwrap();
+        assert!(
+            !json.contains(&github()) && !json.contains(&aws()),
+            "{json}"
+        );
+        assert!(json.contains("$token = \\\"****"), "{json}");
+    }
+
+    #[test]
+    fn every_secret_on_a_printed_line_is_masked_in_every_finding() {
+        let (first, second) = (aws(), github());
+        // Two secrets on one line, and a registry URL with a token that another rule quotes.
+        let requirements = format!(
+            "--extra-index-url https://x-access-token:{second}@pypi.corp.example/simple\nrequests==2.32.3\n"
+        );
+        let policy = format!("{POLICY}[rules.\"deps/source-not-allowed\"]\n");
+        let findings = check(
+            &policy,
+            &[
+                ("app.env", &format!("KEYS={first},{second}\n")),
+                ("requirements.txt", &requirements),
+            ],
+        );
+        let rules: Vec<_> = findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"deps/source-not-allowed"), "{rules:?}");
+        assert_eq!(
+            rules.iter().filter(|r| **r == "security/secrets").count(),
+            3
+        );
+        let json = serde_json::to_string(&findings).unwrap();
+        assert!(!json.contains(&first) && !json.contains(&second), "{json}");
+        let quoted = findings
+            .iter()
+            .find(|f| f.rule == "deps/source-not-allowed")
+            .unwrap();
+        assert!(
+            quoted.message.contains("x-access-token:****@"),
+            "{}",
+            quoted.message
+        );
+    }
+
+    #[test]
+    fn the_recommended_pack_scans_source_files_and_dockerfiles() {
+        let policy = "extends = [\"builtin:recommended\"]\n";
+        let (key, token) = (aws(), github());
+        let files = [
+            ("config.py", format!("AWS_ACCESS_KEY_ID = \"{key}\"\n")),
+            ("web/index.js", format!("const token = '{token}';\n")),
+            (
+                "Dockerfile",
+                format!("FROM alpine\nENV GITHUB_TOKEN={token}\n"),
+            ),
+            ("deploy/api.Dockerfile", format!("ENV AWS_KEY={key}\n")),
+            ("README.md", format!("`{key}`\n")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let mut paths: Vec<String> = check(policy, &files)
+            .into_iter()
+            .filter(|f| f.rule == "security/secrets")
+            .filter_map(|f| f.path)
+            .collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            [
+                "Dockerfile",
+                "config.py",
+                "deploy/api.Dockerfile",
+                "web/index.js"
+            ]
+        );
     }
 }
