@@ -452,8 +452,11 @@ fn scan_one(args: ScanOneArgs) -> Result<ExitCode> {
 
 /// For the fleet tests: `GOLDPATH_FLEET_TEST_FAULT=name:abort,name:sleep,name:memory` makes the
 /// worker of repository `name` crash, hang or allocate without end, as a hostile repository
-/// can make it do.
+/// can make it do. Debug builds only (the tests run one): a release binary has no fault hook.
 fn test_fault(name: &str) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
     let Some(spec) = std::env::var_os("GOLDPATH_FLEET_TEST_FAULT") else {
         return;
     };
