@@ -1,7 +1,7 @@
 //! Writing files without following links that a repository planted.
 //!
 //! A repository is untrusted input: a pull request can commit `goldpath.sarif -> /etc/passwd` or
-//! `.husky/pre-commit -> ~/.bashrc`. Every file goldpath writes goes through [`write`] or
+//! `.husky/pre-commit -> ~/.bashrc`. Every file goldpath writes goes through [`write()`] or
 //! [`create`], which resolve the path one component at a time and refuse any symbolic link that
 //! lies inside one of the protected roots (the repository, its hooks directory), whether the link
 //! is a parent directory or the file itself, dangling or not. Links outside the protected roots

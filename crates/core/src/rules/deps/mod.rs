@@ -1,6 +1,6 @@
 //! `deps/*`: dependency manifests and lockfiles (Cargo, npm, Go, Python), parsed by
 //! `goldpath-manifests` once per check and shared by every rule of the family. The family
-//! judges the files that belong to the project ([`project`]): test fixtures that no
+//! judges the files that belong to the project (`project.rs`): test fixtures that no
 //! workspace reaches are left out.
 
 pub mod banned;
