@@ -322,6 +322,48 @@ fn a_linked_directory_is_never_written_through() {
     assert!(stdout.contains("created SECURITY.md"), "{stdout}");
 }
 
+/// A pull request can commit links where fixes write: a dangling `SECURITY.md` that would create
+/// a file outside, a workflow that points at one outside. Neither is written through.
+#[cfg(unix)]
+#[test]
+fn a_committed_file_link_is_never_written_through() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("ci.yml"), WORKFLOW).unwrap();
+    let repo = Repo::git();
+    repo.write("Cargo.toml", "[package]\nname = \"x\"\n")
+        .write("README.md", "# x\n");
+    std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("ci.yml"),
+        repo.join(".github/workflows/ci.yml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("SECURITY.md"), repo.join("SECURITY.md"))
+        .unwrap();
+    repo.commit("links");
+    assert!(repo
+        .git_ok(&["ls-files", "-s", "SECURITY.md"])
+        .starts_with("120000"));
+    let outside_before = tree(outside.path());
+
+    let (code, stdout, stderr) = run(&repo, &["fix"]);
+    assert!(code == 0 || code == 2, "{code}\n{stdout}\n{stderr}");
+    assert_eq!(
+        tree(outside.path()),
+        outside_before,
+        "wrote outside the repository\n{stdout}\n{stderr}"
+    );
+    assert!(!stdout.contains("SECURITY.md"), "{stdout}");
+    assert!(!stdout.contains("ci.yml"), "{stdout}");
+    assert!(
+        std::fs::symlink_metadata(repo.join("SECURITY.md"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link itself was replaced"
+    );
+}
+
 #[test]
 fn help_says_what_fix_touches() {
     let repo = Repo::plain();

@@ -383,6 +383,43 @@ fn a_tracked_codeowners_replaced_by_a_fifo_does_not_hang_owners() {
     run.bounded();
 }
 
+/// `owners` repeats an argument it cannot find, and the CODEOWNERS path, on stderr: a name
+/// holding terminal sequences is shown as control pictures, not sent to the terminal.
+#[test]
+fn owners_warnings_do_not_send_control_sequences_to_the_terminal() {
+    let repo = Repo::git();
+    repo.write(".github/CODEOWNERS", "* @o\n[broken\n");
+    repo.write("a.txt", "a\n");
+    repo.commit("init");
+    let hostile = "x\u{1b}]8;;evil\u{7}click\u{1b}[2J\r\ngoldpath: all good";
+    let run = run(&repo, &["owners", hostile]);
+    run.bounded();
+    assert!(
+        run.stderr.contains("is not a tracked file"),
+        "exit {:?}\nstderr: {}",
+        run.code,
+        tail(&run.stderr)
+    );
+    assert!(
+        run.stderr
+            .contains("x\u{241b}]8;;evil\u{2407}click\u{241b}[2J\u{240d}\u{240a}goldpath"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{7}', '\r']),
+        "{:?}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("goldpath: all good"))
+            .count(),
+        0
+    );
+}
+
 /// `check` of the work tree, which reads the FIFO's path too.
 fn check_work_tree(repo: &Repo) -> Run {
     run(

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use goldpath::codeowners::{Ownership, Severity};
 use goldpath::engine::ReadError;
 use goldpath::policy::Platform;
+use goldpath::render::escape::terminal;
 use goldpath::rules::ownership::{owners_of_all, pattern_text, Codeowners, CodeownersFile};
 use goldpath::Snapshot;
 use serde::Serialize;
@@ -147,15 +148,15 @@ fn warn_about(owners: &Codeowners) {
     let Some(file) = &owners.file else {
         eprintln!(
             "goldpath: warning: no CODEOWNERS file ({platform} reads {}): no file has an owner",
-            owners.locations_text()
+            terminal(&owners.locations_text())
         );
         return;
     };
     if let Some(why) = &file.unusable {
         eprintln!(
             "goldpath: warning: `{}` gives no owner to any file: {}",
-            file.path,
-            why.describe()
+            terminal(&file.path),
+            terminal(&why.describe())
         );
         return;
     }
@@ -167,7 +168,7 @@ fn warn_about(owners: &Codeowners) {
         eprintln!(
             "goldpath: warning: `{}` has {errors} error{} ({platform} skips or misreads those \
              lines); `goldpath check --only 'ownership/*'` shows where",
-            file.path,
+            terminal(&file.path),
             if errors == 1 { "" } else { "s" }
         );
     }
@@ -210,8 +211,9 @@ fn targets<'s>(
             .collect();
         if under.is_empty() {
             eprintln!(
-                "goldpath: warning: `{path}` is not a tracked file of the repository; showing the \
-                 owners it would have"
+                "goldpath: warning: `{}` is not a tracked file of the repository; showing the \
+                 owners it would have",
+                terminal(&path)
             );
             out.push(Cow::Owned(path));
         } else {

@@ -15,9 +15,8 @@
 //! file. [`unified_diff`] shows a plan without writing it.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::engine::Report;
 use crate::finding::Finding;
@@ -617,16 +616,14 @@ pub enum WriteError {
 /// file whose contents are still what the rules read, and a created file does not exist.
 pub fn preflight(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
     let path = check_path(&file.path)?;
-    let target = parents_are_directories(root, path)?;
+    let target = crate::safe_write::resolve(&root.join(path), &[root])
+        .map_err(|e| from_safe_write(root, path, e))?
+        .path;
     let io = |source| WriteError::Io {
         path: path.to_owned(),
         source,
     };
     match std::fs::symlink_metadata(&target) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(WriteError::Unsafe {
-            path: path.to_owned(),
-            reason: "the file is a symbolic link".to_owned(),
-        }),
         Ok(meta) if !meta.is_file() => Err(WriteError::Unsafe {
             path: path.to_owned(),
             reason: "not a regular file".to_owned(),
@@ -650,109 +647,57 @@ pub fn preflight(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
     }
 }
 
-/// Walks the directories from `root` to the parent of `path` with `symlink_metadata`: each
-/// that exists must be a real directory. Returns the full path of the file.
-fn parents_are_directories(root: &Path, path: &str) -> Result<PathBuf, WriteError> {
-    let mut at = root.to_path_buf();
-    let components: Vec<&str> = path.split('/').collect();
-    let (name, dirs) = components.split_last().unwrap_or((&"", &[]));
-    let mut shown = String::new();
-    for dir in dirs {
-        at.push(dir);
-        if !shown.is_empty() {
-            shown.push('/');
+/// A refusal of [`crate::safe_write`] in the words of `goldpath fix`, naming what is in the
+/// way by its path in the repository.
+fn from_safe_write(root: &Path, path: &str, err: crate::safe_write::SafeWriteError) -> WriteError {
+    use crate::safe_write::SafeWriteError;
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    let shown = |at: &Path| {
+        at.strip_prefix(&root)
+            .unwrap_or(at)
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/")
+    };
+    let reason = match err {
+        SafeWriteError::Link { link, .. } if shown(&link) == path => {
+            "the file is a symbolic link".to_owned()
         }
-        shown.push_str(dir);
-        match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(WriteError::Unsafe {
-                    path: path.to_owned(),
-                    reason: format!("`{shown}` is a symbolic link"),
-                })
-            }
-            Ok(meta) if !meta.is_dir() => {
-                return Err(WriteError::Unsafe {
-                    path: path.to_owned(),
-                    reason: format!("`{shown}` is not a directory"),
-                })
-            }
-            Ok(_) => {}
-            // The rest is created, one directory at a time, by `write`.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-            Err(e) => {
-                return Err(WriteError::Io {
-                    path: path.to_owned(),
-                    source: e,
-                })
+        SafeWriteError::Link { link, .. } => format!("`{}` is a symbolic link", shown(&link)),
+        SafeWriteError::NotDirectory { what, .. } => {
+            format!("`{}` is not a directory", shown(&what))
+        }
+        SafeWriteError::Loop { .. } => "too many symbolic links on the way".to_owned(),
+        SafeWriteError::Io { source, .. } => {
+            return WriteError::Io {
+                path: path.to_owned(),
+                source,
             }
         }
+    };
+    WriteError::Unsafe {
+        path: path.to_owned(),
+        reason,
     }
-    let mut full = root.to_path_buf();
-    full.extend(dirs);
-    full.push(name);
-    Ok(full)
 }
 
-/// Writes one planned file under `root` after [`preflight`]: missing directories are created
-/// one at a time (each checked again), an edited file is replaced by renaming a new file over
-/// it (keeping its permissions), so a link that appeared since is replaced rather than
-/// followed; a new file is created with `create_new`, which fails on anything already there.
+/// Writes one planned file under `root` after [`preflight`], through [`crate::safe_write`]:
+/// missing directories are created one at a time (each checked again), an edited file is
+/// replaced by renaming a new file over it (keeping its permissions), so a link that appeared
+/// since is replaced rather than followed; a new file is created exclusively, which fails on
+/// anything already there.
 pub fn write(root: &Path, file: &FilePlan) -> Result<(), WriteError> {
     preflight(root, file)?;
     let path = check_path(&file.path)?;
-    let io = |source| WriteError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let components: Vec<&str> = path.split('/').collect();
-    let (name, dirs) = components.split_last().unwrap_or((&"", &[]));
-    let mut dir = root.to_path_buf();
-    for component in dirs {
-        dir.push(component);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(e)),
-        }
-        let meta = std::fs::symlink_metadata(&dir).map_err(io)?;
-        if meta.file_type().is_symlink() || !meta.is_dir() {
-            return Err(WriteError::Unsafe {
-                path: path.to_owned(),
-                reason: format!("`{}` is not a real directory", dir.display()),
-            });
-        }
+    let target = root.join(path);
+    let refused = |e| from_safe_write(root, path, e);
+    if let Some(dir) = target.parent() {
+        crate::safe_write::create_dir_all(dir, &[root]).map_err(refused)?;
     }
-    let target = dir.join(name);
     match &file.old {
-        None => {
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&target)
-                .map_err(io)?;
-            out.write_all(file.new.as_bytes()).map_err(io)
-        }
-        Some(_) => {
-            let permissions = std::fs::symlink_metadata(&target)
-                .map_err(io)?
-                .permissions();
-            let temp = dir.join(format!(".{name}.goldpath-fix.{}", std::process::id()));
-            let result = (|| {
-                let mut out = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&temp)?;
-                out.write_all(file.new.as_bytes())?;
-                drop(out);
-                std::fs::set_permissions(&temp, permissions)?;
-                std::fs::rename(&temp, &target)
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&temp);
-            }
-            result.map_err(io)
-        }
+        None => crate::safe_write::write_new(&target, file.new.as_bytes(), &[root]),
+        Some(_) => crate::safe_write::write(&target, file.new.as_bytes(), &[root], None),
     }
+    .map_err(refused)
 }
 
 /// `prefix` and `path` as a diff header names them: as is, or, when the path holds a double
@@ -1169,6 +1114,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn paths_must_stay_inside_the_repository() {

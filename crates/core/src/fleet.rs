@@ -1056,8 +1056,11 @@ fn signed_points(delta: f64) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values. Control characters (ESC, BEL,
+/// line breaks), which HTML cannot show and a terminal reading the file would obey, become
+/// their Unicode control pictures, as in terminal output.
 pub fn html(text: &str) -> String {
+    let text = crate::render::escape::terminal(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -1284,6 +1287,31 @@ Gone: gone.
         assert!(
             !cell.contains("](") && !cell.contains("![") && !cell.contains(" | "),
             "{cell}"
+        );
+    }
+
+    /// A repository name, owner and error message that try to break out of their cells, add a
+    /// link or a heading, or drive a terminal that shows the file, stay text.
+    #[test]
+    fn html_report_escapes_hostile_names_owners_and_messages() {
+        let hostile = "a\r\n## Tier reached: gold\u{1b}]8;;x\u{7}`|[x](javascript:alert(1))<b>\"'";
+        let result = serde_json::json!({
+            "repo": hostile, "path": "/r/h", "commit": "c", "tier": null,
+            "next_tier": "bronze", "findings": {"files/required": 1}, "errors": 1,
+            "warnings": 0, "notes": 0, "owner": hostile, "duration_ms": 1,
+        });
+        let broken = serde_json::json!({"repo": hostile, "path": "/r/b", "error": hostile});
+        let lines = parse_lines(&format!("{result}\n{broken}\n")).expect("lines");
+        let text = FleetReport::new(&lines, None).to_html();
+        for absent in ["<b>", "href", "<a ", "\u{1b}", "\u{7}", "\r", "\"'"] {
+            assert!(!text.contains(absent), "{absent:?} in the page:\n{text}");
+        }
+        let cell = "a\u{240d}\u{240a}## Tier reached: gold\u{241b}]8;;x\u{2407}`|[x](javascript:alert(1))&lt;b&gt;&quot;&#39;";
+        // The name in worst offenders and not checked, the owner in both tables, the message.
+        assert!(text.matches(cell).count() >= 5, "{text}");
+        assert!(
+            text.contains(&format!("<tr><td>{cell}</td><td>{cell}</td></tr>")),
+            "{text}"
         );
     }
 }

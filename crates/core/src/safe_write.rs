@@ -223,6 +223,68 @@ pub fn write(
     result.map_err(io)
 }
 
+/// Creates `path` with `contents`, failing if anything (a file, a link, dangling or not) is
+/// already there: `create_new` is `O_CREAT | O_EXCL`, which never follows a link. For a file
+/// that must not replace one written since it was checked.
+pub fn write_new(path: &Path, contents: &[u8], roots: &[&Path]) -> Result<(), SafeWriteError> {
+    let resolved = resolve(path, roots)?;
+    let io = |source| SafeWriteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&resolved.path)
+        .map_err(io)?;
+    out.write_all(contents).map_err(io)
+}
+
+/// Creates the directory `path` and any missing parents, one at a time, refusing a link inside
+/// `roots` on the way; each directory created is checked again, so one swapped for a link
+/// meanwhile stops the walk.
+pub fn create_dir_all(path: &Path, roots: &[&Path]) -> Result<(), SafeWriteError> {
+    let resolved = resolve(path, roots)?;
+    let io = |source| SafeWriteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut missing = Vec::new();
+    let mut at = resolved.path.as_path();
+    while std::fs::symlink_metadata(at).is_err() {
+        missing.push(at.to_owned());
+        match at.parent() {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        let meta = std::fs::symlink_metadata(&dir).map_err(io)?;
+        if meta.file_type().is_symlink() {
+            let roots = canonical_roots(roots);
+            if let Some(root) = root_of(&dir, &roots) {
+                return Err(SafeWriteError::Link {
+                    path: path.to_owned(),
+                    link: dir,
+                    root: root.clone(),
+                });
+            }
+        }
+        if !dir.is_dir() {
+            return Err(SafeWriteError::NotDirectory {
+                path: path.to_owned(),
+                what: dir,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Opens `path` for writing (created or truncated) for output that is written as it is
 /// produced. Inside `roots` the final component is opened with `O_NOFOLLOW`, so a link placed
 /// there after the check is refused by the kernel.
@@ -334,5 +396,24 @@ mod tests {
         file.write_all(b"{}\n").unwrap();
         symlink(&outside, repo.join("l.jsonl")).unwrap();
         assert!(create(&repo.join("l.jsonl"), &[&repo]).is_err());
+    }
+
+    #[test]
+    fn write_new_and_create_dir_all_refuse_links() {
+        let (dir, repo, outside) = setup();
+        create_dir_all(&repo.join("a/b"), &[&repo]).unwrap();
+        write_new(&repo.join("a/b/new.txt"), b"x", &[&repo]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(repo.join("a/b/new.txt")).unwrap(),
+            "x"
+        );
+        assert!(write_new(&repo.join("a/b/new.txt"), b"y", &[&repo]).is_err());
+        symlink(&outside, repo.join("dangling-or-not")).unwrap();
+        assert!(write_new(&repo.join("dangling-or-not"), b"y", &[&repo]).is_err());
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
+        symlink(dir.path(), repo.join("up")).unwrap();
+        let err = create_dir_all(&repo.join("up/made"), &[&repo]).unwrap_err();
+        assert!(matches!(err, SafeWriteError::Link { .. }), "{err}");
+        assert!(!dir.path().join("made").exists());
     }
 }

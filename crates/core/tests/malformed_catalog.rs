@@ -41,8 +41,9 @@ enum Input {
         gitlab: bool,
         files: Vec<(&'static str, Vec<u8>)>,
     },
-    /// A goldpath.toml, loaded from disk as the command line loads it.
-    Policy(Vec<u8>),
+    /// A goldpath.toml, loaded from disk as the command line loads it, with the other policy
+    /// files it may extend (path, text).
+    Policy(Vec<u8>, Vec<(String, Vec<u8>)>),
 }
 
 struct Case {
@@ -94,11 +95,45 @@ fn gitlab(
 }
 
 fn policy(name: &'static str, text: impl Into<Vec<u8>>, expect: &'static [&'static str]) -> Case {
+    extending(name, text, Vec::new(), expect)
+}
+
+/// A goldpath.toml and the files it extends.
+fn extending(
+    name: &'static str,
+    text: impl Into<Vec<u8>>,
+    others: Vec<(String, String)>,
+    expect: &'static [&'static str],
+) -> Case {
     Case {
         name,
-        input: Input::Policy(text.into()),
+        input: Input::Policy(
+            text.into(),
+            others
+                .into_iter()
+                .map(|(p, t)| (p, t.into_bytes()))
+                .collect(),
+        ),
         expect,
     }
+}
+
+/// `p0.toml` ... `p{n-1}.toml`, each extending the next (the last extends nothing), and each
+/// naming it `times` times.
+fn extends_chain(n: usize, times: usize) -> Vec<(String, String)> {
+    (0..n)
+        .map(|i| {
+            let text = if i + 1 < n {
+                format!(
+                    "extends = [{}]\n",
+                    vec![format!("\"p{}.toml\"", i + 1); times].join(", ")
+                )
+            } else {
+                "[settings]\nprivate = true\n".to_owned()
+            };
+            (format!("p{i}.toml"), text)
+        })
+        .collect()
 }
 
 /// `count` copies of `unit`.
@@ -163,6 +198,12 @@ fn cases() -> Vec<Case> {
         policy("policy: deep nesting of inline tables", format!("x = {}", rep("{a=", 100_000)), &["error: goldpath.toml:1:245: cannot recurse further; max recursion depth met"]),
         policy("policy: very long line", format!("[settings]\nexclude = [\"{long}\"]\n"), &["error: goldpath.toml:2:13: the glob `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...` is 1000000 bytes, over the limit of 4096"]),
         // Valid, and read in well under the deadline.
+        // The `extends` cases of tests/hostile.rs, in process (that file bounds the binary's time
+        // and memory on them): each file is merged once, so the diamond and the repeats are cheap.
+        extending("policy: extends 5,000 deep", "extends = [\"p0.toml\"]\n", extends_chain(5_000, 1), &["error: p62.toml:1:12: `extends` nested deeper than the limit of 64 files"]),
+        extending("policy: a diamond of extends 20 deep", "extends = [\"p0.toml\"]\n", extends_chain(20, 2), &[]),
+        extending("policy: 3,000 extends of one file", format!("extends = [{}]\n", vec!["\"p0.toml\""; 3_000].join(", ")), extends_chain(1, 1), &[]),
+        extending("policy: extends a missing file", "extends = [\"nowhere.toml\"]\n", Vec::new(), &["error: goldpath.toml:1:12: policy file `nowhere.toml` not found"]),
         policy("policy: 10 MB of comments", ten_mb("", "# a comment line of the policy file\n", "[settings]\nprivate = true\n"), &["error: cannot read policy file `goldpath.toml`: the file is larger than the policy file size limit of 1048576 bytes"]),
         policy("policy: 400 KB of exclude globs", format!("[settings]\nexclude = [{}]\n", vec![format!("\"{}\"", rep("a", 4_000)); 100].join(", ")), &["error: goldpath.toml:2:13: the policy's globs (`exclude`, `include-vendored`, waivers' `paths`, in all its files) exceed the limit of 262144 bytes in total"]),
         // ── CODEOWNERS, GitHub ────────────────────────────────────────────────────────────
@@ -318,14 +359,19 @@ fn describe(finding: &Finding) -> String {
 
 /// Reads policies from a map, as [`FsReader`] does from disk (bytes that are not UTF-8 are an
 /// error).
-struct Disk(Vec<u8>);
+struct Disk(Vec<u8>, Vec<(String, Vec<u8>)>);
 
 impl PolicyReader for Disk {
     fn read(&self, path: &Path) -> std::io::Result<Option<String>> {
-        if path != Path::new("goldpath.toml") {
-            return Ok(None);
-        }
-        String::from_utf8(self.0.clone()).map(Some).map_err(|_| {
+        let bytes = if path == Path::new("goldpath.toml") {
+            &self.0
+        } else {
+            match self.1.iter().find(|(p, _)| Path::new(p) == path) {
+                Some((_, bytes)) => bytes,
+                None => return Ok(None),
+            }
+        };
+        String::from_utf8(bytes.clone()).map(Some).map_err(|_| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 "the file is not valid UTF-8",
@@ -350,8 +396,8 @@ fn run(input: Input) -> Vec<String> {
                 .map(describe)
                 .collect()
         }
-        Input::Policy(bytes) => {
-            let result = Policy::load(Path::new("goldpath.toml"), &Disk(bytes))
+        Input::Policy(bytes, others) => {
+            let result = Policy::load(Path::new("goldpath.toml"), &Disk(bytes, others))
                 .and_then(|p| Engine::new(&Registry::builtin(), &p).map(|_| ()));
             match result {
                 Ok(()) => Vec::new(),
@@ -364,7 +410,7 @@ fn run(input: Input) -> Vec<String> {
 #[test]
 fn malformed_inputs_give_exact_findings_without_panics_or_hangs() {
     let cases = cases();
-    assert!(cases.len() >= 60, "{} cases", cases.len());
+    assert!(cases.len() >= 122, "{} cases", cases.len());
     let print = std::env::var_os("GOLDPATH_PRINT").is_some();
     let mut failures = Vec::new();
     for case in cases {
