@@ -311,6 +311,15 @@ fn history_secrets(
     report: &goldpath::engine::Report,
 ) -> Result<Vec<goldpath::finding::Finding>> {
     let history = goldpath_git::history_snapshots(repo, merge_base, head)?;
+    tracing::debug!(
+        commits = history.commits.len(),
+        blobs = history
+            .commits
+            .iter()
+            .map(|c| c.snapshot.files().len())
+            .sum::<usize>(),
+        "pull-request history listed"
+    );
     if let Some(cut) = &history.cut {
         eprintln!("note: scanning the pull request's commits for secrets: {cut}");
     }
