@@ -169,3 +169,112 @@ fn new_only_needs_base() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// An AWS-like access key id made up for the run (`AKIA` and 16 random uppercase letters and
+/// digits), so that it is neither a documented example nor low in entropy.
+fn made_up_aws_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut state = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
+        ^ u64::from(std::process::id()).rotate_left(32)
+        | 1;
+    let mut key = String::from("AKIA");
+    for _ in 0..16 {
+        // xorshift64: enough randomness for a made-up key.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        key.push(char::from(
+            ALPHABET[(state % ALPHABET.len() as u64) as usize],
+        ));
+    }
+    key
+}
+
+const SECRETS_POLICY: &str = "[rules.\"security/secrets\"]\n";
+
+/// main: a policy that enables security/secrets; branch `leak`: a key committed in config.yml.
+fn repo_with_leaked_key(key: &str) -> Repo {
+    let repo = Repo::git();
+    repo.write("goldpath.toml", SECRETS_POLICY)
+        .write("README.md", "x\n");
+    repo.commit("main");
+    repo.git_ok(&["checkout", "-q", "-b", "leak"]);
+    repo.write(
+        "config.yml",
+        format!("region: eu-west-1\naws_access_key_id: {key}\n"),
+    );
+    repo.commit("add the config");
+    repo
+}
+
+fn secret_findings(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "security/secrets")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_secret_added_and_removed_within_the_pull_request_is_reported() {
+    let key = made_up_aws_key();
+    let repo = repo_with_leaked_key(&key);
+    let leaked = repo.git_ok(&["rev-parse", "--short=7", "HEAD"]);
+    repo.remove("config.yml");
+    repo.commit("remove the key again");
+
+    let (code, report) = repo.check_json(&["--base", "main"]);
+    assert_eq!(code, 1, "{report:#}");
+    let found = secret_findings(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["path"], "config.yml");
+    assert_eq!(found[0]["span"]["line"], 2);
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("in commit {}", leaked.trim())) && message.contains("rotate"),
+        "{message}"
+    );
+    assert!(!report.to_string().contains(&key), "the key is masked");
+
+    // The head tree alone has nothing: without --base the secret is not seen.
+    let (code, report) = repo.check_json(&[]);
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn a_secret_still_in_the_head_is_reported_once() {
+    let key = made_up_aws_key();
+    let repo = repo_with_leaked_key(&key);
+    let (code, report) = repo.check_json(&["--base", "main"]);
+    assert_eq!(code, 1, "{report:#}");
+    let found = secret_findings(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(!found[0]["message"].as_str().unwrap().contains("in commit"));
+
+    // A later commit edits another line: the older blob differs from the head's but holds the
+    // same secret, which the head's check already reports.
+    repo.write(
+        "config.yml",
+        format!("region: us-east-1\naws_access_key_id: {key}\n"),
+    );
+    repo.commit("move region");
+    let (code, report) = repo.check_json(&["--base", "main"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(secret_findings(&report).len(), 1, "{report:#}");
+}
+
+#[test]
+fn history_is_not_scanned_when_the_policy_does_not_enable_secrets() {
+    let key = made_up_aws_key();
+    let repo = repo_with_leaked_key(&key);
+    repo.write("goldpath.toml", POLICY);
+    repo.remove("config.yml");
+    repo.commit("remove the key, drop the rule");
+    let (code, report) = repo.check_json(&["--base", "main"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(secret_findings(&report).is_empty());
+}

@@ -233,6 +233,15 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         );
     }
 
+    if let Some((head, merge_base, _)) = &range {
+        if engine.rule_ids().contains(&SECRETS) {
+            let found = pool.install(|| {
+                history_secrets(&args.path, head, merge_base, &registry, &policy, &report)
+            })?;
+            report.add_findings(found);
+        }
+    }
+
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -285,6 +294,67 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+const SECRETS: &str = "security/secrets";
+
+/// Pull-request mode: runs `security/secrets` (with the policy's options) over the files the
+/// pull request's commits added or modified and the head no longer has, so that a secret
+/// committed and then deleted still fails the run: it stays in the history. Findings the head's
+/// own check already has (same rule, path and secret) are not repeated.
+fn history_secrets(
+    repo: &Path,
+    head: &str,
+    merge_base: &str,
+    registry: &Registry,
+    policy: &Policy,
+    report: &goldpath::engine::Report,
+) -> Result<Vec<goldpath::finding::Finding>> {
+    let history = goldpath_git::history_snapshots(repo, merge_base, head)?;
+    tracing::debug!(
+        commits = history.commits.len(),
+        blobs = history
+            .commits
+            .iter()
+            .map(|c| c.snapshot.files().len())
+            .sum::<usize>(),
+        "pull-request history listed"
+    );
+    if let Some(cut) = &history.cut {
+        eprintln!("note: scanning the pull request's commits for secrets: {cut}");
+    }
+    let selection = Selection {
+        only: vec![SECRETS.to_owned()],
+        skip: Vec::new(),
+    };
+    let engine = Engine::with_selection(registry, policy, &selection)?;
+    let mut known: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .chain(report.waived.iter().map(|w| &w.finding))
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    let mut found = Vec::new();
+    for commit in &history.commits {
+        let short = &commit.commit[..commit.commit.len().min(7)];
+        for mut finding in engine.check(&commit.snapshot).findings {
+            if finding.rule != SECRETS || !known.insert(finding.fingerprint.clone()) {
+                continue;
+            }
+            finding.message = format!(
+                "{} (in commit {short}; removed or changed later, but it stays in the history: \
+                 rotate it)",
+                finding.message
+            );
+            found.push(finding);
+        }
+    }
+    tracing::debug!(
+        commits = history.commits.len(),
+        found = found.len(),
+        "pull-request history scanned for secrets"
+    );
+    Ok(found)
 }
 
 /// Loads the policy of another commit (`--policy-from`): discovery and `extends` read that

@@ -1215,6 +1215,25 @@ impl Report {
         before - self.findings.len()
     }
 
+    /// Adds findings made outside [`Engine::check`] (pull-request mode's scan of the commits'
+    /// history), in report order, and recomputes the summary.
+    pub fn add_findings(&mut self, extra: Vec<Finding>) {
+        if extra.is_empty() {
+            return;
+        }
+        self.findings.extend(extra);
+        self.findings.sort_by(compare_findings);
+        let skipped = std::mem::take(&mut self.summary.skipped);
+        self.summary = Summary::new(
+            &self.findings,
+            self.waived.len(),
+            self.summary.files,
+            self.summary.rules,
+            self.summary.partial,
+        );
+        self.summary.skipped = skipped;
+    }
+
     /// Whether any finding is at or above `fail_on`, whatever its tier.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.level))

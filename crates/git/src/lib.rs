@@ -35,7 +35,10 @@ use std::path::{Path, PathBuf};
 use goldpath::snapshot::{FileEntry, FileMode, Snapshot, SourceKind};
 
 pub use error::GitError;
-pub use range::{changed_paths, hooks_dir, merge_base};
+pub use range::{
+    changed_paths, history_snapshots, hooks_dir, merge_base, History, HistoryCommit,
+    MAX_HISTORY_BLOBS, MAX_HISTORY_COMMITS,
+};
 pub use repo::{MAX_PATH_BYTES, MAX_TREE_DEPTH, MAX_TREE_ENTRIES};
 pub use rev::{changed_between, read_at_rev};
 

@@ -85,7 +85,15 @@ static META: Meta = Meta {
                in the first 8 KiB, unless the file starts with a UTF-16 byte-order mark) are \
                skipped; UTF-16 files (by their byte-order mark) are decoded, and invalid UTF-8 \
                bytes are read as U+FFFD, so one stray byte does not hide a file's secrets; in `--staged` \
-               and pull-request mode only changed files are scanned.",
+               and pull-request mode only changed files are scanned. Pull-request mode \
+               (`--base`) also scans every commit of the pull request (following first \
+               parents from the head to the merge base): each file a commit added or modified \
+               that the head no longer has, as it was in that commit, so a secret committed and \
+               then deleted or replaced still fails the run, reported at its path and line \
+               with `(in commit abc1234; removed or changed later, but it stays in the \
+               history: rotate it)` after the message. The same secret at the same path is \
+               reported once. At most 1,000 commits (the newest) and 20,000 such files are \
+               scanned; beyond that a note on standard error says what was left out.",
         why: "A committed credential is public to everyone who can read the repository, in \
               every clone and fork, for ever: deleting the file does not remove it from \
               history. Attackers scan public repositories for these formats within minutes.",
