@@ -58,6 +58,10 @@ impl Rule for PatternMatchesNothing {
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
+        if let Some(v) = analysis.limit_violation(file) {
+            sink.push(v.key("codeowners-work-limit"));
+            return;
+        }
         let never: HashMap<usize, &str> = file
             .diagnostics()
             .filter(|d| d.code == DiagnosticCode::PatternMatchesNothing)

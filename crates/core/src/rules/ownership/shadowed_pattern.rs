@@ -62,6 +62,10 @@ impl Rule for ShadowedPattern {
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
+        if let Some(v) = analysis.limit_violation(file) {
+            sink.push(v.key("codeowners-work-limit"));
+            return;
+        }
         // An earlier line repeated further down is `ownership/duplicate-pattern`'s.
         let mut last: HashMap<(Option<usize>, &str), usize> = HashMap::new();
         for (index, rule) in rules.rules().iter().enumerate() {
