@@ -686,6 +686,39 @@ mod tests {
     }
 
     #[test]
+    fn work_counts_distinct_patterns_times_directories() {
+        let paths: Vec<String> = (0..5_000).map(|i| format!("d{}/f{i}", i % 1_000)).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        // 3,000 copies of one line are one pattern.
+        let same = co::parse(&"/d1/ @o\n".repeat(3_000), Dialect::GitHub);
+        assert_eq!(same.distinct_patterns(), 1);
+        assert_eq!(check_work(&same, &paths), Ok(()));
+        let text: String = (0..100_001).map(|i| format!("/x{i}/ @o\n")).collect();
+        let many = co::parse(&text, Dialect::GitHub);
+        let err = check_work(&many, &paths).unwrap_err();
+        assert_eq!((err.patterns, err.directories), (100_001, 1_000));
+        assert!(err
+            .to_string()
+            .contains("over the limit of CODEOWNERS work (100000000 patterns x directories)"));
+        assert_eq!(check_work(&many, &paths[..1]), Ok(()));
+    }
+
+    #[test]
+    fn parallel_statistics_equal_one_pass() {
+        let text = "* @a\n*.rs @b\n/d1/ @c\n/d1/ @c\n/nothing/ @d\n*.rs @b\n";
+        let rules = co::parse(text, Dialect::GitHub);
+        let paths: Vec<String> = (0..CHUNK * 3 + 7)
+            .map(|i| format!("d{}/f{i}.{}", i % 7, if i % 3 == 0 { "rs" } else { "md" }))
+            .collect();
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let (stats, owned) = rule_usage_and_owned(&rules, &refs);
+        let (usage, owners) = rules.rule_usage_and_owners(&refs);
+        assert_eq!(stats, usage.stats());
+        let one: Vec<Owned> = owners.iter().map(Owned::of).collect();
+        assert_eq!(owned, one);
+    }
+
+    #[test]
     fn chooses_the_first_location_of_the_platform() {
         let snapshot = MemorySnapshot::new()
             .with_file("CODEOWNERS", "* @a\n")
