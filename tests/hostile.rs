@@ -427,3 +427,79 @@ fn check_work_tree(repo: &Repo) -> Run {
         &["check", ".", "--format", "json", "--fail-on", "never"],
     )
 }
+
+// ---------------------------------------------------------------- CODEOWNERS
+
+/// A repository of `files` files spread over 100 directories under `src/`, with `codeowners`
+/// committed.
+fn codeowners_repo(codeowners: &str, dirs: usize, files: usize) -> Repo {
+    let repo = Repo::git();
+    repo.write(".github/CODEOWNERS", codeowners);
+    for i in 0..files {
+        repo.write(&format!("src/d{}/f{i}.rs", i % dirs), "\n");
+    }
+    repo.commit("init");
+    repo
+}
+
+#[test]
+fn one_pattern_written_3000_times_is_matched_once() {
+    // 51 KB of the same line over 10,000 files: patterns x files was 14 s and 262 MB.
+    let repo = codeowners_repo(&"/src/**/*.rs @o\n".repeat(3_000), 100, 10_000);
+    for args in [
+        &["owners"][..],
+        &["check", ".", "--format", "json", "--fail-on", "never"][..],
+    ] {
+        let run = run(&repo, args);
+        run.bounded();
+        assert_eq!(run.code, Some(0), "{args:?}: {}", tail(&run.stderr));
+        assert!(
+            run.elapsed < Duration::from_secs(10) && run.max_rss_kb < 500 * 1024,
+            "{args:?}: {:?}, {} MB",
+            run.elapsed,
+            run.max_rss_kb / 1024
+        );
+        if args[0] == "owners" {
+            // The last of the identical lines decides.
+            assert!(
+                run.stdout
+                    .contains("src/d7/f7.rs\t@o\t.github/CODEOWNERS:3000"),
+                "{}",
+                tail(&run.stdout)
+            );
+        } else {
+            // The 2,999 earlier lines are duplicates, not patterns that match nothing.
+            assert!(!run.stdout.contains("ownership/pattern-matches-nothing"));
+        }
+    }
+}
+
+#[test]
+fn distinct_patterns_over_the_work_limit_are_named() {
+    // 60,000 patterns that match nothing x 2,001 directories: over 100,000,000.
+    let mut text = String::new();
+    for i in 0..60_000 {
+        text.push_str(&format!("/nothing{i}/ @o\n"));
+    }
+    let repo = codeowners_repo(&text, 2_000, 2_000);
+    let limit = "the limit of CODEOWNERS work (100000000 patterns x directories)";
+    let run_check = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run_check.bounded();
+    assert_eq!(run_check.code, Some(0), "{}", tail(&run_check.stderr));
+    assert!(
+        run_check.stdout.contains(limit) && run_check.stdout.contains("60000 distinct patterns"),
+        "{}",
+        tail(&run_check.stdout)
+    );
+    let run_owners = run(&repo, &["owners"]);
+    run_owners.bounded();
+    assert_eq!(run_owners.code, Some(2), "{}", tail(&run_owners.stderr));
+    assert!(
+        run_owners.stderr.contains(limit),
+        "{}",
+        tail(&run_owners.stderr)
+    );
+}

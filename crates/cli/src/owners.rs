@@ -11,7 +11,9 @@ use goldpath::codeowners::{Ownership, Severity};
 use goldpath::engine::ReadError;
 use goldpath::policy::Platform;
 use goldpath::render::escape::terminal;
-use goldpath::rules::ownership::{owners_of_all, pattern_text, Codeowners, CodeownersFile};
+use goldpath::rules::ownership::{
+    check_work, owners_of_all, pattern_text, Codeowners, CodeownersFile,
+};
 use goldpath::Snapshot;
 use serde::Serialize;
 
@@ -119,7 +121,11 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| Some(root.clone()));
     let paths = targets(&args.paths, &snapshot, work_tree.as_deref())?;
     let ownership: Vec<Ownership<'_>> = match owners.rules() {
-        Some(rules) => owners_of_all(rules, &paths),
+        Some(rules) => {
+            let refs: Vec<&str> = paths.iter().map(|p| p.as_ref()).collect();
+            check_work(rules, &refs)?;
+            owners_of_all(rules, &paths)
+        }
         None => vec![Ownership::default(); paths.len()],
     };
     tracing::debug!(paths = paths.len(), "owners matched");

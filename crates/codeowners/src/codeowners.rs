@@ -230,6 +230,12 @@ impl CodeOwners {
         &self.diagnostics
     }
 
+    /// How many distinct patterns take part in matching: active lines of one section (GitHub:
+    /// the file) with the same pattern and kind count once, as they are matched once.
+    pub fn distinct_patterns(&self) -> usize {
+        self.index.crules.len()
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics
@@ -294,7 +300,11 @@ impl CodeOwners {
         self.index.all_matches(&comps, &mut scratch, &mut ids);
         let mut out: Vec<usize> = ids
             .iter()
-            .map(|&id| self.index.crules[id as usize].rule as usize)
+            .flat_map(|&id| {
+                let c = &self.index.crules[id as usize];
+                std::iter::once(c.rule).chain(c.dups.iter().copied())
+            })
+            .map(|r| r as usize)
             .collect();
         out.sort_unstable();
         out
@@ -360,13 +370,38 @@ impl CodeOwners {
                 if c.exclusion || (winner == id && !excluded) {
                     s.decided += 1;
                 } else {
-                    s.overridden_by.push(crules[winner as usize].rule as usize);
+                    // Consecutive paths mostly have the same winner: pushing it once per run
+                    // keeps the list near its deduplicated size.
+                    let by = crules[winner as usize].rule as usize;
+                    if s.overridden_by.last() != Some(&by) {
+                        s.overridden_by.push(by);
+                    }
                 }
             }
         }
         for s in &mut stats {
             s.overridden_by.sort_unstable();
             s.overridden_by.dedup();
+        }
+        // A line with the same pattern as a later one matches the same paths and decides none of
+        // them (the later line wins wherever it matches, or is overridden where it is); an
+        // exclusion excludes what its twin excludes.
+        for c in crules.iter().filter(|c| !c.dups.is_empty()) {
+            let rep = &stats[c.rule as usize];
+            let mut dup = RuleStats {
+                active: true,
+                matched: rep.matched,
+                decided: if c.exclusion { rep.decided } else { 0 },
+                first_match: rep.first_match,
+                overridden_by: rep.overridden_by.clone(),
+            };
+            if !c.exclusion && rep.decided > 0 {
+                dup.overridden_by.push(c.rule as usize);
+                dup.overridden_by.sort_unstable();
+            }
+            for &d in &c.dups {
+                stats[d as usize] = dup.clone();
+            }
         }
         RuleUsage { stats }
     }

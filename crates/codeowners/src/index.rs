@@ -36,6 +36,9 @@ pub(crate) struct CRule {
     pub(crate) prec: u32,
     pub(crate) exclusion: bool,
     pub(crate) compiled: Compiled,
+    /// The other active rules of the group with the same pattern text and kind, ascending: they
+    /// match what `rule` matches, and `rule` outranks them all.
+    pub(crate) dups: Vec<u32>,
 }
 
 #[derive(Debug, Default)]

@@ -592,17 +592,44 @@ impl Builder {
     }
 
     fn finish(self) -> CodeOwners {
-        let mut crules = Vec::new();
-        for (i, (rule, compiled)) in self.rules.iter().zip(self.compiled).enumerate() {
-            if let (true, Some(compiled)) = (rule.active, compiled) {
+        let mut crules: Vec<CRule> = Vec::new();
+        {
+            // Lines with the same pattern in the same group match the same paths: one compiled
+            // rule stands for all of them (the one of highest precedence, which is the only one
+            // that can decide), so that a pattern written 3,000 times is matched once per path.
+            let mut seen: HashMap<(u32, bool, &str), usize> = HashMap::new();
+            for (i, (rule, compiled)) in self.rules.iter().zip(self.compiled).enumerate() {
+                let (true, Some(compiled)) = (rule.active, compiled) else {
+                    continue;
+                };
+                let group = group_of(rule.section);
+                let prec = self.prec[i];
+                let key = (group, rule.exclusion, rule.pattern.as_str());
+                if let Some(&at) = seen.get(&key) {
+                    let c = &mut crules[at];
+                    if prec > c.prec {
+                        c.dups.push(c.rule);
+                        c.rule = i as u32;
+                        c.prec = prec;
+                        c.compiled = compiled;
+                    } else {
+                        c.dups.push(i as u32);
+                    }
+                    continue;
+                }
+                seen.insert(key, crules.len());
                 crules.push(CRule {
                     rule: i as u32,
-                    group: group_of(rule.section),
-                    prec: self.prec[i],
+                    group,
+                    prec,
                     exclusion: rule.exclusion,
                     compiled,
+                    dups: Vec::new(),
                 });
             }
+        }
+        for c in &mut crules {
+            c.dups.sort_unstable();
         }
         let index = Index::new(self.sections.len() + 1, crules);
         CodeOwners {

@@ -246,3 +246,51 @@ fn index_classes() {
         }
     }
 }
+
+/// Lines repeating a pattern are matched once, yet each keeps its own answers: the last line
+/// decides, the earlier ones match the same paths and are overridden by it.
+#[test]
+fn repeated_patterns_keep_last_line_wins_and_per_line_usage() {
+    let mut text = String::from("*.md @docs\n");
+    for _ in 0..3 {
+        text.push_str("/src/**/*.rs @a\n");
+    }
+    text.push_str("/src/**/*.rs @last\n/src/x/ @x\n");
+    let co = parse(&text, Dialect::GitHub);
+    assert_eq!(co.distinct_patterns(), 3);
+    let who = co.owners_of("src/a/b.rs");
+    assert_eq!(who.rule().map(|r| r.line), Some(5));
+    assert_eq!(co.matching_rules("src/a/b.rs"), vec![1, 2, 3, 4]);
+    assert_eq!(co.owners_of("src/x/c.rs").rule().map(|r| r.line), Some(6));
+    let usage = co.rule_usage(&["src/a/b.rs", "src/x/c.rs", "README.md"]);
+    let s = usage.stats();
+    for (i, earlier) in s.iter().enumerate().take(4).skip(1) {
+        assert_eq!(earlier.matched, 2, "line {}", i + 1);
+        assert_eq!(earlier.decided, 0);
+        assert_eq!(earlier.first_match, Some(0));
+        assert_eq!(earlier.overridden_by, vec![4, 5]);
+    }
+    assert_eq!((s[4].matched, s[4].decided), (2, 1));
+    assert_eq!(s[4].overridden_by, vec![5]);
+    assert_eq!(usage.overridden(), vec![1, 2, 3]);
+    assert!(usage.unmatched().is_empty());
+}
+
+#[test]
+fn repeated_gitlab_exclusions_each_exclude() {
+    let co = parse(
+        "[Docs] @d\n*.md\n!/CHANGELOG.md\n!/CHANGELOG.md\n",
+        Dialect::GitLab,
+    );
+    let usage = co.rule_usage(&["CHANGELOG.md", "a.md"]);
+    for r in co
+        .rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.exclusion && r.active)
+    {
+        let s = &usage.stats()[r.0];
+        assert_eq!((s.matched, s.decided), (1, 1), "line {}", r.1.line);
+    }
+    assert!(co.owners_of("CHANGELOG.md").decisions()[0].excluded);
+}

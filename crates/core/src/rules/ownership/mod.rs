@@ -364,6 +364,46 @@ impl Owned {
     }
 }
 
+/// The most work one match of a CODEOWNERS file against a tree may take, counted as distinct
+/// patterns times directories (see docs/limits.md). Real repositories stay below a few million.
+pub const MAX_CODEOWNERS_WORK: u64 = 100_000_000;
+
+/// A CODEOWNERS file and a tree too large to match against each other.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "CODEOWNERS not matched against the tree: {patterns} distinct patterns x {directories} \
+     directories is {work}, over the limit of CODEOWNERS work ({MAX_CODEOWNERS_WORK} patterns x \
+     directories)",
+    work = *patterns as u64 * *directories as u64
+)]
+pub struct WorkLimit {
+    /// Distinct patterns of the file (lines repeating a pattern count once).
+    pub patterns: usize,
+    /// Distinct directories holding the paths.
+    pub directories: usize,
+}
+
+/// Refuses to match `paths` against `rules` when that is more than [`MAX_CODEOWNERS_WORK`].
+pub fn check_work(rules: &CodeOwners, paths: &[&str]) -> Result<(), WorkLimit> {
+    let patterns = rules.distinct_patterns();
+    if patterns == 0 {
+        return Ok(());
+    }
+    let directories = paths
+        .iter()
+        .map(|p| p.rsplit_once('/').map_or("", |(dir, _)| dir))
+        .collect::<std::collections::HashSet<&str>>()
+        .len();
+    if (patterns as u64).saturating_mul(directories as u64) > MAX_CODEOWNERS_WORK {
+        Err(WorkLimit {
+            patterns,
+            directories,
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// The result of matching every path of the snapshot against the usable CODEOWNERS once.
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
@@ -371,6 +411,18 @@ pub(crate) struct Analysis {
     pub(crate) stats: Vec<RuleStats>,
     /// How each path is owned, indexed like the snapshot's files.
     pub(crate) owned: Vec<Owned>,
+    /// Set when the match was not done: `stats` and `owned` are then empty.
+    pub(crate) over_limit: Option<WorkLimit>,
+}
+
+impl Analysis {
+    /// The finding a rule that needs the analysis reports instead of its own when the match was
+    /// over the work limit.
+    pub(crate) fn limit_violation(&self, file: &CodeownersFile) -> Option<Violation> {
+        self.over_limit
+            .as_ref()
+            .map(|e| Violation::file(&file.path, e.to_string()))
+    }
 }
 
 /// Every path of the snapshot (excluded paths too: they exist, so a pattern that names them
@@ -387,9 +439,19 @@ pub(crate) fn analysis(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Analysi
             .collect();
         owners
             .rules()
-            .map(|r| {
-                let (stats, owned) = rule_usage_and_owned(r, &paths);
-                Analysis { stats, owned }
+            .map(|r| match check_work(r, &paths) {
+                Err(e) => Analysis {
+                    over_limit: Some(e),
+                    ..Analysis::default()
+                },
+                Ok(()) => {
+                    let (stats, owned) = rule_usage_and_owned(r, &paths);
+                    Analysis {
+                        stats,
+                        owned,
+                        over_limit: None,
+                    }
+                }
             })
             .unwrap_or_default()
     });
@@ -399,39 +461,62 @@ pub(crate) fn analysis(cx: &Context<'_>) -> Option<(Arc<Codeowners>, Arc<Analysi
 /// [`CodeOwners::rule_usage_and_owners`] over `paths`, in parallel chunks merged in order: the
 /// rules' statistics and each path's [`Owned`].
 pub fn rule_usage_and_owned(rules: &CodeOwners, paths: &[&str]) -> (Vec<RuleStats>, Vec<Owned>) {
-    let parts: Vec<(usize, co::RuleUsage, Vec<Owned>)> = paths
+    let blank = || -> Vec<RuleStats> {
+        rules
+            .rules()
+            .iter()
+            .map(|r| RuleStats {
+                active: r.active,
+                ..RuleStats::default()
+            })
+            .collect()
+    };
+    // Statistics are folded per worker as chunks finish, not kept per chunk: with many rules,
+    // one vector of statistics per chunk of a large tree is what exhausted memory.
+    let (stats, mut parts) = paths
         .par_chunks(CHUNK)
         .enumerate()
-        .map(|(i, chunk)| {
-            let (usage, owners) = rules.rule_usage_and_owners(chunk);
-            (i * CHUNK, usage, owners.iter().map(Owned::of).collect())
-        })
-        .collect();
-    let mut stats: Vec<RuleStats> = rules
-        .rules()
-        .iter()
-        .map(|r| RuleStats {
-            active: r.active,
-            ..RuleStats::default()
-        })
-        .collect();
+        .fold(
+            || (blank(), Vec::new()),
+            |(mut stats, mut parts), (i, chunk)| {
+                let (usage, owners) = rules.rule_usage_and_owners(chunk);
+                merge_stats(&mut stats, usage.stats(), i * CHUNK);
+                parts.push((i, owners.iter().map(Owned::of).collect::<Vec<_>>()));
+                (stats, parts)
+            },
+        )
+        .reduce(
+            || (blank(), Vec::new()),
+            |(mut stats, mut parts), (other, other_parts)| {
+                merge_stats(&mut stats, &other, 0);
+                parts.extend(other_parts);
+                (stats, parts)
+            },
+        );
+    parts.sort_unstable_by_key(|(i, _)| *i);
     let mut owned = Vec::with_capacity(paths.len());
-    for (offset, part, part_owned) in parts {
-        for (total, s) in stats.iter_mut().zip(part.stats()) {
-            total.matched += s.matched;
-            total.decided += s.decided;
-            if total.first_match.is_none() {
-                total.first_match = s.first_match.map(|m| m + offset);
-            }
-            total.overridden_by.extend_from_slice(&s.overridden_by);
-        }
-        owned.extend(part_owned);
-    }
-    for s in &mut stats {
-        s.overridden_by.sort_unstable();
-        s.overridden_by.dedup();
+    for (_, part) in parts {
+        owned.extend(part);
     }
     (stats, owned)
+}
+
+/// Adds `part` (whose path indexes start at `offset`) to `total`; `overridden_by` stays sorted
+/// and deduplicated.
+fn merge_stats(total: &mut [RuleStats], part: &[RuleStats], offset: usize) {
+    for (total, s) in total.iter_mut().zip(part) {
+        total.matched += s.matched;
+        total.decided += s.decided;
+        total.first_match = match (total.first_match, s.first_match.map(|m| m + offset)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if !s.overridden_by.is_empty() {
+            total.overridden_by.extend_from_slice(&s.overridden_by);
+            total.overridden_by.sort_unstable();
+            total.overridden_by.dedup();
+        }
+    }
 }
 
 /// [`CodeOwners::owners_of_all`] in parallel chunks, in order.
@@ -598,6 +683,39 @@ mod tests {
                     .map_err(|e| ReadError::Io(e.to_string()))
             },
         )
+    }
+
+    #[test]
+    fn work_counts_distinct_patterns_times_directories() {
+        let paths: Vec<String> = (0..5_000).map(|i| format!("d{}/f{i}", i % 1_000)).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        // 3,000 copies of one line are one pattern.
+        let same = co::parse(&"/d1/ @o\n".repeat(3_000), Dialect::GitHub);
+        assert_eq!(same.distinct_patterns(), 1);
+        assert_eq!(check_work(&same, &paths), Ok(()));
+        let text: String = (0..100_001).map(|i| format!("/x{i}/ @o\n")).collect();
+        let many = co::parse(&text, Dialect::GitHub);
+        let err = check_work(&many, &paths).unwrap_err();
+        assert_eq!((err.patterns, err.directories), (100_001, 1_000));
+        assert!(err
+            .to_string()
+            .contains("over the limit of CODEOWNERS work (100000000 patterns x directories)"));
+        assert_eq!(check_work(&many, &paths[..1]), Ok(()));
+    }
+
+    #[test]
+    fn parallel_statistics_equal_one_pass() {
+        let text = "* @a\n*.rs @b\n/d1/ @c\n/d1/ @c\n/nothing/ @d\n*.rs @b\n";
+        let rules = co::parse(text, Dialect::GitHub);
+        let paths: Vec<String> = (0..CHUNK * 3 + 7)
+            .map(|i| format!("d{}/f{i}.{}", i % 7, if i % 3 == 0 { "rs" } else { "md" }))
+            .collect();
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let (stats, owned) = rule_usage_and_owned(&rules, &refs);
+        let (usage, owners) = rules.rule_usage_and_owners(&refs);
+        assert_eq!(stats, usage.stats());
+        let one: Vec<Owned> = owners.iter().map(Owned::of).collect();
+        assert_eq!(owned, one);
     }
 
     #[test]

@@ -29,7 +29,9 @@ static META: Meta = Meta {
                the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
                GitLab) the message says so. Lines the platform skips are \
                `ownership/codeowners-syntax`'s. \
-               At most 200 are reported one by one; one more finding counts the rest.",
+               At most 200 are reported one by one; one more finding counts the rest. When the file's distinct patterns times the tree's directories exceed the limit of \
+               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+               finding on the CODEOWNERS file names the limit instead.",
         why: "A pattern that matches nothing is usually a directory that moved or a typo \
               (`/scr/`, `*.tsx` in a repository of `.ts` files): the files it was meant for \
               have other owners, or none, and the line misleads whoever reads it.",
@@ -58,6 +60,10 @@ impl Rule for PatternMatchesNothing {
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
+        if let Some(v) = analysis.limit_violation(file) {
+            sink.push(v.key("codeowners-work-limit"));
+            return;
+        }
         let never: HashMap<usize, &str> = file
             .diagnostics()
             .filter(|d| d.code == DiagnosticCode::PatternMatchesNothing)

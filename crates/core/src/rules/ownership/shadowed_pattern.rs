@@ -31,7 +31,9 @@ static META: Meta = Meta {
                skips. Lines that match no file are \
                `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
                further down is `ownership/duplicate-pattern`'s. \
-               At most 200 are reported one by one; one more finding counts the rest.",
+               At most 200 are reported one by one; one more finding counts the rest. When the file's distinct patterns times the tree's directories exceed the limit of \
+               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+               finding on the CODEOWNERS file names the limit instead.",
         why: "The last matching line wins. A specific line placed above a broader one (`/docs/ \
               @acme/docs` above `*.md @acme/writers`) looks like it assigns owners but never \
               does: the people it names are never asked to review.",
@@ -62,6 +64,10 @@ impl Rule for ShadowedPattern {
         let (Some(file), Some(rules)) = (&owners.file, owners.rules()) else {
             return;
         };
+        if let Some(v) = analysis.limit_violation(file) {
+            sink.push(v.key("codeowners-work-limit"));
+            return;
+        }
         // An earlier line repeated further down is `ownership/duplicate-pattern`'s.
         let mut last: HashMap<(Option<usize>, &str), usize> = HashMap::new();
         for (index, rule) in rules.rules().iter().enumerate() {

@@ -2,7 +2,10 @@
 
 use goldpath_codeowners::{CodeOwners, Ownership};
 
-use super::{analysis, codeowners, owners_of_all, pattern_text, wants, CodeownersFile, Owned};
+use super::{
+    analysis, check_work, codeowners, owners_of_all, pattern_text, wants, CodeownersFile, Owned,
+    WorkLimit,
+};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
@@ -49,7 +52,9 @@ static META: Meta = Meta {
                repository-wide finding says so instead of one per file. Vendored and \
                generated files (`vendor/`, `node_modules/`, `.gitattributes` \
                `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
-               are skipped like excluded ones and not reported.",
+               are skipped like excluded ones and not reported. When the file's distinct patterns times the tree's directories exceed the limit of \
+               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+               finding on the CODEOWNERS file names the limit instead.",
         why: "A file without an owner gets no required review: a change to it merges with \
               whoever happens to approve, and when it breaks there is no one to ask.",
         example: "With `/src/ @acme/dev` as the only line, `README.md` is reported (no rule \
@@ -131,16 +136,20 @@ fn unowned_of<'p>(
     cx: &Context<'_>,
     rules: &CodeOwners,
     judged: &[&'p str],
-) -> Vec<(&'p str, Owned)> {
+) -> Result<Vec<(&'p str, Owned)>, WorkLimit> {
     let shared = cx.changed().is_none().then(|| analysis(cx)).flatten();
     let Some((_, analysis)) = shared else {
-        return owners_of_all(rules, judged)
+        check_work(rules, judged)?;
+        return Ok(owners_of_all(rules, judged)
             .iter()
             .zip(judged)
             .map(|(who, path)| (*path, Owned::of(who)))
             .filter(|(_, status)| *status != Owned::Yes)
-            .collect();
+            .collect());
     };
+    if let Some(e) = &analysis.over_limit {
+        return Err(e.clone());
+    }
     // The judged paths are the snapshot's, in its order, less excluded ones.
     let files = cx.snapshot().files();
     let mut at = 0;
@@ -157,7 +166,7 @@ fn unowned_of<'p>(
             out.push((*path, status));
         }
     }
-    out
+    Ok(out)
 }
 
 impl Rule for UnownedFiles {
@@ -210,7 +219,13 @@ impl Rule for UnownedFiles {
             );
             return;
         };
-        let unowned = unowned_of(cx, rules, &judged);
+        let unowned = match unowned_of(cx, rules, &judged) {
+            Ok(unowned) => unowned,
+            Err(e) => {
+                out.push(Violation::file(&file.path, e.to_string()).key("codeowners-work-limit"));
+                return;
+            }
+        };
         let mut reported = 0;
         let (mut no_rule, mut no_owners) = (0usize, 0usize);
         for (path, status) in unowned {
