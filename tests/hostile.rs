@@ -503,3 +503,43 @@ fn distinct_patterns_over_the_work_limit_are_named() {
         tail(&run_owners.stderr)
     );
 }
+
+// ---------------------------------------------------------------- deep nesting
+
+/// 200,000 levels of brackets in each format goldpath parses: a finding (or exit 2 for the
+/// policy) naming the nesting, never a stack overflow.
+#[test]
+fn nesting_200000_deep_is_a_finding_in_every_format() {
+    const DEPTH: usize = 200_000;
+    let nested = format!("{}{}", "[".repeat(DEPTH), "]".repeat(DEPTH));
+    let repo = Repo::git();
+    repo.write(
+        ".github/workflows/ci.yml",
+        format!("on: push\njobs: {nested}\n"),
+    )
+    .write("package.json", format!("{{\"dependencies\": {nested}}}"))
+    .write(
+        "pyproject.toml",
+        format!("[project]\nname = \"x\"\nclassifiers = {nested}\n"),
+    );
+    let run = run(
+        &repo,
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    run.bounded();
+    assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
+    for (path, message) in [
+        (".github/workflows/ci.yml", "recursion limit exceeded"),
+        ("package.json", "nested too deeply"),
+        ("pyproject.toml", "max recursion depth"),
+    ] {
+        assert!(
+            run.stdout.lines().any(|l| l.contains(message)) && run.stdout.contains(path),
+            "{path}: {}",
+            tail(&run.stdout)
+        );
+    }
+
+    repo.write("goldpath.toml", format!("x = {nested}\n"));
+    check_fails_with(&repo, "max recursion depth");
+}
