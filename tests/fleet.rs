@@ -430,14 +430,14 @@ fn small_repo(dir: &Path, name: &str, policy: &str) {
     git_in(&repo, &["commit", "-q", "-m", "initial"]);
 }
 
-/// 20 repositories, 3 of them hostile (their worker crashes, hangs, or allocates without end):
-/// 17 results and 3 error lines, the results written before the hanging one is given up.
+/// 200 repositories, 3 of them hostile (their worker crashes, hangs, or allocates without end):
+/// 197 results and 3 error lines, the results written before the hanging one is given up.
 #[test]
 fn hostile_repositories_cost_only_their_own_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fleet = dir.path().join("fleet");
-    for i in 0..20 {
-        small_repo(&fleet, &format!("r{i:02}"), POLICY);
+    for i in 0..200 {
+        small_repo(&fleet, &format!("r{i:03}"), POLICY);
     }
     let out = dir.path().join("results.jsonl");
     let started = std::time::Instant::now();
@@ -449,7 +449,7 @@ fn hostile_repositories_cost_only_their_own_line() {
         .args(["--timeout", "10s", "--memory", "512MiB", "--jobs", "3"])
         .env(
             "GOLDPATH_FLEET_TEST_FAULT",
-            "r03:abort,r09:sleep,r15:memory",
+            "r003:abort,r099:sleep,r150:memory",
         )
         .env("CI", "true")
         .stdout(std::process::Stdio::null())
@@ -460,7 +460,7 @@ fn hostile_repositories_cost_only_their_own_line() {
     let mut seen_early = false;
     while child.try_wait().expect("wait").is_none() {
         let text = std::fs::read_to_string(&out).unwrap_or_default();
-        if text.contains("\"r00\"") && text.ends_with('\n') {
+        if text.contains("\"r000\"") && text.ends_with('\n') {
             seen_early = true;
             break;
         }
@@ -481,22 +481,26 @@ fn hostile_repositories_cost_only_their_own_line() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
-    assert_eq!(lines.len(), 20, "{text}");
+    assert_eq!(lines.len(), 200, "{text}");
     let errors: std::collections::BTreeMap<&str, &str> = lines
         .iter()
         .filter_map(|l| Some((l["repo"].as_str()?, l["error"].as_str()?)))
         .collect();
     assert_eq!(
         errors.keys().copied().collect::<Vec<_>>(),
-        ["r03", "r09", "r15"],
+        ["r003", "r099", "r150"],
         "{errors:?}"
     );
-    assert!(errors["r03"].contains("SIGABRT"), "{}", errors["r03"]);
-    assert!(errors["r09"].contains("timed out"), "{}", errors["r09"]);
-    assert!(errors["r09"].contains("10s"), "{}", errors["r09"]);
-    assert!(errors["r15"].contains("memory limit"), "{}", errors["r15"]);
+    assert!(errors["r003"].contains("SIGABRT"), "{}", errors["r003"]);
+    assert!(errors["r099"].contains("timed out"), "{}", errors["r099"]);
+    assert!(errors["r099"].contains("10s"), "{}", errors["r099"]);
+    assert!(
+        errors["r150"].contains("memory limit"),
+        "{}",
+        errors["r150"]
+    );
     let gold = lines.iter().filter(|l| l["tier"] == "gold").count();
-    assert_eq!(gold, 17, "{text}");
+    assert_eq!(gold, 197, "{text}");
 }
 
 /// An empty goldpath.toml runs no rule: no tier, and `fleet report` lists it, and with
