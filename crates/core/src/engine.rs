@@ -1203,6 +1203,13 @@ impl Report {
         let before = self.findings.len();
         self.findings
             .retain(|f| !known.contains(f.fingerprint.as_str()));
+        self.recompute_summary();
+        before - self.findings.len()
+    }
+
+    /// The summary of the findings as they now are, keeping what the check counted (files,
+    /// rules, skipped files).
+    fn recompute_summary(&mut self) {
         let skipped = std::mem::take(&mut self.summary.skipped);
         self.summary = Summary::new(
             &self.findings,
@@ -1212,7 +1219,6 @@ impl Report {
             self.summary.partial,
         );
         self.summary.skipped = skipped;
-        before - self.findings.len()
     }
 
     /// Adds findings made outside [`Engine::check`] (pull-request mode's scan of the commits'
@@ -1223,15 +1229,7 @@ impl Report {
         }
         self.findings.extend(extra);
         self.findings.sort_by(compare_findings);
-        let skipped = std::mem::take(&mut self.summary.skipped);
-        self.summary = Summary::new(
-            &self.findings,
-            self.waived.len(),
-            self.summary.files,
-            self.summary.rules,
-            self.summary.partial,
-        );
-        self.summary.skipped = skipped;
+        self.recompute_summary();
     }
 
     /// Whether any finding is at or above `fail_on`, whatever its tier.

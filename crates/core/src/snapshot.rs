@@ -200,6 +200,26 @@ impl Snapshot for MemorySnapshot {
     }
 }
 
+/// `dir/rel` as a repository path, with `.` and `..` resolved: what a manifest or a
+/// kustomization means by a relative path written in a file under `dir`. `None` for an
+/// absolute path (`/x`, `~/x`, `C:\x`) or one that climbs out of the repository.
+pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    if rel.starts_with(['/', '~']) || rel.contains('\\') && rel.contains(':') {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

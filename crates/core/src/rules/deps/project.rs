@@ -13,6 +13,7 @@
 //! matched only against the manifest directories under the glob's literal prefix, so the cost
 //! stays linear in the number of files.
 
+use crate::snapshot::join_relative;
 use std::collections::{HashMap, HashSet};
 
 use goldpath_manifests::{Ecosystem, FileKind, Source};
@@ -48,25 +49,6 @@ fn under_fixture(dir: &str) -> bool {
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// `dir/rel` with `.` and `..` resolved; `None` for an absolute path or one leaving the
-/// repository.
-fn resolve(dir: &str, rel: &str) -> Option<String> {
-    if rel.starts_with(['/', '~']) || rel.contains('\\') && rel.contains(':') {
-        return None;
-    }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// The ecosystem a workspace or path reference points into.
@@ -129,12 +111,14 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
     let mut add_members = |target: Target, globs: Vec<String>, excluded: Vec<String>| {
         for glob in globs {
             match glob.strip_prefix('!') {
-                Some(negated) => out.excluded.extend(resolve(dir, negated)),
-                None => out.members.extend(resolve(dir, &glob).map(|g| (target, g))),
+                Some(negated) => out.excluded.extend(join_relative(dir, negated)),
+                None => out
+                    .members
+                    .extend(join_relative(dir, &glob).map(|g| (target, g))),
             }
         }
         out.excluded
-            .extend(excluded.iter().filter_map(|g| resolve(dir, g)));
+            .extend(excluded.iter().filter_map(|g| join_relative(dir, g)));
     };
     match name {
         "Cargo.toml" => {
@@ -178,7 +162,8 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
         "go.work" => {
             if let Ok(text) = cx.text(file) {
                 for used in go_work_uses(&text) {
-                    out.dirs.extend(resolve(dir, used).map(|d| (Target::Go, d)));
+                    out.dirs
+                        .extend(join_relative(dir, used).map(|d| (Target::Go, d)));
                 }
             }
         }
@@ -192,7 +177,8 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
             if let Ok(manifest) = parsed.as_ref() {
                 for package in &manifest.packages {
                     if let Source::Path(path) = &package.source {
-                        out.dirs.extend(resolve(dir, path).map(|d| (target, d)));
+                        out.dirs
+                            .extend(join_relative(dir, path).map(|d| (target, d)));
                     }
                 }
             }
@@ -360,11 +346,14 @@ mod tests {
 
     #[test]
     fn paths_resolve_lexically_within_the_repository() {
-        assert_eq!(resolve("crates/a", "../b").as_deref(), Some("crates/b"));
-        assert_eq!(resolve("", "./x/").as_deref(), Some("x"));
-        assert_eq!(resolve("", "."), Some(String::new()));
-        assert_eq!(resolve("", "../out"), None);
-        assert_eq!(resolve("a", "/abs"), None);
+        assert_eq!(
+            join_relative("crates/a", "../b").as_deref(),
+            Some("crates/b")
+        );
+        assert_eq!(join_relative("", "./x/").as_deref(), Some("x"));
+        assert_eq!(join_relative("", "."), Some(String::new()));
+        assert_eq!(join_relative("", "../out"), None);
+        assert_eq!(join_relative("a", "/abs"), None);
     }
 
     #[test]

@@ -479,21 +479,6 @@ fn k8s_env(path: &str, container: &Node) -> Vec<EnvVar> {
     out
 }
 
-/// `dir/rel` with `.` and `..` resolved; `None` when it climbs out of the repository.
-fn join_relative(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// The files kustomizations list as patches (`patches[].path`, `patchesStrategicMerge[]`,
 /// `patchesJson6902[].path`), as repository paths.
 fn kustomize_patches(
@@ -524,7 +509,7 @@ fn kustomize_patches(
                     let Some(rel) = rel.filter(|r| !r.contains('\n')) else {
                         continue;
                     };
-                    if let Some(path) = join_relative(dir, rel.trim()) {
+                    if let Some(path) = crate::snapshot::join_relative(dir, rel.trim()) {
                         out.insert(path);
                     }
                 }
