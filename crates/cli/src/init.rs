@@ -227,7 +227,9 @@ pub(crate) fn policy_text(found: &Inspection) -> String {
     out.push_str("[settings]\n");
     out.push_str(
         "# The lowest level that makes `goldpath check` fail: \"error\", \"warning\", \"note\" or \
-         \"never\".\nfail-on = \"error\"\n",
+         \"never\".\nfail-on = \"error\"\n\
+         # The highest tier whose findings fail it: gold-tier findings are reported without \
+         failing\n# the run until the repository is held to gold.\n# fail-tier = \"gold\"\n",
     );
     let platform = match found.platform {
         Platform::GitHub => "github",
