@@ -85,6 +85,26 @@ fn exit_status_follows_fail_tier() {
     assert_eq!(repo.check_json(&["--fail-tier", "silver"]).0, 1);
 }
 
+/// `--new-only` without `--base` is an error, also beside `--staged` (which clap's own
+/// requirement lets through), never silently ignored.
+#[test]
+fn new_only_without_base_is_an_error() {
+    let repo = Repo::git();
+    repo.write("README.md", "x");
+    repo.commit("init");
+    for args in [&["--new-only"][..], &["--staged", "--new-only"][..]] {
+        let output = repo
+            .goldpath()
+            .arg("check")
+            .args(args)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--base"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn only_and_skip_select_rules() {
     let repo = repo_with_findings();

@@ -169,6 +169,14 @@ pub struct CheckArgs {
 
 /// Runs `goldpath check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    // clap drops `requires = "base"` when a flag that conflicts with --base (--staged) is given,
+    // so the combination is refused here rather than silently ignored.
+    if args.new_only && args.base.is_none() {
+        bail!(
+            "--new-only compares with the merge base and needs --base REV; with --staged every \
+             finding of the changed files is reported"
+        );
+    }
     // Pull-request mode reads commits: HEAD (or --rev) against the merge base with --base.
     let range = match &args.base {
         Some(base) => {
