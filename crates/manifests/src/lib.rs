@@ -326,6 +326,10 @@ pub struct Manifest {
     pub selection_only: Vec<(String, String)>,
     /// The dependencies, in file order.
     pub packages: Vec<Package>,
+    /// `package.json`: the packages whose version the package manager is told to force,
+    /// whatever the ranges say (yarn `resolutions`, npm `overrides`, `pnpm.overrides`), by
+    /// package name (`**/markdown-it` and `markdown-it@^14` name `markdown-it`).
+    pub overridden: Vec<String>,
     /// What the package manager accepts but silently drops, with where: in `package.json`, a
     /// key written twice in one object (npm keeps the last value and ignores the first).
     pub warnings: Vec<(String, Position)>,
@@ -347,6 +351,7 @@ impl Manifest {
             members: Vec::new(),
             selection_only: Vec::new(),
             packages: Vec::new(),
+            overridden: Vec::new(),
             warnings: Vec::new(),
         }
     }

@@ -31,12 +31,46 @@ fn license_of(node: &Node) -> Option<String> {
     }
 }
 
+/// The package an override key names: the last `/`-separated part (keeping a scope), without
+/// a version range (`**/markdown-it` and `markdown-it@^14` name `markdown-it`).
+fn override_target(key: &str) -> String {
+    let key = key.rsplit_once('>').map_or(key, |(_, last)| last); // pnpm `a>b`
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts.as_slice() {
+        [.., scope, name] if scope.starts_with('@') => format!("{scope}/{name}"),
+        [.., name] => (*name).to_owned(),
+        [] => String::new(),
+    };
+    match name.strip_prefix('@') {
+        Some(rest) => match rest.split_once('@') {
+            Some((n, _)) => format!("@{n}"),
+            None => name.clone(),
+        },
+        None => name.split('@').next().unwrap_or(&name).to_owned(),
+    }
+}
+
 pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
     let root = root_object(text, index)?;
     let mut out = Manifest::new(FileKind::PackageJson);
     out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
     out.license = license_of(&root);
     out.workspace = root.get("workspaces").is_some();
+    let tables = [
+        root.get("resolutions"),
+        root.get("overrides"),
+        root.get("pnpm").and_then(|p| p.get("overrides")),
+    ];
+    out.overridden = tables
+        .into_iter()
+        .flatten()
+        .flat_map(|table| {
+            table
+                .members()
+                .iter()
+                .map(|(key, _, _)| override_target(key))
+        })
+        .collect();
     out.warnings = duplicate_keys(&root, index);
     for (section, kind) in SECTIONS {
         let Some(deps) = root.get(section) else {
@@ -326,6 +360,20 @@ fn v1(deps: &Node, index: &LineIndex<'_>, out: &mut Vec<Package>) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use crate::{parse, DepKind, FileKind, Source};
+
+    #[test]
+    fn override_keys_name_their_package() {
+        for (key, name) in [
+            ("**/markdown-it", "markdown-it"),
+            ("markdown-it@^14.2.0", "markdown-it"),
+            ("parent/markdown-it", "markdown-it"),
+            ("@types/node", "@types/node"),
+            ("**/@types/node@20", "@types/node"),
+            ("a>b", "b"),
+        ] {
+            assert_eq!(super::override_target(key), name, "{key}");
+        }
+    }
 
     #[test]
     fn package_json_duplicate_keys_are_warnings_at_the_later_key() {

@@ -193,12 +193,8 @@ impl Rule for LockfileStale {
                 continue;
             }
             let locked = Locked::new(&locks);
-            let overridden = match file.kind {
-                FileKind::PackageJson => overridden_packages(cx, &file.path),
-                _ => HashSet::new(),
-            };
             for package in &manifest.packages {
-                if overridden.contains(&fold(package.ecosystem, &package.name))
+                if manifest.overridden.contains(&package.name)
                     && locked
                         .versions
                         .contains_key(&fold(package.ecosystem, &package.name))
@@ -212,59 +208,6 @@ impl Rule for LockfileStale {
                 }
             }
         }
-    }
-}
-
-/// The packages a package.json forces to a version of its choosing: the keys of yarn's
-/// `resolutions`, npm's `overrides` and `pnpm.overrides` (`**/name`, `parent/name`,
-/// `name@range` and `@scope/name` forms all name `name`).
-fn overridden_packages(cx: &Context<'_>, path: &str) -> HashSet<String> {
-    let mut names = HashSet::new();
-    let Some(entry) = cx.all_files().iter().find(|f| f.path == path) else {
-        return names;
-    };
-    let Some(documents) = cx.documents(entry) else {
-        return names;
-    };
-    let Ok(documents) = documents.as_ref() else {
-        return names;
-    };
-    let Some(root) = documents.first() else {
-        return names;
-    };
-    let tables = [
-        root.get("resolutions"),
-        root.get("overrides"),
-        root.get("pnpm").and_then(|p| p.get("overrides")),
-    ];
-    for table in tables.into_iter().flatten() {
-        if let crate::doc::Value::Map(entries) = &table.value {
-            for entry in entries {
-                if let Some(key) = entry.key.as_str() {
-                    names.insert(fold(Ecosystem::Npm, &override_target(key)));
-                }
-            }
-        }
-    }
-    names
-}
-
-/// The package an override key names: the last `/`-separated part (keeping a scope), without
-/// a version range (`**/markdown-it` and `markdown-it@^14` name `markdown-it`).
-fn override_target(key: &str) -> String {
-    let key = key.rsplit_once('>').map_or(key, |(_, last)| last); // pnpm `a>b`
-    let parts: Vec<&str> = key.split('/').collect();
-    let name = match parts.as_slice() {
-        [.., scope, name] if scope.starts_with('@') => format!("{scope}/{name}"),
-        [.., name] => (*name).to_owned(),
-        [] => String::new(),
-    };
-    match name.strip_prefix('@') {
-        Some(rest) => match rest.split_once('@') {
-            Some((n, _)) => format!("@{n}"),
-            None => name.clone(),
-        },
-        None => name.split('@').next().unwrap_or(&name).to_owned(),
     }
 }
 
@@ -347,20 +290,6 @@ fn judge(path: &str, package: &Package, locked: &Locked<'_>) -> Option<Violation
 #[cfg(test)]
 mod tests {
     use crate::testing::check;
-
-    #[test]
-    fn override_keys_name_their_package() {
-        for (key, name) in [
-            ("**/markdown-it", "markdown-it"),
-            ("markdown-it@^14.2.0", "markdown-it"),
-            ("parent/markdown-it", "markdown-it"),
-            ("@types/node", "@types/node"),
-            ("**/@types/node@20", "@types/node"),
-            ("a>b", "b"),
-        ] {
-            assert_eq!(super::override_target(key), name, "{key}");
-        }
-    }
 
     #[test]
     fn resolutions_and_own_workspaces_are_not_stale() {
