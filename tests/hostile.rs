@@ -9,7 +9,7 @@ mod common;
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Repo;
@@ -71,16 +71,8 @@ fn tail(text: &str) -> &str {
 // The child is reaped by `wait4` (which `Child::wait` cannot do: it gives no resource usage).
 #[allow(clippy::zombie_processes)]
 fn run(repo: &Repo, args: &[&str]) -> Run {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("goldpath"));
+    let mut cmd = repo.goldpath_std();
     cmd.args(args)
-        .current_dir(repo.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GOLDPATH_LOG")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

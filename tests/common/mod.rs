@@ -86,7 +86,12 @@ impl Repo {
 
     /// The `goldpath` binary with its working directory in the repository.
     pub fn goldpath(&self) -> BinCommand {
-        let mut cmd = BinCommand::cargo_bin("goldpath").expect("goldpath binary");
+        BinCommand::from_std(self.goldpath_std())
+    }
+
+    /// The same as a plain `std::process::Command`, for tests that spawn and measure it.
+    pub fn goldpath_std(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("goldpath"));
         cmd.current_dir(self.dir.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
