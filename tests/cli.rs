@@ -105,6 +105,42 @@ fn new_only_without_base_is_an_error() {
     }
 }
 
+/// A policy the user names with `--config` may be a pipe (`<(...)`, `/dev/stdin`), read within
+/// the size limit; only files a repository supplies must be regular files.
+#[cfg(unix)]
+#[test]
+fn config_may_be_a_pipe_the_user_names() {
+    let repo = repo_with_findings();
+    let output = repo
+        .goldpath()
+        .args(["check", "--format", "json", "--config", "/dev/stdin"])
+        .write_stdin(POLICY)
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = repo
+        .goldpath()
+        .args(["check", "--config", "/dev/zero"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("size limit"));
+    // A repository's own policy still cannot extend a device.
+    repo.write("goldpath.toml", "extends = [\"/dev/zero\"]\n");
+    let output = repo.goldpath().arg("check").output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not a regular file"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn only_and_skip_select_rules() {
     let repo = repo_with_findings();

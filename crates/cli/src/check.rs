@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
-use goldpath::policy::{FailOn, FsReader, Policy, SnapshotReader};
+use goldpath::policy::{FailOn, FsReader, NamedFileReader, Policy, SnapshotReader};
 use goldpath::render;
 use goldpath::{Engine, Registry, Selection, Snapshot, Tier};
 
@@ -455,7 +455,7 @@ pub(crate) fn load_policy(
         }
         let shown = config.strip_prefix(root).unwrap_or(config);
         return Ok((
-            Policy::load(config, &FsReader)?,
+            Policy::load(config, &NamedFileReader { path: config })?,
             shown.to_string_lossy().into_owned(),
         ));
     }

@@ -133,6 +133,44 @@ impl PolicyReader for FsReader {
     }
 }
 
+/// Reads the policy file a user named on the command line (`--config`) as any file the user
+/// can read, a FIFO such as `<(...)` or `/dev/stdin` included, within the size limit; every
+/// file it extends is read as [`FsReader`] reads it. Only files a repository supplies are
+/// untrusted: a user who names a pipe means it.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedFileReader<'a> {
+    /// The file named on the command line.
+    pub path: &'a Path,
+}
+
+impl PolicyReader for NamedFileReader<'_> {
+    fn read(&self, path: &Path) -> io::Result<Option<String>> {
+        use std::io::Read;
+        if path != normalize(self.path) {
+            return FsReader.read(path);
+        }
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if file.metadata()?.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a directory, not a policy file",
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_POLICY_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_POLICY_BYTES {
+            return Err(too_large());
+        }
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the file is not valid UTF-8"))
+    }
+}
+
 /// Reads at most `limit` bytes of the regular file at `path`. Anything else (a FIFO, a device
 /// such as `/dev/zero`, a directory) is refused without reading: opening a FIFO could block
 /// forever and a device could never end. The file is opened without blocking and checked
