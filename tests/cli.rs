@@ -85,14 +85,20 @@ fn exit_status_follows_fail_tier() {
     assert_eq!(repo.check_json(&["--fail-tier", "silver"]).0, 1);
 }
 
-/// `--new-only` without `--base` is an error, also beside `--staged` (which clap's own
-/// requirement lets through), never silently ignored.
+/// `--all` and `--new-only` apply to a change (`--staged`, `--base`): without one they are an
+/// error, never silently ignored; together they are an error too. Beside `--staged` both are
+/// accepted.
 #[test]
-fn new_only_without_base_is_an_error() {
+fn change_flags_without_a_change_are_an_error() {
     let repo = Repo::git();
     repo.write("README.md", "x");
     repo.commit("init");
-    for args in [&["--new-only"][..], &["--staged", "--new-only"][..]] {
+    for args in [
+        &["--new-only"][..],
+        &["--all"][..],
+        &["--rev", "HEAD", "--all"][..],
+        &["--staged", "--all", "--new-only"][..],
+    ] {
         let output = repo
             .goldpath()
             .arg("check")
@@ -101,7 +107,19 @@ fn new_only_without_base_is_an_error() {
             .expect("run");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("--base"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--staged") || stderr.contains("cannot be used with"),
+            "{args:?}: {stderr}"
+        );
+    }
+    for args in [&["--staged", "--all"][..], &["--staged", "--new-only"][..]] {
+        let output = repo
+            .goldpath()
+            .arg("check")
+            .args(args)
+            .output()
+            .expect("run");
+        assert_ne!(output.status.code(), Some(2), "{args:?}");
     }
 }
 

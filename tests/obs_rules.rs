@@ -353,10 +353,18 @@ fn staged_commits_of_source_files_alone_are_not_judged() {
     let (code, report) = repo.check_json(&["--staged"]);
     assert_eq!(code, 0, "{report:#}");
     assert!(findings(&report).is_empty(), "{report:#}");
-    // A change to a file the obs rules read judges the repository.
+    // A change to a file the obs rules read judges the repository: the rules run, and what
+    // HEAD already lacked is not the change's doing (`--all` shows it).
     repo.write("Dockerfile", format!("{DOCKERFILE_BARE}USER 65532\n"));
     repo.git_ok(&["add", "Dockerfile"]);
     let (code, report) = repo.check_json(&["--staged"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        report["summary"]["preexisting"].as_u64(),
+        Some(OBS_RULES.len() as u64),
+        "{report:#}"
+    );
+    let (code, report) = repo.check_json(&["--staged", "--all"]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(rules(&report), OBS_RULES, "{report:#}");
 }

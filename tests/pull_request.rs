@@ -37,11 +37,13 @@ fn paths(report: &serde_json::Value) -> Vec<String> {
 #[test]
 fn base_judges_only_files_changed_since_the_merge_base() {
     let repo = repo_with_branch();
-    let (code, report) = repo.check_json(&["--base", "main"]);
+    let (code, report) = repo.check_json(&["--base", "main", "--all"]);
     assert_eq!(code, 1);
-    // untouched.txt and legacy.secret did not change: not judged.
+    // untouched.txt and legacy.secret did not change: not judged. `--all` keeps the old TODO
+    // of the changed file.
     assert_eq!(paths(&report), ["new.secret", "old.txt", "old.txt"]);
     assert_eq!(report["target"]["changed_only"], true);
+    assert_eq!(report["summary"]["preexisting"], 0);
 
     // Without --base, everything is judged.
     let (_, report) = repo.check_json(&[]);
@@ -49,10 +51,14 @@ fn base_judges_only_files_changed_since_the_merge_base() {
 }
 
 #[test]
-fn new_only_drops_findings_the_merge_base_already_had() {
+fn base_drops_findings_the_merge_base_already_had() {
     let repo = repo_with_branch();
-    let (code, report) = repo.check_json(&["--base", "main", "--new-only"]);
+    let (code, report) = repo.check_json(&["--base", "main"]);
     assert_eq!(code, 1);
+    assert_eq!(report["summary"]["preexisting"], 1);
+    // `--new-only`, the default, is accepted for scripts that pass it.
+    let (_, again) = repo.check_json(&["--base", "main", "--new-only"]);
+    assert_eq!(again["findings"], report["findings"]);
     // The old TODO in old.txt was there before (same fingerprint: rule, path, matched text
     // and occurrence, not the line); only the new secret and the second TODO are new.
     let found: Vec<(String, u64)> = report["findings"]

@@ -440,7 +440,11 @@ fn files_deleted_from_the_work_tree_but_still_staged() {
     repo.write("gone.secret", "TODO again\n");
     repo.git_ok(&["add", "gone.secret"]);
     repo.remove("gone.secret");
+    // Both findings were on HEAD already: `--all` shows them.
     let (_, report) = repo.check_json(&["--staged"]);
+    assert_eq!(findings(&report), pairs(&[]), "{report}");
+    assert_eq!(report["summary"]["preexisting"], 2);
+    let (_, report) = repo.check_json(&["--staged", "--all"]);
     assert_eq!(
         findings(&report),
         pairs(&[

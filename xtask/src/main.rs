@@ -18,7 +18,14 @@ of R runs (default 7, after one warm-up) of:
   goldpath check (recommended)       the whole built-in policy on the work tree
   git ls-files -co --exclude-standard  the floor for a work tree: index plus untracked files
   goldpath check --rev HEAD          the same on the commit's tree, read through gix
-  goldpath check --staged            10 staged files (an alternate index), per-file rules on them
+  goldpath check --staged            10 modified files staged (an alternate index): per-file
+                                     rules on them; the ownership and ci rules do not run
+  goldpath check --staged --all      the same, with every repository-wide rule run (as before
+                                     change mode judged what a change introduced)
+  goldpath check --staged (1 added)  10 staged files, one of them new: the path list changed,
+                                     so the repository-wide rules run
+  git diff --cached --name-status    the floor for a change: what the index changed
+The repository also holds a 3,000-rule CODEOWNERS and 40 workflows.
 
 usage: cargo xtask bench-ci [--workflows N] [--runs R] [--dir DIR]
 
@@ -158,7 +165,23 @@ fn bench(args: &[String]) -> Result<()> {
 
     let goldpath = build_release(&root)?;
 
-    let staged_index = prepare_staged_index(&repo, 10)?;
+    let staged_index = prepare_staged_index(&repo, 10, false)?;
+    let added_index = prepare_staged_index(&repo, 10, true)?;
+    let staged = |index: &Path, extra: &[&str]| {
+        let mut c = Command::new(&goldpath);
+        c.args([
+            "check",
+            "--staged",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .arg(&repo)
+        .env("GIT_INDEX_FILE", index);
+        c
+    };
     let cases: Vec<(&str, Command)> = vec![
         ("git ls-files", {
             let mut c = git(&repo);
@@ -192,20 +215,24 @@ fn bench(args: &[String]) -> Result<()> {
             .arg(&repo);
             c
         }),
-        ("goldpath check --staged (10 staged files)", {
-            let mut c = Command::new(&goldpath);
-            c.args([
-                "check",
-                "--staged",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-            ])
-            .arg(&repo)
-            .env("GIT_INDEX_FILE", &staged_index);
+        ("git diff --cached --name-status (10 files)", {
+            let mut c = git(&repo);
+            c.args(["diff", "--cached", "--name-status"])
+                .env("GIT_INDEX_FILE", &staged_index);
             c
         }),
+        (
+            "goldpath check --staged (10 modified)",
+            staged(&staged_index, &[]),
+        ),
+        (
+            "goldpath check --staged --all (10 modified)",
+            staged(&staged_index, &["--all"]),
+        ),
+        (
+            "goldpath check --staged (9 modified, 1 added)",
+            staged(&added_index, &[]),
+        ),
     ];
 
     println!(
@@ -268,9 +295,14 @@ fn time(command: &mut Command, runs: usize) -> Result<Duration> {
 }
 
 /// An alternate index (so the repository itself is untouched) in which `count` files spread
-/// over the tree have new staged contents, as before a commit.
-fn prepare_staged_index(repo: &Path, count: usize) -> Result<PathBuf> {
-    let index = repo.join(".git/goldpath-bench-staged-index");
+/// over the tree have new staged contents, as before a commit; with `add`, the last of them is
+/// a new file beside the others.
+fn prepare_staged_index(repo: &Path, count: usize, add: bool) -> Result<PathBuf> {
+    let index = repo.join(if add {
+        ".git/goldpath-bench-added-index"
+    } else {
+        ".git/goldpath-bench-staged-index"
+    });
     std::fs::copy(repo.join(".git/index"), &index)?;
     let listed = git(repo).arg("ls-files").output()?;
     let paths: Vec<String> = String::from_utf8_lossy(&listed.stdout)
@@ -291,6 +323,11 @@ fn prepare_staged_index(repo: &Path, count: usize) -> Result<PathBuf> {
         }
         let out = hash.wait_with_output()?;
         let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let path = if add && i + 1 == count {
+            format!("{path}.new")
+        } else {
+            path.clone()
+        };
         info.push_str(&format!("100644 {id}\t{path}\n"));
     }
     let mut update = git(repo)
@@ -323,7 +360,7 @@ fn git(repo: &Path) -> Command {
 /// Writes `files` files in a tree shaped like a monorepo (services with src, tests, docs and
 /// config), then commits them. Reused when the marker file says it is complete.
 fn generate(repo: &Path, files: usize) -> Result<()> {
-    let marker = repo.join(".git/goldpath-bench-complete");
+    let marker = repo.join(".git/goldpath-bench-complete-v2");
     if marker.exists() {
         return Ok(());
     }
@@ -348,6 +385,27 @@ fn generate(repo: &Path, files: usize) -> Result<()> {
     ];
     for (path, text) in top {
         std::fs::write(repo.join(path), text)?;
+    }
+    // A CODEOWNERS of 3,000 rules (one per folder of the tree below) and 40 workflows, so that
+    // the ownership and ci rules have real work.
+    std::fs::create_dir_all(repo.join(".github/workflows"))?;
+    let mut owners = String::from("* @bench/platform\n");
+    for service in 0..50 {
+        for dir in ["src", "tests", "docs", "config"] {
+            for m in 0..15 {
+                owners.push_str(&format!(
+                    "/services/svc-{service:03}/{dir}/m{m:03}/ @bench/team-{}\n",
+                    (service + m) % 20
+                ));
+            }
+        }
+    }
+    std::fs::write(repo.join(".github/CODEOWNERS"), owners)?;
+    for i in 0..40 {
+        std::fs::write(
+            repo.join(format!(".github/workflows/workflow-{i:02}.yml")),
+            workflow(i),
+        )?;
     }
     let per_dir = 50;
     for i in 0..files.saturating_sub(top.len()) {

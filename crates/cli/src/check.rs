@@ -98,8 +98,10 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
 
-    /// Check what is staged: the index, with blobs from the object database. Per-file rules
-    /// judge only files that differ from HEAD. Honours GIT_INDEX_FILE.
+    /// Check what is staged: the index, with blobs from the object database. Reports only the
+    /// findings the staged change introduced (not also on HEAD; --all reports them all):
+    /// per-file rules judge the files that differ from HEAD, repository-wide rules run when
+    /// their inputs changed. Honours GIT_INDEX_FILE.
     #[arg(long, conflicts_with = "rev")]
     staged: bool,
 
@@ -107,15 +109,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
 
-    /// Pull-request mode: judge what changed between merge-base(REV, HEAD) and HEAD (or --rev).
-    /// Per-file rules see only changed files; the commit's tree is read, not the work tree.
+    /// Pull-request mode: judge what changed between merge-base(REV, HEAD) and HEAD (or --rev),
+    /// reading the commits' trees, not the work tree. Reports only the findings the pull
+    /// request introduced (not also on the merge base; --all reports them all): per-file
+    /// rules judge the changed files, repository-wide rules run when their inputs changed.
     #[arg(long, value_name = "REV", conflicts_with = "staged")]
     base: Option<String>,
 
-    /// With --base: report only findings that the same policy does not also report on the
-    /// merge base (matched by fingerprint), so a legacy repository adopts a rule without
-    /// fixing its past first.
-    #[arg(long, requires = "base")]
+    /// With --staged or --base: report every finding of the judged files and run every
+    /// repository-wide rule, including what the base already had (the default reports only
+    /// what the change introduced).
+    #[arg(long, conflicts_with = "new_only")]
+    all: bool,
+
+    /// With --staged or --base: report only what the change introduced. This is the default;
+    /// the flag is kept for scripts written before it was.
+    #[arg(long)]
     new_only: bool,
 
     /// Read the policy from this commit instead of the snapshot, so a pull request cannot
@@ -169,22 +178,29 @@ pub struct CheckArgs {
 
 /// Runs `goldpath check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
-    // clap drops `requires = "base"` when a flag that conflicts with --base (--staged) is given,
-    // so the combination is refused here rather than silently ignored.
-    if args.new_only && args.base.is_none() {
-        bail!(
-            "--new-only compares with the merge base and needs --base REV; with --staged every \
-             finding of the changed files is reported"
-        );
+    let change_mode = args.staged || args.base.is_some();
+    for (flag, given) in [("--all", args.all), ("--new-only", args.new_only)] {
+        if given && !change_mode {
+            bail!(
+                "{flag} applies to a change: with --staged (against HEAD) or --base REV (against \
+                 the merge base); without one every finding is reported already"
+            );
+        }
     }
     // Pull-request mode reads commits: HEAD (or --rev) against the merge base with --base.
     let range = match &args.base {
         Some(base) => {
             let head = args.rev.clone().unwrap_or_else(|| "HEAD".to_owned());
             let merge_base = goldpath_git::merge_base(&args.path, base, &head)?;
-            let changed = goldpath_git::changed_paths(&args.path, &merge_base, &head)?;
-            tracing::debug!(%merge_base, changed = changed.len(), "pull-request range");
-            Some((head, merge_base, changed))
+            let changes = goldpath_git::changes(&args.path, &merge_base, &head)?;
+            tracing::debug!(
+                %merge_base,
+                changed = changes.changed.len(),
+                added = changes.paths.added.len(),
+                removed = changes.paths.removed.len(),
+                "pull-request range"
+            );
+            Some((head, merge_base, changes))
         }
         None => None,
     };
@@ -196,8 +212,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     };
     let is_worktree = matches!(source, goldpath_git::Source::Worktree);
     let mut snapshot = goldpath_git::open(&args.path, source)?;
-    if let Some((_, _, changed)) = &range {
-        snapshot = snapshot.with_changed(changed.clone());
+    if let Some((_, _, changes)) = &range {
+        snapshot = snapshot.with_changes(changes.clone());
+    }
+    if args.all {
+        snapshot = snapshot.without_path_changes();
     }
     let root = PathBuf::from(snapshot.root());
 
@@ -230,15 +249,26 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     }
     let pool = pool.build().context("cannot start worker threads")?;
     let mut report = pool.install(|| engine.check(&snapshot));
-    if let (true, Some((_, merge_base, changed))) = (args.new_only, &range) {
-        let base = goldpath_git::open(&args.path, goldpath_git::Source::Rev(merge_base.clone()))?
-            .with_changed(changed.clone());
-        let baseline = pool.install(|| engine.check(&base));
-        let dropped = report.retain_new(&baseline);
-        tracing::debug!(
-            dropped,
-            "--new-only: findings also present on the merge base"
-        );
+    if change_mode && !args.all && !report.findings.is_empty() {
+        // The base is judged by the rules that found something, in the same change mode: what
+        // it reports too, the change did not introduce.
+        let base = match &range {
+            Some((_, merge_base, changes)) => Some(
+                goldpath_git::open(&args.path, goldpath_git::Source::Rev(merge_base.clone()))?
+                    .with_changes(changes.clone()),
+            ),
+            None => snapshot.base(),
+        };
+        if let Some(base) = base {
+            let rules: std::collections::BTreeSet<String> =
+                report.findings.iter().map(|f| f.rule.clone()).collect();
+            let on_base = pool.install(|| engine.check_rules(&base, &rules));
+            let dropped = report.retain_new(&on_base);
+            tracing::debug!(
+                dropped,
+                "findings the base has too, not introduced by the change"
+            );
+        }
     }
 
     if let Some((head, merge_base, _)) = &range {

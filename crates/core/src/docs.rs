@@ -22,7 +22,14 @@ pub fn rule_markdown(meta: &Meta, level: usize) -> String {
         meta.tier,
         match meta.scope {
             Scope::PerFile => "each file (only changed files in `--staged` and pull-request mode)",
-            Scope::Repository => "the repository as a whole",
+            Scope::Repository { path_list: true } => {
+                "the repository as a whole (in `--staged` and pull-request mode, when a path \
+                 is added, removed or renamed, or one of the files it reads changes)"
+            }
+            Scope::Repository { path_list: false } => {
+                "the repository as a whole (in `--staged` and pull-request mode, when one of \
+                 the files it reads changes)"
+            }
         },
         if meta.fixable {
             "yes (`goldpath fix`)"
@@ -134,7 +141,7 @@ pub fn rules_json(registry: &Registry) -> String {
             tier: def.meta.tier,
             scope: match def.meta.scope {
                 Scope::PerFile => "file",
-                Scope::Repository => "repository",
+                Scope::Repository { .. } => "repository",
             },
             fixable: def.meta.fixable,
             options: def.meta.options.iter().map(|o| o.name).collect(),

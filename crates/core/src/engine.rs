@@ -52,6 +52,8 @@ pub struct Context<'a> {
     settings: &'a Settings,
     memo: &'a Memo,
     fix_options: Option<&'a FixOptions>,
+    /// Paths read outside the rule's wants, to compare with its declared inputs.
+    read_outside: Mutex<Vec<String>>,
 }
 
 /// Values derived from files (parsed documents, workflow models, ownership tables), computed
@@ -182,6 +184,10 @@ impl<'a> Context<'a> {
             return content.as_deref().map(Cow::Borrowed).map_err(Clone::clone);
         }
         tracing::debug!(path = %file.path, "read outside the rule's declared wants");
+        self.read_outside
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(file.path.clone());
         read_file(self.snapshot, file, self.settings.max_read_bytes).map(Cow::Owned)
     }
 
@@ -347,7 +353,7 @@ impl Engine {
                 id: id.clone(),
                 level,
                 tier: compiled.tier,
-                scope: Scope::Repository,
+                scope: Scope::Repository { path_list: true },
                 rule: compiled.rule,
             });
         }
@@ -418,7 +424,28 @@ impl Engine {
 
     /// Checks a snapshot. Runs in the current rayon pool; the result does not depend on the
     /// number of threads.
+    ///
+    /// In change mode ([`Snapshot::changed`]) per-file rules judge the changed files, and a
+    /// repository-wide rule runs only when its inputs changed (see [`Scope::Repository`]).
     pub fn check(&self, snapshot: &dyn Snapshot) -> Report {
+        self.check_audited(snapshot, None).0
+    }
+
+    /// Like [`check`](Self::check), running only the rules named in `ids` (the others count as
+    /// not run). Change modes use it to judge the base with the rules that reported something.
+    pub fn check_rules(&self, snapshot: &dyn Snapshot, ids: &BTreeSet<String>) -> Report {
+        self.check_audited(snapshot, Some(ids)).0
+    }
+
+    /// [`check`](Self::check), and the files each repository-wide rule read that its
+    /// [`inputs`](Rule::inputs) do not cover, as (rule id, path): a rule's declared inputs
+    /// decide when it runs in change mode, so each such read is a change that could be missed.
+    /// Tests assert there are none.
+    pub fn check_audited(
+        &self,
+        snapshot: &dyn Snapshot,
+        ids: Option<&BTreeSet<String>>,
+    ) -> (Report, Vec<(String, String)>) {
         let started = Instant::now();
         let exclude = &self.settings.exclude;
         // Vendored and generated files are skipped like excluded ones, and counted.
@@ -465,6 +492,32 @@ impl Engine {
             "listed snapshot"
         );
 
+        // In change mode a repository-wide rule runs only when one of its inputs changed.
+        let runs: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|rule| {
+                if ids.is_some_and(|ids| !ids.contains(&rule.id)) {
+                    return false;
+                }
+                match (rule.scope, changed) {
+                    (Scope::Repository { path_list }, Some(changed)) => {
+                        let runs = inputs_changed(
+                            rule.rule.as_ref(),
+                            path_list,
+                            changed,
+                            snapshot.path_changes(),
+                        );
+                        if !runs {
+                            tracing::debug!(rule = %rule.id, "not run: the change left its inputs as they were");
+                        }
+                        runs
+                    }
+                    _ => true,
+                }
+            })
+            .collect();
+
         // Each rule's wants, matched only where they can match: within the literal directory
         // prefix of each glob (a binary search in the sorted file list), over the judged files
         // for per-file rules in change mode, and over everything only for `**/` globs.
@@ -473,9 +526,11 @@ impl Engine {
         let requests: Vec<(Vec<String>, bool)> = self
             .rules
             .iter()
-            .map(|rule| {
+            .zip(&runs)
+            .map(|(rule, runs)| {
                 let judged_only = rule.scope == Scope::PerFile && changed.is_some();
-                (rule.rule.wants(), judged_only)
+                let wants = if *runs { rule.rule.wants() } else { Vec::new() };
+                (wants, judged_only)
             })
             .collect();
         let mut distinct: Vec<&(Vec<String>, bool)> = requests.iter().collect();
@@ -517,30 +572,53 @@ impl Engine {
         );
 
         let memo = Memo::default();
-        let results: Vec<(usize, Vec<Violation>)> = self
+        type RuleResult = (usize, Vec<Violation>, Vec<String>);
+        let results: Vec<RuleResult> = self
             .rules
             .par_iter()
             .zip(wanted_by_rule.into_par_iter())
             .enumerate()
+            .filter(|(index, _)| runs[*index])
             .map(|(index, (rule, wanted))| {
                 let cx = Context {
                     snapshot,
                     all: &all,
                     files: match rule.scope {
                         Scope::PerFile => &judged,
-                        Scope::Repository => &all,
+                        Scope::Repository { .. } => &all,
                     },
                     wanted,
                     contents: &contents,
                     settings: &self.settings,
                     memo: &memo,
                     fix_options: self.fix_options.as_ref(),
+                    read_outside: Mutex::new(Vec::new()),
                 };
                 let start = Instant::now();
                 let mut out = Vec::new();
                 rule.rule.check(&cx, &mut out);
                 tracing::debug!(rule = %rule.id, violations = out.len(), elapsed = ?start.elapsed(), "rule done");
-                (index, out)
+                let read_outside = match rule.scope {
+                    Scope::Repository { .. } => undeclared_reads(
+                        rule.rule.as_ref(),
+                        cx.read_outside
+                            .into_inner()
+                            .unwrap_or_else(|poison| poison.into_inner()),
+                    ),
+                    Scope::PerFile => Vec::new(),
+                };
+                for path in &read_outside {
+                    tracing::debug!(rule = %rule.id, %path, "read a file its declared inputs do not cover");
+                }
+                (index, out, read_outside)
+            })
+            .collect();
+        let undeclared: Vec<(String, String)> = results
+            .iter()
+            .flat_map(|(index, _, paths)| {
+                paths
+                    .iter()
+                    .map(|path| (self.rules[*index].id.clone(), path.clone()))
             })
             .collect();
 
@@ -553,7 +631,7 @@ impl Engine {
         // Every secret any rule saw, so that no output prints it: not on its own finding's
         // line (masked by span below), nor in another finding's snippet or message.
         let mut secrets: Vec<String> = Vec::new();
-        for (_, violations) in &results {
+        for (_, violations, _) in &results {
             for v in violations.iter().filter(|v| v.redact) {
                 if let (Some(path), Some(span)) = (&v.path, &v.span) {
                     if let Some(secret) = span_text(path, span, &mut sources) {
@@ -564,7 +642,7 @@ impl Engine {
         }
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        for (index, violations) in results {
+        for (index, violations, _) in results {
             let rule = &self.rules[index];
             for v in violations {
                 findings.push(self.finish(&rule.id, rule.level, rule.tier, v, &mut sources));
@@ -659,12 +737,12 @@ impl Engine {
             &kept,
             waived.len(),
             all.len(),
-            self.rules.len(),
+            runs.iter().filter(|runs| **runs).count(),
             changed.is_some(),
         );
         summary.skipped = skipped;
         tracing::debug!(elapsed = ?started.elapsed(), findings = kept.len(), "check done");
-        Report {
+        let report = Report {
             target: Target {
                 root: snapshot.root(),
                 source: snapshot.source(),
@@ -684,7 +762,8 @@ impl Engine {
                     tier: r.tier,
                 })
                 .collect(),
-        }
+        };
+        (report, undeclared)
     }
 
     fn finish(
@@ -738,6 +817,54 @@ impl Engine {
 }
 
 /// The regular files of `list` (sorted by path) that match one of `patterns`.
+/// Whether a change can have changed a repository-wide rule's judgement: a path was added or
+/// removed and the rule depends on the list of paths, or a file matching its inputs was added,
+/// modified or removed. A changed `.gitattributes` changes which files are skipped as vendored
+/// or generated, so it counts for every rule; so does a change whose removed paths are unknown.
+fn inputs_changed(
+    rule: &dyn Rule,
+    path_list: bool,
+    changed: &BTreeSet<String>,
+    path_changes: Option<&crate::snapshot::PathChanges>,
+) -> bool {
+    let Some(path_changes) = path_changes else {
+        return true;
+    };
+    if path_list && path_changes.list_changed() {
+        return true;
+    }
+    let mut touched = changed.iter().chain(&path_changes.removed);
+    if touched
+        .clone()
+        .any(|p| p == ".gitattributes" || p.ends_with("/.gitattributes"))
+    {
+        return true;
+    }
+    let inputs = rule.inputs();
+    if inputs.is_empty() {
+        return false;
+    }
+    match GlobList::from_patterns(&inputs) {
+        Ok(globs) => touched.any(|p| globs.is_match(p)),
+        Err(_) => true,
+    }
+}
+
+/// The paths of `read` that `rule`'s inputs do not cover.
+fn undeclared_reads(rule: &dyn Rule, mut read: Vec<String>) -> Vec<String> {
+    if read.is_empty() {
+        return read;
+    }
+    read.sort();
+    read.dedup();
+    let inputs = rule.inputs();
+    // Inputs that do not compile cover nothing: every read is reported.
+    if let Ok(globs) = GlobList::from_patterns(&inputs) {
+        read.retain(|p| !globs.is_match(p));
+    }
+    read
+}
+
 fn wanted_files<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
     if patterns.is_empty() {
         return Vec::new();
@@ -1116,6 +1243,9 @@ pub struct Summary {
     pub next: Option<NextTier>,
     /// True when only changed files were judged: the tier then covers those files only.
     pub partial: bool,
+    /// In change mode, findings not shown because the base has them too: the change did not
+    /// introduce them (`--all` shows them).
+    pub preexisting: usize,
     /// Vendored and generated files no rule saw (`[settings] include-vendored` takes them
     /// back), not counted in `files`.
     pub skipped: crate::vendored::Skipped,
@@ -1156,6 +1286,7 @@ impl Summary {
             tier: reached,
             next,
             partial,
+            preexisting: 0,
             skipped: crate::vendored::Skipped::default(),
         }
     }
@@ -1190,9 +1321,11 @@ pub struct RuleRun {
 }
 
 impl Report {
-    /// Keeps only findings that `baseline` (the same policy run on the base of a pull request)
-    /// does not have, by fingerprint, and recomputes the summary: a legacy repository adopts a
-    /// rule without fixing its past first. Returns how many findings were dropped.
+    /// Keeps only findings that `baseline` (the same policy run on the base of the change:
+    /// HEAD for a staged change, the merge base for a pull request) does not have, by
+    /// fingerprint, and recomputes the summary, which counts the dropped ones as
+    /// [`preexisting`](Summary::preexisting): a legacy repository adopts a rule without fixing
+    /// its past first. Returns how many findings were dropped.
     pub fn retain_new(&mut self, baseline: &Report) -> usize {
         let known: std::collections::HashSet<&str> = baseline
             .findings
@@ -1203,14 +1336,18 @@ impl Report {
         let before = self.findings.len();
         self.findings
             .retain(|f| !known.contains(f.fingerprint.as_str()));
+        let dropped = before - self.findings.len();
+        let preexisting = self.summary.preexisting + dropped;
         self.recompute_summary();
-        before - self.findings.len()
+        self.summary.preexisting = preexisting;
+        dropped
     }
 
     /// The summary of the findings as they now are, keeping what the check counted (files,
     /// rules, skipped files).
     fn recompute_summary(&mut self) {
         let skipped = std::mem::take(&mut self.summary.skipped);
+        let preexisting = self.summary.preexisting;
         self.summary = Summary::new(
             &self.findings,
             self.waived.len(),
@@ -1219,6 +1356,7 @@ impl Report {
             self.summary.partial,
         );
         self.summary.skipped = skipped;
+        self.summary.preexisting = preexisting;
     }
 
     /// Adds findings made outside [`Engine::check`] (pull-request mode's scan of the commits'

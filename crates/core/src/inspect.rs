@@ -221,7 +221,7 @@ fn service_verdict(snapshot: &dyn Snapshot) -> (bool, Vec<String>) {
         "init/service-probe",
         Level::Note,
         Tier::Bronze,
-        Scope::Repository,
+        Scope::Repository { path_list: true },
         Box::new(ServiceProbe {
             verdict: Arc::clone(&verdict),
         }),

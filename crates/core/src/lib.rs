@@ -37,4 +37,4 @@ pub use policy::Params;
 pub use policy::{Policy, PolicyError};
 pub use registry::Registry;
 pub use rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-pub use snapshot::{FileEntry, FileMode, MemorySnapshot, Snapshot, SourceKind};
+pub use snapshot::{FileEntry, FileMode, MemorySnapshot, PathChanges, Snapshot, SourceKind};

@@ -11,7 +11,16 @@ pub enum Scope {
     /// Each file on its own: only changed files are judged in change mode.
     PerFile,
     /// The repository as a whole (a required file, an ownership table): always every file.
-    Repository,
+    ///
+    /// In change mode the rule runs only when what its judgement depends on changed: the
+    /// contents of a file matching its [`inputs`](Rule::inputs) (added, modified or removed),
+    /// or, when `path_list` is true, the list of paths (a path added, removed or renamed).
+    /// Otherwise the change cannot have introduced one of its findings.
+    Repository {
+        /// Whether the rule's judgement depends on which paths exist (a required file, a
+        /// CODEOWNERS pattern that matches nothing), beyond the contents of its inputs.
+        path_list: bool,
+    },
 }
 
 /// A rule's documentation, in the four sections `docs/rules.md` and `goldpath explain` show.
@@ -65,6 +74,15 @@ pub trait Rule: Send + Sync {
     /// in parallel, before rules run; [`Context::wanted`] lists them.
     fn wants(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Globs of the files whose contents a repository-wide rule's judgement depends on: in
+    /// change mode it runs only when one of them changed (see [`Scope::Repository`]). The
+    /// default is [`wants`](Rule::wants); a rule that also reads files through
+    /// [`Context::read`] (an included pipeline file, a placeholder in a required file) lists
+    /// them here too.
+    fn inputs(&self) -> Vec<String> {
+        self.wants()
     }
 
     /// Checks the snapshot seen through `cx` and pushes what it finds.

@@ -92,6 +92,12 @@ pub trait Snapshot: Send + Sync {
         None
     }
 
+    /// What the change did to the list of paths, in change mode: the paths it added and those
+    /// it removed. `None` when unknown, which the engine reads as "the list may have changed".
+    fn path_changes(&self) -> Option<&PathChanges> {
+        None
+    }
+
     /// Where this snapshot came from.
     fn source(&self) -> SourceKind;
 
@@ -104,12 +110,30 @@ pub trait Snapshot: Send + Sync {
     }
 }
 
+/// What a change did to a snapshot's list of paths (see [`Snapshot::path_changes`]). A rename
+/// is a removal and an addition; an edit of a file's contents is neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathChanges {
+    /// Paths the change added; [`Snapshot::changed`] has them too.
+    pub added: BTreeSet<String>,
+    /// Paths the change removed: on the base, not in the snapshot.
+    pub removed: BTreeSet<String>,
+}
+
+impl PathChanges {
+    /// Whether a path was added or removed.
+    pub fn list_changed(&self) -> bool {
+        !self.added.is_empty() || !self.removed.is_empty()
+    }
+}
+
 /// A snapshot held in memory: for embedders, tests and tools that generate repositories.
 #[derive(Debug, Default, Clone)]
 pub struct MemorySnapshot {
     entries: Vec<FileEntry>,
     contents: Vec<Vec<u8>>,
     changed: Option<BTreeSet<String>>,
+    path_changes: Option<PathChanges>,
 }
 
 impl MemorySnapshot {
@@ -142,6 +166,14 @@ impl MemorySnapshot {
         S: Into<String>,
     {
         self.changed = Some(paths.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Says which of the changed paths the change added and which paths it removed, so that
+    /// repository-wide rules whose inputs did not change are not run (see
+    /// [`Scope::Repository`](crate::rule::Scope::Repository)).
+    pub fn with_path_changes(mut self, changes: PathChanges) -> Self {
+        self.path_changes = Some(changes);
         self
     }
 
@@ -189,6 +221,10 @@ impl Snapshot for MemorySnapshot {
 
     fn changed(&self) -> Option<&BTreeSet<String>> {
         self.changed.as_ref()
+    }
+
+    fn path_changes(&self) -> Option<&PathChanges> {
+        self.path_changes.as_ref()
     }
 
     fn source(&self) -> SourceKind {

@@ -36,8 +36,8 @@ use goldpath::snapshot::{FileEntry, FileMode, Snapshot, SourceKind};
 
 pub use error::GitError;
 pub use range::{
-    changed_paths, history_snapshots, hooks_dir, merge_base, History, HistoryCommit,
-    MAX_HISTORY_BLOBS, MAX_HISTORY_COMMITS,
+    changed_paths, changes, history_snapshots, hooks_dir, merge_base, Changes, History,
+    HistoryCommit, MAX_HISTORY_BLOBS, MAX_HISTORY_COMMITS,
 };
 pub use repo::{MAX_PATH_BYTES, MAX_TREE_DEPTH, MAX_TREE_ENTRIES};
 pub use rev::{changed_between, read_at_rev};
@@ -107,6 +107,9 @@ pub fn open(path: &Path, source: Source) -> Result<GitSnapshot, GitError> {
 pub struct GitSnapshot {
     files: Vec<FileEntry>,
     changed: Option<BTreeSet<String>>,
+    path_changes: Option<goldpath::PathChanges>,
+    /// For a staged snapshot: how HEAD differs from it (see [`GitSnapshot::base`]).
+    base: Option<BaseDelta>,
     source: SourceKind,
     root: String,
     commit: Option<String>,
@@ -114,6 +117,19 @@ pub struct GitSnapshot {
     /// The mode of each entry, indexed by [`FileEntry::key`].
     modes: Vec<FileMode>,
     reader: Reader,
+}
+
+/// What a base commit has that a snapshot of a change does not: enough to list the base from
+/// the snapshot's own listing.
+pub(crate) struct BaseDelta {
+    /// The base commit.
+    pub(crate) commit: String,
+    /// Paths the change added: not in the base.
+    pub(crate) added: BTreeSet<String>,
+    /// The base's version of each modified path.
+    pub(crate) before: HashMap<String, (gix::objs::tree::EntryKind, gix::ObjectId)>,
+    /// The base's entries the change removed.
+    pub(crate) removed: Vec<repo::TreeFile>,
 }
 
 enum Reader {
@@ -150,6 +166,61 @@ impl GitSnapshot {
     pub fn with_changed(mut self, changed: BTreeSet<String>) -> Self {
         self.changed = Some(changed);
         self
+    }
+
+    /// Judges the snapshot in change mode with what a [`Changes`] says: per-file rules see the
+    /// added and modified paths, and repository-wide rules run when their inputs changed.
+    pub fn with_changes(mut self, changes: Changes) -> Self {
+        self.changed = Some(changes.changed);
+        self.path_changes = Some(changes.paths);
+        self
+    }
+
+    /// Forgets which paths were added and removed: in change mode every repository-wide rule
+    /// then runs, whatever its inputs (`check --all`).
+    pub fn without_path_changes(mut self) -> Self {
+        self.path_changes = None;
+        self
+    }
+
+    /// For a staged snapshot: HEAD's tree, judged in the same change mode (the same changed
+    /// paths), so that findings the change did not introduce can be told apart. Built from the
+    /// index's listing and what the comparison with HEAD found, without listing HEAD's tree.
+    /// `None` for other sources and for a repository without commits.
+    pub fn base(&self) -> Option<GitSnapshot> {
+        let delta = self.base.as_ref()?;
+        let Reader::Objects { odb, ids } = &self.reader else {
+            return None;
+        };
+        let mut entries = Vec::with_capacity(self.files.len() + delta.removed.len());
+        for file in &self.files {
+            if delta.added.contains(&file.path) {
+                continue;
+            }
+            let (kind, id) = match delta.before.get(&file.path) {
+                Some(before) => *before,
+                None => (
+                    repo::kind_of_mode(*self.modes.get(file.key)?),
+                    *ids.get(file.key)?,
+                ),
+            };
+            entries.push(repo::TreeFile {
+                path: file.path.as_bytes().to_vec(),
+                kind,
+                id,
+            });
+        }
+        entries.extend(delta.removed.iter().cloned());
+        let mut base = object_snapshot(
+            odb.repository(),
+            self.repo.clone()?,
+            entries,
+            SourceKind::Rev("HEAD".to_owned()),
+            Some(delta.commit.clone()),
+            self.changed.clone(),
+        );
+        base.path_changes = self.path_changes.clone();
+        Some(base)
     }
 
     /// The repository the snapshot came from, or `None` for a plain directory.
@@ -225,6 +296,10 @@ impl Snapshot for GitSnapshot {
 
     fn changed(&self) -> Option<&BTreeSet<String>> {
         self.changed.as_ref()
+    }
+
+    fn path_changes(&self) -> Option<&goldpath::PathChanges> {
+        self.path_changes.as_ref()
     }
 
     fn source(&self) -> SourceKind {
@@ -304,6 +379,8 @@ pub(crate) fn object_snapshot(
     GitSnapshot {
         files: sorted_entries(&raw),
         changed,
+        path_changes: None,
+        base: None,
         source,
         root,
         commit,

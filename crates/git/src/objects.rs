@@ -24,6 +24,11 @@ impl ObjectReader {
         }
     }
 
+    /// The repository, for another snapshot of it.
+    pub(crate) fn repository(&self) -> gix::ThreadSafeRepository {
+        self.repo.clone()
+    }
+
     fn with<T>(&self, f: impl FnOnce(&gix::Repository) -> T) -> T {
         let pooled = self
             .pool

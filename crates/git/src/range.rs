@@ -61,6 +61,20 @@ pub fn changed_paths(
     from_rev: &str,
     to_rev: &str,
 ) -> Result<BTreeSet<String>, GitError> {
+    Ok(changes(repo_path, from_rev, to_rev)?.changed)
+}
+
+/// What a range of commits changed: see [`Changes`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The paths added or modified: what per-file rules judge.
+    pub changed: BTreeSet<String>,
+    /// The paths added and removed: what changes the list of paths.
+    pub paths: goldpath::PathChanges,
+}
+
+/// The paths added, modified and removed from `from_rev` to `to_rev`.
+pub fn changes(repo_path: &Path, from_rev: &str, to_rev: &str) -> Result<Changes, GitError> {
     repo::check_exists(repo_path)?;
     let repository = repo::require(repo_path, "--base")?;
     let local = repository.to_thread_local();
@@ -68,10 +82,19 @@ pub fn changed_paths(
     let (after, _) = repo::resolve_tree(&local, to_rev)?;
     let before = repo::sorted_tree_files(&before)?;
     let after = repo::sorted_tree_files(&after)?;
-    Ok(repo::added_or_modified(&before, &after)
-        .into_iter()
-        .map(|file| paths::lossy(&file.path).0)
-        .collect())
+    let found = crate::cache_tree::compare_sorted(&before, &after);
+    let lossy = |at: &usize| paths::lossy(&after[*at].path).0;
+    Ok(Changes {
+        changed: found.changed.iter().map(lossy).collect(),
+        paths: goldpath::PathChanges {
+            added: found.added.iter().map(lossy).collect(),
+            removed: found
+                .removed
+                .iter()
+                .map(|e| paths::lossy(&e.path).0)
+                .collect(),
+        },
+    })
 }
 
 /// Where git runs hooks from for the repository containing `path`: `core.hooksPath` (relative

@@ -82,6 +82,16 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The snapshot mode of a tree entry; `None` for trees.
+/// The tree entry kind of a snapshot entry's mode (the inverse of [`mode_of_kind`]).
+pub(crate) fn kind_of_mode(mode: FileMode) -> EntryKind {
+    match mode {
+        FileMode::File => EntryKind::Blob,
+        FileMode::Executable => EntryKind::BlobExecutable,
+        FileMode::Symlink => EntryKind::Link,
+        FileMode::Submodule => EntryKind::Commit,
+    }
+}
+
 pub(crate) fn mode_of_kind(kind: EntryKind) -> Option<FileMode> {
     match kind {
         EntryKind::Blob => Some(FileMode::File),
@@ -93,6 +103,7 @@ pub(crate) fn mode_of_kind(kind: EntryKind) -> Option<FileMode> {
 }
 
 /// One non-tree entry of a tree, found recursively.
+#[derive(Clone)]
 pub(crate) struct TreeFile {
     pub(crate) path: Vec<u8>,
     pub(crate) kind: EntryKind,

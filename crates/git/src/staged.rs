@@ -27,7 +27,7 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
 
     let head = repo::head_commit(&local)?;
     let commit = head.as_ref().map(|c| c.id.to_string());
-    let changed: BTreeSet<String> = match &head {
+    let changes = match &head {
         Some(commit) => {
             let tree_id = commit.tree_id().map_err(|err| GitError::Object {
                 what: format!("the tree of HEAD ({})", commit.id),
@@ -37,9 +37,6 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
                 // Fast path: descend only into directories the index changed.
                 Some(cache) => {
                     crate::cache_tree::changed_entries(&local, &staged, cache, tree_id.detach())?
-                        .into_iter()
-                        .map(|at| paths::lossy(&staged[at].path).0)
-                        .collect()
                 }
                 None => {
                     let tree = commit.tree().map_err(|err| GitError::Object {
@@ -47,33 +44,61 @@ pub(crate) fn open(path: &Path) -> Result<GitSnapshot, GitError> {
                         message: describe(&err),
                     })?;
                     let head_files = repo::sorted_tree_files(&tree)?;
-                    repo::added_or_modified(&head_files, &staged)
-                        .into_iter()
-                        .map(|entry| paths::lossy(&entry.path).0)
-                        .collect()
+                    crate::cache_tree::compare_sorted(&head_files, &staged)
                 }
             }
         }
         // A fresh repository: everything staged is new.
-        None => staged.iter().map(|e| paths::lossy(&e.path).0).collect(),
+        None => crate::cache_tree::IndexChanges {
+            changed: (0..staged.len()).collect(),
+            added: (0..staged.len()).collect(),
+            ..Default::default()
+        },
     };
     drop(head);
+    let lossy = |at: &usize| paths::lossy(&staged[*at].path).0;
+    let changed: BTreeSet<String> = changes.changed.iter().map(lossy).collect();
+    let path_changes = goldpath::PathChanges {
+        added: changes.added.iter().map(lossy).collect(),
+        removed: changes
+            .removed
+            .iter()
+            .map(|e| paths::lossy(&e.path).0)
+            .collect(),
+    };
     tracing::debug!(
         changed = changed.len(),
+        added = path_changes.added.len(),
+        removed = path_changes.removed.len(),
         cache_tree = cache_tree.is_some(),
         elapsed = ?started.elapsed(),
         "compared the index with HEAD"
     );
+    // HEAD as this listing and the changes describe it, for judging what the change introduced
+    // without listing HEAD's tree again.
+    let base = commit.as_ref().map(|commit| crate::BaseDelta {
+        commit: commit.clone(),
+        added: path_changes.added.clone(),
+        before: changes
+            .before
+            .iter()
+            .map(|(at, kind, id)| (lossy(at), (*kind, *id)))
+            .collect(),
+        removed: changes.removed,
+    });
 
     drop(local);
-    Ok(crate::object_snapshot(
+    let mut snapshot = crate::object_snapshot(
         repository,
         info,
         staged,
         SourceKind::Staged,
         commit,
         Some(changed),
-    ))
+    );
+    snapshot.path_changes = Some(path_changes);
+    snapshot.base = base;
+    Ok(snapshot)
 }
 
 /// The staged paths, once each.

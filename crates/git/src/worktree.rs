@@ -195,6 +195,8 @@ fn finish(
     GitSnapshot {
         files,
         changed: None,
+        path_changes: None,
+        base: None,
         source: SourceKind::Worktree,
         root: root.display().to_string(),
         commit,

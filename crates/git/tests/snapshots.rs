@@ -753,3 +753,110 @@ fn staged_changed_set_agrees_with_git_diff_cached() {
     git(&root, &["add", "a/b/file3.txt"]);
     assert_eq!(actual(&root), expected(&root));
 }
+
+/// Every path of a snapshot with its bytes, to compare two snapshots.
+fn contents(snapshot: &dyn Snapshot) -> Vec<(String, Vec<u8>)> {
+    snapshot
+        .files()
+        .iter()
+        .map(|f| (f.path.clone(), snapshot.read(f).unwrap()))
+        .collect()
+}
+
+/// The staged change says which paths it added and removed (a whole directory, a file turned
+/// into a directory, a rename), and HEAD as derived from the index listing is exactly HEAD's
+/// tree: with the index's cache tree (after `git add`) and without it (`git read-tree`).
+#[test]
+fn staged_path_changes_and_base_match_head() {
+    for cache_tree in [true, false] {
+        let (_dir, root) = init();
+        write(&root, "keep.txt", "keep");
+        write(&root, "edit.txt", "v1");
+        write(&root, "gone/a.txt", "a");
+        write(&root, "gone/deep/b.txt", "b");
+        write(&root, "old-name.txt", "renamed");
+        write(&root, "dir-to-be", "a file first");
+        write(&root, "src/x/y.txt", "y");
+        commit_all(&root, "first");
+
+        write(&root, "edit.txt", "v2");
+        git(&root, &["rm", "-rq", "gone", "dir-to-be"]);
+        git(&root, &["mv", "old-name.txt", "new-name.txt"]);
+        write(&root, "dir-to-be/now.txt", "now a directory");
+        write(&root, "src/x/z.txt", "z");
+        git(&root, &["add", "-A"]);
+        if !cache_tree {
+            // The same entries in an index written without a cache-tree extension.
+            let listing = git(&root, &["ls-files", "-s"]);
+            std::fs::remove_file(root.join(".git/index")).unwrap();
+            let mut child = git_command(&root, &["update-index", "--add", "--index-info"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(listing.as_bytes())
+                .unwrap();
+            assert!(child.wait().unwrap().success());
+            assert!(
+                !std::fs::read(root.join(".git/index"))
+                    .unwrap()
+                    .windows(4)
+                    .any(|w| w == b"TREE"),
+                "the index still has a cache tree"
+            );
+        }
+
+        let snap = open(&root, Source::Staged).unwrap();
+        assert_eq!(
+            snap.changed(),
+            Some(&set(&[
+                "dir-to-be/now.txt",
+                "edit.txt",
+                "new-name.txt",
+                "src/x/z.txt"
+            ])),
+            "cache tree: {cache_tree}"
+        );
+        let changes = snap
+            .path_changes()
+            .expect("staged snapshots know their path changes");
+        assert_eq!(
+            changes.added,
+            set(&["dir-to-be/now.txt", "new-name.txt", "src/x/z.txt"]),
+            "cache tree: {cache_tree}"
+        );
+        assert_eq!(
+            changes.removed,
+            set(&["dir-to-be", "gone/a.txt", "gone/deep/b.txt", "old-name.txt"]),
+            "cache tree: {cache_tree}"
+        );
+
+        let base = snap.base().expect("a repository with commits has a base");
+        let head = open(&root, Source::Rev("HEAD".to_owned())).unwrap();
+        assert_eq!(contents(&base), contents(&head), "cache tree: {cache_tree}");
+        assert_eq!(base.changed(), snap.changed());
+        assert_eq!(base.path_changes(), snap.path_changes());
+    }
+}
+
+/// A pull request's range lists added, modified and removed paths the same way.
+#[test]
+fn range_changes_list_added_modified_and_removed_paths() {
+    let (_dir, root) = init();
+    write(&root, "a.txt", "1");
+    write(&root, "b.txt", "b");
+    write(&root, "d/c.txt", "c");
+    let first = commit_all(&root, "first");
+    write(&root, "a.txt", "2");
+    git(&root, &["rm", "-rq", "d"]);
+    git(&root, &["mv", "b.txt", "e.txt"]);
+    let second = commit_all(&root, "second");
+    let changes = goldpath_git::changes(&root, &first, &second).unwrap();
+    assert_eq!(changes.changed, set(&["a.txt", "e.txt"]));
+    assert_eq!(changes.paths.added, set(&["e.txt"]));
+    assert_eq!(changes.paths.removed, set(&["b.txt", "d/c.txt"]));
+}

@@ -162,6 +162,17 @@ fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
         line.push_str(" (changed files only)");
     }
     let _ = writeln!(out, "{}", paint.bold(&line));
+    if s.preexisting > 0 {
+        let _ = writeln!(
+            out,
+            "{} not shown: the base has {} too, so this change did not introduce {}; `--all` \
+             shows {}",
+            plural(s.preexisting, "finding"),
+            if s.preexisting == 1 { "it" } else { "them" },
+            if s.preexisting == 1 { "it" } else { "them" },
+            if s.preexisting == 1 { "it" } else { "them" },
+        );
+    }
     if s.skipped.files > 0 {
         let reasons: Vec<&str> = s.skipped.reasons.iter().map(|r| r.name.as_str()).collect();
         let _ = writeln!(

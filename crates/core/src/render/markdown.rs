@@ -38,6 +38,14 @@ pub fn render(report: &Report) -> String {
         count(s.files, "file"),
         count(s.rules, "rule"),
     );
+    if s.preexisting > 0 {
+        let _ = writeln!(
+            out,
+            "{} the base already had {} not shown: this change did not introduce them.\n",
+            count(s.preexisting, "finding"),
+            if s.preexisting == 1 { "is" } else { "are" },
+        );
+    }
     if let Some(next) = &s.next {
         let _ = writeln!(
             out,

@@ -34,7 +34,7 @@ static META: Meta = Meta {
     summary: "The repository has a CI configuration",
     default_level: Level::Warning,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[OptionDoc {
         name: "files",

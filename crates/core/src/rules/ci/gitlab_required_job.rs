@@ -18,7 +18,7 @@ static META: Meta = Meta {
     summary: "Required GitLab CI jobs and stages exist",
     default_level: Level::Error,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: false },
     fixable: false,
     options: &[
         OptionDoc {
@@ -140,6 +140,13 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 impl Rule for GitlabRequiredJob {
     fn wants(&self) -> Vec<String> {
         super::gitlab_wants()
+    }
+
+    /// The pipeline's local includes are YAML files anywhere.
+    fn inputs(&self) -> Vec<String> {
+        let mut inputs = super::gitlab_wants();
+        inputs.push("**/*.{yml,yaml}".to_owned());
+        inputs
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {

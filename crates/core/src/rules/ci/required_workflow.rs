@@ -25,7 +25,7 @@ static META: Meta = Meta {
         "Required GitHub workflows exist: triggered by the right events, running the right steps",
     default_level: Level::Error,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: false },
     fixable: false,
     options: &[OptionDoc {
         name: "workflows",

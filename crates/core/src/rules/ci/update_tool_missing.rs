@@ -35,7 +35,7 @@ static META: Meta = Meta {
     summary: "A dependency update tool (Dependabot or Renovate) is configured",
     default_level: Level::Warning,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: true,
     options: &[],
     docs: Docs {

@@ -19,7 +19,7 @@ static META: Meta = Meta {
     summary: "Required files exist (each requirement is any-of a list of globs)",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: true,
     options: &[OptionDoc {
         name: "files",
@@ -106,6 +106,15 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 }
 
 impl Rule for Required {
+    /// A file meeting a requirement is read for placeholders.
+    fn inputs(&self) -> Vec<String> {
+        self.requirements
+            .iter()
+            .flat_map(|r| r.globs.patterns())
+            .map(str::to_owned)
+            .collect()
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         for requirement in &self.requirements {
             if requirement.unless_private && cx.settings().private {

@@ -16,7 +16,7 @@ static META: Meta = Meta {
     summary: "Every alerting rule has a severity, a summary and a runbook_url",
     default_level: Level::Warning,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[
         OptionDoc {

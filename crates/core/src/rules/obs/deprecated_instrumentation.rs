@@ -20,7 +20,7 @@ static META: Meta = Meta {
     summary: "No deprecated instrumentation (OpenTracing, OpenCensus, Jaeger clients)",
     default_level: Level::Warning,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[
         ECOSYSTEMS_OPTION,

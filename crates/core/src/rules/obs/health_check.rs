@@ -21,7 +21,7 @@ static META: Meta = Meta {
         "A service has health checks: Kubernetes probes, a HEALTHCHECK, a health library or route",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[
         ECOSYSTEMS_OPTION,

@@ -20,7 +20,7 @@ static META: Meta = Meta {
     summary: "A service depends on a metrics library or exporter",
     default_level: Level::Error,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[
         ECOSYSTEMS_OPTION,

@@ -16,7 +16,7 @@ static META: Meta = Meta {
     summary: "The deployment sets OTEL_SERVICE_NAME and an OTLP exporter endpoint",
     default_level: Level::Warning,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[OptionDoc {
         name: "require-endpoint",

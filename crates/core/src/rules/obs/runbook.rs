@@ -17,7 +17,7 @@ static META: Meta = Meta {
     summary: "A service links or contains its runbook",
     default_level: Level::Warning,
     tier: Tier::Gold,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[OptionDoc {
         name: "files",

@@ -19,7 +19,7 @@ static META: Meta = Meta {
     summary: "A service has a valid SLO (OpenSLO v1, Sloth or Pyrra)",
     default_level: Level::Warning,
     tier: Tier::Gold,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[OptionDoc {
         name: "required",

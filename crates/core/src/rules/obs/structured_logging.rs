@@ -20,7 +20,7 @@ static META: Meta = Meta {
     summary: "A service logs structured (JSON) records",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[
         ECOSYSTEMS_OPTION,

@@ -15,7 +15,7 @@ static META: Meta = Meta {
     summary: "The repository has a CODEOWNERS file where its platform looks for one",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: true,
     options: &[],
     docs: Docs {

@@ -14,7 +14,7 @@ static META: Meta = Meta {
     summary: "Only one CODEOWNERS file: the platform reads the first it finds and ignores the rest",
     default_level: Level::Warning,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: false },
     fixable: false,
     options: &[],
     docs: Docs {

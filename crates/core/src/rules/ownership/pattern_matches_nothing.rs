@@ -18,7 +18,7 @@ static META: Meta = Meta {
     summary: "Every CODEOWNERS pattern matches at least one file of the repository",
     default_level: Level::Warning,
     tier: Tier::Gold,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[],
     docs: Docs {

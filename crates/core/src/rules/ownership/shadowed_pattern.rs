@@ -19,7 +19,7 @@ static META: Meta = Meta {
     summary: "No CODEOWNERS line is overridden by later lines for every file it matches",
     default_level: Level::Warning,
     tier: Tier::Gold,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[],
     docs: Docs {

@@ -49,7 +49,9 @@ static META: Meta = Meta {
                exclusion counts as no owner). Reported at the file. In `--staged` and \
                pull-request mode only changed and added files are judged. When there is no \
                CODEOWNERS file, or GitHub would not load it, or it cannot be read, one \
-               repository-wide finding says so instead of one per file. Vendored and \
+               repository-wide finding says so instead of one per file (not for a change: \
+               the missing file is `ownership/codeowners-missing`'s finding, reported when a \
+               change removes it). Vendored and \
                generated files (`vendor/`, `node_modules/`, `.gitattributes` \
                `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
                are skipped like excluded ones and not reported. When the file's distinct patterns times the tree's directories exceed the limit of \
@@ -187,6 +189,12 @@ impl Rule for UnownedFiles {
         let owners = codeowners(cx);
         let count = no_owner;
         let Some(file) = &owners.file else {
+            // A change does not make a repository without CODEOWNERS any less owned: the
+            // missing file is `ownership/codeowners-missing`'s finding, reported when a
+            // change removes it.
+            if cx.changed().is_some() {
+                return;
+            }
             out.push(
                 Violation::repo(format!(
                     "there is no CODEOWNERS file, so {}",

@@ -14,7 +14,7 @@ static META: Meta = Meta {
     summary: "A file a rule needed could not be read, so it was not checked",
     default_level: Level::Note,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[],
     docs: Docs {

@@ -14,7 +14,7 @@ static META: Meta = Meta {
     summary: "A waiver's `expires` date has passed",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[],
     docs: Docs {

@@ -18,7 +18,7 @@ static META: Meta = Meta {
               declare",
     default_level: Level::Error,
     tier: Tier::Bronze,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: false,
     options: &[OptionDoc {
         name: "report-missing",
@@ -359,6 +359,20 @@ fn license_files(root: &Node) -> Option<Vec<String>> {
 }
 
 impl Rule for License {
+    /// The root licence files and manifests, and what a pyproject's `license-files` may name:
+    /// licence-like files and `LICENSES/` folders anywhere.
+    fn inputs(&self) -> Vec<String> {
+        [
+            "**/*[Ll][Ii][Cc][Ee][Nn][CcSs][Ee]*",
+            "**/*[Cc][Oo][Pp][Yy][Ii][Nn][Gg]*",
+            "**/[Uu][Nn][Ll][Ii][Cc][Ee][Nn][Ss][Ee]*",
+            "**/{LICENSES,licenses}/**",
+            "{Cargo.toml,package.json,pyproject.toml}",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         // Root files sort before every directory's files whose name is greater, but not all of
         // them: scan the list and keep paths without a `/`.

@@ -19,7 +19,7 @@ static META: Meta = Meta {
               address or a URL",
     default_level: Level::Error,
     tier: Tier::Silver,
-    scope: Scope::Repository,
+    scope: Scope::Repository { path_list: true },
     fixable: true,
     options: &[OptionDoc {
         name: "report-missing",
@@ -172,6 +172,10 @@ fn contact() -> &'static regex::Regex {
 }
 
 impl Rule for SecurityPolicy {
+    fn inputs(&self) -> Vec<String> {
+        vec!["{,.github/,docs/}[Ss][Ee][Cc][Uu][Rr][Ii][Tt][Yy]*".to_owned()]
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         // Root-level files come first in the sorted list, but `.github/` and `docs/` do not:
         // search each directory's range.
