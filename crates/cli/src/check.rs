@@ -128,6 +128,17 @@ pub struct CheckArgs {
     #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
 
+    /// Leave out the known findings this baseline lists (`goldpath baseline` writes it)
+    /// [default: `[settings] baseline`, else .goldpath-baseline.json at the root, when it
+    /// exists; read from the snapshot like the policy]. Entries whose finding no longer occurs
+    /// are reported as `policy/baseline-stale`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Report every finding, ignoring the baseline file.
+    #[arg(long, conflicts_with = "baseline")]
+    no_baseline: bool,
+
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "human")]
     format: OutputFormat,
@@ -230,6 +241,38 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     }
     let pool = pool.build().context("cannot start worker threads")?;
     let mut report = pool.install(|| engine.check(&snapshot));
+    // Applied first, to the full report: an entry is stale only when its finding is absent from
+    // what the rules found, not from what --new-only later leaves out.
+    let baseline = match crate::baseline::for_check(
+        args.baseline.as_deref(),
+        args.no_baseline,
+        &root,
+        &snapshot,
+        is_worktree,
+        &policy.settings,
+    )? {
+        // The policy of another commit judges the change: the change may shrink that commit's
+        // baseline, never grow it.
+        Some((mut baseline, shown)) => {
+            if let (Some(rev), None) = (&args.policy_from, &args.baseline) {
+                if let Some(theirs) = crate::baseline::at_rev(&args.path, rev, &shown)? {
+                    baseline = baseline.intersect(&theirs);
+                }
+            }
+            goldpath::baseline::apply(
+                &mut report,
+                &baseline,
+                &shown,
+                goldpath::baseline::Judged {
+                    narrowed: !args.only.is_empty() || !args.skip.is_empty(),
+                    changed: goldpath::Snapshot::changed(&snapshot),
+                },
+                engine.engine_level(goldpath::baseline::STALE_RULE),
+            );
+            Some(baseline)
+        }
+        None => None,
+    };
     if let (true, Some((_, merge_base, changed))) = (args.new_only, &range) {
         let base = goldpath_git::open(&args.path, goldpath_git::Source::Rev(merge_base.clone()))?
             .with_changed(changed.clone());
@@ -246,6 +289,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             let found = pool.install(|| {
                 history_secrets(&args.path, head, merge_base, &registry, &policy, &report)
             })?;
+            let found = found
+                .into_iter()
+                .filter(|f| {
+                    !baseline
+                        .as_ref()
+                        .is_some_and(|b| b.contains(&f.fingerprint))
+                })
+                .collect();
             report.add_findings(found);
         }
     }

@@ -231,7 +231,11 @@ pub struct Selection {
 }
 
 /// Rules the engine reports itself; they are always on.
-pub const ENGINE_RULES: [&str; 2] = ["policy/waiver-expired", "policy/unread-file"];
+pub const ENGINE_RULES: [&str; 3] = [
+    "policy/waiver-expired",
+    "policy/unread-file",
+    crate::baseline::STALE_RULE,
+];
 
 /// A configured engine: enabled rules, settings and waivers.
 pub struct Engine {
@@ -409,6 +413,12 @@ impl Engine {
     /// The ids of the enabled rules, in registry order.
     pub fn rule_ids(&self) -> Vec<&str> {
         self.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// The level of one of the engine's own rules ([`ENGINE_RULES`]) after the policy, `None`
+    /// when the policy turns it off.
+    pub fn engine_level(&self, id: &str) -> Option<Level> {
+        self.engine_levels.get(id).copied().flatten()
     }
 
     /// The settings in force.
@@ -1119,6 +1129,9 @@ pub struct Summary {
     /// Vendored and generated files no rule saw (`[settings] include-vendored` takes them
     /// back), not counted in `files`.
     pub skipped: crate::vendored::Skipped,
+    /// The baseline's effect (`goldpath baseline`), when one was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineSummary>,
 }
 
 impl Summary {
@@ -1157,6 +1170,7 @@ impl Summary {
             next,
             partial,
             skipped: crate::vendored::Skipped::default(),
+            baseline: None,
         }
     }
 }
@@ -1209,8 +1223,9 @@ impl Report {
 
     /// The summary of the findings as they now are, keeping what the check counted (files,
     /// rules, skipped files).
-    fn recompute_summary(&mut self) {
+    pub(crate) fn recompute_summary(&mut self) {
         let skipped = std::mem::take(&mut self.summary.skipped);
+        let baseline = self.summary.baseline.take();
         self.summary = Summary::new(
             &self.findings,
             self.waived.len(),
@@ -1219,6 +1234,7 @@ impl Report {
             self.summary.partial,
         );
         self.summary.skipped = skipped;
+        self.summary.baseline = baseline;
     }
 
     /// Adds findings made outside [`Engine::check`] (pull-request mode's scan of the commits'

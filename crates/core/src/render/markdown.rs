@@ -38,6 +38,9 @@ pub fn render(report: &Report) -> String {
         count(s.files, "file"),
         count(s.rules, "rule"),
     );
+    if let Some(baseline) = &s.baseline {
+        let _ = writeln!(out, "{}\n", cell(&super::baseline_line(baseline)));
+    }
     if let Some(next) = &s.next {
         let _ = writeln!(
             out,
