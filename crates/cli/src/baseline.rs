@@ -117,6 +117,10 @@ pub fn run(args: BaselineArgs) -> Result<ExitCode> {
         }
         None => (fresh.len(), 0),
     };
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        goldpath::safe_write::create_dir_all(parent, &[&root])
+            .context("cannot write the baseline")?;
+    }
     goldpath::safe_write::write(&target, fresh.to_json().as_bytes(), &[&root], None)
         .context("cannot write the baseline")?;
     println!(

@@ -266,6 +266,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
                 goldpath::baseline::Judged {
                     narrowed: !args.only.is_empty() || !args.skip.is_empty(),
                     changed: goldpath::Snapshot::changed(&snapshot),
+                    files: goldpath::Snapshot::files(&snapshot),
                 },
                 engine.engine_level(goldpath::baseline::STALE_RULE),
             );

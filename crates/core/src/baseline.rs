@@ -239,9 +239,12 @@ pub struct Judged<'a> {
     /// judged (without them, an entry of a rule the policy no longer enables is stale: its
     /// finding cannot occur any more).
     pub narrowed: bool,
-    /// Change mode (`--staged`, `--base`): the paths judged. Only entries of those paths, and
+    /// Change mode (`--staged`, `--base`): the paths judged. Only entries of those paths, of
+    /// paths the snapshot no longer has (a deleted file's findings cannot occur), and
     /// repository-wide entries (no path) of rules that ran, are judged.
     pub changed: Option<&'a BTreeSet<String>>,
+    /// The snapshot's files, sorted by path (change lists leave deletions out).
+    pub files: &'a [crate::snapshot::FileEntry],
 }
 
 /// The baseline's effect on one check, for the summary.
@@ -289,7 +292,13 @@ pub fn apply(
         }
         match (judged.changed, &entry.path) {
             (None, _) => true,
-            (Some(changed), Some(path)) => changed.contains(path),
+            (Some(changed), Some(path)) => {
+                changed.contains(path)
+                    || judged
+                        .files
+                        .binary_search_by(|f| f.path.as_str().cmp(path))
+                        .is_err()
+            }
             (Some(_), None) => rule_ran,
         }
     };
