@@ -91,7 +91,11 @@ enum ColorChoice {
 #[command(
     after_help = "The policy is the first of goldpath.toml, .goldpath.toml and \
     .github/goldpath.toml found at the repository root (read from the index with --staged and \
-    from the commit with --rev), or builtin:recommended when there is none."
+    from the commit with --rev), or builtin:recommended when there is none.\n\n\
+    A baseline file (.goldpath-baseline.json, written by `goldpath baseline`) is read the same \
+    way: the known findings it lists are not reported, the summary says how many remain, and \
+    entries whose finding no longer occurs fail the run as `policy/baseline-stale` until \
+    `goldpath baseline` removes them (docs/baseline.md)."
 )]
 pub struct CheckArgs {
     /// The repository (or plain directory) to check.
