@@ -410,7 +410,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("b.json:3:16: not a goldpath baseline"),
+            err.starts_with("b.json:3:15: not a goldpath baseline"),
             "{err}"
         );
         assert!(!err.contains(" at line "), "{err}");
