@@ -52,7 +52,14 @@ fn known_ids() -> BTreeSet<String> {
         .iter()
         .filter_map(|r| r["id"].as_str().map(str::to_owned))
         .collect();
-    ids.extend(["policy/unread-file", "policy/waiver-expired"].map(str::to_owned));
+    ids.extend(
+        [
+            "policy/unread-file",
+            "policy/waiver-expired",
+            "policy/baseline-stale",
+        ]
+        .map(str::to_owned),
+    );
     ids
 }
 

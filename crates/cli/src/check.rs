@@ -91,7 +91,11 @@ enum ColorChoice {
 #[command(
     after_help = "The policy is the first of goldpath.toml, .goldpath.toml and \
     .github/goldpath.toml found at the repository root (read from the index with --staged and \
-    from the commit with --rev), or builtin:recommended when there is none."
+    from the commit with --rev), or builtin:recommended when there is none.\n\n\
+    A baseline file (.goldpath-baseline.json, written by `goldpath baseline`) is read the same \
+    way: the known findings it lists are not reported, the summary says how many remain, and \
+    entries whose finding no longer occurs fail the run as `policy/baseline-stale` until \
+    `goldpath baseline` removes them (docs/baseline.md)."
 )]
 pub struct CheckArgs {
     /// The repository (or plain directory) to check.
@@ -136,6 +140,17 @@ pub struct CheckArgs {
     /// Use this policy file instead of discovering one in the repository.
     #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Leave out the known findings this baseline lists (`goldpath baseline` writes it)
+    /// [default: `[settings] baseline`, else .goldpath-baseline.json at the root, when it
+    /// exists; read from the snapshot like the policy]. Entries whose finding no longer occurs
+    /// are reported as `policy/baseline-stale`.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Report every finding, ignoring the baseline file.
+    #[arg(long, conflicts_with = "baseline")]
+    no_baseline: bool,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "human")]
@@ -249,6 +264,39 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     }
     let pool = pool.build().context("cannot start worker threads")?;
     let mut report = pool.install(|| engine.check(&snapshot));
+    // Applied first, to the full report: an entry is stale only when its finding is absent from
+    // what the rules found, not from what change mode later leaves out.
+    let baseline = match crate::baseline::for_check(
+        args.baseline.as_deref(),
+        args.no_baseline,
+        &root,
+        &snapshot,
+        is_worktree,
+        &policy.settings,
+    )? {
+        // The policy of another commit judges the change: the change may shrink that commit's
+        // baseline, never grow it.
+        Some((mut baseline, shown)) => {
+            if let (Some(rev), None) = (&args.policy_from, &args.baseline) {
+                if let Some(theirs) = crate::baseline::at_rev(&args.path, rev, &shown)? {
+                    baseline = baseline.intersect(&theirs);
+                }
+            }
+            goldpath::baseline::apply(
+                &mut report,
+                &baseline,
+                &shown,
+                goldpath::baseline::Judged {
+                    narrowed: !args.only.is_empty() || !args.skip.is_empty(),
+                    changed: goldpath::Snapshot::changed(&snapshot),
+                    files: goldpath::Snapshot::files(&snapshot),
+                },
+                engine.engine_level(goldpath::baseline::STALE_RULE),
+            );
+            Some(baseline)
+        }
+        None => None,
+    };
     if change_mode && !args.all && !report.findings.is_empty() {
         // The base is judged by the rules that found something, in the same change mode: what
         // it reports too, the change did not introduce.
@@ -276,6 +324,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             let found = pool.install(|| {
                 history_secrets(&args.path, head, merge_base, &registry, &policy, &report)
             })?;
+            let found = found
+                .into_iter()
+                .filter(|f| {
+                    !baseline
+                        .as_ref()
+                        .is_some_and(|b| b.contains(&f.fingerprint))
+                })
+                .collect();
             report.add_findings(found);
         }
     }

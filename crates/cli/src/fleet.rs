@@ -574,14 +574,23 @@ fn check_one(
         };
         let report = engine.check(&snapshot);
         let owner = fleet::default_owner(&snapshot);
-        Ok(RepoResult::from_report(
+        // The baseline is not applied: the fleet counts every finding, so a repository cannot
+        // raise its tier here by listing its findings; the debt is shown beside.
+        let root = PathBuf::from(goldpath::Snapshot::root(&snapshot));
+        let baseline =
+            crate::baseline::for_check(None, false, &root, &snapshot, false, &policy.settings)?;
+        let mut result = RepoResult::from_report(
             target.name.clone(),
             path.clone(),
             &report,
             owner,
             started.elapsed().as_millis() as u64,
             Some(info),
-        ))
+        );
+        if let Some((baseline, _)) = &baseline {
+            result.set_baseline(baseline, &report);
+        }
+        Ok(result)
     })();
     match result {
         Ok(result) => Line::Checked(result),

@@ -1,5 +1,6 @@
 //! The `goldpath` command.
 
+mod baseline;
 mod check;
 mod fix;
 mod fleet;
@@ -32,6 +33,7 @@ const EXIT_ERROR: u8 = 2;
         goldpath check --staged             check what is staged (pre-commit)\n  \
         goldpath check --rev v1.2.0         check a commit without checking it out\n  \
         goldpath fix --dry-run              what goldpath fix would change, as a diff\n  \
+        goldpath baseline                   accept today's findings; check reports only new ones\n  \
         goldpath rules                      list every rule\n  \
         goldpath explain files/required     a rule's documentation\n  \
         goldpath owners --unowned           files without a code owner"
@@ -50,6 +52,9 @@ struct Cli {
 enum Command {
     /// Check a repository against its policy.
     Check(Box<check::CheckArgs>),
+    /// Write the current findings to the baseline file, which `check` then leaves out.
+    #[command(long_about = baseline::LONG_ABOUT)]
+    Baseline(baseline::BaselineArgs),
     /// Write a first goldpath.toml from what the repository contains.
     Init(init::InitArgs),
     /// Apply the fixes rules offer (work tree only; --dry-run prints a diff).
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
     logging::init(cli.verbose);
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
+        Command::Baseline(args) => baseline::run(args),
         Command::Init(args) => init::run(args),
         Command::Fix(args) => fix::run(args),
         Command::Rules(args) => check::rules(args),

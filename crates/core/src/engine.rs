@@ -237,7 +237,11 @@ pub struct Selection {
 }
 
 /// Rules the engine reports itself; they are always on.
-pub const ENGINE_RULES: [&str; 2] = ["policy/waiver-expired", "policy/unread-file"];
+pub const ENGINE_RULES: [&str; 3] = [
+    "policy/waiver-expired",
+    "policy/unread-file",
+    crate::baseline::STALE_RULE,
+];
 
 /// A configured engine: enabled rules, settings and waivers.
 pub struct Engine {
@@ -415,6 +419,12 @@ impl Engine {
     /// The ids of the enabled rules, in registry order.
     pub fn rule_ids(&self) -> Vec<&str> {
         self.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    /// The level of one of the engine's own rules ([`ENGINE_RULES`]) after the policy, `None`
+    /// when the policy turns it off.
+    pub fn engine_level(&self, id: &str) -> Option<Level> {
+        self.engine_levels.get(id).copied().flatten()
     }
 
     /// The settings in force.
@@ -756,10 +766,12 @@ impl Engine {
             rules: self
                 .rules
                 .iter()
-                .map(|r| RuleRun {
+                .zip(&runs)
+                .map(|(r, ran)| RuleRun {
                     id: r.id.clone(),
                     level: r.level,
                     tier: r.tier,
+                    ran: *ran,
                 })
                 .collect(),
         };
@@ -1249,6 +1261,9 @@ pub struct Summary {
     /// Vendored and generated files no rule saw (`[settings] include-vendored` takes them
     /// back), not counted in `files`.
     pub skipped: crate::vendored::Skipped,
+    /// The baseline's effect (`goldpath baseline`), when one was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineSummary>,
 }
 
 impl Summary {
@@ -1288,6 +1303,7 @@ impl Summary {
             partial,
             preexisting: 0,
             skipped: crate::vendored::Skipped::default(),
+            baseline: None,
         }
     }
 }
@@ -1309,7 +1325,7 @@ pub struct Report {
     pub rules: Vec<RuleRun>,
 }
 
-/// A rule that ran, with its effective level and tier.
+/// An enabled rule, with its effective level and tier, and whether it ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleRun {
     /// Rule id.
@@ -1318,6 +1334,9 @@ pub struct RuleRun {
     pub level: Level,
     /// Tier after policy.
     pub tier: Tier,
+    /// False for a repository-wide rule that change mode did not run (its inputs did not
+    /// change) and for rules left out by [`Engine::check_rules`].
+    pub ran: bool,
 }
 
 impl Report {
@@ -1345,9 +1364,10 @@ impl Report {
 
     /// The summary of the findings as they now are, keeping what the check counted (files,
     /// rules, skipped files).
-    fn recompute_summary(&mut self) {
+    pub(crate) fn recompute_summary(&mut self) {
         let skipped = std::mem::take(&mut self.summary.skipped);
         let preexisting = self.summary.preexisting;
+        let baseline = self.summary.baseline.take();
         self.summary = Summary::new(
             &self.findings,
             self.waived.len(),
@@ -1357,6 +1377,7 @@ impl Report {
         );
         self.summary.skipped = skipped;
         self.summary.preexisting = preexisting;
+        self.summary.baseline = baseline;
     }
 
     /// Adds findings made outside [`Engine::check`] (pull-request mode's scan of the commits'

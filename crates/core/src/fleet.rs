@@ -50,6 +50,14 @@ pub struct RepoResult {
     /// How many rules ran. A repository whose policy enables none has no tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules_run: Option<usize>,
+    /// The repository's remaining baseline debt: findings of this check that its baseline file
+    /// (`goldpath baseline`) lists as known. Absent when it has no baseline. The findings, the
+    /// counts and the tier above include them: the fleet sees every finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_debt: Option<usize>,
+    /// Entries in the repository's baseline file; those beyond `baseline_debt` no longer occur.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_entries: Option<usize>,
 }
 
 /// Which policy judged a repository, for its result line.
@@ -165,7 +173,22 @@ impl RepoResult {
             policy_source: policy.as_ref().map(|p| p.source.clone()),
             policy_hash: policy.as_ref().map(|p| p.hash.clone()),
             rules_run: policy.map(|p| p.rules_run),
+            baseline_debt: None,
+            baseline_entries: None,
         }
+    }
+
+    /// Records the repository's baseline: its size, and how many of `report`'s findings it
+    /// lists (the debt that remains).
+    pub fn set_baseline(&mut self, baseline: &crate::baseline::Baseline, report: &Report) {
+        self.baseline_entries = Some(baseline.len());
+        self.baseline_debt = Some(
+            report
+                .findings
+                .iter()
+                .filter(|f| baseline.contains(&f.fingerprint))
+                .count(),
+        );
     }
 }
 
@@ -423,6 +446,22 @@ pub struct FleetReport {
     /// organisation's (`fleet report --org-policy`), by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weak_policies: Vec<WeakPolicy>,
+    /// Repositories with a baseline file, most debt first, then by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub baseline_debt: Vec<BaselineDebt>,
+}
+
+/// A repository's remaining baseline debt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaselineDebt {
+    /// The repository's name.
+    pub repo: String,
+    /// Its owner.
+    pub owner: Option<String>,
+    /// Known findings still present ([`RepoResult::baseline_debt`]).
+    pub debt: usize,
+    /// Entries in its baseline file.
+    pub entries: usize,
 }
 
 /// A repository judged by a weaker policy than the organisation's.
@@ -507,6 +546,18 @@ impl FleetReport {
                 })
             })
             .collect();
+        let mut baseline_debt: Vec<BaselineDebt> = checked
+            .iter()
+            .filter_map(|r| {
+                Some(BaselineDebt {
+                    repo: r.repo.clone(),
+                    owner: r.owner.clone(),
+                    debt: r.baseline_debt?,
+                    entries: r.baseline_entries.unwrap_or(0),
+                })
+            })
+            .collect();
+        baseline_debt.sort_by(|a, b| b.debt.cmp(&a.debt).then_with(|| a.repo.cmp(&b.repo)));
         let previous = previous.map(split);
         let mut rules: BTreeSet<&str> = checked
             .iter()
@@ -645,6 +696,7 @@ impl FleetReport {
             broken: broken.into_iter().cloned().collect(),
             trend,
             weak_policies,
+            baseline_debt,
         }
     }
 
@@ -784,6 +836,27 @@ impl FleetReport {
                     md(w.policy.as_deref().unwrap_or("?")),
                     w.rules_run,
                     w.org_rules.map_or("?".to_owned(), |n| n.to_string())
+                );
+            }
+        }
+        if !self.baseline_debt.is_empty() {
+            let total: usize = self.baseline_debt.iter().map(|d| d.debt).sum();
+            let _ = write!(
+                out,
+                "\n## Baseline debt\n\n{} in the baselines of {} (counted in the tiers \
+                 above).\n\n| Repository | Owner | Known \
+                 findings | Entries |\n|---|---|---:|---:|\n",
+                known_remain(total),
+                repositories(self.baseline_debt.len())
+            );
+            for d in &self.baseline_debt {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    md(&d.repo),
+                    md(d.owner.as_deref().unwrap_or("")),
+                    d.debt,
+                    d.entries
                 );
             }
         }
@@ -968,6 +1041,28 @@ impl FleetReport {
             }
             out.push_str("</table>\n");
         }
+        if !self.baseline_debt.is_empty() {
+            let total: usize = self.baseline_debt.iter().map(|d| d.debt).sum();
+            let _ = writeln!(
+                out,
+                "<h2>Baseline debt</h2>\n<p>{} in the baselines of {} (counted in the tiers \
+                 above).</p>\n<table>\n<tr><th>Repository</th>\
+                 <th>Owner</th><th class=\"n\">Known findings</th><th class=\"n\">Entries</th></tr>",
+                known_remain(total),
+                repositories(self.baseline_debt.len())
+            );
+            for d in &self.baseline_debt {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    html(&d.repo),
+                    html(d.owner.as_deref().unwrap_or("")),
+                    d.debt,
+                    d.entries
+                );
+            }
+            out.push_str("</table>\n");
+        }
         if !self.broken.is_empty() {
             out.push_str(
                 "<h2>Not checked</h2>\n<table>\n<tr><th>Repository</th><th>Error</th></tr>\n",
@@ -984,6 +1079,20 @@ impl FleetReport {
         }
         out.push_str("</body>\n</html>\n");
         out
+    }
+}
+
+fn known_remain(n: usize) -> String {
+    match n {
+        1 => "1 known finding remains".to_owned(),
+        n => format!("{n} known findings remain"),
+    }
+}
+
+fn repositories(n: usize) -> String {
+    match n {
+        1 => "1 repository".to_owned(),
+        n => format!("{n} repositories"),
     }
 }
 

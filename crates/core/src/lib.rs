@@ -6,6 +6,7 @@
 //! [`MemorySnapshot`]).
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod ci;
 pub mod custom;
 pub mod doc;

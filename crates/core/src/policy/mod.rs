@@ -379,6 +379,9 @@ pub struct Settings {
     pub platform: Platform,
     /// What the repository is, when the policy says; `None` lets the `obs/*` rules detect it.
     pub kind: Option<RepoKind>,
+    /// The baseline file, relative to the repository root (`None`: the default,
+    /// [`crate::baseline::DEFAULT_PATH`]).
+    pub baseline: Option<String>,
 }
 
 impl Default for Settings {
@@ -392,6 +395,7 @@ impl Default for Settings {
             private: false,
             platform: Platform::GitHub,
             kind: None,
+            baseline: None,
         }
     }
 }
@@ -576,6 +580,7 @@ struct RawSettings {
     private: Option<bool>,
     platform: Option<Spanned<String>>,
     kind: Option<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -841,6 +846,17 @@ impl<'r> Loader<'r> {
                         .parse()
                         .map_err(|e: String| at.error(format!("invalid `kind`: {e}")))?,
                 );
+            }
+            if let Some(baseline) = settings.baseline {
+                let at = origin(baseline.span());
+                let path = baseline.into_inner();
+                if !crate::baseline::is_inside_path(&path) {
+                    return Err(at.error(format!(
+                        "invalid `baseline`: `{path}` must be a path inside the repository, \
+                         relative to its root, without `..`"
+                    )));
+                }
+                self.policy.settings.baseline = Some(path);
             }
             if let Some(max) = settings.max_read_bytes {
                 self.policy.settings.max_read_bytes = max;

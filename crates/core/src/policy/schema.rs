@@ -27,7 +27,8 @@ fn settings() -> Value {
             "max-read-bytes": { "type": "integer", "minimum": 0, "description": "files larger than this are not read" },
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },
             "platform": { "enum": ["github", "gitlab"], "description": "the hosting service: CODEOWNERS dialect and CI system" },
-            "kind": { "enum": ["service", "library"], "description": "what the repository is: obs/* rules judge services only (detected when unset)" }
+            "kind": { "enum": ["service", "library"], "description": "what the repository is: obs/* rules judge services only (detected when unset)" },
+            "baseline": { "type": "string", "description": "the baseline file of known findings (`goldpath baseline`), relative to the repository root; default .goldpath-baseline.json" }
         }
     })
 }

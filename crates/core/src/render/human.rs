@@ -188,6 +188,9 @@ fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
             reasons.join(", ")
         );
     }
+    if let Some(baseline) = &s.baseline {
+        let _ = writeln!(out, "{}", terminal(&super::baseline_line(baseline)));
+    }
     let tier = match s.tier {
         Some(tier) => format!("tier reached: {tier}"),
         None => "tier reached: none (bronze is the floor)".to_owned(),

@@ -46,6 +46,9 @@ pub fn render(report: &Report) -> String {
             if s.preexisting == 1 { "is" } else { "are" },
         );
     }
+    if let Some(baseline) = &s.baseline {
+        let _ = writeln!(out, "{}\n", cell(&super::baseline_line(baseline)));
+    }
     if let Some(next) = &s.next {
         let _ = writeln!(
             out,

@@ -124,3 +124,17 @@ pub(crate) fn location(finding: &Finding) -> String {
         (None, _) => "(repository)".to_owned(),
     }
 }
+
+/// The summary's baseline sentence, the same in every format that has a summary.
+pub(crate) fn baseline_line(b: &crate::baseline::BaselineSummary) -> String {
+    let known = match b.known {
+        1 => "1 known finding in the baseline remains".to_owned(),
+        n => format!("{n} known findings in the baseline remain"),
+    };
+    let stale = match b.stale {
+        0 => String::new(),
+        1 => "; 1 entry no longer occurs (`goldpath baseline` removes it)".to_owned(),
+        n => format!("; {n} entries no longer occur (`goldpath baseline` removes them)"),
+    };
+    format!("{known} ({}, {} entries){stale}", b.file, b.entries)
+}

@@ -166,7 +166,7 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
         results.truncate(MAX_RESULTS);
     }
 
-    let run = json!({
+    let mut run = json!({
         "tool": {
             "driver": {
                 "name": "goldpath",
@@ -188,6 +188,11 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
             "commit": report.target.commit
         }
     });
+    // Known findings are left out, not emitted as `baselineState: "unchanged"`: code scanning
+    // would show them as open alerts, which is what the baseline exists to avoid.
+    if let Some(baseline) = &report.summary.baseline {
+        run["properties"]["baseline"] = json!(baseline);
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

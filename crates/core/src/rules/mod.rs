@@ -68,5 +68,6 @@ pub fn builtin() -> Vec<RuleDef> {
         obs::deprecated_instrumentation::RULE,
         policy::waiver_expired::RULE,
         policy::unread_file::RULE,
+        policy::baseline_stale::RULE,
     ]
 }

@@ -1,5 +1,6 @@
 //! `policy/*`: findings the engine reports about the policy and the run itself.
 
+pub mod baseline_stale;
 pub mod unread_file;
 pub mod waiver_expired;
 
