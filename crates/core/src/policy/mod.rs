@@ -1202,3 +1202,6 @@ mod tests;
 
 #[cfg(test)]
 mod pack_tests;
+
+#[cfg(test)]
+mod layer_tests;

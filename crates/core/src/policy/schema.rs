@@ -124,7 +124,7 @@ pub fn policy_schema(registry: &Registry) -> Value {
         for option in meta.options {
             let mut property = option_type(option.kind).unwrap_or_else(|| json!({}));
             property["description"] = format!("{} ({})", option.help, option.kind).into();
-            if property["type"] == "array" {
+            if option.kind.starts_with("array") {
                 let mut extend = property.clone();
                 extend["description"] = format!(
                     "entries added to `{}` as the extended files set it",
