@@ -60,6 +60,37 @@ if [ "$is_pull_request" = true ] && { [ "$only_changed" = true ] || [ "$policy_f
   fi
 fi
 
+# The organisation's policy: OWNER/REPO@REF, fetched at that ref (a commit SHA or a tag the
+# organisation does not move) outside the workspace, so it is not part of the repository
+# checked; `extends = ["org:goldpath.toml"]` in the repository's policy reads it.
+if [ -n "${INPUT_ORG_POLICY:-}" ]; then
+  case "$INPUT_ORG_POLICY" in
+    */*@?*) ;;
+    *)
+      echo "::error title=goldpath::org-policy must be OWNER/REPO@REF (a pinned commit SHA or tag), got '$INPUT_ORG_POLICY'" >&2
+      exit 2 ;;
+  esac
+  org_repo="${INPUT_ORG_POLICY%@*}"
+  org_ref="${INPUT_ORG_POLICY##*@}"
+  org_dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/goldpath-org-policy"
+  rm -rf "$org_dir" && mkdir -p "$org_dir"
+  auth=()
+  if [ -n "${INPUT_ORG_POLICY_TOKEN:-}" ]; then
+    basic="$(printf 'x-access-token:%s' "$INPUT_ORG_POLICY_TOKEN" | base64 | tr -d '\n')"
+    echo "::add-mask::$basic"
+    auth=(-c "http.extraheader=AUTHORIZATION: basic $basic")
+  fi
+  if ! git -C "$org_dir" init -q \
+    || ! git -C "$org_dir" "${auth[@]}" fetch -q --depth 1 --no-tags \
+      "${GITHUB_SERVER_URL:-https://github.com}/$org_repo" "$org_ref" \
+    || ! git -C "$org_dir" -c advice.detachedHead=false checkout -q FETCH_HEAD; then
+    echo "::error title=goldpath::cannot fetch the organisation's policy $org_repo at $org_ref" >&2
+    exit 2
+  fi
+  echo "goldpath: organisation policy $org_repo at $(git -C "$org_dir" rev-parse HEAD)" >&2
+  export GOLDPATH_ORG_POLICY="$org_dir"
+fi
+
 if [ -n "${INPUT_CONFIG:-}" ]; then
   args+=(--config "$INPUT_CONFIG")
 fi

@@ -308,3 +308,66 @@ fn a_line_break_in_the_sarif_input_is_refused() {
     );
     assert!(!run.outputs.contains("exit-code=0"), "{}", run.outputs);
 }
+
+#[test]
+fn org_policy_is_fetched_at_its_ref_and_its_locks_hold_the_pull_request() {
+    let server = tempfile::tempdir().unwrap();
+    let org = Repo::git();
+    org.write(
+        "goldpath.toml",
+        "[settings]\nlocked = [\"files/forbidden\"]\n\n[rules.\"files/forbidden\"]\n\
+         paths = [{ glob = \"**/*.secret\", reason = \"secrets stay out of git\" }]\n",
+    );
+    let pinned = org.commit("org policy");
+    // A later commit of the organisation's policy is not used: the ref is pinned.
+    org.write("goldpath.toml", "[settings]\n");
+    org.commit("unpinned change");
+    std::fs::create_dir_all(server.path().join("acme")).unwrap();
+    std::fs::rename(org.path(), server.path().join("acme/policy")).unwrap();
+
+    let repo = Repo::git();
+    repo.write("goldpath.toml", "extends = [\"org:goldpath.toml\"]\n")
+        .write("README.md", "x");
+    let base = repo.commit("main");
+    repo.git_ok(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "goldpath.toml",
+        "extends = [\"org:goldpath.toml\"]\n[rules.\"files/forbidden\"]\nlevel = \"off\"\n",
+    )
+    .write("new.secret", "x");
+    let head = repo.commit("feature");
+    let runner = tempfile::tempdir().unwrap();
+    let server_url = format!("file://{}", server.path().display());
+    let org_policy = format!("acme/policy@{pinned}");
+    let env = [
+        ("INPUT_ORG_POLICY", org_policy.as_str()),
+        ("INPUT_ORG_POLICY_TOKEN", ""),
+        ("GITHUB_SERVER_URL", server_url.as_str()),
+        ("RUNNER_TEMP", runner.path().to_str().unwrap()),
+    ];
+
+    let run = run_check(
+        &repo,
+        "pull_request",
+        &pull_request_event(&base, &head),
+        &env,
+    );
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert_eq!(run.output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("file=new.secret"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("organisation policy acme/policy at {pinned}")),
+        "{stderr}"
+    );
+
+    // Judged by its own policy (a push), the branch's weakening is a policy error.
+    let run = run_check(&repo, "push", "{}", &env);
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert_eq!(run.output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is locked"), "{stderr}");
+
+    // An org-policy without a ref is refused.
+    let run = run_check(&repo, "push", "{}", &[("INPUT_ORG_POLICY", "acme/policy")]);
+    assert_eq!(run.output.status.code(), Some(2));
+}

@@ -333,7 +333,7 @@ fn bad_kind_and_unknown_ecosystems_are_policy_errors() {
     assert!(stderr.contains("unknown kind `daemon`"), "{stderr}");
     repo.write(
         "goldpath.toml",
-        "extends = [\"builtin:rust-service\"]\n[rules.\"obs/metrics\"]\necosystems = [\"cobol\"]\n",
+        "extends = [\"builtin:rust-service\"]\n[rules.\"obs/metrics\"]\nextend-ecosystems = [\"cobol\"]\n",
     );
     let output = repo
         .goldpath()
@@ -343,6 +343,8 @@ fn bad_kind_and_unknown_ecosystems_are_policy_errors() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown ecosystem `cobol`"), "{stderr}");
+    // The added name is found in the file that added it, not in the pack's list.
+    assert!(stderr.contains("goldpath.toml:3:23"), "{stderr}");
 }
 
 #[test]

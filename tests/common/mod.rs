@@ -99,6 +99,7 @@ impl Repo {
             .env_remove("GIT_INDEX_FILE")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GOLDPATH_LOG")
+            .env_remove("GOLDPATH_ORG_POLICY")
             .env("NO_COLOR", "1");
         cmd
     }

@@ -453,7 +453,7 @@ fn history_secrets(
 
 /// Loads the policy of another commit (`--policy-from`): discovery and `extends` read that
 /// commit's files, never the work tree or the snapshot being judged.
-fn load_policy_from_rev(
+pub(crate) fn load_policy_from_rev(
     repo: &Path,
     root: &Path,
     rev: &str,

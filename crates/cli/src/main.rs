@@ -8,6 +8,7 @@ mod hook;
 mod init;
 mod logging;
 mod owners;
+mod policy;
 mod schema;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ const EXIT_ERROR: u8 = 2;
         goldpath baseline                   accept today's findings; check reports only new ones\n  \
         goldpath rules                      list every rule\n  \
         goldpath explain files/required     a rule's documentation\n  \
+        goldpath policy show                the effective policy and where each value came from\n  \
         goldpath owners --unowned           files without a code owner"
 )]
 struct Cli {
@@ -72,6 +74,8 @@ enum Command {
     Fleet(fleet::FleetArgs),
     /// Print the JSON Schema of goldpath.toml (for editor completion).
     Schema(schema::SchemaArgs),
+    /// Show the effective policy, each value with the file and line it came from.
+    Policy(policy::PolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Owners(args) => owners::run(args),
         Command::Fleet(args) => fleet::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Policy(args) => policy::run(args),
     };
     match result {
         Ok(code) => code,

@@ -32,6 +32,7 @@ impl Origin {
                 column,
             }),
             message: message.into(),
+            related: None,
         }
     }
 
@@ -46,6 +47,34 @@ impl Origin {
             },
             None => self.clone(),
         }
+    }
+
+    /// An error at this origin that also names `other` (the earlier value it conflicts with, or
+    /// the lock it breaks): `message (label FILE:LINE:COLUMN)`.
+    pub fn error_with(
+        &self,
+        message: impl Into<String>,
+        label: &str,
+        other: &Origin,
+    ) -> PolicyError {
+        let mut error = self.error(format!("{} ({label} {})", message.into(), other.position()));
+        error.related = other.location();
+        error
+    }
+
+    /// `FILE:LINE:COLUMN`.
+    pub fn position(&self) -> String {
+        let (line, column) = LineIndex::new(&self.source.text).position(self.span.start);
+        format!("{}:{line}:{column}", self.source.name)
+    }
+
+    fn location(&self) -> Option<Location> {
+        let (line, column) = LineIndex::new(&self.source.text).position(self.span.start);
+        Some(Location {
+            file: self.source.name.clone(),
+            line,
+            column,
+        })
     }
 
     /// The 1-based line of the origin.
@@ -75,6 +104,9 @@ pub struct PolicyError {
     pub location: Option<Location>,
     /// What is wrong.
     pub message: String,
+    /// The other position the error concerns, when there is one: the earlier value a later
+    /// file conflicts with, or the lock it breaks. The message names it too.
+    pub related: Option<Location>,
 }
 
 impl PolicyError {
@@ -83,6 +115,7 @@ impl PolicyError {
         Self {
             location: None,
             message: message.into(),
+            related: None,
         }
     }
 }

@@ -6,8 +6,10 @@
 //! policy's own tables override the packs it extends, and `extends` entries apply in order.
 
 mod error;
+mod layers;
 mod params;
 pub mod schema;
+pub mod show;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -18,13 +20,19 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use error::{Location, Origin, PolicyError, PolicySource};
-pub use params::{compile_regex, Params};
+pub use params::{compile_regex, Params, Provenance};
 
 use crate::finding::{Level, Tier};
 use crate::glob::{Glob, GlobList};
 
 /// File names that hold a repository's policy, in the order they are looked for.
 pub const POLICY_FILES: [&str; 3] = ["goldpath.toml", ".goldpath.toml", ".github/goldpath.toml"];
+
+/// The environment variable that names the directory of the organisation's policy: `extends
+/// = ["org:FILE"]` reads FILE there, from disk, whatever reads the repository's own policy
+/// (the work tree, the index, or `--policy-from`'s commit). The GitHub Action's `org-policy`
+/// input checks the policy repository out at a pinned ref and sets it.
+pub const ORG_POLICY_ENV: &str = "GOLDPATH_ORG_POLICY";
 
 /// The built-in packs: `builtin:NAME` in `extends`.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -411,6 +419,10 @@ pub struct RuleConfig {
     pub params: Params,
     /// Where the rule's id was written (for "unknown rule" errors).
     pub origin: Origin,
+    /// Where `level` was written, when set.
+    pub level_origin: Option<Origin>,
+    /// Where `tier` was written, when set.
+    pub tier_origin: Option<Origin>,
 }
 
 /// A waiver: findings of a rule at some paths are accepted, with a reason, an owner and an
@@ -553,6 +565,13 @@ pub struct Policy {
     pub waivers: Vec<Waiver>,
     /// The files it was read from, outermost last.
     pub sources: Vec<String>,
+    /// Every `[settings]` value each file wrote, with its position, in merge order (for
+    /// `goldpath policy show`): the last value of a key is the one in force, except for the
+    /// lists (`exclude`, `include-vendored`, `locked`), whose entries add up.
+    pub settings_origins: Vec<(String, toml::Value, Origin)>,
+    /// `[settings] locked` of every file: globs of rule ids that files merged later may make
+    /// stricter but not weaker.
+    pub locked: Vec<(Glob, Origin)>,
 }
 
 #[derive(Deserialize)]
@@ -576,6 +595,7 @@ struct RawSettings {
     fail_tier: Option<Tier>,
     exclude: Option<Spanned<Vec<String>>>,
     include_vendored: Option<Spanned<Vec<String>>>,
+    locked: Option<Spanned<Vec<String>>>,
     max_read_bytes: Option<u64>,
     private: Option<bool>,
     platform: Option<Spanned<String>>,
@@ -664,6 +684,35 @@ struct Loader<'r> {
     /// lists once, at the end: rebuilding a list per file costs files x globs.
     exclude: Vec<Glob>,
     include_vendored: Vec<Glob>,
+    /// `[settings] locked` of the files merged so far.
+    locks: layers::Locks,
+    /// The directory `org:` entries of `extends` read from ([`ORG_POLICY_ENV`]).
+    org_dir: Option<PathBuf>,
+    /// Each built-in rule's own level and tier, read from the registry the first time a lock
+    /// needs them.
+    defaults: std::cell::OnceCell<BTreeMap<&'static str, (Level, Tier)>>,
+}
+
+/// The settings of a policy file with the position of each value, read apart from their
+/// typed form so that every key (present and future) shows in `policy show`.
+#[derive(Deserialize)]
+struct SettingsSpans {
+    #[serde(default)]
+    settings: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+/// `at` narrowed to the string `value` written inside it, quotes left out.
+pub(crate) fn narrow_quoted(at: &Origin, value: &str) -> Origin {
+    for quote in ['"', '\''] {
+        let narrowed = at.narrow_to(&format!("{quote}{value}{quote}"));
+        if narrowed.span != at.span || narrowed.span.len() == value.len() + 2 {
+            return Origin {
+                source: narrowed.source.clone(),
+                span: narrowed.span.start + 1..narrowed.span.end - 1,
+            };
+        }
+    }
+    at.narrow_to(value)
 }
 
 impl<'r> Loader<'r> {
@@ -676,6 +725,44 @@ impl<'r> Loader<'r> {
             glob_bytes: 0,
             exclude: Vec::new(),
             include_vendored: Vec::new(),
+            locks: layers::Locks::default(),
+            org_dir: std::env::var_os(ORG_POLICY_ENV)
+                .filter(|dir| !dir.is_empty())
+                .map(|dir| {
+                    let dir = PathBuf::from(dir);
+                    let dir = match dir.is_absolute() {
+                        true => dir,
+                        false => std::env::current_dir().unwrap_or_default().join(dir),
+                    };
+                    normalize(&dir)
+                }),
+            defaults: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The level and tier rule `id` has when no file sets them: a built-in rule's own, a
+    /// custom rule's table's, else error and bronze.
+    fn defaults(&self, id: &str) -> (Level, Tier) {
+        let builtin = self.defaults.get_or_init(|| {
+            crate::rules::builtin()
+                .iter()
+                .map(|def| (def.meta.id, (def.meta.default_level, def.meta.tier)))
+                .collect()
+        });
+        if let Some(defaults) = builtin.get(id) {
+            return *defaults;
+        }
+        match self.policy.custom.iter().find(|c| c.raw.id.get_ref() == id) {
+            Some(custom) => (
+                custom
+                    .raw
+                    .level
+                    .unwrap_or(LevelSetting::Error)
+                    .level()
+                    .unwrap_or(Level::Note),
+                custom.raw.tier.unwrap_or(Tier::Bronze),
+            ),
+            None => (Level::Error, Tier::Bronze),
         }
     }
 
@@ -688,6 +775,11 @@ impl<'r> Loader<'r> {
             self.policy.settings.include_vendored =
                 GlobList::new(std::mem::take(&mut self.include_vendored));
         }
+        self.policy.locked = self
+            .locks
+            .iter()
+            .map(|l| (l.pattern.clone(), l.origin.clone()))
+            .collect();
         self.policy
     }
 
@@ -762,7 +854,12 @@ impl<'r> Loader<'r> {
             Some(origin) => origin.error(message),
             None => PolicyError::new(message),
         };
-        let text = match self.reader.read(path) {
+        // The organisation's files are read from disk: they are not the repository's.
+        let reader: &dyn PolicyReader = match &self.org_dir {
+            Some(dir) if path.starts_with(dir) => &FsReader,
+            _ => self.reader,
+        };
+        let text = match reader.read(path) {
             Ok(Some(text)) => text,
             Ok(None) => return Err(fail(format!("policy file `{name}` not found"))),
             Err(e) => return Err(fail(format!("cannot read policy file `{name}`: {e}"))),
@@ -802,6 +899,31 @@ impl<'r> Loader<'r> {
                 if self.first_time(&format!("builtin:{name}"), &at)? {
                     self.load_builtin(name, Some(&at))?;
                 }
+            } else if let Some(file) = target.strip_prefix("org:") {
+                let Some(dir) = self.org_dir.clone() else {
+                    return Err(at.error(format!(
+                        "`{target}` names a file of the organisation's policy: set \
+                         {ORG_POLICY_ENV} to its directory (the GitHub Action's `org-policy` \
+                         input does)"
+                    )));
+                };
+                let path = normalize(&dir.join(file));
+                if !path.starts_with(&dir) || Path::new(file).is_absolute() {
+                    return Err(at.error(format!(
+                        "`{target}` leaves the organisation's policy directory {}",
+                        dir.display()
+                    )));
+                }
+                let name = path.display().to_string();
+                if self.stack.contains(&name) {
+                    return Err(at.error(format!(
+                        "`extends` cycle: {} -> {name}",
+                        self.stack.join(" -> ")
+                    )));
+                }
+                if self.first_time(&name, &at)? {
+                    self.load_path(&path, Some(&at))?;
+                }
             } else {
                 let Some(base) = base_dir else {
                     return Err(at.error(format!(
@@ -822,7 +944,20 @@ impl<'r> Loader<'r> {
             }
         }
 
+        let name = source.name.clone();
+        let spans: SettingsSpans =
+            toml::from_str(&source.text).map_err(|e| toml_error(&source, &e))?;
+        for (key, value) in spans.settings {
+            let at = origin(value.span());
+            self.policy
+                .settings_origins
+                .push((key.into_inner(), value.into_inner(), at));
+        }
         if let Some(settings) = raw.settings {
+            if let Some(locked) = settings.locked {
+                let at = origin(locked.span());
+                self.locks.add(locked.into_inner(), &at)?;
+            }
             if let Some(fail_on) = settings.fail_on {
                 self.policy.settings.fail_on = fail_on;
             }
@@ -863,6 +998,16 @@ impl<'r> Loader<'r> {
             }
             if let Some(exclude) = settings.exclude {
                 let at = origin(exclude.span());
+                if let Some(lock) = self.locks.any_binding(&name) {
+                    // `exclude` hides paths from every rule, locked ones included.
+                    return Err(at.error_with(
+                        "`exclude` would hide paths from rules that an extended policy locks: \
+                         ask for the paths in the locking file's `exclude`, or use the options \
+                         of rules that are not locked",
+                        "locked at",
+                        &lock.origin,
+                    ));
+                }
                 for pattern in exclude.into_inner() {
                     let glob = Glob::new(&pattern).map_err(|e| at.narrow_to(&pattern).error(e))?;
                     self.charge_glob(&pattern, &at)?;
@@ -882,6 +1027,12 @@ impl<'r> Loader<'r> {
         for (id, table) in raw.rules {
             let id_origin = origin(id.span());
             let id = id.into_inner();
+            // A lock binds a rule an earlier file enabled; enabling one is never weaker.
+            let lock = match self.policy.rules.contains_key(&id) {
+                true => self.locks.binding(&id, &name).cloned(),
+                false => None,
+            };
+            let defaults = self.defaults(&id);
             let config = self
                 .policy
                 .rules
@@ -891,26 +1042,11 @@ impl<'r> Loader<'r> {
                     tier: None,
                     params: Params::new(id.clone()),
                     origin: id_origin.clone(),
+                    level_origin: None,
+                    tier_origin: None,
                 });
             config.origin = id_origin;
-            for (key, value) in table {
-                let at = origin(value.span());
-                let key = key.into_inner();
-                let value = value.into_inner();
-                match key.as_str() {
-                    "level" => {
-                        config.level = Some(LevelSetting::deserialize(value).map_err(|_| {
-                            at.error("invalid `level`: expected error, warning, note or off")
-                        })?);
-                    }
-                    "tier" => {
-                        config.tier = Some(Tier::deserialize(value).map_err(|_| {
-                            at.error("invalid `tier`: expected bronze, silver or gold")
-                        })?);
-                    }
-                    _ => config.params.set(key, value, at),
-                }
-            }
+            layers::merge_rule(&id, config, table, &origin, lock.as_ref(), &|| defaults)?;
         }
 
         for table in raw.custom {
@@ -918,7 +1054,16 @@ impl<'r> Loader<'r> {
                 origin: origin(table.span()),
                 raw: table.into_inner(),
             };
-            // A later file's rule with the same id replaces the earlier one.
+            // A later file's rule with the same id replaces the earlier one, unless it is locked.
+            let id = spec.raw.id.get_ref();
+            let exists = self.policy.custom.iter().any(|c| c.raw.id.get_ref() == id);
+            if let Some(lock) = self.locks.binding(id, &name).filter(|_| exists) {
+                return Err(origin(spec.raw.id.span()).error_with(
+                    format!("custom rule `{id}` is locked: a later file cannot redefine it"),
+                    "locked at",
+                    &lock.origin,
+                ));
+            }
             match self
                 .policy
                 .custom
@@ -935,6 +1080,23 @@ impl<'r> Loader<'r> {
             let waiver = waiver.into_inner();
             let rule_at = origin(waiver.rule.span());
             let rule = Glob::new(waiver.rule.get_ref()).map_err(|e| rule_at.error(e))?;
+            let ids = self.policy.rules.keys().map(String::as_str).chain(
+                self.policy
+                    .custom
+                    .iter()
+                    .map(|c| c.raw.id.get_ref().as_str()),
+            );
+            if let Some(lock) = self.locks.waived(&rule, &name, ids) {
+                return Err(rule_at.error_with(
+                    format!(
+                        "waiver of `{}` waives a locked rule: only the file that locks it may \
+                         waive it",
+                        waiver.rule.get_ref()
+                    ),
+                    "locked at",
+                    &lock.origin,
+                ));
+            }
             let paths = match waiver.paths {
                 Some(paths) => {
                     let paths_at = origin(paths.span());
@@ -1056,3 +1218,6 @@ mod tests;
 
 #[cfg(test)]
 mod pack_tests;
+
+#[cfg(test)]
+mod layer_tests;

@@ -23,6 +23,7 @@ fn settings() -> Value {
             "fail-on": { "enum": ["error", "warning", "note", "never"], "description": "lowest level that makes `check` exit 1" },
             "fail-tier": { "enum": ["bronze", "silver", "gold"], "description": "highest tier whose findings fail `check`: findings of higher tiers are reported without failing the run" },
             "exclude": { "type": "array", "items": { "type": "string" }, "description": "globs of paths no rule sees" },
+            "locked": { "type": "array", "items": { "type": "string" }, "description": "globs of rule ids that files extending this one may make stricter but not weaker" },
             "include-vendored": { "type": "array", "items": { "type": "string" }, "description": "globs of vendored or generated files (vendor/, node_modules/, .gitattributes linguist-vendored or linguist-generated) that are checked all the same; [\"**\"] checks them all" },
             "max-read-bytes": { "type": "integer", "minimum": 0, "description": "files larger than this are not read" },
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },
@@ -114,9 +115,25 @@ pub fn policy_schema(registry: &Registry) -> Value {
         let mut properties = Map::new();
         properties.insert("level".into(), level());
         properties.insert("tier".into(), tier());
+        properties.insert(
+            "replace".into(),
+            json!({
+                "anyOf": [{ "type": "boolean" }, { "type": "array", "items": { "type": "string" } }],
+                "description": "lists this table replaces rather than extends (an extended file set them): true for all, or their names",
+            }),
+        );
         for option in meta.options {
             let mut property = option_type(option.kind).unwrap_or_else(|| json!({}));
             property["description"] = format!("{} ({})", option.help, option.kind).into();
+            if option.kind.starts_with("array") {
+                let mut extend = property.clone();
+                extend["description"] = format!(
+                    "entries added to `{}` as the extended files set it",
+                    option.name
+                )
+                .into();
+                properties.insert(format!("extend-{}", option.name), extend);
+            }
             properties.insert(option.name.into(), property);
         }
         rules.insert(

@@ -69,10 +69,18 @@ fn the_schema_names_every_key_the_parser_accepts_and_every_rule() {
         assert!(rule.is_object(), "{} is missing", def.meta.id);
         let mut named = keys(rule);
         named.sort();
-        let mut expected: Vec<String> = ["level", "tier"]
+        // `replace`, and `extend-KEY` for every option that is a list.
+        let mut expected: Vec<String> = ["level", "tier", "replace"]
             .into_iter()
             .chain(def.meta.options.iter().map(|o| o.name))
             .map(str::to_owned)
+            .chain(
+                def.meta
+                    .options
+                    .iter()
+                    .filter(|o| o.kind.starts_with("array"))
+                    .map(|o| format!("extend-{}", o.name)),
+            )
             .collect();
         expected.sort();
         assert_eq!(named, expected, "{}", def.meta.id);

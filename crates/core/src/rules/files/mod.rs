@@ -23,10 +23,19 @@ pub(crate) fn take_entries<T: DeserializeOwned>(
     key: &str,
 ) -> Result<Vec<(T, Origin)>, PolicyError> {
     let rule = params.rule().to_owned();
+    let parts = params.parts(key).unwrap_or_default();
     let Some((values, origin)) = params.take_with_origin::<Vec<toml::Value>>(key)? else {
         return Ok(Vec::new());
     };
-    let origins = element_origins(&origin, values.len());
+    // A list built with `extend-KEY` has parts in several files: each entry's origin is
+    // found in the part that wrote it.
+    let mut origins: Vec<Origin> = parts
+        .iter()
+        .flat_map(|(count, at)| element_origins(at, *count))
+        .collect();
+    if origins.len() != values.len() {
+        origins = element_origins(&origin, values.len());
+    }
     values
         .into_iter()
         .zip(origins)
@@ -136,7 +145,7 @@ fn backticked(message: &str) -> Option<&str> {
 /// Origins of the `count` elements of an inline array written at `origin`; the whole origin for
 /// each when the text is not an inline array of that many elements (an array of tables written
 /// with `[[...]]` headers, or an option merged from several files).
-fn element_origins(origin: &Origin, count: usize) -> Vec<Origin> {
+pub(crate) fn element_origins(origin: &Origin, count: usize) -> Vec<Origin> {
     let text = origin
         .source
         .text

@@ -670,13 +670,19 @@ pub(crate) fn take_packages(
 
 /// Takes `ecosystems = ["cargo", ...]`: which ecosystems' manifests a rule judges.
 pub(crate) fn take_ecosystems(params: &mut Params) -> Result<Option<BTreeSet<Eco>>, PolicyError> {
+    let parts = params.parts("ecosystems").unwrap_or_default();
     let Some((names, origin)) = params.take_with_origin::<Vec<String>>("ecosystems")? else {
         return Ok(None);
     };
+    // Each name's origin is the file that wrote it (`extend-ecosystems` adds to a pack's list).
+    let mut origins = parts
+        .into_iter()
+        .flat_map(|(count, at)| std::iter::repeat_n(at, count));
     let mut out = BTreeSet::new();
     for name in names {
+        let at = origins.next().unwrap_or_else(|| origin.clone());
         let Some(eco) = Eco::from_name(&name) else {
-            return Err(origin.narrow_to(&name).error(format!(
+            return Err(at.narrow_to(&name).error(format!(
                 "unknown ecosystem `{name}` in `ecosystems` (expected cargo, npm, go, pypi or jvm)"
             )));
         };
