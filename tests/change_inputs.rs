@@ -22,27 +22,49 @@ const PACKS: &[&str] = &[
     "python-service",
     "node-service",
     "jvm-service",
+    // Repository-wide rules no pack enables.
+    r#"text:
+[rules."ci/gitlab-required-job"]
+jobs = [{ name = "build", stage = "build" }]
+[rules."ci/required-workflow"]
+workflows = [{ name = "tests", on = ["pull_request"] }]
+"#,
 ];
 
 /// Every read outside a repository-wide rule's inputs, over every pack, as `pack: rule path`.
+/// Each rule runs alone, so that values rules share (the CODEOWNERS table, the GitLab pipeline)
+/// are built, and their files read, by the rule being audited.
 fn undeclared_reads(dir: &Path) -> Vec<String> {
     let registry = Registry::builtin();
-    let mut found = Vec::new();
+    let snapshot = match goldpath_git::open(dir, goldpath_git::Source::Worktree) {
+        Ok(snapshot) => snapshot,
+        Err(e) => panic!("cannot open {}: {e}", dir.display()),
+    };
+    let mut found = std::collections::BTreeSet::new();
     for pack in PACKS {
-        let policy = Policy::load_builtin(pack).expect("built-in pack loads");
-        let engine = Engine::new(&registry, &policy).expect("built-in pack builds");
-        let snapshot = match goldpath_git::open(dir, goldpath_git::Source::Worktree) {
-            Ok(snapshot) => snapshot,
-            Err(e) => panic!("cannot open {}: {e}", dir.display()),
+        let policy = match pack.strip_prefix("text:") {
+            Some(text) => Policy::from_text("test.toml", text, dir, &goldpath::policy::FsReader)
+                .expect("the test policy loads"),
+            None => Policy::load_builtin(pack).expect("built-in pack loads"),
         };
-        let (_, undeclared) = engine.check_audited(&snapshot, None);
-        found.extend(
-            undeclared
-                .into_iter()
-                .map(|(rule, path)| format!("{pack}: {rule} read {path}")),
-        );
+        let engine = Engine::new(&registry, &policy).expect("built-in pack builds");
+        let repository_wide = engine.rule_ids().into_iter().filter(|id| {
+            registry
+                .get(id)
+                .is_none_or(|def| matches!(def.meta.scope, goldpath::Scope::Repository { .. }))
+        });
+        for rule in repository_wide {
+            let only = std::collections::BTreeSet::from([rule.to_owned()]);
+            let (_, undeclared) = engine.check_audited(&snapshot, Some(&only));
+            found.extend(undeclared.into_iter().map(|(rule, path)| {
+                format!(
+                    "{}: {rule} read {path}",
+                    pack.lines().next().unwrap_or(pack)
+                )
+            }));
+        }
     }
-    found
+    found.into_iter().collect()
 }
 
 #[test]

@@ -52,7 +52,10 @@ pub struct Context<'a> {
     settings: &'a Settings,
     memo: &'a Memo,
     fix_options: Option<&'a FixOptions>,
-    /// Paths read outside the rule's wants, to compare with its declared inputs.
+    /// For a repository-wide rule, the keys of the files it wants: a read of any other file
+    /// (even one another rule wanted, served from the engine's cache) is recorded in
+    /// `read_outside`, to compare with the rule's declared inputs.
+    audit: Option<std::collections::HashSet<usize>>,
     read_outside: Mutex<Vec<String>>,
 }
 
@@ -180,14 +183,18 @@ impl<'a> Context<'a> {
 
     /// A file's bytes: from the engine's cache when the rule wanted the file, otherwise read now.
     pub fn read(&self, file: &FileEntry) -> Result<Cow<'a, [u8]>, ReadError> {
+        if let Some(wanted) = &self.audit {
+            if !wanted.contains(&file.key) {
+                self.read_outside
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .push(file.path.clone());
+            }
+        }
         if let Some(content) = self.contents.get(&file.key) {
             return content.as_deref().map(Cow::Borrowed).map_err(Clone::clone);
         }
         tracing::debug!(path = %file.path, "read outside the rule's declared wants");
-        self.read_outside
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .push(file.path.clone());
         read_file(self.snapshot, file, self.settings.max_read_bytes).map(Cow::Owned)
     }
 
@@ -450,7 +457,9 @@ impl Engine {
     /// [`check`](Self::check), and the files each repository-wide rule read that its
     /// [`inputs`](Rule::inputs) do not cover, as (rule id, path): a rule's declared inputs
     /// decide when it runs in change mode, so each such read is a change that could be missed.
-    /// Tests assert there are none.
+    /// Tests assert there are none. Rules share derived values ([`Context::memo`]), and a
+    /// shared value is read by the first rule that asks: audit one rule at a time (`ids`) to
+    /// see every read of each.
     pub fn check_audited(
         &self,
         snapshot: &dyn Snapshot,
@@ -590,6 +599,10 @@ impl Engine {
             .enumerate()
             .filter(|(index, _)| runs[*index])
             .map(|(index, (rule, wanted))| {
+                let audit = match rule.scope {
+                    Scope::Repository { .. } => Some(wanted.iter().map(|f| f.key).collect()),
+                    Scope::PerFile => None,
+                };
                 let cx = Context {
                     snapshot,
                     all: &all,
@@ -602,6 +615,7 @@ impl Engine {
                     settings: &self.settings,
                     memo: &memo,
                     fix_options: self.fix_options.as_ref(),
+                    audit,
                     read_outside: Mutex::new(Vec::new()),
                 };
                 let start = Instant::now();

@@ -52,6 +52,11 @@ fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 }
 
 impl Rule for CodeownersMissing {
+    /// The CODEOWNERS file is read for placeholders.
+    fn inputs(&self) -> Vec<String> {
+        super::wants()
+    }
+
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let owners = codeowners(cx);
         if let Some(file) = &owners.file {
