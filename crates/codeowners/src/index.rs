@@ -114,7 +114,11 @@ fn glob_keys(g: &Glob) -> impl Iterator<Item = GlobKey> {
 struct KeyCounts {
     /// Literal segments (and one-segment literal patterns).
     names: StrMap<u32>,
-    globs: std::collections::HashMap<GlobKey, u32, std::hash::BuildHasherDefault<crate::hash::FxHasher>>,
+    globs: std::collections::HashMap<
+        GlobKey,
+        u32,
+        std::hash::BuildHasherDefault<crate::hash::FxHasher>,
+    >,
     /// Literal prefixes of partly literal anchored patterns (a trie node's `verify`).
     prefixes: StrMap<u32>,
 }
@@ -363,6 +367,57 @@ impl Index {
         }
     }
 
+    /// How many rules matching the path split into `comps` reports or checks: the work
+    /// [`Index::visit`] does for it, counted from the sizes of the lists it would go through,
+    /// without matching anything. What a directory contributes is counted with its first file.
+    pub(crate) fn cost(&self, comps: &[&str], memo: &mut DirMemo) -> u64 {
+        let n = comps.len();
+        if n == 0 {
+            return 0;
+        }
+        let (dir, name) = comps.split_at(n - 1);
+        let mut cost = 0u64;
+        if !memo.is_for(dir) {
+            self.fill(dir, memo);
+            cost += self.everything.len() as u64;
+            cost += dir.iter().map(|c| self.component_cost(c)).sum::<u64>();
+        }
+        cost += (memo.hits.len() + memo.verify.len() + self.scan.verify.len()) as u64;
+        if let Some(node) = memo.node {
+            if let Some(&ix) = self.nodes[node as usize].children.get(name[0]) {
+                let node = &self.nodes[ix as usize];
+                cost += (node.exact.len() + node.prefix.len() + node.verify.len()) as u64;
+            }
+        }
+        cost + self.component_cost(name[0])
+    }
+
+    /// The rules [`Index::at_component`] goes through for one component.
+    fn component_cost(&self, comp: &str) -> u64 {
+        let size = |b: &Bucket| (b.single.len() + b.verify.len()) as u64;
+        let mut cost = self.scan.single.len() as u64;
+        if let Some(b) = self.names.get(comp) {
+            cost += size(b);
+        }
+        if let Some(dot) = memrchr(b'.', comp.as_bytes()) {
+            if let Some(b) = self.exts.get(&comp[dot + 1..]) {
+                cost += size(b);
+            }
+        }
+        for (len, map) in &self.prefixes {
+            if let Some(b) = comp.get(..*len).and_then(|k| map.get(k)) {
+                cost += size(b);
+            }
+        }
+        for (len, map) in &self.suffixes {
+            let key = comp.len().checked_sub(*len).and_then(|s| comp.get(s..));
+            if let Some(b) = key.and_then(|k| map.get(k)) {
+                cost += size(b);
+            }
+        }
+        cost
+    }
+
     /// Works out what the components of `dir` contribute to the paths of its files.
     fn fill(&self, dir: &[&str], memo: &mut DirMemo) {
         memo.key.clear();
@@ -566,6 +621,10 @@ impl DirMemo {
 }
 
 impl Scratch {
+    pub(crate) fn dir(&mut self) -> &mut DirMemo {
+        &mut self.dir
+    }
+
     fn ensure(&mut self, groups: usize, rules: usize) {
         if self.best.len() < groups {
             self.best.resize(groups, NONE);
