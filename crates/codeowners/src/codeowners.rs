@@ -236,6 +236,22 @@ impl CodeOwners {
         self.index.crules.len()
     }
 
+    /// How many pattern checks matching `paths` takes: for each path, the rules the index
+    /// finds through the path's components and must check or report (lines repeating a pattern
+    /// count once). Literal patterns are found by a lookup of the path, so they cost nothing
+    /// unless they match; globs cost one check per path that has their key. Counting is
+    /// cheap (lookups, no matching): callers can refuse a hostile file and tree before matching.
+    pub fn matching_work<S: AsRef<str>>(&self, paths: &[S]) -> u64 {
+        let mut comps: Vec<&str> = Vec::new();
+        let mut scratch = Scratch::default();
+        let mut work = 0u64;
+        for p in paths {
+            split_path(p.as_ref(), &mut comps);
+            work = work.saturating_add(self.index.cost(&comps, scratch.dir()));
+        }
+        work
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics

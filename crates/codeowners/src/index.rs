@@ -74,35 +74,78 @@ pub(crate) struct Index {
     everything: Vec<u32>,
 }
 
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum GlobKey {
     Ext(Box<str>),
     Prefix(Box<str>),
     Suffix(Box<str>),
 }
 
-fn glob_key(g: &Glob) -> Option<GlobKey> {
-    if let Some(dot) = g.suffix.rfind('.') {
-        return Some(GlobKey::Ext(g.suffix[dot + 1..].into()));
+/// Every key a glob can be found by: the extension, and the literal prefix and suffix cut to
+/// [`MAX_KEY`] bytes, each of which every component the glob matches has.
+fn glob_keys(g: &Glob) -> impl Iterator<Item = GlobKey> {
+    let ext = g
+        .suffix
+        .rfind('.')
+        .map(|dot| GlobKey::Ext(g.suffix[dot + 1..].into()));
+    let prefix = (!g.prefix.is_empty())
+        .then(|| {
+            let mut end = g.prefix.len().min(MAX_KEY);
+            while !g.prefix.is_char_boundary(end) {
+                end -= 1;
+            }
+            (end > 0).then(|| GlobKey::Prefix(g.prefix[..end].into()))
+        })
+        .flatten();
+    let suffix = (!g.suffix.is_empty())
+        .then(|| {
+            let mut start = g.suffix.len().saturating_sub(MAX_KEY);
+            while !g.suffix.is_char_boundary(start) {
+                start += 1;
+            }
+            (start < g.suffix.len()).then(|| GlobKey::Suffix(g.suffix[start..].into()))
+        })
+        .flatten();
+    ext.into_iter().chain(prefix).chain(suffix)
+}
+
+/// How many patterns could be found through each key: what a lookup by it costs in checks.
+#[derive(Default)]
+struct KeyCounts {
+    /// Literal segments (and one-segment literal patterns).
+    names: StrMap<u32>,
+    globs: std::collections::HashMap<
+        GlobKey,
+        u32,
+        std::hash::BuildHasherDefault<crate::hash::FxHasher>,
+    >,
+    /// Literal prefixes of partly literal anchored patterns (a trie node's `verify`).
+    prefixes: StrMap<u32>,
+}
+
+fn bump(map: &mut StrMap<u32>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.into(), 1);
+        }
     }
-    if !g.prefix.is_empty() {
-        let mut end = g.prefix.len().min(MAX_KEY);
-        while !g.prefix.is_char_boundary(end) {
-            end -= 1;
-        }
-        if end > 0 {
-            return Some(GlobKey::Prefix(g.prefix[..end].into()));
-        }
+}
+
+impl KeyCounts {
+    fn glob(&self, k: &GlobKey) -> u32 {
+        self.globs.get(k).copied().unwrap_or(0)
     }
-    if !g.suffix.is_empty() {
-        let mut start = g.suffix.len().saturating_sub(MAX_KEY);
-        while !g.suffix.is_char_boundary(start) {
-            start += 1;
-        }
-        if start < g.suffix.len() {
-            return Some(GlobKey::Suffix(g.suffix[start..].into()));
-        }
+
+    /// The key of a glob shared by the fewest patterns.
+    fn best_glob_key(&self, g: &Glob) -> Option<(GlobKey, u32)> {
+        glob_keys(g)
+            .map(|k| {
+                let n = self.glob(&k);
+                (k, n)
+            })
+            .min_by_key(|(_, n)| *n)
     }
-    None
 }
 
 /// For an anchored pattern that starts with literal segments and goes on with others: the
@@ -143,47 +186,39 @@ impl Index {
             nodes: vec![Node::default()],
             ..Index::default()
         };
-        // How many rules use each literal segment, to key multi-segment patterns by a rare one,
-        // and how many partly literal anchored patterns share each literal prefix.
-        let mut freq: StrMap<u32> = StrMap::default();
-        let mut shared: StrMap<u32> = StrMap::default();
+        // How many rules each key could find, so that each rule is filed under the key that
+        // finds the fewest others: a key many rules share makes every path that has it check
+        // them all.
+        let mut counts = KeyCounts::default();
         let prefixes: Vec<Option<String>> =
             crules.iter().map(|c| literal_prefix(&c.compiled)).collect();
         for (c, p) in crules.iter().zip(&prefixes) {
+            if c.compiled.nothing {
+                continue;
+            }
             for s in &c.compiled.segs {
-                if let Seg::Lit(l) = s {
-                    match freq.get_mut(&**l) {
-                        Some(n) => *n += 1,
-                        None => {
-                            freq.insert(l.clone(), 1);
+                match s {
+                    Seg::Lit(l) => bump(&mut counts.names, l),
+                    Seg::Glob(g) => {
+                        for k in glob_keys(g) {
+                            *counts.globs.entry(k).or_default() += 1;
                         }
                     }
+                    Seg::Star | Seg::AnySeq => {}
                 }
             }
             if let Some(p) = p {
-                match shared.get_mut(p.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        shared.insert(p.as_str().into(), 1);
-                    }
-                }
+                bump(&mut counts.prefixes, p);
             }
         }
         for (id, (c, p)) in crules.iter().zip(&prefixes).enumerate() {
-            ix.insert(id as u32, &c.compiled, p.as_deref(), &freq, &shared);
+            ix.insert(id as u32, &c.compiled, p.as_deref(), &counts);
         }
         ix.crules = crules;
         ix
     }
 
-    fn insert(
-        &mut self,
-        id: u32,
-        c: &Compiled,
-        literal_prefix: Option<&str>,
-        freq: &StrMap<u32>,
-        shared: &StrMap<u32>,
-    ) {
+    fn insert(&mut self, id: u32, c: &Compiled, literal_prefix: Option<&str>, counts: &KeyCounts) {
         if c.nothing {
             return;
         }
@@ -191,82 +226,96 @@ impl Index {
             self.everything.push(id);
             return;
         }
-        let rare = c
-            .segs
-            .iter()
-            .filter_map(|s| match s {
-                Seg::Lit(l) => Some(l),
-                _ => None,
-            })
-            .min_by_key(|l| freq.get(&***l).copied().unwrap_or(0));
-        // A partly literal anchored pattern goes under its literal prefix in the trie, unless many
-        // patterns share that prefix and a later literal segment is rarer (`/apps/*/src/`).
-        let via_trie = match literal_prefix {
-            None => c.anchored && matches!(c.segs[0], Seg::Lit(_)),
-            Some(p) => {
-                let at_node = shared.get(p).copied().unwrap_or(0);
-                rare.is_none_or(|l| freq.get(&**l).copied().unwrap_or(0) >= at_node)
-            }
-        };
-        if via_trie {
-            let mut node = 0usize;
-            let mut literal = 0;
-            for s in &c.segs {
-                let Seg::Lit(l) = s else { break };
-                literal += 1;
-                node = match self.nodes[node].children.get(l) {
-                    Some(&n) => n as usize,
-                    None => {
-                        let n = self.nodes.len();
-                        self.nodes.push(Node::default());
-                        self.nodes[node].children.insert(l.clone(), n as u32);
-                        n
-                    }
-                };
-            }
-            let n = &mut self.nodes[node];
-            if literal < c.segs.len() {
-                n.verify.push(id);
-            } else {
-                match c.tail {
-                    Tail::Exact => n.exact.push(id),
-                    Tail::Prefix => n.prefix.push(id),
-                    Tail::Inside => n.inside.push(id),
-                }
-            }
-            return;
-        }
         if !c.anchored && c.segs.len() == 1 {
             match &c.segs[0] {
                 Seg::Lit(l) => self.names.entry(l.clone()).or_default().single.push(id),
                 Seg::Star => self.everything.push(id),
-                Seg::Glob(g) => self.glob_bucket(g).single.push(id),
+                Seg::Glob(g) => match counts.best_glob_key(g) {
+                    Some((k, _)) => self.glob_bucket(k).single.push(id),
+                    None => self.scan.single.push(id),
+                },
                 Seg::AnySeq => self.scan.verify.push(id),
             }
             return;
         }
-        // Several segments, not under the trie: key by the rarest literal segment, else by a
-        // glob, else scan.
-        if let Some(l) = rare {
-            self.names.entry(l.clone()).or_default().verify.push(id);
-            return;
-        }
-        let glob = c.segs.iter().rev().find_map(|s| match s {
-            Seg::Glob(g) if glob_key(g).is_some() => Some(g),
-            _ => None,
-        });
-        match glob {
-            Some(g) => self.glob_bucket(g).verify.push(id),
+        // Where the rule could go, with how many rules share that place: the trie under its
+        // literal prefix (a fully literal pattern is decided by its node, at no cost), its rarest
+        // literal segment, or the rarest key of one of its globs. Ties keep that order.
+        let trie = match literal_prefix {
+            None => (c.anchored && matches!(c.segs[0], Seg::Lit(_))).then_some(0),
+            Some(p) => Some(counts.prefixes.get(p).copied().unwrap_or(0)),
+        };
+        let rare = c
+            .segs
+            .iter()
+            .filter_map(|s| match s {
+                Seg::Lit(l) => Some((l, counts.names.get(&**l).copied().unwrap_or(0))),
+                _ => None,
+            })
+            .min_by_key(|(_, n)| *n);
+        let glob = c
+            .segs
+            .iter()
+            .filter_map(|s| match s {
+                Seg::Glob(g) => counts.best_glob_key(g),
+                _ => None,
+            })
+            .min_by_key(|(_, n)| *n);
+        let best = [trie, rare.as_ref().map(|r| r.1), glob.as_ref().map(|g| g.1)]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|n| (n, i)))
+            .min();
+        match best.map(|(_, i)| i) {
+            Some(0) => self.insert_trie(id, c),
+            Some(1) => {
+                if let Some((l, _)) = rare {
+                    self.names.entry(l.clone()).or_default().verify.push(id);
+                }
+            }
+            Some(_) => {
+                if let Some((k, _)) = glob {
+                    self.glob_bucket(k).verify.push(id);
+                }
+            }
             None => self.scan.verify.push(id),
         }
     }
 
-    fn glob_bucket(&mut self, g: &Glob) -> &mut Bucket {
-        match glob_key(g) {
-            Some(GlobKey::Ext(k)) => self.exts.entry(k).or_default(),
-            Some(GlobKey::Prefix(k)) => sized_bucket(&mut self.prefixes, k),
-            Some(GlobKey::Suffix(k)) => sized_bucket(&mut self.suffixes, k),
-            None => &mut self.scan,
+    /// Files an anchored rule whose first segments are literal under them in the trie.
+    fn insert_trie(&mut self, id: u32, c: &Compiled) {
+        let mut node = 0usize;
+        let mut literal = 0;
+        for s in &c.segs {
+            let Seg::Lit(l) = s else { break };
+            literal += 1;
+            node = match self.nodes[node].children.get(l) {
+                Some(&n) => n as usize,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    self.nodes[node].children.insert(l.clone(), n as u32);
+                    n
+                }
+            };
+        }
+        let n = &mut self.nodes[node];
+        if literal < c.segs.len() {
+            n.verify.push(id);
+        } else {
+            match c.tail {
+                Tail::Exact => n.exact.push(id),
+                Tail::Prefix => n.prefix.push(id),
+                Tail::Inside => n.inside.push(id),
+            }
+        }
+    }
+
+    fn glob_bucket(&mut self, key: GlobKey) -> &mut Bucket {
+        match key {
+            GlobKey::Ext(k) => self.exts.entry(k).or_default(),
+            GlobKey::Prefix(k) => sized_bucket(&mut self.prefixes, k),
+            GlobKey::Suffix(k) => sized_bucket(&mut self.suffixes, k),
         }
     }
 
@@ -316,6 +365,57 @@ impl Index {
                 f(id);
             }
         }
+    }
+
+    /// How many rules matching the path split into `comps` reports or checks: the work
+    /// [`Index::visit`] does for it, counted from the sizes of the lists it would go through,
+    /// without matching anything. What a directory contributes is counted with its first file.
+    pub(crate) fn cost(&self, comps: &[&str], memo: &mut DirMemo) -> u64 {
+        let n = comps.len();
+        if n == 0 {
+            return 0;
+        }
+        let (dir, name) = comps.split_at(n - 1);
+        let mut cost = 0u64;
+        if !memo.is_for(dir) {
+            self.fill(dir, memo);
+            cost += self.everything.len() as u64;
+            cost += dir.iter().map(|c| self.component_cost(c)).sum::<u64>();
+        }
+        cost += (memo.hits.len() + memo.verify.len() + self.scan.verify.len()) as u64;
+        if let Some(node) = memo.node {
+            if let Some(&ix) = self.nodes[node as usize].children.get(name[0]) {
+                let node = &self.nodes[ix as usize];
+                cost += (node.exact.len() + node.prefix.len() + node.verify.len()) as u64;
+            }
+        }
+        cost + self.component_cost(name[0])
+    }
+
+    /// The rules [`Index::at_component`] goes through for one component.
+    fn component_cost(&self, comp: &str) -> u64 {
+        let size = |b: &Bucket| (b.single.len() + b.verify.len()) as u64;
+        let mut cost = self.scan.single.len() as u64;
+        if let Some(b) = self.names.get(comp) {
+            cost += size(b);
+        }
+        if let Some(dot) = memrchr(b'.', comp.as_bytes()) {
+            if let Some(b) = self.exts.get(&comp[dot + 1..]) {
+                cost += size(b);
+            }
+        }
+        for (len, map) in &self.prefixes {
+            if let Some(b) = comp.get(..*len).and_then(|k| map.get(k)) {
+                cost += size(b);
+            }
+        }
+        for (len, map) in &self.suffixes {
+            let key = comp.len().checked_sub(*len).and_then(|s| comp.get(s..));
+            if let Some(b) = key.and_then(|k| map.get(k)) {
+                cost += size(b);
+            }
+        }
+        cost
     }
 
     /// Works out what the components of `dir` contribute to the paths of its files.
@@ -521,6 +621,10 @@ impl DirMemo {
 }
 
 impl Scratch {
+    pub(crate) fn dir(&mut self) -> &mut DirMemo {
+        &mut self.dir
+    }
+
     fn ensure(&mut self, groups: usize, rules: usize) {
         if self.best.len() < groups {
             self.best.resize(groups, NONE);

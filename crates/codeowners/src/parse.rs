@@ -631,10 +631,13 @@ impl Builder {
         for c in &mut crules {
             c.dups.sort_unstable();
         }
+        crules.shrink_to_fit();
         let index = Index::new(self.sections.len() + 1, crules);
+        let mut rules = self.rules;
+        rules.shrink_to_fit();
         CodeOwners {
             dialect: self.dialect,
-            rules: self.rules,
+            rules,
             sections: self.sections,
             diagnostics: self.diagnostics,
             index,
@@ -701,6 +704,12 @@ pub(crate) fn parse_text(
         }
         None => text,
     };
+    // Reserved up front: growing by doubling would hold two copies of a large file's rules at
+    // the peak.
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    b.rules.reserve_exact(lines);
+    b.compiled.reserve_exact(lines);
+    b.prec.reserve_exact(lines);
     for (i, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         match dialect {

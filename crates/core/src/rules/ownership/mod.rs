@@ -364,40 +364,40 @@ impl Owned {
     }
 }
 
-/// The most work one match of a CODEOWNERS file against a tree may take, counted as distinct
-/// patterns times directories (see docs/limits.md). Real repositories stay below a few million.
+/// The most work one match of a CODEOWNERS file against a tree may take, counted in pattern
+/// checks ([`CodeOwners::matching_work`], see docs/limits.md). Real repositories stay below a few
+/// million.
 pub const MAX_CODEOWNERS_WORK: u64 = 100_000_000;
 
 /// A CODEOWNERS file and a tree too large to match against each other.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "CODEOWNERS not matched against the tree: {patterns} distinct patterns x {directories} \
-     directories is {work}, over the limit of CODEOWNERS work ({MAX_CODEOWNERS_WORK} patterns x \
-     directories)",
-    work = *patterns as u64 * *directories as u64
+    "CODEOWNERS not matched against the tree: its {patterns} distinct patterns need {work} \
+     pattern checks for these {paths} paths, over the limit of CODEOWNERS work \
+     ({MAX_CODEOWNERS_WORK} pattern checks)"
 )]
 pub struct WorkLimit {
     /// Distinct patterns of the file (lines repeating a pattern count once).
     pub patterns: usize,
-    /// Distinct directories holding the paths.
-    pub directories: usize,
+    /// The paths to match.
+    pub paths: usize,
+    /// The pattern checks matching them takes.
+    pub work: u64,
 }
 
-/// Refuses to match `paths` against `rules` when that is more than [`MAX_CODEOWNERS_WORK`].
+/// Refuses to match `paths` against `rules` when that is more than [`MAX_CODEOWNERS_WORK`]
+/// pattern checks. Counting them costs lookups, not matching.
 pub fn check_work(rules: &CodeOwners, paths: &[&str]) -> Result<(), WorkLimit> {
     let patterns = rules.distinct_patterns();
     if patterns == 0 {
         return Ok(());
     }
-    let directories = paths
-        .iter()
-        .map(|p| p.rsplit_once('/').map_or("", |(dir, _)| dir))
-        .collect::<std::collections::HashSet<&str>>()
-        .len();
-    if (patterns as u64).saturating_mul(directories as u64) > MAX_CODEOWNERS_WORK {
+    let work = rules.matching_work(paths);
+    if work > MAX_CODEOWNERS_WORK {
         Err(WorkLimit {
             patterns,
-            directories,
+            paths: paths.len(),
+            work,
         })
     } else {
         Ok(())
@@ -686,21 +686,30 @@ mod tests {
     }
 
     #[test]
-    fn work_counts_distinct_patterns_times_directories() {
-        let paths: Vec<String> = (0..5_000).map(|i| format!("d{}/f{i}", i % 1_000)).collect();
+    fn work_counts_the_pattern_checks_not_the_literal_patterns() {
+        let paths: Vec<String> = (0..5_000)
+            .map(|i| format!("d{}/f{i}.rs", i % 1_000))
+            .collect();
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
         // 3,000 copies of one line are one pattern.
         let same = co::parse(&"/d1/ @o\n".repeat(3_000), Dialect::GitHub);
         assert_eq!(same.distinct_patterns(), 1);
         assert_eq!(check_work(&same, &paths), Ok(()));
-        let text: String = (0..100_001).map(|i| format!("/x{i}/ @o\n")).collect();
-        let many = co::parse(&text, Dialect::GitHub);
-        let err = check_work(&many, &paths).unwrap_err();
-        assert_eq!((err.patterns, err.directories), (100_001, 1_000));
+        // 200,000 literal patterns are looked up by path: they cost nothing.
+        let text: String = (0..200_000).map(|i| format!("/x{i}/ @o\n")).collect();
+        let literal = co::parse(&text, Dialect::GitHub);
+        assert!(literal.matching_work(&paths) < 10_000);
+        assert_eq!(check_work(&literal, &paths), Ok(()));
+        // 20,001 globs that share the key `rs` are each checked on every `.rs` file.
+        let text: String = (0..20_001).map(|i| format!("*a{i}*.rs @o\n")).collect();
+        let globs = co::parse(&text, Dialect::GitHub);
+        let err = check_work(&globs, &paths).unwrap_err();
+        assert_eq!((err.patterns, err.paths), (20_001, 5_000));
+        assert!(err.work >= 20_001 * 5_000, "{err}");
         assert!(err
             .to_string()
-            .contains("over the limit of CODEOWNERS work (100000000 patterns x directories)"));
-        assert_eq!(check_work(&many, &paths[..1]), Ok(()));
+            .contains("over the limit of CODEOWNERS work (100000000 pattern checks)"));
+        assert_eq!(check_work(&globs, &paths[..1]), Ok(()));
     }
 
     #[test]

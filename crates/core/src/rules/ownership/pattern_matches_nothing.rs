@@ -29,7 +29,7 @@ static META: Meta = Meta {
                the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
                GitLab) the message says so. Lines the platform skips are \
                `ownership/codeowners-syntax`'s. \
-               At most 200 are reported one by one; one more finding counts the rest. When the file's distinct patterns times the tree's directories exceed the limit of \
+               At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
                CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
                finding on the CODEOWNERS file names the limit instead.",
         why: "A pattern that matches nothing is usually a directory that moved or a typo \

@@ -31,7 +31,7 @@ static META: Meta = Meta {
                skips. Lines that match no file are \
                `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
                further down is `ownership/duplicate-pattern`'s. \
-               At most 200 are reported one by one; one more finding counts the rest. When the file's distinct patterns times the tree's directories exceed the limit of \
+               At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
                CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
                finding on the CODEOWNERS file names the limit instead.",
         why: "The last matching line wins. A specific line placed above a broader one (`/docs/ \

@@ -54,7 +54,7 @@ static META: Meta = Meta {
                change removes it). Vendored and \
                generated files (`vendor/`, `node_modules/`, `.gitattributes` \
                `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
-               are skipped like excluded ones and not reported. When the file's distinct patterns times the tree's directories exceed the limit of \
+               are skipped like excluded ones and not reported. When matching the file against the tree takes more pattern checks than the limit of \
                CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
                finding on the CODEOWNERS file names the limit instead.",
         why: "A file without an owner gets no required review: a change to it merges with \
