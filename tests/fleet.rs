@@ -568,3 +568,134 @@ fn weaker_policies_are_flagged() {
     assert_eq!(with_org["weak_policies"][1]["org_rules"], 2);
     assert_eq!(with_org["weak_policies"][1]["policy"], "goldpath.toml");
 }
+
+/// A repository in `dir/name` whose files are `files` (path, contents), committed.
+fn repo_with(dir: &Path, name: &str, files: &[(String, String)]) {
+    let repo = dir.join(name);
+    for (path, text) in files {
+        let full = repo.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    git_in(&repo, &["init", "-q", "-b", "main"]);
+    git_in(&repo, &["add", "-A"]);
+    git_in(&repo, &["commit", "-q", "-m", "initial"]);
+}
+
+/// Runs `fleet scan` over `fleet` with `limits` and returns each repository's error line.
+fn scan_errors(
+    fleet: &Path,
+    out: &Path,
+    limits: &[&str],
+) -> (usize, std::collections::BTreeMap<String, String>) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
+        .args(["fleet", "scan", "--repos"])
+        .arg(fleet)
+        .arg("--out")
+        .arg(out)
+        .args(limits)
+        .env("CI", "true")
+        .output()
+        .expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(out).expect("results");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let errors = lines
+        .iter()
+        .filter_map(|l| {
+            Some((
+                l["repo"].as_str()?.to_owned(),
+                l["error"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    (lines.len(), errors)
+}
+
+/// Hostile repositories made of real inputs, not injected faults: a policy whose `extends`
+/// chain is deeper than the limit, and a CODEOWNERS of 600,000 patterns (its policy lifts the
+/// read limit) that takes longer than `--timeout` and, given the time, more than `--memory`.
+/// Each costs its own line; the 20 good repositories all have results.
+#[test]
+fn real_hostile_repositories_cost_only_their_own_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fleet = dir.path().join("fleet");
+    for i in 0..20 {
+        small_repo(&fleet, &format!("good{i:02}"), POLICY);
+    }
+    let mut chain: Vec<(String, String)> = (0..70)
+        .map(|i| {
+            (
+                format!("p{i}.toml"),
+                format!("extends = [\"p{}.toml\"]\n", i + 1),
+            )
+        })
+        .collect();
+    chain.push(("p70.toml".to_owned(), String::new()));
+    chain.push((
+        "goldpath.toml".to_owned(),
+        "extends = [\"p0.toml\"]\n".to_owned(),
+    ));
+    repo_with(&fleet, "deep-extends", &chain);
+    let owners: String = (0..600_000).map(|i| format!("/d{i}/f @o\n")).collect();
+    repo_with(
+        &fleet,
+        "huge-codeowners",
+        &[
+            (".github/CODEOWNERS".to_owned(), owners),
+            (
+                "goldpath.toml".to_owned(),
+                "[settings]\nmax-read-bytes = 100000000\n[rules.\"ownership/pattern-matches-nothing\"]\n"
+                    .to_owned(),
+            ),
+            ("README.md".to_owned(), "# x\n".to_owned()),
+        ],
+    );
+
+    let (count, errors) = scan_errors(
+        &fleet,
+        &dir.path().join("a.jsonl"),
+        &["--timeout", "3s", "--memory", "4GiB", "--jobs", "2"],
+    );
+    assert_eq!(count, 22);
+    assert_eq!(
+        errors.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["deep-extends", "huge-codeowners"],
+        "{errors:?}"
+    );
+    assert!(
+        errors["deep-extends"].contains("limit"),
+        "{}",
+        errors["deep-extends"]
+    );
+    assert!(
+        errors["huge-codeowners"].contains("timed out"),
+        "{}",
+        errors["huge-codeowners"]
+    );
+
+    let (count, errors) = scan_errors(
+        &fleet,
+        &dir.path().join("b.jsonl"),
+        &["--timeout", "300s", "--memory", "512MiB", "--jobs", "2"],
+    );
+    assert_eq!(count, 22);
+    assert_eq!(
+        errors.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["deep-extends", "huge-codeowners"],
+        "{errors:?}"
+    );
+    assert!(
+        errors["huge-codeowners"].contains("memory limit"),
+        "{}",
+        errors["huge-codeowners"]
+    );
+}
