@@ -75,11 +75,11 @@ fn ecosystem_counts_match_the_expectation_file() {
     ] {
         match std::env::var_os(var) {
             Some(dir) => targets.extend(targets_in(Path::new(&dir), set)),
-            None => println!("ecosystem: {set} skipped: {var} not set"),
+            None => skipped(&format!("ecosystem: {set} skipped: {var} not set")),
         }
     }
     if targets.is_empty() {
-        println!("skipped: neither GOLDPATH_CORPUS nor GOLDPATH_ECOSYSTEM_REPOS is set");
+        skipped("skipped: neither GOLDPATH_CORPUS nor GOLDPATH_ECOSYSTEM_REPOS is set");
         return;
     }
     let binary = std::env::var_os("GOLDPATH_BIN")
@@ -388,4 +388,10 @@ impl Expectation {
         }
         out
     }
+}
+
+/// Says a part of the test was skipped on stderr directly, past the test harness's capture, so
+/// that `cargo test` shows it.
+fn skipped(message: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{message}\n").as_bytes());
 }
