@@ -256,6 +256,8 @@ pub struct Engine {
     engine_levels: HashMap<&'static str, Option<Level>>,
     settings: Settings,
     waivers: Vec<Waiver>,
+    /// `[settings] locked`: rules no inline suppression may silence.
+    locked: Vec<Glob>,
     today: Date,
     fix_options: Option<FixOptions>,
 }
@@ -387,6 +389,7 @@ impl Engine {
             engine_levels,
             settings: policy.settings.clone(),
             waivers: policy.waivers.clone(),
+            locked: policy.locked.iter().map(|(glob, _)| glob.clone()).collect(),
             today: Date::today(),
             fix_options: None,
         })
@@ -704,7 +707,20 @@ impl Engine {
         let mut kept = Vec::new();
         for finding in findings {
             match self.waiver_for(&finding) {
+                None if self.settings.inline_suppressions => {
+                    match self.inline_suppression(&finding) {
+                        Some(reason) => waived.push(WaivedFinding {
+                            finding,
+                            inline: true,
+                            reason,
+                            owner: None,
+                            expires: None,
+                        }),
+                        None => kept.push(finding),
+                    }
+                }
                 Some(waiver) => waived.push(WaivedFinding {
+                    inline: false,
                     finding,
                     reason: waiver.reason.clone(),
                     owner: waiver.owner.clone(),
@@ -765,6 +781,7 @@ impl Engine {
             changed.is_some(),
         );
         summary.skipped = skipped;
+        summary.suppressed = waived.iter().filter(|w| w.inline).count();
         tracing::debug!(elapsed = ?started.elapsed(), findings = kept.len(), "check done");
         let report = Report {
             target: Target {
@@ -832,6 +849,16 @@ impl Engine {
         }
     }
 
+    /// The reason of an inline suppression of `finding` on its line, unless its rule is locked.
+    fn inline_suppression(&self, finding: &Finding) -> Option<String> {
+        if self.locked.iter().any(|glob| glob.is_match(&finding.rule)) {
+            return None;
+        }
+        finding.span.as_ref()?;
+        let line = finding.snippet.as_deref()?.lines().next()?;
+        crate::suppression::reason(line, &finding.rule)
+    }
+
     fn waiver_for(&self, finding: &Finding) -> Option<&Waiver> {
         self.waivers.iter().find(|w| {
             w.expires.is_none_or(|d| d >= self.today)
@@ -842,7 +869,6 @@ impl Engine {
     }
 }
 
-/// The regular files of `list` (sorted by path) that match one of `patterns`.
 /// Whether a change can have changed a repository-wide rule's judgement: a path was added or
 /// removed and the rule depends on the list of paths, or a file matching its inputs was added,
 /// modified or removed. A changed `.gitattributes` changes which files are skipped as vendored
@@ -891,6 +917,7 @@ fn undeclared_reads(rule: &dyn Rule, mut read: Vec<String>) -> Vec<String> {
     read
 }
 
+/// The regular files of `list` (sorted by path) that match one of `patterns`.
 fn wanted_files<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
     if patterns.is_empty() {
         return Vec::new();
@@ -1222,12 +1249,15 @@ fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
     serializer.collect_str(value)
 }
 
-/// A finding a waiver accepted.
+/// A finding a waiver, or an inline suppression, accepted.
 #[derive(Debug, Clone, Serialize)]
 pub struct WaivedFinding {
     /// The finding.
     #[serde(flatten)]
     pub finding: Finding,
+    /// True when a `goldpath: ignore[...]` (or `zizmor: ignore[...]`) comment on the finding's
+    /// line accepted it rather than a waiver of the policy.
+    pub inline: bool,
     /// The waiver's reason.
     pub reason: String,
     /// The waiver's owner.
@@ -1256,8 +1286,10 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings at level note.
     pub notes: usize,
-    /// Findings accepted by waivers.
+    /// Findings accepted by waivers and inline suppressions.
     pub waived: usize,
+    /// Of those, the findings inline suppressions (`goldpath: ignore[...]` comments) accepted.
+    pub suppressed: usize,
     /// Files seen.
     pub files: usize,
     /// Rules run.
@@ -1315,6 +1347,7 @@ impl Summary {
             tier: reached,
             next,
             partial,
+            suppressed: 0,
             preexisting: 0,
             skipped: crate::vendored::Skipped::default(),
             baseline: None,
@@ -1381,6 +1414,7 @@ impl Report {
     pub(crate) fn recompute_summary(&mut self) {
         let skipped = std::mem::take(&mut self.summary.skipped);
         let preexisting = self.summary.preexisting;
+        let suppressed = self.summary.suppressed;
         let baseline = self.summary.baseline.take();
         self.summary = Summary::new(
             &self.findings,
@@ -1391,6 +1425,7 @@ impl Report {
         );
         self.summary.skipped = skipped;
         self.summary.preexisting = preexisting;
+        self.summary.suppressed = suppressed;
         self.summary.baseline = baseline;
     }
 

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod safe_write;
 pub mod snapshot;
 pub mod span;
+pub mod suppression;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod text;

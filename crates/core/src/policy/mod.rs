@@ -390,6 +390,9 @@ pub struct Settings {
     /// The baseline file, relative to the repository root (`None`: the default,
     /// [`crate::baseline::DEFAULT_PATH`]).
     pub baseline: Option<String>,
+    /// Whether `# goldpath: ignore[rule] reason` comments (and zizmor's for the audits that
+    /// map to goldpath rules) suppress findings on their line ([`crate::suppression`]).
+    pub inline_suppressions: bool,
 }
 
 impl Default for Settings {
@@ -404,6 +407,7 @@ impl Default for Settings {
             platform: Platform::GitHub,
             kind: None,
             baseline: None,
+            inline_suppressions: false,
         }
     }
 }
@@ -601,6 +605,7 @@ struct RawSettings {
     platform: Option<Spanned<String>>,
     kind: Option<Spanned<String>>,
     baseline: Option<Spanned<String>>,
+    inline_suppressions: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -966,6 +971,9 @@ impl<'r> Loader<'r> {
             }
             if let Some(private) = settings.private {
                 self.policy.settings.private = private;
+            }
+            if let Some(inline) = settings.inline_suppressions {
+                self.policy.settings.inline_suppressions = inline;
             }
             if let Some(platform) = settings.platform {
                 let at = origin(platform.span());

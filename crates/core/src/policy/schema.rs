@@ -29,6 +29,7 @@ fn settings() -> Value {
             "private": { "type": "boolean", "description": "the repository is private: `unless-private` requirements do not apply" },
             "platform": { "enum": ["github", "gitlab"], "description": "the hosting service: CODEOWNERS dialect and CI system" },
             "kind": { "enum": ["service", "library"], "description": "what the repository is: obs/* rules judge services only (detected when unset)" },
+            "inline-suppressions": { "type": "boolean", "description": "`# goldpath: ignore[rule] reason` comments (and zizmor's for the audits that map to goldpath rules) suppress findings on their line; never a locked rule's. Default false" },
             "baseline": { "type": "string", "description": "the baseline file of known findings (`goldpath baseline`), relative to the repository root; default .goldpath-baseline.json" }
         }
     })

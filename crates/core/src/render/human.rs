@@ -150,7 +150,15 @@ fn render_summary(out: &mut String, report: &Report, paint: &Paint) {
         plural(s.notes, "note")
     );
     if s.waived > 0 {
-        let _ = write!(line, " ({} waived)", s.waived);
+        if s.suppressed > 0 {
+            let _ = write!(
+                line,
+                " ({} waived, {} of them by inline comments)",
+                s.waived, s.suppressed
+            );
+        } else {
+            let _ = write!(line, " ({} waived)", s.waived);
+        }
     }
     let _ = write!(
         line,

@@ -20,7 +20,11 @@ pub fn render(report: &Report) -> String {
         }
     };
     let waived = if s.waived > 0 {
-        format!(" · {} waived", s.waived)
+        if s.suppressed > 0 {
+            format!(" · {} waived ({} inline)", s.waived, s.suppressed)
+        } else {
+            format!(" · {} waived", s.waived)
+        }
     } else {
         String::new()
     };

@@ -151,7 +151,12 @@ pub fn render(report: &Report, options: &Options<'_>) -> String {
         if let Some(expires) = &waived.expires {
             justification.push_str(&format!(" (expires {expires})"));
         }
-        r["suppressions"] = json!([{ "kind": "external", "justification": justification }]);
+        let kind = if waived.inline {
+            "inSource"
+        } else {
+            "external"
+        };
+        r["suppressions"] = json!([{ "kind": kind, "justification": justification }]);
         results.push(r);
     }
     let mut notifications = Vec::new();

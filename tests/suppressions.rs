@@ -1,0 +1,102 @@
+//! End to end: inline suppressions (`# goldpath: ignore[rule] reason`, and zizmor's comments for
+//! the audits that map to goldpath rules), allowed only by the policy, counted in the report,
+//! marked in SARIF as in-source, and never silencing a locked rule.
+
+mod common;
+
+use common::{rules_and_paths, Repo};
+
+const WORKFLOW: &str = "on: [pull_request]
+permissions:
+  contents: read
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@v4 # goldpath: ignore[ci/unpinned-action] the org mirror pins it
+        with:
+          persist-credentials: false
+      - uses: actions/setup-node@v4 # zizmor: ignore[unpinned-uses]
+      - uses: actions/cache@v4
+";
+
+const RULE: &str = "[rules.\"ci/unpinned-action\"]\n";
+
+fn repo(policy: &str) -> Repo {
+    let repo = Repo::git();
+    repo.write(".github/workflows/ci.yml", WORKFLOW)
+        .write("goldpath.toml", policy);
+    repo.commit("init");
+    repo
+}
+
+fn unpinned_lines(report: &serde_json::Value, key: &str) -> Vec<u64> {
+    report[key]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["rule"] == "ci/unpinned-action")
+        .filter_map(|f| f["span"]["line"].as_u64())
+        .collect()
+}
+
+#[test]
+fn comments_suppress_only_when_the_policy_allows_them() {
+    let repo = repo(RULE);
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(
+        unpinned_lines(&report, "findings"),
+        [9, 12, 13],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 0);
+
+    let repo = self::repo(&format!("[settings]\ninline-suppressions = true\n{RULE}"));
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(unpinned_lines(&report, "findings"), [13], "{report:#}");
+    assert_eq!(unpinned_lines(&report, "waived"), [9, 12], "{report:#}");
+    assert_eq!(report["summary"]["suppressed"], 2);
+    let waived = report["waived"].as_array().expect("waived");
+    assert!(waived.iter().all(|w| w["inline"] == true), "{report:#}");
+    assert_eq!(waived[0]["reason"], "the org mirror pins it");
+
+    let output = repo
+        .goldpath()
+        .args(["check", "--format", "sarif", "--fail-on", "never"])
+        .output()
+        .expect("run");
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("sarif");
+    let kinds: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["inSource", "inSource"]);
+}
+
+#[test]
+fn a_locked_rule_is_never_suppressed_inline() {
+    let repo = Repo::git();
+    repo.write(
+        "org/goldpath.toml",
+        format!("[settings]\nlocked = [\"ci/*\"]\n{RULE}"),
+    )
+    .write(
+        "goldpath.toml",
+        "extends = [\"org/goldpath.toml\"]\n[settings]\ninline-suppressions = true\n",
+    )
+    .write(".github/workflows/ci.yml", WORKFLOW);
+    repo.commit("init");
+    let (_, report) = repo.check_json(&[]);
+    assert_eq!(
+        unpinned_lines(&report, "findings"),
+        [9, 12, 13],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 0);
+    assert!(rules_and_paths(&report)
+        .iter()
+        .all(|(rule, _)| rule.starts_with("ci/")));
+}
