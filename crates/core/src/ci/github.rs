@@ -603,11 +603,13 @@ pub fn parse_workflow(text: &str) -> Result<Workflow, ParseError> {
     let on_entry = root.get_entry("on");
     let on = on_entry.map(|e| triggers(&e.value)).unwrap_or_default();
     let jobs_entry = root.get_entry("jobs");
+    // A job whose `if` is the constant `false` never runs: no rule judges it.
     let jobs = jobs_entry
         .and_then(|e| e.value.as_map())
         .unwrap_or_default()
         .iter()
         .filter_map(job)
+        .filter(|j| !j.condition.as_ref().is_some_and(|c| never_true(&c.value)))
         .collect();
     Ok(Workflow {
         name: Scalar::from_opt(root.get("name")),
@@ -621,6 +623,18 @@ pub fn parse_workflow(text: &str) -> Result<Workflow, ParseError> {
         text: Text::new(text),
         root,
     })
+}
+
+/// Whether an `if:` condition is the constant `false` (`false`, `${{ false }}`), as a job
+/// switched off by hand is written.
+fn never_true(condition: &str) -> bool {
+    let trimmed = condition.trim();
+    let inner = trimmed
+        .strip_prefix("${{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+        .unwrap_or(trimmed)
+        .trim();
+    inner == "false"
 }
 
 fn triggers(node: &Node) -> Vec<Trigger> {

@@ -28,7 +28,9 @@ static META: Meta = Meta {
                scope set to `write` in the top-level `permissions` of a workflow with more \
                than one job (each reported at its value). Write scopes in a job's own \
                `permissions` are the recommended way to grant them and are not reported, nor \
-               are top-level write scopes of a single-job workflow, which are that job's.",
+               are top-level write scopes of a single-job workflow, which are that job's, nor \
+               those of a workflow whose every job sets its own `permissions` (the top level \
+               applies to none of them).",
         why: "Top-level permissions apply to every job of the workflow, including jobs added \
               later and jobs that run third-party code (linters, test dependencies). A token \
               that can write contents, packages or pull requests turns any compromised step \
@@ -70,7 +72,10 @@ impl Rule for ExcessivePermissions {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         each_workflow(cx, |file, workflow| {
-            if let Some(permissions) = &workflow.permissions {
+            // When every job sets its own permissions, the top level applies to none of them.
+            let overridden = !workflow.jobs.is_empty()
+                && workflow.jobs.iter().all(|job| job.permissions.is_some());
+            if let Some(permissions) = workflow.permissions.as_ref().filter(|_| !overridden) {
                 out.extend(write_all(&file.path, permissions, "at the top level"));
                 // With a single job, the top level is that job's permissions.
                 let single_job = workflow.jobs.len() == 1;
@@ -119,7 +124,7 @@ mod tests {
     fn reports_top_level_writes_and_write_all() {
         let workflow = "on: push\npermissions:\n  contents: write\n  pull-requests: read\n  \
                         id-token: write\njobs:\n  a:\n    permissions: write-all\n  b:\n    \
-                        permissions:\n      contents: write\n";
+                        permissions:\n      contents: write\n  c:\n    runs-on: x\n";
         let single = "on: push\npermissions:\n  issues: write\njobs:\n  a: {runs-on: x}\n";
         let findings = check(
             "[rules.\"ci/excessive-permissions\"]\n",
@@ -140,6 +145,26 @@ mod tests {
             &[(".github/workflows/one.yml", single)],
         );
         assert!(single.is_empty(), "{single:#?}");
+    }
+
+    #[test]
+    fn a_top_level_every_job_overrides_and_dead_jobs_are_not_judged() {
+        let overridden = "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    \
+                          permissions: {}\n  b:\n    permissions:\n      contents: read\n";
+        let findings = check(
+            "[rules.\"ci/excessive-permissions\"]\n",
+            &[(".github/workflows/ci.yml", overridden)],
+        );
+        assert!(findings.is_empty(), "{findings:#?}");
+        // A job switched off with `if: false` neither overrides the top level nor is judged.
+        let dead = "on: push\npermissions:\n  contents: write\njobs:\n  a:\n    \
+                    permissions: {}\n  b:\n    runs-on: x\n  c:\n    if: ${{ false }}\n    \
+                    permissions: write-all\n  d:\n    if: false\n    permissions: write-all\n";
+        let findings = check(
+            "[rules.\"ci/excessive-permissions\"]\n",
+            &[(".github/workflows/ci.yml", dead)],
+        );
+        assert_eq!(lines(&findings), [(3, 13)], "{findings:#?}");
     }
 
     #[test]
