@@ -35,10 +35,13 @@ pinned and unpinned actions) plus a few composite actions, and prints the median
 of R runs (default 15) of `git ls-files` and `goldpath check --only 'ci/*'`.
 
 usage: cargo xtask bench-deps [--crates N] [--npm N] [--runs R] [--dir DIR]
+       cargo xtask bench-deps --workspace [--members N] [--fixtures N] [--runs R] [--dir DIR]
 
 Times deps/banned, deps/source-not-allowed, deps/duplicate-versions and deps/wildcard-version
 on a generated Cargo.lock of N crates (default 500) and package-lock.json of N npm packages
-(default 2000).
+(default 2000). With --workspace: deps/banned and deps/source-not-allowed on a tree shaped
+like rust-lang/cargo (about 3,000 files, 700 Cargo.toml, one 550-package Cargo.lock) beside
+`cargo deny check bans sources` on the same tree.
 
 usage: cargo xtask ecosystem [--corpus DIR] [--repos DIR] [--bless]
 
@@ -989,8 +992,21 @@ v3 of N npm packages (default 2000; nested copies, licences, resolved URLs), and
 configuring deps/banned (20 specs with version ranges), deps/source-not-allowed,
 deps/duplicate-versions and deps/wildcard-version. Builds goldpath in release mode and prints
 the median wall time of R runs (default 15, after one warm-up) of git ls-files and goldpath
-check --only on those four rules (target: under 30 ms), on the work tree and on HEAD.";
+check --only on those four rules (target: under 30 ms), on the work tree and on HEAD.
+
+       cargo xtask bench-deps --workspace [--members N] [--fixtures N] [--runs R] [--dir DIR]
+
+Generates (once, then reuses) a tree shaped like rust-lang/cargo: a virtual workspace of N
+crates (default 500) with path dependencies on each other and on registry crates (the leaves
+of this repository's Cargo.lock), N test-fixture manifests under tests/testsuite/ (default
+200), about 3,000 files and one Cargo.lock (about 560 packages), with a goldpath.toml and a
+deny.toml banning the same crates. Prints the median wall time of git ls-files, goldpath check
+--only deps/banned,deps/source-not-allowed and `cargo deny --offline --locked check bans
+sources`, and their ratio. cargo-deny: `cargo install cargo-deny --locked` once, then
+`cargo fetch --locked` once in the generated tree (it needs every crate's manifest; online),
+after which it runs offline.";
     let (mut crates, mut npm, mut runs, mut dir) = (500usize, 2_000usize, 15usize, None);
+    let (mut workspace, mut members, mut fixtures) = (false, 500usize, 200usize);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || {
@@ -1002,8 +1018,17 @@ check --only on those four rules (target: under 30 ms), on the work tree and on 
             "--npm" => npm = value()?.parse().context("--npm")?,
             "--runs" => runs = value()?.parse().context("--runs")?,
             "--dir" => dir = Some(PathBuf::from(value()?)),
+            "--workspace" => workspace = true,
+            "--members" => members = value()?.parse().context("--members")?,
+            "--fixtures" => fixtures = value()?.parse().context("--fixtures")?,
             other => bail!("unknown argument `{other}`\n\n{DEPS_USAGE}"),
         }
+    }
+    if workspace {
+        if runs == 0 || members < 10 {
+            bail!("--runs must be at least 1, --members at least 10\n\n{DEPS_USAGE}");
+        }
+        return bench_deps_workspace(dir, members, fixtures, runs);
     }
     if runs == 0 || crates < 50 || npm < 50 {
         bail!("--runs must be at least 1, --crates and --npm at least 50\n\n{DEPS_USAGE}");
@@ -1080,6 +1105,314 @@ check --only on those four rules (target: under 30 ms), on the work tree and on 
         engine[engine.len() / 2].as_secs_f64() * 1000.0
     );
     Ok(())
+}
+
+/// `cargo xtask bench-deps --workspace`: deps/banned and deps/source-not-allowed on a tree
+/// shaped like rust-lang/cargo, beside cargo-deny's `check bans sources` on the same tree.
+fn bench_deps_workspace(
+    dir: Option<PathBuf>,
+    members: usize,
+    fixtures: usize,
+    runs: usize,
+) -> Result<()> {
+    let root = workspace_root();
+    let repo = dir
+        .unwrap_or_else(|| root.join(format!("target/bench/deps-workspace-{members}-{fixtures}")));
+    let leaves = generate_deps_workspace(&repo, &root, members, fixtures)?;
+    let goldpath = build_release(&root)?;
+    const RULES: &str = "deps/banned,deps/source-not-allowed";
+    let check = |extra: &[&str]| {
+        let mut c = Command::new(&goldpath);
+        c.current_dir(&repo)
+            .args(["check", "--only", RULES, "--format", "json"])
+            .args(["--fail-on", "never"])
+            .args(extra);
+        c
+    };
+    let output = check(&[]).output()?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    let findings = report.matches("\"rule\": \"deps/").count();
+    let files = git(&repo).arg("ls-files").output()?.stdout;
+    let files = String::from_utf8_lossy(&files);
+    println!(
+        "repository: {} ({} files, {} Cargo.toml: {members} workspace members, {fixtures} test \
+         fixtures; Cargo.lock {} packages; {findings} findings), {runs} runs each, median wall \
+         time",
+        repo.display(),
+        files.lines().count(),
+        files.lines().filter(|l| l.ends_with("Cargo.toml")).count(),
+        members + leaves,
+    );
+    let mut cases: Vec<(&str, Command)> = vec![
+        ("git ls-files", {
+            let mut c = git(&repo);
+            c.arg("ls-files");
+            c
+        }),
+        ("goldpath check (banned, source-not-allowed)", check(&[])),
+    ];
+    // cargo-deny reads the packages through `cargo metadata`, which needs every crate's
+    // manifest: `cargo fetch --locked` once (online), then it runs offline.
+    let deny = || {
+        let mut c = Command::new(env!("CARGO"));
+        c.current_dir(&repo)
+            .args(["deny", "--offline", "--locked", "check", "bans", "sources"]);
+        c
+    };
+    // It exits 2 when a check fails (the banned crates do): it ran when it printed a verdict.
+    let deny_runs = match deny().output() {
+        Ok(output) if String::from_utf8_lossy(&output.stderr).contains("[banned]") => true,
+        Ok(output) => {
+            println!(
+                "cargo deny did not run (install it with `cargo install cargo-deny --locked`, \
+                 then `cargo fetch --locked` in {}): {}",
+                repo.display(),
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .rfind(|l| !l.trim().is_empty())
+                    .unwrap_or_default()
+            );
+            false
+        }
+        Err(error) => {
+            println!("cargo deny did not start: {error}");
+            false
+        }
+    };
+    if deny_runs {
+        cases.push(("cargo deny check bans sources", deny()));
+    }
+    let mut medians = Vec::new();
+    let mut floor = None;
+    for (name, mut command) in cases {
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        command.status()?; // warm-up
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let start = Instant::now();
+            command.status()?;
+            samples.push(start.elapsed());
+        }
+        samples.sort();
+        let median = samples[samples.len() / 2];
+        let floor = *floor.get_or_insert(median);
+        println!(
+            "{name:48} {:>9.1} ms   {:>5.1}x git ls-files",
+            median.as_secs_f64() * 1000.0,
+            median.as_secs_f64() / floor.as_secs_f64()
+        );
+        medians.push(median);
+    }
+    if let [_, goldpath, deny] = medians[..] {
+        println!(
+            "cargo deny / goldpath: {:.1}x",
+            deny.as_secs_f64() / goldpath.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// A rust-lang/cargo-shaped tree: a virtual workspace of `members` crates (`crates/*`, each
+/// with sources, a test and a README, path dependencies on later members and one registry
+/// crate), `fixtures` test-fixture manifests under `tests/testsuite/` that no workspace
+/// reaches, and one Cargo.lock. The registry crates are the leaves (no dependencies) of this
+/// repository's own Cargo.lock, so that the lockfile is the one Cargo resolves (with
+/// `default-features = false` nothing optional is pulled in) and `cargo fetch --locked`
+/// downloads them. Returns the number of registry crates.
+fn generate_deps_workspace(
+    repo: &Path,
+    root: &Path,
+    members: usize,
+    fixtures: usize,
+) -> Result<usize> {
+    // Leaves of our own lockfile: (name, version, the whole [[package]] entry).
+    let ours = std::fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock")?;
+    let field = |entry: &str, key: &str| -> Option<String> {
+        entry.lines().find_map(|l| {
+            Some(
+                l.strip_prefix(key)?
+                    .strip_prefix(" = \"")?
+                    .strip_suffix('"')?
+                    .to_owned(),
+            )
+        })
+    };
+    let mut leaves: Vec<(String, String, String)> = Vec::new();
+    let entries: Vec<&str> = ours.split("[[package]]").skip(1).collect();
+    for entry in &entries {
+        let (Some(name), Some(version)) = (field(entry, "name"), field(entry, "version")) else {
+            continue;
+        };
+        let registry = field(entry, "source").is_some_and(|s| s.starts_with("registry+"));
+        let unique = entries
+            .iter()
+            .filter(|e| field(e, "name").as_deref() == Some(&name))
+            .count()
+            == 1;
+        if registry && unique && !entry.contains("dependencies") {
+            leaves.push((name, version, format!("[[package]]{}", entry.trim_end())));
+        }
+    }
+    if leaves.is_empty() {
+        bail!("no registry crate without dependencies in Cargo.lock");
+    }
+    let marker = repo.join(".git/goldpath-bench-deps-workspace-complete");
+    if marker.exists() {
+        return Ok(leaves.len());
+    }
+    if repo.exists() {
+        std::fs::remove_dir_all(repo)?;
+    }
+    eprintln!(
+        "generating a workspace of {members} crates and {fixtures} fixtures in {}...",
+        repo.display()
+    );
+    let write = |path: &str, text: &str| -> Result<()> {
+        let path = repo.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+        Ok(())
+    };
+    let member = |i: usize| format!("bench-m{i:04}");
+    // (name, full lockfile entry), sorted by name as Cargo writes them.
+    let mut locked: Vec<(String, String)> = leaves
+        .iter()
+        .map(|(name, _, entry)| (name.clone(), entry.clone()))
+        .collect();
+    for i in 0..members {
+        let name = member(i);
+        let (leaf, version, _) = &leaves[i % leaves.len()];
+        // Build metadata (`1.2.0+spec-1.1.0`) means nothing in a requirement.
+        let version = version.split('+').next().unwrap_or(version);
+        let internal: Vec<usize> = [i + 1, i * 3 + 7, i * 7 + 11]
+            .into_iter()
+            .filter(|&d| d < members)
+            .collect();
+        let mut manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+             license = \"MIT OR Apache-2.0\"\npublish = false\n\n[dependencies]\n\
+             {leaf} = {{ version = \"={version}\", default-features = false }}\n"
+        );
+        for d in &internal {
+            manifest.push_str(&format!(
+                "{} = {{ path = \"../{}\" }}\n",
+                member(*d),
+                member(*d)
+            ));
+        }
+        let mut deps: Vec<String> = internal.iter().map(|d| member(*d)).collect();
+        deps.push(leaf.clone());
+        deps.sort();
+        deps.dedup();
+        let list: String = deps.iter().map(|d| format!(" \"{d}\",\n")).collect();
+        locked.push((
+            name.clone(),
+            format!(
+                "[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\ndependencies = [\n{list}]"
+            ),
+        ));
+        let dir = format!("crates/{name}");
+        write(&format!("{dir}/Cargo.toml"), &manifest)?;
+        write(
+            &format!("{dir}/src/lib.rs"),
+            &format!("//! {name}\n\npub fn id() -> usize {{\n    {i}\n}}\n"),
+        )?;
+        write(
+            &format!("{dir}/tests/smoke.rs"),
+            &format!(
+                "#[test]\nfn id() {{\n    assert_eq!({}::id(), {i});\n}}\n",
+                name.replace('-', "_")
+            ),
+        )?;
+        write(&format!("{dir}/README.md"), &format!("# {name}\n"))?;
+    }
+    locked.sort();
+    let lock: Vec<&str> = locked.iter().map(|(_, entry)| entry.as_str()).collect();
+    write(
+        "Cargo.lock",
+        &format!(
+            "# This file is automatically @generated by Cargo.\n\
+             # It is not intended for manual editing.\nversion = 4\n\n{}\n",
+            lock.join("\n\n")
+        ),
+    )?;
+    // Test fixtures, as under rust-lang/cargo's tests/testsuite: manifests (some with a
+    // workspace of their own) and the files beside them, reached by no workspace.
+    for k in 0..fixtures {
+        let dir = format!("tests/testsuite/case_{:03}/t{k:04}/in", k % 40);
+        let workspace = if k % 5 == 0 { "[workspace]\n\n" } else { "" };
+        write(
+            &format!("{dir}/Cargo.toml"),
+            &format!(
+                "{workspace}[package]\nname = \"fixture-{k}\"\nversion = \"0.0.1\"\n\n\
+                 [dependencies]\nfoo = \"1\"\nbar = {{ git = \"https://example.com/bar\" }}\n"
+            ),
+        )?;
+        write(&format!("{dir}/src/main.rs"), "fn main() {}\n")?;
+        write(&format!("{dir}/expected.stderr"), "[ERROR] nothing\n")?;
+    }
+    for k in 0..40 {
+        write(
+            &format!("tests/testsuite/case_{k:03}/mod.rs"),
+            "//! test cases\n",
+        )?;
+    }
+    let bans = &leaves[..leaves.len().min(4)];
+    let policy_bans: Vec<String> = bans
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _, _))| match k % 2 {
+            0 => format!("  {{ ecosystem = \"cargo\", name = \"{name}\", reason = \"bench\" }},"),
+            _ => {
+                format!("  {{ ecosystem = \"cargo\", name = \"{name}\", version = \">=0.0.1\" }},")
+            }
+        })
+        .collect();
+    let deny_bans: Vec<String> = bans
+        .iter()
+        .map(|(name, _, _)| format!("  {{ name = \"{name}\" }},"))
+        .collect();
+    write(
+        "goldpath.toml",
+        &format!(
+            "# generated by cargo xtask bench-deps --workspace\n[rules.\"deps/banned\"]\n\
+             packages = [\n{}\n]\n\n[rules.\"deps/source-not-allowed\"]\n\
+             git = [\"https://github.com/example/\"]\n",
+            policy_bans.join("\n")
+        ),
+    )?;
+    write(
+        "deny.toml",
+        &format!(
+            "# generated by cargo xtask bench-deps --workspace\n[bans]\n\
+             multiple-versions = \"allow\"\nwildcards = \"allow\"\ndeny = [\n{}\n]\n\n\
+             [sources]\nunknown-registry = \"deny\"\nunknown-git = \"deny\"\n\
+             allow-git = [\"https://github.com/example/\"]\n",
+            deny_bans.join("\n")
+        ),
+    )?;
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n",
+    )?;
+    write("README.md", "# deps workspace bench\n")?;
+    write(".gitignore", "target/\n")?;
+    for k in 0..350 {
+        write(&format!("src/doc/src/page_{k:03}.md"), "# page\n\ntext\n")?;
+    }
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "synthetic"],
+    ] {
+        if !git(repo).args(args).status()?.success() {
+            bail!("git {args:?} failed");
+        }
+    }
+    std::fs::write(&marker, "")?;
+    Ok(leaves.len())
 }
 
 /// A `Debug`-printed duration (`12.3ms`, `850.2µs`, `1.2s`).

@@ -6,7 +6,7 @@ use goldpath_manifests::{Ecosystem, Package, Position};
 use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
-use super::{declarations, parsed_files, repo_files, span};
+use super::{parsed_files, repo_files, span};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -143,7 +143,8 @@ impl Rule for Banned {
             };
             let lockfile = manifest.kind.is_lockfile();
             let declared = if lockfile {
-                declarations(repo.get_or_insert_with(|| repo_files(cx)), &file.path)
+                repo.get_or_insert_with(|| repo_files(cx))
+                    .declarations(&file.path)
             } else {
                 Default::default()
             };

@@ -7,7 +7,7 @@ use goldpath_manifests::{Ecosystem, FileKind, Position, Source};
 use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
-use super::{declarations, dir_of, join, parsed_files_of, repo_files, span, RepoFile};
+use super::{dir_of, join, parsed_files_of, repo_files, span, Repo};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -250,13 +250,12 @@ impl License {
 }
 
 /// The licence a manifest in the repository declares for a path dependency of a lockfile.
-fn local_license(repo: &[RepoFile], lock_path: &str, path: &str) -> Option<String> {
+fn local_license(repo: &Repo, lock_path: &str, path: &str) -> Option<String> {
     let dir = join(
         dir_of(lock_path),
         path.trim_start_matches("./").trim_end_matches('/'),
     );
-    repo.iter()
-        .filter(|f| !f.kind.is_lockfile() && dir_of(&f.path) == dir)
+    repo.manifests_in(&dir)
         .find_map(|f| f.parsed.as_ref().as_ref().ok()?.license.clone())
 }
 
@@ -277,7 +276,7 @@ impl Rule for License {
                 continue;
             }
             let repo = repo.get_or_insert_with(|| repo_files(cx));
-            let declared = declarations(repo, &file.path);
+            let declared = repo.declarations(&file.path);
             let knows_direct = manifest.packages.iter().any(|p| p.direct);
             for package in &manifest.packages {
                 let name = fold(package.ecosystem, &package.name);

@@ -74,6 +74,8 @@ struct Paths {
     files: HashSet<String>,
     /// Directories `x` with files under `x/src/bin/`.
     bin_dirs: HashSet<String>,
+    /// Directories with a `requirements*` file of those above.
+    requirements_dirs: HashSet<String>,
 }
 
 fn paths(cx: &Context<'_>) -> Paths {
@@ -83,12 +85,16 @@ fn paths(cx: &Context<'_>) -> Paths {
     }
     let mut files = HashSet::new();
     let mut bin_dirs = HashSet::new();
+    let mut requirements_dirs = HashSet::new();
     for file in cx.all_files() {
         let path = file.path.as_str();
         let name = path.rsplit('/').next().unwrap_or(path);
         let requirements = name.starts_with("requirements") && name.ends_with(".txt");
         if names.contains(name) || requirements || path.ends_with("src/main.rs") {
             files.insert(path.to_owned());
+            if name.starts_with("requirements") {
+                requirements_dirs.insert(dir_of(path).to_owned());
+            }
         }
         if let Some(at) = path.find("src/bin/") {
             if at == 0 || path.as_bytes()[at - 1] == b'/' {
@@ -96,7 +102,11 @@ fn paths(cx: &Context<'_>) -> Paths {
             }
         }
     }
-    Paths { files, bin_dirs }
+    Paths {
+        files,
+        bin_dirs,
+        requirements_dirs,
+    }
 }
 
 impl Rule for LockfileMissing {
@@ -154,14 +164,7 @@ impl Rule for LockfileMissing {
             if locked(&repo.files, dir, &names, ancestors) {
                 continue;
             }
-            if kind == FileKind::Pyproject
-                && repo.files.iter().any(|p| {
-                    dir_of(p) == dir
-                        && p.rsplit('/')
-                            .next()
-                            .is_some_and(|n| n.starts_with("requirements"))
-                })
-            {
+            if kind == FileKind::Pyproject && repo.requirements_dirs.contains(dir) {
                 continue;
             }
             let name = file.path.rsplit('/').next().unwrap_or(&file.path);

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use goldpath_manifests::{DepKind, Ecosystem, FileKind, Manifest, Package, Source};
 
 use super::spec::{fold, VersionMatch};
-use super::{dir_of, lockfiles_of, repo_files, span, RepoFile};
+use super::{dir_of, repo_files, span, RepoFile};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -163,7 +163,7 @@ impl Rule for LockfileStale {
             return;
         }
         let repo = repo_files(cx);
-        for file in repo.iter() {
+        for file in &repo.files {
             if !matches!(
                 file.kind,
                 FileKind::CargoToml | FileKind::PackageJson | FileKind::GoMod | FileKind::Pyproject
@@ -173,7 +173,7 @@ impl Rule for LockfileStale {
             let Ok(manifest) = file.parsed.as_ref() else {
                 continue;
             };
-            let candidates = lockfiles_of(&repo, &file.path, file.kind);
+            let candidates = repo.lockfiles_of(&file.path, file.kind);
             let judged = wanted.contains(file.path.as_str())
                 || candidates.iter().any(|l| wanted.contains(l.path.as_str()));
             if !judged || manifest.packages.is_empty() {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use goldpath_manifests::{Ecosystem, FileKind, Package, Source};
 
-use super::{declarations, parsed_files, repo_files, span, wants};
+use super::{parsed_files, repo_files, span, wants};
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
@@ -224,7 +224,7 @@ impl Rule for SourceNotAllowed {
             }
             let repo = repo.get_or_insert_with(|| repo_files(cx));
             let declared = if lockfile {
-                declarations(repo, &file.path)
+                repo.declarations(&file.path)
             } else {
                 Default::default()
             };
