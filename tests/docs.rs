@@ -352,3 +352,85 @@ fn the_subcommand_scan_finds_commands_and_skips_paths() {
         ]
     );
 }
+
+/// The versions CHANGELOG.md lists as released (`## [X.Y.Z]`).
+fn released_versions() -> BTreeSet<String> {
+    let changelog =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("CHANGELOG.md"))
+            .expect("CHANGELOG.md");
+    changelog
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ["))
+        .filter_map(|l| l.split(']').next())
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every goldpath release a piece of code pins: `rev: vX.Y.Z` in a pre-commit configuration
+/// of goldpath's repositories, `--tag vX.Y.Z`, `goldpath/goldpath@… # vX.Y.Z`,
+/// `goldpath@vX.Y.Z`, images `goldpath:X.Y.Z` and wheels `goldpath==X.Y.Z`.
+fn pinned_versions(code: &str) -> Vec<String> {
+    let about_goldpath = code.contains("goldpath/goldpath");
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let mut markers = vec!["--tag v", "goldpath@v", "goldpath:", "goldpath=="];
+        if about_goldpath {
+            markers.push("rev: v");
+        }
+        if line.contains("goldpath/goldpath@") {
+            markers.push("# v");
+        }
+        for marker in markers {
+            for (at, _) in line.match_indices(marker) {
+                let version: String = line[at + marker.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                    .collect();
+                if version.starts_with(|c: char| c.is_ascii_digit()) {
+                    out.push(version);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_goldpath_release_the_docs_pin_exists() {
+    let released = released_versions();
+    let mut unreleased = Vec::new();
+    for (path, text) in documents() {
+        for (line, code) in code_regions(&text) {
+            for version in pinned_versions(&code) {
+                if !released.contains(&version) {
+                    unreleased.push(format!("{}:{line}: {version}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        unreleased.is_empty(),
+        "the docs pin goldpath releases CHANGELOG.md does not list (write a placeholder such \
+         as <version> until the release exists):\n{}",
+        unreleased.join("\n")
+    );
+}
+
+#[test]
+fn the_pin_scan_finds_goldpath_versions_only() {
+    let pre_commit = "repos:\n  - repo: https://github.com/goldpath/goldpath\n    rev: v0.1.0\n";
+    assert_eq!(pinned_versions(pre_commit), ["0.1.0"]);
+    let other = "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.6.9\n";
+    assert!(pinned_versions(other).is_empty());
+    let code =
+        "cargo install --git https://github.com/goldpath/goldpath --tag v0.1.0 goldpath-cli\n\
+                - uses: goldpath/goldpath@0123456789abcdef0123456789abcdef01234567 # v0.2.0\n\
+                - uses: actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd # v6.0.2\n\
+                image: ghcr.io/goldpath/goldpath:0.3.1-ci\npip install goldpath==1.0.0\n\
+                image: ghcr.io/goldpath/goldpath:<version>-ci\n";
+    assert_eq!(
+        pinned_versions(code),
+        ["0.1.0", "0.2.0", "0.3.1-ci", "1.0.0"]
+    );
+}
