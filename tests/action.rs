@@ -411,6 +411,39 @@ fn the_action_uses_the_release_of_its_own_pinned_version() {
 }
 
 #[test]
+fn action_yml_caches_only_source_builds_under_the_resolved_key() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let step = |name: &str| {
+        let start = text
+            .find(&format!("- name: {name}"))
+            .unwrap_or_else(|| panic!("no step {name}"));
+        let rest = &text[start + 2..];
+        rest[..rest.find("\n    - name:").unwrap_or(rest.len())].to_owned()
+    };
+    let resolve = step("Where goldpath comes from");
+    assert!(
+        resolve.contains("ACTION_REF: ${{ github.action_ref }}"),
+        "{resolve}"
+    );
+    assert!(resolve.contains("install.sh\" resolve"), "{resolve}");
+    let cache = step("Cache the goldpath build");
+    assert!(
+        cache.contains("if: steps.resolve.outputs.mode == 'source'"),
+        "{cache}"
+    );
+    assert!(
+        cache.contains("key: ${{ steps.resolve.outputs.cache-key }}"),
+        "{cache}"
+    );
+    let install = step("Install goldpath");
+    assert!(
+        install.contains("INPUT_VERSION: ${{ steps.resolve.outputs.version }}"),
+        "{install}"
+    );
+}
+
+#[test]
 fn action_inputs_reach_scripts_only_through_env() {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
