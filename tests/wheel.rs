@@ -71,11 +71,16 @@ fn wheel_file(dir: &Path) -> PathBuf {
         .expect("a goldpath wheel")
 }
 
-/// PATH without any directory that holds a `goldpath`, so only an installed wheel can answer.
-fn path_without_goldpath() -> String {
+/// PATH without any directory that holds a `goldpath` (so only an installed wheel can answer)
+/// or a Rust toolchain (so nothing can be compiled).
+fn path_without_goldpath_or_rust() -> String {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let dirs: Vec<PathBuf> = std::env::split_paths(&path)
-        .filter(|d| !d.join("goldpath").exists())
+        .filter(|d| {
+            ["goldpath", "cargo", "rustc"]
+                .iter()
+                .all(|b| !d.join(b).exists())
+        })
         .collect();
     std::env::join_paths(dirs)
         .expect("PATH")
@@ -148,7 +153,7 @@ fn pip_install_goldpath_gives_a_working_goldpath() {
 }
 
 /// The real pre-commit framework installs the `language: python` hook from a local wheel
-/// directory, offline, with no goldpath on PATH; the first install is timed.
+/// directory, offline, with neither goldpath nor cargo on PATH; the first install is timed.
 #[test]
 fn pre_commit_python_hook_installs_the_wheel_offline_in_seconds() {
     let Some(wheels) = wheels() else { return };
@@ -163,7 +168,11 @@ fn pre_commit_python_hook_installs_the_wheel_offline_in_seconds() {
 
     // The hook repository as the release publishes it: pre-commit/ at its root.
     let hooks_repo = Repo::git();
-    for file in ["pyproject.toml", "_build/backend.py", ".pre-commit-hooks.yaml"] {
+    for file in [
+        "pyproject.toml",
+        "_build/backend.py",
+        ".pre-commit-hooks.yaml",
+    ] {
         hooks_repo.write(
             file,
             std::fs::read(root().join("pre-commit").join(file)).unwrap(),
@@ -181,7 +190,7 @@ fn pre_commit_python_hook_installs_the_wheel_offline_in_seconds() {
     );
     repo.commit("init");
     let home = tempfile::tempdir().unwrap();
-    let path = path_without_goldpath();
+    let path = path_without_goldpath_or_rust();
     let pre_commit = |args: &[&str]| {
         let mut c = Command::new("pre-commit");
         c.args(args)
