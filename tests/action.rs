@@ -270,6 +270,29 @@ fn install_takes_the_archive_xtask_dist_builds_and_refuses_a_wrong_checksum() {
             "{file} is not in the archive:\n{listing}"
         );
     }
+    // `cargo binstall goldpath-cli` asks for this very file and finds the binary in it.
+    let manifest: toml::Value = toml::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap(),
+    )
+    .unwrap();
+    let binstall = &manifest["package"]["metadata"]["binstall"];
+    let render = |template: &str| {
+        template
+            .replace("{ repo }", "https://github.com/goldpath/goldpath")
+            .replace("{ version }", version)
+            .replace("{ target }", target)
+            .replace("{ bin }", "goldpath")
+            .replace("{ binary-ext }", "")
+    };
+    assert_eq!(
+        render(binstall["pkg-url"].as_str().unwrap()),
+        format!("https://github.com/goldpath/goldpath/releases/download/v{version}/{archive}")
+    );
+    let bin_dir = render(binstall["bin-dir"].as_str().unwrap());
+    assert!(
+        listing.contains(&format!("{bin_dir}\n")),
+        "{bin_dir} not in {listing}"
+    );
     let sbom: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("goldpath-{version}-{target}.cdx.json")))
             .unwrap(),
