@@ -585,3 +585,23 @@ fn org_policy_is_fetched_at_its_ref_and_its_locks_hold_the_pull_request() {
     let run = run_check(&repo, "push", "{}", &[("INPUT_ORG_POLICY", "acme/policy")]);
     assert_eq!(run.output.status.code(), Some(2));
 }
+
+/// The profile the archives, wheels and image are built with: small (strip, LTO, one codegen
+/// unit), and a panic still unwinds (Drop runs, rayon hands it back) instead of aborting.
+#[test]
+fn the_dist_profile_is_size_optimised_and_unwinds() {
+    let manifest: toml::Value = toml::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap(),
+    )
+    .unwrap();
+    let dist = &manifest["profile"]["dist"];
+    assert_eq!(dist["inherits"].as_str(), Some("release"));
+    assert_eq!(dist["strip"].as_bool(), Some(true));
+    assert_eq!(dist["lto"].as_str(), Some("fat"));
+    assert_eq!(dist["codegen-units"].as_integer(), Some(1));
+    assert_ne!(dist.get("panic").and_then(|p| p.as_str()), Some("abort"));
+    let pyproject =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pyproject.toml"))
+            .unwrap();
+    assert!(pyproject.contains("bindings = \"bin\""), "{pyproject}");
+}
