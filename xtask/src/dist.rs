@@ -12,7 +12,7 @@ pub const USAGE: &str =
     "usage: cargo xtask dist [--target TRIPLE] [--profile NAME] [--binary PATH] [--out DIR]
 
 Builds goldpath with the `dist` profile (strip, LTO, one codegen unit) for TRIPLE (default:
-the host), and writes to DIR (default target/dist):
+the host), and writes to DIR (default target/distrib; target/dist is the profile's own):
   goldpath-<version>-<target>.tar.gz     (.zip for Windows) the binary, README, licences, changelog
   goldpath-<version>-<target>.tar.gz.sha256   `<sha256>  <archive>`, as sha256sum -c reads it
   goldpath-<version>-<target>.cdx.json   CycloneDX 1.5 SBOM: every crate compiled into the binary
@@ -44,7 +44,7 @@ pub fn dist(root: &Path, args: &[String]) -> Result<()> {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let out = out.unwrap_or_else(|| target_dir.join("dist"));
+    let out = out.unwrap_or_else(|| target_dir.join("distrib"));
     let windows = target.contains("windows");
     let exe = if windows { "goldpath.exe" } else { "goldpath" };
     let binary = match binary {
@@ -240,11 +240,7 @@ type Graph = BTreeMap<(String, String), BTreeSet<(String, String)>>;
 /// the edges between them: cargo's own answer (`cargo tree -e normal,build`), which resolves
 /// features for that one package (`cargo metadata` unifies the whole workspace's, dev
 /// dependencies' included).
-fn shipped_graph(
-    root: &Path,
-    root_package: &str,
-    target: &str,
-) -> Result<Graph> {
+fn shipped_graph(root: &Path, root_package: &str, target: &str) -> Result<Graph> {
     let output = Command::new(cargo())
         .args([
             "tree",
