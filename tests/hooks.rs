@@ -248,7 +248,10 @@ fn python_hook_package_pins_the_workspace_version() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("pre-commit");
     let backend = std::fs::read_to_string(root.join("_build/backend.py")).unwrap();
     let pinned = format!("VERSION = \"{}\"\n", env!("CARGO_PKG_VERSION"));
-    assert!(backend.contains(&pinned), "pre-commit/_build/backend.py lacks {pinned:?}");
+    assert!(
+        backend.contains(&pinned),
+        "pre-commit/_build/backend.py lacks {pinned:?}"
+    );
     let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
     assert!(hooks.contains("language: python"), "{hooks}");
     assert!(hooks.contains("entry: goldpath check --staged"), "{hooks}");
