@@ -61,13 +61,33 @@ function actionAsWorkflow(text) {
   ].join("\n");
 }
 
+// The npm package's WebAssembly build predates some of GitHub's runner labels and the
+// `attestations` permission scope (2024), which actions/attest-build-provenance needs. Only
+// those exact reports are dropped; every other check still applies.
+const NEWER_LABELS = new Set([
+  "ubuntu-24.04",
+  "ubuntu-22.04-arm",
+  "ubuntu-24.04-arm",
+  "macos-13",
+  "macos-14",
+  "macos-15",
+  "windows-2025",
+]);
+function outdated(r) {
+  if (r.kind === "runner-label") {
+    const m = /^label "([^"]+)" is unknown/.exec(r.message);
+    return m !== null && NEWER_LABELS.has(m[1]);
+  }
+  return r.kind === "permissions" && /^unknown permission scope "attestations"/.test(r.message);
+}
+
 let problems = 0;
 for (const file of files) {
   let text = await readFile(file, "utf8");
   const isAction = /(^|\/)action\.ya?ml$/.test(file);
   if (isAction) text = actionAsWorkflow(text);
   const results = lint(text, isAction ? `${file} (steps as a workflow)` : file);
-  for (const r of results) {
+  for (const r of results.filter((r) => !outdated(r))) {
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     problems += 1;
   }

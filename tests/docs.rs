@@ -220,3 +220,217 @@ fn every_workflow_the_docs_offer_passes_the_builtin_ci_rules() {
         );
     }
 }
+
+/// The subcommands `goldpath --help` lists.
+fn known_subcommands() -> BTreeSet<String> {
+    let output = Repo::plain()
+        .goldpath()
+        .arg("--help")
+        .output()
+        .expect("run goldpath");
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let commands = help
+        .split("Commands:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a Commands: section in --help");
+    commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+/// The code of a Markdown text: fenced blocks and inline code spans, with the line each
+/// starts on.
+fn code_regions(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut fence: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            match fence.take() {
+                Some(block) => out.push(block),
+                None => fence = Some((i + 1, String::new())),
+            }
+            continue;
+        }
+        if let Some((_, block)) = fence.as_mut() {
+            block.push_str(line);
+            block.push('\n');
+            continue;
+        }
+        let mut spans = line.split('`');
+        spans.next();
+        while let Some(span) = spans.next() {
+            out.push((i + 1, span.to_owned()));
+            spans.next();
+        }
+    }
+    out
+}
+
+/// Every `goldpath <word>` in code that runs the command: `goldpath` at the start of a
+/// command (not inside a path such as `goldpath/goldpath`), followed by a lowercase word.
+fn quoted_subcommands(code: &str) -> Vec<String> {
+    // Comments (`# ...`) are prose.
+    let code: String = code
+        .lines()
+        .map(|l| match l.find('#') {
+            Some(at) if at == 0 || l[..at].ends_with(char::is_whitespace) => &l[..at],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let code = code.as_str();
+    let mut out = Vec::new();
+    let bytes = code.as_bytes();
+    let mut from = 0;
+    while let Some(at) = code[from..].find("goldpath ") {
+        let start = from + at;
+        from = start + "goldpath ".len();
+        let before = start.checked_sub(1).map(|i| bytes[i]);
+        if !before.is_none_or(|b| b.is_ascii_whitespace() || b"$(\"'|&;".contains(&b)) {
+            continue;
+        }
+        let word: String = code[from..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+            .collect();
+        let end = code[from + word.len()..].chars().next();
+        if word.starts_with(|c: char| c.is_ascii_lowercase())
+            && end.is_none_or(|c| c.is_whitespace() || "`'\");".contains(c))
+        {
+            out.push(word);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_subcommand_the_docs_quote_exists() {
+    let known = known_subcommands();
+    assert!(
+        known.contains("check") && known.contains("fleet"),
+        "{known:?}"
+    );
+    let mut unknown = Vec::new();
+    let mut seen = 0;
+    for (path, text) in documents() {
+        for (line, code) in code_regions(&text) {
+            for word in quoted_subcommands(&code) {
+                seen += 1;
+                if !known.contains(&word) {
+                    unknown.push(format!("{}:{line}: goldpath {word}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} commands found: the scan is broken");
+    assert!(
+        unknown.is_empty(),
+        "subcommands that do not exist:\n{}",
+        unknown.join("\n")
+    );
+}
+
+#[test]
+fn the_subcommand_scan_finds_commands_and_skips_paths() {
+    let code = "goldpath check --staged\n$ goldpath fleet scan\nuses: goldpath/goldpath@v1\n\
+                cargo install --git https://github.com/goldpath/goldpath goldpath-cli\n\
+                (goldpath owners) && goldpath frobnicate x\ngoldpath.toml # goldpath and more\n";
+    assert_eq!(
+        quoted_subcommands(code),
+        ["check", "fleet", "owners", "frobnicate"]
+    );
+    let regions = code_regions("a `goldpath check` b `x`\n```sh\ngoldpath fix\n```\n");
+    assert_eq!(
+        regions,
+        [
+            (1, "goldpath check".to_owned()),
+            (1, "x".to_owned()),
+            (2, "goldpath fix\n".to_owned())
+        ]
+    );
+}
+
+/// The versions CHANGELOG.md lists as released (`## [X.Y.Z]`).
+fn released_versions() -> BTreeSet<String> {
+    let changelog =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("CHANGELOG.md"))
+            .expect("CHANGELOG.md");
+    changelog
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ["))
+        .filter_map(|l| l.split(']').next())
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every goldpath release a piece of code pins: `rev: vX.Y.Z` in a pre-commit configuration
+/// of goldpath's repositories, `--tag vX.Y.Z`, `goldpath/goldpath@… # vX.Y.Z`,
+/// `goldpath@vX.Y.Z`, images `goldpath:X.Y.Z` and wheels `goldpath==X.Y.Z`.
+fn pinned_versions(code: &str) -> Vec<String> {
+    let about_goldpath = code.contains("goldpath/goldpath");
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let mut markers = vec!["--tag v", "goldpath@v", "goldpath:", "goldpath=="];
+        if about_goldpath {
+            markers.push("rev: v");
+        }
+        if line.contains("goldpath/goldpath@") {
+            markers.push("# v");
+        }
+        for marker in markers {
+            for (at, _) in line.match_indices(marker) {
+                let version: String = line[at + marker.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                    .collect();
+                if version.starts_with(|c: char| c.is_ascii_digit()) {
+                    out.push(version);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_goldpath_release_the_docs_pin_exists() {
+    let released = released_versions();
+    let mut unreleased = Vec::new();
+    for (path, text) in documents() {
+        for (line, code) in code_regions(&text) {
+            for version in pinned_versions(&code) {
+                if !released.contains(&version) {
+                    unreleased.push(format!("{}:{line}: {version}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        unreleased.is_empty(),
+        "the docs pin goldpath releases CHANGELOG.md does not list (write a placeholder such \
+         as <version> until the release exists):\n{}",
+        unreleased.join("\n")
+    );
+}
+
+#[test]
+fn the_pin_scan_finds_goldpath_versions_only() {
+    let pre_commit = "repos:\n  - repo: https://github.com/goldpath/goldpath\n    rev: v0.1.0\n";
+    assert_eq!(pinned_versions(pre_commit), ["0.1.0"]);
+    let other = "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.6.9\n";
+    assert!(pinned_versions(other).is_empty());
+    let code =
+        "cargo install --git https://github.com/goldpath/goldpath --tag v0.1.0 goldpath-cli\n\
+                - uses: goldpath/goldpath@0123456789abcdef0123456789abcdef01234567 # v0.2.0\n\
+                - uses: actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd # v6.0.2\n\
+                image: ghcr.io/goldpath/goldpath:0.3.1-ci\npip install goldpath==1.0.0\n\
+                image: ghcr.io/goldpath/goldpath:<version>-ci\n";
+    assert_eq!(
+        pinned_versions(code),
+        ["0.1.0", "0.2.0", "0.3.1-ci", "1.0.0"]
+    );
+}

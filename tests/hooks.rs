@@ -241,6 +241,28 @@ fn pre_commit_framework_refuses_a_violation() {
     assert!(ok, "{output}");
 }
 
+/// The python hook's package (pre-commit/) installs the goldpath wheel of this very version,
+/// and its hook runs the same command as the other hooks.
+#[test]
+fn python_hook_package_pins_the_workspace_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("pre-commit");
+    let backend = std::fs::read_to_string(root.join("_build/backend.py")).unwrap();
+    let pinned = format!("VERSION = \"{}\"\n", env!("CARGO_PKG_VERSION"));
+    assert!(
+        backend.contains(&pinned),
+        "pre-commit/_build/backend.py lacks {pinned:?}"
+    );
+    let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
+    assert!(hooks.contains("language: python"), "{hooks}");
+    assert!(hooks.contains("entry: goldpath check --staged"), "{hooks}");
+    // The rust hook stays in this repository's own definitions.
+    let own = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    assert!(own.contains("language: rust"), "{own}");
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;

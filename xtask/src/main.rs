@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+mod dist;
+
 const USAGE: &str = "usage: cargo xtask bench [--files N] [--runs R] [--dir DIR]
 
 Generates (once, then reuses) a git repository of N files (default 100000) under
@@ -60,8 +62,9 @@ fn main() -> Result<()> {
         Some("bench-fleet") => bench_fleet(&args[1..]),
         Some("bench-deps") => bench_deps(&args[1..]),
         Some("ecosystem") => ecosystem(&args[1..]),
+        Some("dist") => dist::dist(&workspace_root(), &args[1..]),
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\n\n{}", dist::USAGE);
             std::process::exit(2);
         }
     }

@@ -296,7 +296,7 @@ mod policy_md {
                 "docs/policy.md: builtin:{name} is not in the packs table"
             );
             assert!(
-                packs_section.contains(&format!("../rules/{name}.toml"))
+                packs_section.contains(&format!("../crates/core/rules/{name}.toml"))
                     || packs_section.contains("its neighbours"),
                 "docs/policy.md: no link to rules/{name}.toml"
             );

@@ -40,49 +40,46 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "recommended",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/recommended.toml"
+            "/rules/recommended.toml"
         )),
     ),
     (
         "security",
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/security.toml"
-        )),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/security.toml")),
     ),
     (
         "rust-service",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/rust-service.toml"
+            "/rules/rust-service.toml"
         )),
     ),
     (
         "go-service",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/go-service.toml"
+            "/rules/go-service.toml"
         )),
     ),
     (
         "python-service",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/python-service.toml"
+            "/rules/python-service.toml"
         )),
     ),
     (
         "node-service",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/node-service.toml"
+            "/rules/node-service.toml"
         )),
     ),
     (
         "jvm-service",
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../rules/jvm-service.toml"
+            "/rules/jvm-service.toml"
         )),
     ),
 ];
