@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 mod dist;
+mod layers;
 
 const USAGE: &str = "usage: cargo xtask bench [--files N] [--runs R] [--dir DIR]
 
@@ -45,6 +46,11 @@ on a generated Cargo.lock of N crates (default 500) and package-lock.json of N n
 like rust-lang/cargo (about 3,000 files, 700 Cargo.toml, one 550-package Cargo.lock) beside
 `cargo deny check bans sources` on the same tree.
 
+usage: cargo xtask layers [--deny]
+
+Lists, for each crate, the circles in the import graph of its top-level modules (from the
+`crate::module` paths its files name); --deny fails when there is one.
+
 usage: cargo xtask ecosystem [--corpus DIR] [--repos DIR] [--bless]
 
 Runs goldpath (release build) with no policy, with the policy `goldpath init` proposes and
@@ -63,6 +69,7 @@ fn main() -> Result<()> {
         Some("bench-deps") => bench_deps(&args[1..]),
         Some("ecosystem") => ecosystem(&args[1..]),
         Some("dist") => dist::dist(&workspace_root(), &args[1..]),
+        Some("layers") => layers::layers(&workspace_root(), &args[1..]),
         _ => {
             eprintln!("{USAGE}\n\n{}", dist::USAGE);
             std::process::exit(2);
