@@ -6,6 +6,7 @@ use super::unpinned_action::image_name;
 use super::{each_github, nth_key};
 use crate::ci::github::GithubFile;
 use crate::ci::{image_digest, Scalar};
+use crate::doc::Node;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
@@ -32,8 +33,11 @@ static META: Meta = Meta {
         what: "In workflows, the image of each job's `container` (a string or `image:`) and of \
                each of its `services`; in a Docker action's `action.yml`, a `runs.image` of \
                the form `docker://...`. Each is reported at its value unless it has an \
-               `@sha256:` digest. Values with an expression (`${{ matrix.image }}`) cannot be \
-               judged and are skipped; `uses: docker://...` steps are judged by \
+               `@sha256:` digest. An image given by a matrix value (`${{ matrix.image }}`, \
+               `node:${{ matrix.node }}`) is judged for each value the job's \
+               `strategy.matrix` lists (the key's list and its `include` entries), reported at \
+               the value; other expressions (a matrix from `fromJSON`, `env`, inputs) cannot \
+               be judged and are skipped. `uses: docker://...` steps are judged by \
                `ci/unpinned-action`.",
         why: "A tag such as `postgres:16` or `node:20` is re-pointed at every release: the job \
               runs different software from one day to the next, and a compromised registry \
@@ -87,6 +91,49 @@ impl UnpinnedImage {
     }
 }
 
+/// The images an image template over one static matrix key names: `prefix${{ matrix.KEY
+/// }}suffix` with each value the job's `strategy.matrix` gives `KEY` (its list and `include`
+/// entries), as scalars at the values' spans. `None` when the template has another expression
+/// or the values are not written out.
+fn matrix_images(template: &Scalar, job: Option<&Node>) -> Option<Vec<Scalar>> {
+    let text = &template.value;
+    let start = text.find("${{")?;
+    let end = start + text[start..].find("}}")? + 2;
+    if text[end..].contains("${{") {
+        return None;
+    }
+    let key = text[start + 3..end - 2].trim().strip_prefix("matrix.")?;
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let matrix = job?.get("strategy")?.get("matrix")?;
+    matrix.as_map()?;
+    let mut values: Vec<&Node> = Vec::new();
+    if let Some(listed) = matrix.get(key) {
+        values.extend(listed.as_seq()?);
+    }
+    if let Some(include) = matrix.get("include") {
+        values.extend(include.as_seq()?.iter().filter_map(|entry| entry.get(key)));
+    }
+    if values.is_empty() {
+        return None;
+    }
+    values
+        .into_iter()
+        .map(|value| {
+            let value = Scalar::from_node(value)?;
+            Some(Scalar {
+                value: format!("{}{}{}", &text[..start], value.value, &text[end..]),
+                span: value.span,
+            })
+        })
+        .collect()
+}
+
 impl Rule for UnpinnedImage {
     fn wants(&self) -> Vec<String> {
         super::github_wants()
@@ -98,14 +145,25 @@ impl Rule for UnpinnedImage {
             match github {
                 GithubFile::Workflow(workflow) => {
                     for job in &workflow.jobs {
+                        let node = workflow.job_node(job);
+                        let mut judge = |image: &Scalar, what: &str| match image
+                            .has_expression()
+                            .then(|| matrix_images(image, node))
+                            .flatten()
+                        {
+                            Some(images) => {
+                                for image in &images {
+                                    self.judge(&file.path, image, what, out, &mut seen);
+                                }
+                            }
+                            None => self.judge(&file.path, image, what, out, &mut seen),
+                        };
                         if let Some(image) = &job.container {
-                            let what = format!("job `{}` container", job.id);
-                            self.judge(&file.path, image, &what, out, &mut seen);
+                            judge(image, &format!("job `{}` container", job.id));
                         }
                         for service in &job.services {
                             if let Some(image) = &service.image {
-                                let what = format!("job `{}` service `{}`", job.id, service.id);
-                                self.judge(&file.path, image, &what, out, &mut seen);
+                                judge(image, &format!("job `{}` service `{}`", job.id, service.id));
                             }
                         }
                     }
@@ -156,5 +214,32 @@ mod tests {
             "{findings:#?}"
         );
         assert!(findings[1].message.contains("service `cache`"));
+    }
+
+    #[test]
+    fn images_over_static_matrix_values_are_judged_at_each_value() {
+        let digest = "a".repeat(64);
+        let workflow = format!(
+            "on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        image: [\"alpine:3\", \
+             \"alpine@sha256:{digest}\"]\n        include:\n          - image: debian:12\n    \
+             container: ${{{{ matrix.image }}}}\n  b:\n    strategy:\n      matrix:\n        \
+             pg: [15, 16]\n    services:\n      db:\n        image: postgres:${{{{ matrix.pg }}}}\n  \
+             c:\n    strategy:\n      matrix: ${{{{ fromJSON(inputs.m) }}}}\n    container: \
+             ${{{{ matrix.image }}}}\n"
+        );
+        let findings = check(
+            "[rules.\"ci/unpinned-image\"]\n",
+            &[(".github/workflows/ci.yml", &workflow)],
+        );
+        let at: Vec<(u32, u32)> = positions(&findings)
+            .into_iter()
+            .map(|(_, line, column)| (line, column))
+            .collect();
+        assert_eq!(at, [(6, 17), (8, 20), (13, 14), (13, 18)], "{findings:#?}");
+        assert!(findings[0].message.contains("`alpine:3`"), "{findings:#?}");
+        assert!(
+            findings[3].message.contains("`postgres:16`"),
+            "{findings:#?}"
+        );
     }
 }
