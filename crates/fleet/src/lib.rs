@@ -3,15 +3,18 @@
 //! (`goldpath fleet report`) as JSON, Markdown or a self-contained HTML page.
 //!
 //! The result format is JSON Lines, one [`Line`] per repository; docs/fleet.md describes it.
+//! The binary's `fleet` command runs the scan's worker processes and writes the report; this
+//! crate holds the model and the renderers, over the core library's report and escapes.
+#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Report;
-use crate::finding::Tier;
-use crate::snapshot::Snapshot;
+use goldpath::Report;
+use goldpath::Snapshot;
+use goldpath::Tier;
 
 /// The result of checking one repository.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +78,7 @@ pub struct PolicyInfo {
 /// level, tier and options, the number of custom rules, and the settings; where each was written
 /// does not count, so one policy file gives one hash in every repository. Not a cryptographic
 /// hash: it tells policies apart in a report.
-pub fn policy_hash(policy: &crate::policy::Policy) -> String {
+pub fn policy_hash(policy: &goldpath::Policy) -> String {
     let mut text = String::new();
     for (id, rule) in &policy.rules {
         let _ = write!(text, "{id} {:?} {:?}", rule.level, rule.tier);
@@ -180,7 +183,7 @@ impl RepoResult {
 
     /// Records the repository's baseline: its size, and how many of `report`'s findings it
     /// lists (the debt that remains).
-    pub fn set_baseline(&mut self, baseline: &crate::baseline::Baseline, report: &Report) {
+    pub fn set_baseline(&mut self, baseline: &goldpath::baseline::Baseline, report: &Report) {
         self.baseline_entries = Some(baseline.len());
         self.baseline_debt = Some(
             report
@@ -208,15 +211,15 @@ pub fn default_owner(snapshot: &dyn Snapshot) -> Option<String> {
         }
     }
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let dialect = goldpath_codeowners::Dialect::GitHub;
-    let location = goldpath_codeowners::choose_location(dialect, &paths).effective?;
+    let dialect = goldpath::codeowners::Dialect::GitHub;
+    let location = goldpath::codeowners::choose_location(dialect, &paths).effective?;
     let text = read(location)?;
     codeowners_default_owner(&text)
 }
 
 /// The owners of the last `*` rule of a CODEOWNERS file, space-separated.
 pub fn codeowners_default_owner(text: &str) -> Option<String> {
-    let parsed = goldpath_codeowners::parse(text, goldpath_codeowners::Dialect::GitHub);
+    let parsed = goldpath::codeowners::parse(text, goldpath::codeowners::Dialect::GitHub);
     let rule = parsed
         .rules()
         .iter()
@@ -755,7 +758,7 @@ impl FleetReport {
                 let _ = write!(
                     out,
                     "| {} | {}/{} | {} |",
-                    crate::render::escape::markdown_code(&a.rule),
+                    goldpath::render::escape::markdown_code(&a.rule),
                     a.passing,
                     a.total,
                     percent(a.rate)
@@ -1169,7 +1172,7 @@ fn signed_points(delta: f64) -> String {
 /// line breaks), which HTML cannot show and a terminal reading the file would obey, become
 /// their Unicode control pictures, as in terminal output.
 pub fn html(text: &str) -> String {
-    let text = crate::render::escape::terminal(text);
+    let text = goldpath::render::escape::terminal(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -1187,7 +1190,7 @@ pub fn html(text: &str) -> String {
 /// Escapes text for a Markdown table cell: links, images, code spans and line breaks from a
 /// catalog's owner or a repository's name stay text.
 fn md(text: &str) -> String {
-    crate::render::escape::markdown(text)
+    goldpath::render::escape::markdown(text)
 }
 
 #[cfg(test)]
