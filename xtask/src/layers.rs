@@ -14,6 +14,7 @@ const CRATES: &[(&str, &str)] = &[
     ("goldpath-codeowners", "crates/codeowners/src"),
     ("goldpath-manifests", "crates/manifests/src"),
     ("goldpath-git", "crates/git/src"),
+    ("goldpath-fleet", "crates/fleet/src"),
     ("goldpath-cli", "crates/cli/src"),
 ];
 

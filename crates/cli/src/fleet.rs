@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use goldpath::fleet::{self, FleetReport, Line, RepoError, RepoResult};
 use goldpath::policy::{FsReader, Policy, SnapshotReader};
 use goldpath::{Engine, Registry};
+use goldpath_fleet::{self as fleet, FleetReport, Line, RepoError, RepoResult};
 use rayon::prelude::*;
 
 /// Arguments of `goldpath fleet`.

@@ -734,195 +734,31 @@ fn quote_diff_path(prefix: &str, path: &str) -> String {
 }
 
 /// A unified diff (`diff -u`, paths as `a/PATH` and `b/PATH`, three lines of context) from
-/// `old` (`None`: the file is created) to `new`. Empty when they are equal.
+/// `old` (`None`: the file is created) to `new`. Empty when they are equal. A last line without
+/// a line break is followed by `\ No newline at end of file`, as git prints it.
+///
+/// The lines are matched by `similar`'s Myers diff, which runs in linear space and bounds its
+/// search as git's does, so a fix that rewrites much of a large file stays cheap to show.
 pub fn unified_diff(path: &str, old: Option<&str>, new: &str) -> String {
-    let a: Vec<&str> = old.unwrap_or_default().split_inclusive('\n').collect();
-    let b: Vec<&str> = new.split_inclusive('\n').collect();
     if old == Some(new) {
         return String::new();
     }
-    let ops = diff_lines(&a, &b);
-    let mut out = String::new();
-    out.push_str(&match old {
-        Some(_) => format!("--- {}\n", quote_diff_path("a/", path)),
-        None => "--- /dev/null\n".to_owned(),
-    });
-    out.push_str(&format!("+++ {}\n", quote_diff_path("b/", path)));
-    const CONTEXT: usize = 3;
-    // Indices of changed ops, grouped into hunks with their context.
-    let changed: Vec<usize> = ops
-        .iter()
-        .enumerate()
-        .filter(|(_, op)| !matches!(op, Op::Equal(..)))
-        .map(|(i, _)| i)
-        .collect();
-    let mut k = 0;
-    while k < changed.len() {
-        let first = changed[k];
-        let mut last = first;
-        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT + 1 {
-            k += 1;
-            last = changed[k];
-        }
-        k += 1;
-        let start = first.saturating_sub(CONTEXT);
-        let end = (last + CONTEXT + 1).min(ops.len());
-        let hunk = &ops[start..end];
-        let (a_start, b_start) = match hunk.first() {
-            Some(Op::Equal(i, j)) => (*i, *j),
-            Some(Op::Delete(i)) => (*i, next_b(&ops[..start])),
-            Some(Op::Insert(j)) => (next_a(&ops[..start]), *j),
-            None => (0, 0),
-        };
-        let a_len = hunk.iter().filter(|o| !matches!(o, Op::Insert(_))).count();
-        let b_len = hunk.iter().filter(|o| !matches!(o, Op::Delete(_))).count();
-        let range = |start: usize, len: usize| {
-            if len == 0 {
-                format!("{start},0")
-            } else if len == 1 {
-                format!("{}", start + 1)
-            } else {
-                format!("{},{len}", start + 1)
-            }
-        };
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            range(a_start, a_len),
-            range(b_start, b_len)
-        ));
-        for op in hunk {
-            let (sign, line) = match op {
-                Op::Equal(i, _) => (' ', a[*i]),
-                Op::Delete(i) => ('-', a[*i]),
-                Op::Insert(j) => ('+', b[*j]),
-            };
-            out.push(sign);
-            out.push_str(line);
-            if !line.ends_with('\n') {
-                out.push_str("\n\\ No newline at end of file\n");
-            }
-        }
+    let from = match old {
+        Some(_) => quote_diff_path("a/", path),
+        None => "/dev/null".to_owned(),
+    };
+    let to = quote_diff_path("b/", path);
+    let diff = similar::TextDiff::from_lines(old.unwrap_or_default(), new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&from, &to)
+        .to_string();
+    if text.is_empty() {
+        // A created empty file has no hunk; the header still says it is created.
+        return format!("--- {from}\n+++ {to}\n");
     }
-    out
-}
-
-fn next_a(ops: &[Op]) -> usize {
-    ops.iter()
-        .rev()
-        .find_map(|op| match op {
-            Op::Equal(i, _) | Op::Delete(i) => Some(i + 1),
-            Op::Insert(_) => None,
-        })
-        .unwrap_or(0)
-}
-
-fn next_b(ops: &[Op]) -> usize {
-    ops.iter()
-        .rev()
-        .find_map(|op| match op {
-            Op::Equal(_, j) | Op::Insert(j) => Some(j + 1),
-            Op::Delete(_) => None,
-        })
-        .unwrap_or(0)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Equal(usize, usize),
-    Delete(usize),
-    Insert(usize),
-}
-
-/// A shortest edit script between two lists of lines (Myers' algorithm, after trimming the
-/// common head and tail; fixes change a few lines, so the number of differences stays small).
-/// Past `MAX_D` differences it gives up on minimality: the rest is deleted and inserted whole.
-fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Op> {
-    const MAX_D: usize = 4096;
-    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    let mut ops: Vec<Op> = (0..head).map(|i| Op::Equal(i, i)).collect();
-    let (n, m) = (am.len() as isize, bm.len() as isize);
-    let max = (n + m) as usize;
-    let offset = max as isize + 1;
-    let mut v = vec![0isize; 2 * max + 3];
-    let mut trace: Vec<Vec<isize>> = Vec::new();
-    let mut found = None;
-    'outer: for d in 0..=max.min(MAX_D) as isize {
-        trace.push(v.clone());
-        let mut k = -d;
-        while k <= d {
-            let idx = (k + offset) as usize;
-            let mut x = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) {
-                v[idx + 1]
-            } else {
-                v[idx - 1] + 1
-            };
-            let mut y = x - k;
-            while x < n && y < m && am[x as usize] == bm[y as usize] {
-                x += 1;
-                y += 1;
-            }
-            v[idx] = x;
-            if x >= n && y >= m {
-                found = Some(d);
-                break 'outer;
-            }
-            k += 2;
-        }
-    }
-    let mut middle: Vec<Op> = Vec::new();
-    match found {
-        Some(d_end) => {
-            let (mut x, mut y) = (n, m);
-            for d in (1..=d_end).rev() {
-                let v = &trace[d as usize];
-                let k = x - y;
-                let idx = (k + offset) as usize;
-                let prev_k = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) {
-                    k + 1
-                } else {
-                    k - 1
-                };
-                let prev_x = v[(prev_k + offset) as usize];
-                let prev_y = prev_x - prev_k;
-                while x > prev_x && y > prev_y {
-                    x -= 1;
-                    y -= 1;
-                    middle.push(Op::Equal(x as usize, y as usize));
-                }
-                if x == prev_x {
-                    y -= 1;
-                    middle.push(Op::Insert(y as usize));
-                } else {
-                    x -= 1;
-                    middle.push(Op::Delete(x as usize));
-                }
-            }
-            while x > 0 && y > 0 {
-                x -= 1;
-                y -= 1;
-                middle.push(Op::Equal(x as usize, y as usize));
-            }
-            middle.reverse();
-        }
-        None => {
-            middle.extend((0..am.len()).map(Op::Delete));
-            middle.extend((0..bm.len()).map(Op::Insert));
-        }
-    }
-    ops.extend(middle.into_iter().map(|op| match op {
-        Op::Equal(i, j) => Op::Equal(i + head, j + head),
-        Op::Delete(i) => Op::Delete(i + head),
-        Op::Insert(j) => Op::Insert(j + head),
-    }));
-    ops.extend((0..tail).map(|t| Op::Equal(a.len() - tail + t, b.len() - tail + t)));
-    ops
+    text
 }
 
 /// Helpers for rules that insert lines into a file.
@@ -1310,27 +1146,109 @@ mod tests {
         assert_eq!(diff, "--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n-a\n b\n");
     }
 
-    #[test]
-    fn diff_lines_is_a_valid_edit_script() {
-        let a = ["a\n", "b\n", "c\n", "a\n", "b\n", "b\n", "a\n"];
-        let b = ["c\n", "b\n", "a\n", "b\n", "a\n", "c\n"];
-        let ops = diff_lines(&a, &b);
-        let mut rebuilt = Vec::new();
-        let mut deleted = 0;
-        for op in &ops {
-            match op {
-                Op::Equal(i, j) => {
-                    assert_eq!(a[*i], b[*j]);
-                    rebuilt.push(b[*j]);
+    /// Applies a unified diff of [`unified_diff`] to `old`, checking every context and deleted
+    /// line against it.
+    fn apply_diff(old: &str, diff: &str) -> String {
+        let old: Vec<&str> = old.split_inclusive('\n').collect();
+        let mut out = String::new();
+        let mut next = 0;
+        let mut deleted = false;
+        for line in diff.split_inclusive('\n').skip(2) {
+            if let Some(header) = line.strip_prefix("@@ -") {
+                let start: usize = header
+                    .split([',', ' '])
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("hunk start");
+                let len_zero = header.split(' ').next().is_some_and(|r| r.ends_with(",0"));
+                let start = if len_zero { start } else { start - 1 };
+                out.extend(old[next..start].iter().copied());
+                next = start;
+            } else if line == "\\ No newline at end of file\n" {
+                // The marker follows the line it speaks of; a deleted line is not in `out`.
+                if !deleted {
+                    assert_eq!(out.pop(), Some('\n'), "{diff}");
                 }
-                Op::Insert(j) => rebuilt.push(b[*j]),
-                Op::Delete(_) => deleted += 1,
+            } else if let Some(text) = line.strip_prefix('+') {
+                deleted = false;
+                out.push_str(text);
+            } else {
+                deleted = line.starts_with('-');
+                let (sign, text) = line.split_at(1);
+                let want = old[next];
+                assert_eq!(
+                    text.strip_suffix('\n'),
+                    Some(want.strip_suffix('\n').unwrap_or(want))
+                );
+                next += 1;
+                if sign == " " {
+                    out.push_str(text);
+                } else {
+                    assert_eq!(sign, "-", "{diff}");
+                }
             }
         }
-        assert_eq!(rebuilt, b);
-        // Myers' example: D = 5.
-        let inserted = ops.iter().filter(|o| matches!(o, Op::Insert(_))).count();
-        assert_eq!(deleted + inserted, 5);
+        out.extend(old[next..].iter().copied());
+        out
+    }
+
+    #[test]
+    fn unified_diffs_rebuild_the_new_text() {
+        // Myers' example: five lines change, no fewer.
+        let (old, new) = ("a\nb\nc\na\nb\nb\na\n", "c\nb\na\nb\na\nc\n");
+        let diff = unified_diff("f", Some(old), new);
+        assert_eq!(apply_diff(old, &diff), new);
+        let changed = diff
+            .lines()
+            .skip(2)
+            .filter(|l| l.starts_with(['+', '-']))
+            .count();
+        assert_eq!(changed, 5, "{diff}");
+        // Pairs over a small alphabet, with and without a final line break.
+        let mut seed = 7u64;
+        let mut text = |len: usize| -> String {
+            (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ["a\n", "b\n", "c\n", "d\n", "e"][(seed >> 33) as usize % 5]
+                })
+                .collect::<String>()
+        };
+        for round in 0..300 {
+            let (old, new) = (text(round % 23), text(round % 17 + 1));
+            let diff = unified_diff("f", Some(&old), &new);
+            if old != new {
+                assert_eq!(apply_diff(&old, &diff), new, "{old:?} -> {new:?}\n{diff}");
+            }
+        }
+    }
+
+    /// A fix that rewrites every other line of a 20,000-line file: the diff names exactly the
+    /// changed lines (the hand-written Myers before gave up past 4,096 differences and replaced
+    /// the whole file, after keeping 2.5 GB of search trace).
+    #[test]
+    fn large_rewrites_stay_minimal() {
+        let old: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        let new: String = (0..20_000)
+            .map(|i| match i % 2 {
+                0 => format!("changed {i}\n"),
+                _ => format!("line {i}\n"),
+            })
+            .collect();
+        let diff = unified_diff("big", Some(&old), &new);
+        let count = |sign: char| diff.lines().skip(2).filter(|l| l.starts_with(sign)).count();
+        assert_eq!((count('-'), count('+')), (10_000, 10_000));
+        assert_eq!(apply_diff(&old, &diff), new);
+    }
+
+    #[test]
+    fn created_empty_file_shows_its_header() {
+        assert_eq!(
+            unified_diff("empty", None, ""),
+            "--- /dev/null\n+++ b/empty\n"
+        );
     }
 
     #[test]

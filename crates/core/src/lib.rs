@@ -14,7 +14,6 @@ pub mod docs;
 pub mod engine;
 pub mod finding;
 pub mod fix;
-pub mod fleet;
 pub mod glob;
 pub mod inspect;
 pub mod policy;

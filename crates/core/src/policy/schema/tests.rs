@@ -204,94 +204,16 @@ fn enum_values_are_the_values_the_loader_accepts() {
     }
 }
 
-/// A small JSON Schema validator for the keywords `policy_schema` uses.
-fn validate(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
-    if let Some(ty) = schema.get("type") {
-        let types: Vec<&str> = match ty {
-            Value::Array(types) => types.iter().filter_map(Value::as_str).collect(),
-            other => other.as_str().into_iter().collect(),
-        };
-        let fits = types.iter().any(|t| match *t {
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "number" => value.is_number(),
-            "boolean" => value.is_boolean(),
-            _ => false,
-        });
-        if !fits {
-            errors.push(format!("{at}: {value} is not {ty}"));
-            return;
-        }
+/// The schema compiled by the `jsonschema` crate as draft 2020-12 (after checking it against
+/// the draft's meta-schema), with formats asserted, so a waiver's `expires` must be a date.
+fn validator(schema: &Value) -> jsonschema::Validator {
+    if let Err(e) = jsonschema::draft202012::meta::validate(schema) {
+        panic!("the schema is not a draft 2020-12 schema: {e}");
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(value) {
-            errors.push(format!("{at}: {value} is not one of {values:?}"));
-        }
-    }
-    if let (Some(pattern), Some(text)) = (
-        schema.get("pattern").and_then(Value::as_str),
-        value.as_str(),
-    ) {
-        let re = regex::Regex::new(pattern).expect("the schema's pattern");
-        if !re.is_match(text) {
-            errors.push(format!("{at}: {text:?} does not match {pattern}"));
-        }
-    }
-    if schema.get("format").and_then(Value::as_str) == Some("date") {
-        let date = value.as_str().unwrap_or_default();
-        if date.parse::<crate::policy::Date>().is_err() {
-            errors.push(format!("{at}: {value} is not a date"));
-        }
-    }
-    if let (Some(min), Some(n)) = (
-        schema.get("minimum").and_then(Value::as_i64),
-        value.as_i64(),
-    ) {
-        if n < min {
-            errors.push(format!("{at}: {n} is below {min}"));
-        }
-    }
-    if let Some(required) = schema.get("required").and_then(Value::as_array) {
-        for key in required.iter().filter_map(Value::as_str) {
-            if value.get(key).is_none() {
-                errors.push(format!("{at}: `{key}` is required"));
-            }
-        }
-    }
-    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        let fitting = options
-            .iter()
-            .filter(|option| {
-                let mut inner = Vec::new();
-                validate(option, value, at, &mut inner);
-                inner.is_empty()
-            })
-            .count();
-        if fitting != 1 {
-            errors.push(format!(
-                "{at}: fits {fitting} of the oneOf alternatives, not one"
-            ));
-        }
-    }
-    if let Some(object) = value.as_object() {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for (key, item) in object {
-            match properties.and_then(|p| p.get(key)) {
-                Some(property) => validate(property, item, &format!("{at}.{key}"), errors),
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    errors.push(format!("{at}: unknown key `{key}`"));
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
-        for (i, item) in array.iter().enumerate() {
-            validate(items, item, &format!("{at}[{i}]"), errors);
-        }
-    }
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("the schema does not compile: {e}"))
 }
 
 fn to_json(value: &toml::Value) -> Value {
@@ -308,20 +230,22 @@ fn to_json(value: &toml::Value) -> Value {
     }
 }
 
-/// The schema's complaints about a policy text.
-fn schema_errors(schema: &Value, text: &str) -> Vec<String> {
+/// The schema's complaints about a policy text, each with the JSON pointer it concerns.
+fn schema_errors(validator: &jsonschema::Validator, text: &str) -> Vec<String> {
     let value: toml::Value = match toml::from_str(text) {
         Ok(value) => value,
         Err(e) => return vec![format!("not TOML: {e}")],
     };
-    let mut errors = Vec::new();
-    validate(schema, &to_json(&value), "goldpath.toml", &mut errors);
-    errors
+    let value = to_json(&value);
+    validator
+        .iter_errors(&value)
+        .map(|e| format!("goldpath.toml{}: {e}", e.instance_path()))
+        .collect()
 }
 
 #[test]
-fn the_test_validator_rejects_what_the_loader_rejects() {
-    let schema = policy_schema(&Registry::builtin());
+fn the_schema_rejects_what_the_loader_rejects() {
+    let schema = validator(&policy_schema(&Registry::builtin()));
     for bad in [
         "extend = []\n",
         "[settings]\nfail-on = \"sometimes\"\n",
@@ -329,6 +253,8 @@ fn the_test_validator_rejects_what_the_loader_rejects() {
         "[settings]\nexclude = \"target/**\"\n",
         "[rules.\"files/requird\"]\n",
         "[rules.\"files/required\"]\nlevel = \"fatal\"\n",
+        "[rules.\"files/required\"]\ntier = \"platinum\"\n",
+        "[rules.\"files/required\"]\nunknown-option = [\"README.md\"]\n",
         "[rules.\"files/max-size\"]\nmax = true\n",
         "[rules.\"ci/unpinned-action\"]\ntrusted = \"actions/*\"\n",
         "[rules.\"ownership/catalog-info\"]\nrequired = \"yes\"\n",
@@ -420,9 +346,19 @@ fn doc_examples() -> Vec<(String, String)> {
 #[test]
 fn every_builtin_pack_and_every_policy_example_in_the_docs_loads_and_fits_the_schema() {
     let registry = Registry::builtin();
-    let schema = policy_schema(&registry);
+    let schema = validator(&policy_schema(&registry));
     let examples = doc_examples();
     assert!(examples.len() >= 20, "{} examples found", examples.len());
+    let packs_on_disk = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
+        .expect("crates/core/rules/")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|e| e == "toml"))
+        .count();
+    assert_eq!(
+        packs_on_disk,
+        BUILTIN_PACKS.len(),
+        "a pack in rules/ is not built in"
+    );
     let packs = BUILTIN_PACKS
         .iter()
         .map(|(name, text)| (format!("builtin:{name}"), (*text).to_owned()));

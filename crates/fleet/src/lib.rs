@@ -3,15 +3,22 @@
 //! (`goldpath fleet report`) as JSON, Markdown or a self-contained HTML page.
 //!
 //! The result format is JSON Lines, one [`Line`] per repository; docs/fleet.md describes it.
+//! The binary's `fleet` command runs the scan's worker processes and writes the report; this
+//! crate holds the model and the renderers, over the core library's report and escapes.
+#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Report;
-use crate::finding::Tier;
-use crate::snapshot::Snapshot;
+use goldpath::Report;
+use goldpath::Snapshot;
+use goldpath::Tier;
+
+mod render;
+
+pub use render::html;
 
 /// The result of checking one repository.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +82,7 @@ pub struct PolicyInfo {
 /// level, tier and options, the number of custom rules, and the settings; where each was written
 /// does not count, so one policy file gives one hash in every repository. Not a cryptographic
 /// hash: it tells policies apart in a report.
-pub fn policy_hash(policy: &crate::policy::Policy) -> String {
+pub fn policy_hash(policy: &goldpath::Policy) -> String {
     let mut text = String::new();
     for (id, rule) in &policy.rules {
         let _ = write!(text, "{id} {:?} {:?}", rule.level, rule.tier);
@@ -180,7 +187,7 @@ impl RepoResult {
 
     /// Records the repository's baseline: its size, and how many of `report`'s findings it
     /// lists (the debt that remains).
-    pub fn set_baseline(&mut self, baseline: &crate::baseline::Baseline, report: &Report) {
+    pub fn set_baseline(&mut self, baseline: &goldpath::baseline::Baseline, report: &Report) {
         self.baseline_entries = Some(baseline.len());
         self.baseline_debt = Some(
             report
@@ -208,15 +215,15 @@ pub fn default_owner(snapshot: &dyn Snapshot) -> Option<String> {
         }
     }
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let dialect = goldpath_codeowners::Dialect::GitHub;
-    let location = goldpath_codeowners::choose_location(dialect, &paths).effective?;
+    let dialect = goldpath::codeowners::Dialect::GitHub;
+    let location = goldpath::codeowners::choose_location(dialect, &paths).effective?;
     let text = read(location)?;
     codeowners_default_owner(&text)
 }
 
 /// The owners of the last `*` rule of a CODEOWNERS file, space-separated.
 pub fn codeowners_default_owner(text: &str) -> Option<String> {
-    let parsed = goldpath_codeowners::parse(text, goldpath_codeowners::Dialect::GitHub);
+    let parsed = goldpath::codeowners::parse(text, goldpath::codeowners::Dialect::GitHub);
     let rule = parsed
         .rules()
         .iter()
@@ -709,490 +716,20 @@ impl FleetReport {
 
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "# Fleet scorecard\n");
-        let _ = writeln!(
-            out,
-            "{} repositories checked, {} could not be checked.\n",
-            self.repos,
-            self.broken.len()
-        );
-        out.push_str("## Tiers\n\n| Tier | Repositories | Share |");
-        if self.trend.is_some() {
-            out.push_str(" Previous |");
-        }
-        out.push_str("\n|---|---:|---:|");
-        if self.trend.is_some() {
-            out.push_str("---:|");
-        }
-        out.push('\n');
-        let previous = self.trend.as_ref().map(|t| t.previous_tiers.rows());
-        for (i, (name, count)) in self.tiers.rows().into_iter().enumerate() {
-            let _ = write!(
-                out,
-                "| {name} | {count} | {} |",
-                percent(rate(count, self.repos))
-            );
-            if let Some(prev) = &previous {
-                let _ = write!(out, " {} |", prev[i].1);
-            }
-            out.push('\n');
-        }
-        out.push_str("\n## Rule adoption\n\n");
-        if self.adoption.is_empty() {
-            out.push_str("Every repository passes every rule.\n");
-        } else {
-            out.push_str("| Rule | Passing | Adoption |");
-            if self.trend.is_some() {
-                out.push_str(" Change |");
-            }
-            out.push_str("\n|---|---:|---:|");
-            if self.trend.is_some() {
-                out.push_str("---:|");
-            }
-            out.push('\n');
-            for a in &self.adoption {
-                let _ = write!(
-                    out,
-                    "| {} | {}/{} | {} |",
-                    crate::render::escape::markdown_code(&a.rule),
-                    a.passing,
-                    a.total,
-                    percent(a.rate)
-                );
-                if let Some(delta) = a.delta {
-                    let _ = write!(out, " {} |", signed_points(delta));
-                }
-                out.push('\n');
-            }
-        }
-        out.push_str("\n## Worst offenders\n\n");
-        if self.worst_offenders.is_empty() {
-            out.push_str("No repository has an error or a warning.\n");
-        } else {
-            out.push_str(
-                "| Repository | Owner | Tier | Errors | Warnings |\n|---|---|---|---:|---:|\n",
-            );
-            for o in &self.worst_offenders {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |",
-                    md(&o.repo),
-                    md(o.owner.as_deref().unwrap_or("")),
-                    tier_name(o.tier),
-                    o.errors,
-                    o.warnings
-                );
-            }
-        }
-        out.push_str("\n## Owners\n\n| Owner | Repositories | Gold | Silver | Bronze | None | Pass rate | Errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for o in &self.owners {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                md(&o.owner),
-                o.repos,
-                o.tiers.gold,
-                o.tiers.silver,
-                o.tiers.bronze,
-                o.tiers.none,
-                percent(o.pass_rate),
-                o.errors
-            );
-        }
-        if let Some(trend) = &self.trend {
-            out.push_str("\n## Since the previous scan\n\n");
-            if trend.tier_changes.is_empty() {
-                out.push_str("No tier changed.\n");
-            } else {
-                out.push_str("| Repository | Before | Now |\n|---|---|---|\n");
-                for c in &trend.tier_changes {
-                    let _ = writeln!(
-                        out,
-                        "| {} | {} | {} |",
-                        md(&c.repo),
-                        tier_name(c.from),
-                        tier_name(c.to)
-                    );
-                }
-            }
-            if !trend.added.is_empty() {
-                let _ = writeln!(out, "\nNew: {}.", md(&trend.added.join(", ")));
-            }
-            if !trend.removed.is_empty() {
-                let _ = writeln!(out, "\nGone: {}.", md(&trend.removed.join(", ")));
-            }
-        }
-        if !self.weak_policies.is_empty() {
-            out.push_str(
-                "\n## Judged by a weaker policy\n\n| Repository | Policy | Rules run | \
-                 Organisation's |\n|---|---|---|---|\n",
-            );
-            for w in &self.weak_policies {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    md(&w.repo),
-                    md(w.policy.as_deref().unwrap_or("?")),
-                    w.rules_run,
-                    w.org_rules.map_or("?".to_owned(), |n| n.to_string())
-                );
-            }
-        }
-        if !self.baseline_debt.is_empty() {
-            let total: usize = self.baseline_debt.iter().map(|d| d.debt).sum();
-            let _ = write!(
-                out,
-                "\n## Baseline debt\n\n{} in the baselines of {} (counted in the tiers \
-                 above).\n\n| Repository | Owner | Known \
-                 findings | Entries |\n|---|---|---:|---:|\n",
-                known_remain(total),
-                repositories(self.baseline_debt.len())
-            );
-            for d in &self.baseline_debt {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    md(&d.repo),
-                    md(d.owner.as_deref().unwrap_or("")),
-                    d.debt,
-                    d.entries
-                );
-            }
-        }
-        if !self.broken.is_empty() {
-            out.push_str("\n## Not checked\n\n| Repository | Error |\n|---|---|\n");
-            for b in &self.broken {
-                let _ = writeln!(out, "| {} | {} |", md(&b.repo), md(&b.error));
-            }
-        }
-        out
+        render::markdown(self)
     }
 
     /// The report as a self-contained HTML page: inline CSS and SVG, no scripts, no external
     /// resources.
     pub fn to_html(&self) -> String {
-        let mut out = String::new();
-        out.push_str(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>Fleet scorecard</title>\n<style>\n\
-             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1f2328;padding:0 1rem}\n\
-             table{border-collapse:collapse;margin:1rem 0;width:100%}\n\
-             th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}\n\
-             td.n,th.n{text-align:right}\n\
-             th{background:#f6f8fa}\n\
-             .up{color:#1a7f37}.down{color:#cf222e}\n\
-             svg text{font-size:12px;font-family:system-ui,sans-serif}\n\
-             </style>\n</head>\n<body>\n<h1>Fleet scorecard</h1>\n",
-        );
-        let _ = writeln!(
-            out,
-            "<p>{} repositories checked, {} could not be checked.</p>",
-            self.repos,
-            self.broken.len()
-        );
-
-        out.push_str("<h2>Tiers</h2>\n");
-        let colors = ["#d4a72c", "#8c959f", "#a0522d", "#cf222e"];
-        let bars: Vec<(String, f64, String, &str)> = self
-            .tiers
-            .rows()
-            .iter()
-            .zip(colors)
-            .map(|((name, count), color)| {
-                (
-                    (*name).to_owned(),
-                    rate(*count, self.repos),
-                    format!("{count} ({})", percent(rate(*count, self.repos))),
-                    color,
-                )
-            })
-            .collect();
-        svg_bars(&mut out, "Repositories per tier", &bars);
-        out.push_str("<table>\n<tr><th>Tier</th><th class=\"n\">Repositories</th>");
-        if self.trend.is_some() {
-            out.push_str("<th class=\"n\">Previous</th>");
-        }
-        out.push_str("</tr>\n");
-        let previous = self.trend.as_ref().map(|t| t.previous_tiers.rows());
-        for (i, (name, count)) in self.tiers.rows().into_iter().enumerate() {
-            let _ = write!(out, "<tr><td>{name}</td><td class=\"n\">{count}</td>");
-            if let Some(prev) = &previous {
-                let _ = write!(out, "<td class=\"n\">{}</td>", prev[i].1);
-            }
-            out.push_str("</tr>\n");
-        }
-        out.push_str("</table>\n");
-
-        out.push_str("<h2>Rule adoption</h2>\n");
-        if self.adoption.is_empty() {
-            out.push_str("<p>Every repository passes every rule.</p>\n");
-        } else {
-            let bars: Vec<(String, f64, String, &str)> = self
-                .adoption
-                .iter()
-                .map(|a| (a.rule.clone(), a.rate, percent(a.rate), "#1a7f37"))
-                .collect();
-            svg_bars(&mut out, "Share of repositories passing each rule", &bars);
-            out.push_str("<table>\n<tr><th>Rule</th><th class=\"n\">Passing</th><th class=\"n\">Adoption</th>");
-            if self.trend.is_some() {
-                out.push_str("<th class=\"n\">Change</th>");
-            }
-            out.push_str("</tr>\n");
-            for a in &self.adoption {
-                let _ = write!(
-                    out,
-                    "<tr><td><code>{}</code></td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td>",
-                    html(&a.rule),
-                    a.passing,
-                    a.total,
-                    percent(a.rate)
-                );
-                if let Some(delta) = a.delta {
-                    let class = if delta > 0.0 {
-                        "up"
-                    } else if delta < 0.0 {
-                        "down"
-                    } else {
-                        ""
-                    };
-                    let _ = write!(out, "<td class=\"n {class}\">{}</td>", signed_points(delta));
-                }
-                out.push_str("</tr>\n");
-            }
-            out.push_str("</table>\n");
-        }
-
-        out.push_str("<h2>Worst offenders</h2>\n");
-        if self.worst_offenders.is_empty() {
-            out.push_str("<p>No repository has an error or a warning.</p>\n");
-        } else {
-            out.push_str("<table>\n<tr><th>Repository</th><th>Owner</th><th>Tier</th><th class=\"n\">Errors</th><th class=\"n\">Warnings</th></tr>\n");
-            for o in &self.worst_offenders {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    html(&o.repo),
-                    html(o.owner.as_deref().unwrap_or("")),
-                    tier_name(o.tier),
-                    o.errors,
-                    o.warnings
-                );
-            }
-            out.push_str("</table>\n");
-        }
-
-        out.push_str("<h2>Owners</h2>\n<table>\n<tr><th>Owner</th><th class=\"n\">Repositories</th><th class=\"n\">Gold</th><th class=\"n\">Silver</th><th class=\"n\">Bronze</th><th class=\"n\">None</th><th class=\"n\">Pass rate</th><th class=\"n\">Errors</th></tr>\n");
-        for o in &self.owners {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                html(&o.owner),
-                o.repos,
-                o.tiers.gold,
-                o.tiers.silver,
-                o.tiers.bronze,
-                o.tiers.none,
-                percent(o.pass_rate),
-                o.errors
-            );
-        }
-        out.push_str("</table>\n");
-
-        if let Some(trend) = &self.trend {
-            out.push_str("<h2>Since the previous scan</h2>\n");
-            if trend.tier_changes.is_empty() {
-                out.push_str("<p>No tier changed.</p>\n");
-            } else {
-                out.push_str("<table>\n<tr><th>Repository</th><th>Before</th><th>Now</th></tr>\n");
-                for c in &trend.tier_changes {
-                    let _ = writeln!(
-                        out,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        html(&c.repo),
-                        tier_name(c.from),
-                        tier_name(c.to)
-                    );
-                }
-                out.push_str("</table>\n");
-            }
-            if !trend.added.is_empty() {
-                let _ = writeln!(out, "<p>New: {}.</p>", html(&trend.added.join(", ")));
-            }
-            if !trend.removed.is_empty() {
-                let _ = writeln!(out, "<p>Gone: {}.</p>", html(&trend.removed.join(", ")));
-            }
-        }
-        if !self.weak_policies.is_empty() {
-            out.push_str(
-                "<h2>Judged by a weaker policy</h2>\n<table>\n<tr><th>Repository</th>\
-                 <th>Policy</th><th>Rules run</th><th>Organisation's</th></tr>\n",
-            );
-            for w in &self.weak_policies {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    html(&w.repo),
-                    html(w.policy.as_deref().unwrap_or("?")),
-                    w.rules_run,
-                    w.org_rules.map_or("?".to_owned(), |n| n.to_string())
-                );
-            }
-            out.push_str("</table>\n");
-        }
-        if !self.baseline_debt.is_empty() {
-            let total: usize = self.baseline_debt.iter().map(|d| d.debt).sum();
-            let _ = writeln!(
-                out,
-                "<h2>Baseline debt</h2>\n<p>{} in the baselines of {} (counted in the tiers \
-                 above).</p>\n<table>\n<tr><th>Repository</th>\
-                 <th>Owner</th><th class=\"n\">Known findings</th><th class=\"n\">Entries</th></tr>",
-                known_remain(total),
-                repositories(self.baseline_debt.len())
-            );
-            for d in &self.baseline_debt {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    html(&d.repo),
-                    html(d.owner.as_deref().unwrap_or("")),
-                    d.debt,
-                    d.entries
-                );
-            }
-            out.push_str("</table>\n");
-        }
-        if !self.broken.is_empty() {
-            out.push_str(
-                "<h2>Not checked</h2>\n<table>\n<tr><th>Repository</th><th>Error</th></tr>\n",
-            );
-            for b in &self.broken {
-                let _ = writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td></tr>",
-                    html(&b.repo),
-                    html(&b.error)
-                );
-            }
-            out.push_str("</table>\n");
-        }
-        out.push_str("</body>\n</html>\n");
-        out
+        render::html_page(self)
     }
-}
-
-fn known_remain(n: usize) -> String {
-    match n {
-        1 => "1 known finding remains".to_owned(),
-        n => format!("{n} known findings remain"),
-    }
-}
-
-fn repositories(n: usize) -> String {
-    match n {
-        1 => "1 repository".to_owned(),
-        n => format!("{n} repositories"),
-    }
-}
-
-/// A horizontal bar chart: (label, share in 0..=1, value text, colour) per bar.
-fn svg_bars(out: &mut String, title: &str, bars: &[(String, f64, String, &str)]) {
-    const LABEL: usize = 260;
-    const WIDTH: usize = 400;
-    const ROW: usize = 22;
-    let height = bars.len() * ROW + 4;
-    let _ = writeln!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"{}\" height=\"{height}\" \
-         viewBox=\"0 0 {} {height}\"><title>{}</title>",
-        LABEL + WIDTH + 120,
-        LABEL + WIDTH + 120,
-        html(title)
-    );
-    for (i, (label, share, value, color)) in bars.iter().enumerate() {
-        let y = i * ROW + 2;
-        let w = (share.clamp(0.0, 1.0) * WIDTH as f64).round() as usize;
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{}\" y=\"{y}\" width=\"{WIDTH}\" height=\"{}\" fill=\"#eaeef2\"/>\
-             <rect x=\"{}\" y=\"{y}\" width=\"{w}\" height=\"{}\" fill=\"{color}\"/>\
-             <text x=\"{}\" y=\"{}\">{}</text>",
-            LABEL - 6,
-            y + 14,
-            html(label),
-            LABEL,
-            ROW - 6,
-            LABEL,
-            ROW - 6,
-            LABEL + WIDTH + 6,
-            y + 14,
-            html(value)
-        );
-    }
-    out.push_str("</svg>\n");
-}
-
-fn tier_name(tier: Option<Tier>) -> &'static str {
-    tier.map(Tier::as_str).unwrap_or("none")
-}
-
-/// `0.5` → `50%`, `1/3` → `33.3%`.
-fn percent(share: f64) -> String {
-    let p = (share * 1000.0).round() / 10.0;
-    if p.fract() == 0.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
-/// A change of share in percentage points: `+25 pp`, `-10.5 pp`, `0 pp`.
-fn signed_points(delta: f64) -> String {
-    let p = (delta * 1000.0).round() / 10.0;
-    let text = if p.fract() == 0.0 {
-        format!("{:.0}", p.abs())
-    } else {
-        format!("{:.1}", p.abs())
-    };
-    if p > 0.0 {
-        format!("+{text} pp")
-    } else if p < 0.0 {
-        format!("-{text} pp")
-    } else {
-        "0 pp".to_owned()
-    }
-}
-
-/// Escapes text for HTML element content and attribute values. Control characters (ESC, BEL,
-/// line breaks), which HTML cannot show and a terminal reading the file would obey, become
-/// their Unicode control pictures, as in terminal output.
-pub fn html(text: &str) -> String {
-    let text = crate::render::escape::terminal(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for a Markdown table cell: links, images, code spans and line breaks from a
-/// catalog's owner or a repository's name stay text.
-fn md(text: &str) -> String {
-    crate::render::escape::markdown(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::md;
 
     #[test]
     fn shards_cover_every_repository_exactly_once() {
