@@ -38,8 +38,8 @@ const AUDITS: &[Audit] = &[
         name: "template-injection",
         zizmor: &["template-injection"],
         goldpath: &["ci/template-injection"],
-        min_both: 13,
-        max_goldpath_only: 100,
+        min_both: 21,
+        max_goldpath_only: 5,
     },
     Audit {
         name: "dangerous-trigger",
