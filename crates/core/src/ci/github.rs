@@ -254,6 +254,8 @@ pub struct Job {
     pub env: Option<Node>,
     /// `if`.
     pub condition: Option<Scalar>,
+    /// `outputs`: what the job passes to the jobs that need it.
+    pub outputs: Option<Node>,
 }
 
 /// A service container of a job.
@@ -693,6 +695,10 @@ fn job(entry: &Entry) -> Option<Job> {
         secrets: node.get("secrets").cloned(),
         env: node.get("env").cloned(),
         condition: Scalar::from_opt(node.get("if")),
+        outputs: node
+            .get("outputs")
+            .filter(|n| n.as_map().is_some())
+            .cloned(),
         span: node.span,
     })
 }

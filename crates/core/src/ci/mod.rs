@@ -11,6 +11,7 @@
 //! [`SourceMap`], through [`Text::locate`].
 
 pub mod expr;
+pub mod flow;
 pub mod github;
 pub mod gitlab;
 pub mod scalar;

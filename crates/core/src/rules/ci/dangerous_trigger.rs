@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
-use crate::ci::expr::{context_refs, expressions};
+use crate::ci::expr::ContextRef;
+use crate::ci::flow::{shell_variables, Flow, DATA};
+use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
@@ -15,7 +17,9 @@ pub const RULE: RuleDef = RuleDef { meta: &META, build };
 
 /// Events whose workflows run with the base repository's secrets and a write token, whatever
 /// the pull request's origin.
-const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run"];
+/// `issue_comment` too: a comment on a pull request runs the base repository's workflow, and
+/// workflows that act on commands in comments (`/test`) often check the pull request out.
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
 
 static META: Meta = Meta {
     id: "ci/dangerous-trigger",
@@ -27,7 +31,9 @@ static META: Meta = Meta {
     fixable: false,
     options: &[],
     docs: Docs {
-        what: "In a workflow triggered by `pull_request_target` or `workflow_run`: a step \
+        what: "In a workflow triggered by `pull_request_target`, `workflow_run` or \
+               `issue_comment` (a comment on a pull request runs the base repository's \
+               workflow, with its secrets): a step \
                that checks out the pull request's code. That is `actions/checkout` whose \
                `ref` or `repository` reads the head of the pull request \
                (`github.event.pull_request.head.sha`, `.head.ref`, `.head.repo.full_name`, \
@@ -36,6 +42,12 @@ static META: Meta = Meta {
                `.head_repository.full_name`, `.pull_requests[*].head.*`) or names \
                `refs/pull/...`; and a `run:` script that fetches or checks out those refs \
                (`git fetch`/`git checkout` with such an expression, `gh pr checkout`). \
+               The head is followed through `env:` at workflow, job and step level \
+               (`ref: ${{ env.HEAD }}`, `git fetch origin \"$HEAD\"`), through step and \
+               job outputs (a `run:` step writing it to `$GITHUB_OUTPUT`, or an action that \
+               resolves a commented pull request's branch such as \
+               `xt0rted/pull-request-comment-branch`, listed in \
+               `rules/ci/injection-sinks.toml`). \
                Reported at the expression (or command) itself, inside block scalars too. \
                A job whose `if:` restricts it to pull requests opened by a GitHub App bot \
                (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \
@@ -91,16 +103,13 @@ fn is_head(path: &str) -> bool {
         || path.starts_with("github.event.workflow_run.pull_requests.")
 }
 
-/// The byte ranges in `value` of expressions that read a pull request's head.
-fn head_expressions(value: &str) -> Vec<(std::ops::Range<usize>, String)> {
-    expressions(value)
-        .into_iter()
-        .filter_map(|e| {
-            let inner = &value[e.inner.clone()];
-            let head = context_refs(inner).into_iter().find(|r| is_head(&r.path))?;
-            Some((e.range, head.path))
-        })
-        .collect()
+/// An origin as a phrase: a context path in backticks, or an action output's description.
+fn origin(origin: &str) -> String {
+    if origin.starts_with("the `") {
+        origin.to_owned()
+    } else {
+        format!("`{origin}`")
+    }
 }
 
 impl Rule for DangerousTrigger {
@@ -120,11 +129,24 @@ impl Rule for DangerousTrigger {
             let event = trigger.event.as_str();
             let text = &workflow.text;
             let mut seen = HashMap::new();
-            for job in &workflow.jobs {
-                let bot = job
-                    .condition
-                    .as_ref()
-                    .and_then(|c| bot_author_gate(&c.value));
+            let gates: HashMap<&str, Option<String>> = workflow
+                .jobs
+                .iter()
+                .map(|j| {
+                    (
+                        j.id.as_str(),
+                        j.condition.as_ref().and_then(|c| bot_author_gate(&c.value)),
+                    )
+                })
+                .collect();
+            let source = |r: &ContextRef| is_head(&r.path).then(|| r.path.clone());
+            let flow = Flow {
+                source: &source,
+                outputs: &DATA.pull_request_heads,
+            };
+            let github = GithubFile::Workflow(workflow.clone());
+            flow.each_step(&github, |job_id, step, scope| {
+                let bot = gates.get(job_id).cloned().flatten();
                 let mut report =
                     |scalar: &Scalar, range: std::ops::Range<usize>, what: String, key| {
                         let violation = match &bot {
@@ -163,66 +185,90 @@ impl Rule for DangerousTrigger {
                                 .key(nth_key(key, &mut seen)),
                         );
                     };
-                for step in &job.steps {
-                    if step.uses_action("actions/checkout") {
-                        for key in ["ref", "repository"] {
-                            let Some(value) = step.with_value(key) else {
-                                continue;
+                if step.uses_action("actions/checkout") {
+                    for key in ["ref", "repository"] {
+                        let Some(value) = step.with_value(key) else {
+                            continue;
+                        };
+                        let heads = flow.expressions(&value.value, scope);
+                        for (range, taint) in &heads {
+                            let what = if taint.direct() {
+                                format!("`{key}: ${{{{ {} }}}}`", taint.path)
+                            } else {
+                                format!(
+                                    "`{key}: ${{{{ {} }}}}`, which holds {}",
+                                    taint.path,
+                                    origin(&taint.origin)
+                                )
                             };
-                            let heads = head_expressions(&value.value);
-                            for (range, path) in &heads {
+                            report(
+                                &value,
+                                range.clone(),
+                                what,
+                                format!("{}:{key}:{}", job_id, taint.path),
+                            );
+                        }
+                        if heads.is_empty() && key == "ref" {
+                            if let Some(at) = value.value.find("refs/pull/") {
                                 report(
                                     &value,
-                                    range.clone(),
-                                    format!("`{key}: ${{{{ {path} }}}}`"),
-                                    format!("{}:{key}:{path}", job.id),
-                                );
-                            }
-                            if heads.is_empty() && key == "ref" {
-                                if let Some(at) = value.value.find("refs/pull/") {
-                                    report(
-                                        &value,
-                                        at..value.value.len(),
-                                        format!("`ref: {}`", value.value),
-                                        format!("{}:ref:refs/pull", job.id),
-                                    );
-                                }
-                            }
-                        }
-                    }
-                    let Some(run) = &step.run else { continue };
-                    let fetches = run.value.contains("git ") || run.value.contains("gh ");
-                    if fetches {
-                        for (range, path) in head_expressions(&run.value) {
-                            let line = line_of(&run.value, range.start);
-                            if line.contains("git fetch")
-                                || line.contains("git checkout")
-                                || line.contains("git switch")
-                                || line.contains("git pull")
-                                || line.contains("git clone")
-                            {
-                                report(
-                                    run,
-                                    range,
-                                    format!("`{path}` in a git command"),
-                                    format!("{}:run:{path}", job.id),
+                                    at..value.value.len(),
+                                    format!("`ref: {}`", value.value),
+                                    format!("{}:ref:refs/pull", job_id),
                                 );
                             }
                         }
-                    }
-                    let mut from = 0;
-                    while let Some(at) = run.value[from..].find("gh pr checkout") {
-                        let start = from + at;
-                        report(
-                            run,
-                            start..start + "gh pr checkout".len(),
-                            "`gh pr checkout`".to_owned(),
-                            format!("{}:run:gh", job.id),
-                        );
-                        from = start + 1;
                     }
                 }
-            }
+                let Some(run) = &step.run else { return };
+                let fetches = run.value.contains("git ") || run.value.contains("gh ");
+                if fetches {
+                    let mut found: Vec<(std::ops::Range<usize>, String)> = flow
+                        .expressions(&run.value, scope)
+                        .into_iter()
+                        .map(|(range, taint)| (range, taint.path))
+                        .collect();
+                    // `$HEAD` of an `env:` variable that holds the head.
+                    let mut at = 0;
+                    for name in shell_variables(&run.value) {
+                        let Some(offset) = run.value[at..].find(name) else {
+                            continue;
+                        };
+                        let start = at + offset;
+                        at = start + name.len();
+                        if scope.env(name).is_some() {
+                            found.push((start - 1..at, format!("${name}")));
+                        }
+                    }
+                    for (range, path) in found {
+                        let line = line_of(&run.value, range.start);
+                        if line.contains("git fetch")
+                            || line.contains("git checkout")
+                            || line.contains("git switch")
+                            || line.contains("git pull")
+                            || line.contains("git clone")
+                        {
+                            report(
+                                run,
+                                range,
+                                format!("`{path}` in a git command"),
+                                format!("{}:run:{path}", job_id),
+                            );
+                        }
+                    }
+                }
+                let mut from = 0;
+                while let Some(at) = run.value[from..].find("gh pr checkout") {
+                    let start = from + at;
+                    report(
+                        run,
+                        start..start + "gh pr checkout".len(),
+                        "`gh pr checkout`".to_owned(),
+                        format!("{}:run:gh", job_id),
+                    );
+                    from = start + 1;
+                }
+            });
         });
     }
 }
@@ -321,5 +367,25 @@ mod tests {
             ],
         );
         assert!(findings.is_empty(), "{findings:#?}");
+    }
+    #[test]
+    fn comment_triggered_checkouts_and_refs_through_env_and_outputs() {
+        let workflow = "on: issue_comment\njobs:\n  t:\n    env:\n      HEAD: ${{ github.event.pull_request.head.sha }}\n    \
+                        steps:\n      - uses: actions/checkout@v4\n        with:\n          \
+                        ref: refs/pull/${{ github.event.issue.number }}/head\n      \
+                        - id: b\n        uses: xt0rted/pull-request-comment-branch@v2\n      \
+                        - uses: actions/checkout@v4\n        with:\n          ref: ${{ steps.b.outputs.head_ref }}\n      \
+                        - uses: actions/checkout@v4\n        with:\n          ref: ${{ env.HEAD }}\n      \
+                        - run: |\n          git fetch origin \"$HEAD\"\n          echo \"$HEAD\"\n";
+        let findings = check(POLICY, &[(".github/workflows/t.yml", workflow)]);
+        assert_eq!(
+            lines(&findings),
+            [(9, 16), (14, 16), (17, 16), (19, 29)],
+            "{findings:#?}"
+        );
+        assert!(findings[0].message.starts_with("`issue_comment` workflow"));
+        assert!(findings[2]
+            .message
+            .contains("which holds `github.event.pull_request.head.sha`"));
     }
 }

@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use super::{each_github, nth_key};
-use crate::ci::expr::{context_refs, expressions, holds_untrusted, untrusted};
-use crate::ci::github::{GithubFile, Step};
+use crate::ci::expr::{holds_untrusted, untrusted, ContextRef};
+use crate::ci::flow::{ActionPort, Flow, DATA};
+use crate::ci::github::Step;
 use crate::ci::Scalar;
 use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
@@ -21,11 +22,51 @@ static META: Meta = Meta {
     tier: Tier::Gold,
     scope: Scope::PerFile,
     fixable: false,
-    options: &[],
+    options: &[
+        OptionDoc {
+            name: "sinks",
+            kind: "array of strings",
+            help: "Action inputs that evaluate their value as code, `\"owner/repo:input\"` \
+                   (the action compared without letter case, at any ref), added to the \
+                   built-in list of `rules/ci/injection-sinks.toml`; a policy extending a pack \
+                   adds more with `extend-sinks`. Default: none beyond the built-in list.",
+        },
+        OptionDoc {
+            name: "sources",
+            kind: "array of strings",
+            help: "Action outputs that carry an outsider's text, `\"owner/repo:output\"` \
+                   (`*` for every output), added to the built-in list (changed file names, \
+                   branch names). Default: none beyond the built-in list.",
+        },
+        OptionDoc {
+            name: "untrusted-inputs",
+            kind: "boolean",
+            help: "Treat `inputs.*` of reusable workflows, composite actions and manual runs \
+                   as attacker-controlled. Default `false`: an input is whatever the caller \
+                   passes, and the caller's own file is where an outsider's value enters, so \
+                   this rule reports it there (an input of a manual run is typed by someone \
+                   with write access). Turn it on for a reusable workflow or action that \
+                   other repositories call with values this rule cannot see.",
+        },
+    ],
     docs: Docs {
         what: "A `${{ }}` expression that reads a context an outsider controls, inside a \
-               step's `run:` script (in workflows and composite actions) or the `script:` of \
-               `actions/github-script`. The contexts: titles and bodies of issues, pull \
+               step's `run:` script (in workflows and composite actions) or an input of an \
+               action that evaluates it as code: `script` of `actions/github-script`, `cmd` \
+               of `mikefarah/yq`, `script` of `Amadevus/pwsh-script`, `inlineScript` of \
+               `azure/cli` and `azure/powershell`, `run` and `options` of \
+               `addnab/docker-run-action`, the templates of `tibdex/backport` and the rest \
+               of the list in `rules/ci/injection-sinks.toml` (taken from zizmor's list, \
+               itself from GitHub's CodeQL models, both MIT-licensed), to which the \
+               `sinks` option adds. The value is followed through `env:` at workflow, job \
+               and step level (the innermost definition wins, as in GitHub: \
+               `TITLE: ${{ github.event.issue.title }}` then `run: echo ${{ env.TITLE }}` \
+               is reported at the `env.TITLE` expression), through step outputs \
+               (`steps.X.outputs.Y` where step `X` writes `Y=...` from such a value or \
+               variable to `$GITHUB_OUTPUT`, or is an action whose outputs carry an \
+               outsider's text, such as `tj-actions/changed-files`), and through a job's \
+               `outputs:` read as `needs.J.outputs.Y`. Writes to `$GITHUB_ENV` and values \
+               computed by programs are not followed. The contexts: titles and bodies of issues, pull \
                requests, comments, reviews and discussions \
                (`github.event.pull_request.title`, `github.event.comment.body`, ...), branch \
                names (`github.head_ref`, `github.event.pull_request.head.ref` and `.label`, \
@@ -48,40 +89,84 @@ static META: Meta = Meta {
     },
 };
 
-struct TemplateInjection;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(TemplateInjection))
+struct TemplateInjection {
+    /// Action inputs evaluated as code: the built-in list and the policy's.
+    sinks: Vec<ActionPort>,
+    /// Action outputs that carry an outsider's text.
+    sources: Vec<ActionPort>,
+    /// Whether `inputs.*` are an outsider's.
+    untrusted_inputs: bool,
 }
 
-/// The untrusted expressions of a script: their byte ranges in it and the context each reads.
-pub(crate) fn injections(script: &str) -> Vec<(std::ops::Range<usize>, String)> {
-    expressions(script)
-        .into_iter()
-        .filter_map(|e| {
-            let inner = &script[e.inner.clone()];
-            let refs = context_refs(inner);
-            let tainted = refs.iter().find(|r| {
-                !r.boolean
-                    && (untrusted(&r.path).is_some() || (r.in_to_json && holds_untrusted(&r.path)))
-            })?;
-            Some((e.range, tainted.path.clone()))
-        })
-        .collect()
-}
-
-/// The scripts of a step: `run`, and `with.script` of `actions/github-script`.
-fn scripts(step: &Step) -> Vec<(Scalar, &'static str)> {
-    let mut found = Vec::new();
-    if let Some(run) = &step.run {
-        found.push((run.clone(), "run"));
-    }
-    if step.uses_action("actions/github-script") {
-        if let Some(script) = step.with_value("script") {
-            found.push((script, "github-script"));
+fn ports(
+    params: &mut Params,
+    key: &str,
+    builtin: &[ActionPort],
+) -> Result<Vec<ActionPort>, PolicyError> {
+    let mut all = builtin.to_vec();
+    if let Some((entries, origin)) = params.take_with_origin::<Vec<String>>(key)? {
+        for entry in entries {
+            let port = ActionPort::parse(&entry)
+                .map_err(|e| origin.error(format!("`{key}` of rule `{}`: {e}", META.id)))?;
+            if !all.contains(&port) {
+                all.push(port);
+            }
         }
     }
-    found
+    Ok(all)
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(TemplateInjection {
+        sinks: ports(params, "sinks", &DATA.sinks)?,
+        sources: ports(params, "sources", &DATA.sources)?,
+        untrusted_inputs: params.take("untrusted-inputs")?.unwrap_or(false),
+    }))
+}
+
+/// The context an outsider controls that a reference reads, if any.
+fn outsider(r: &ContextRef, inputs: bool) -> Option<String> {
+    let direct = untrusted(&r.path).is_some()
+        || (r.in_to_json && holds_untrusted(&r.path))
+        || (inputs && r.path.starts_with("inputs."));
+    direct.then(|| r.path.clone())
+}
+
+/// Where a script is evaluated: `run`, or an input of an action that evaluates it.
+enum Sink {
+    Run,
+    Input { action: String, input: String },
+}
+
+impl TemplateInjection {
+    /// The scripts of a step: `run`, and the inputs of actions that evaluate code.
+    fn scripts(&self, step: &Step) -> Vec<(Scalar, Sink)> {
+        let mut found = Vec::new();
+        if let Some(run) = &step.run {
+            found.push((run.clone(), Sink::Run));
+        }
+        let Some(with) = step.with.as_ref().and_then(|w| w.as_map()) else {
+            return found;
+        };
+        for port in self.sinks.iter().filter(|p| p.used_by(step)) {
+            for entry in with {
+                let Some(key) = entry.key_str() else { continue };
+                if !key.eq_ignore_ascii_case(&port.name) {
+                    continue;
+                }
+                if let Some(value) = Scalar::from_node(&entry.value) {
+                    found.push((
+                        value,
+                        Sink::Input {
+                            action: port.action.clone(),
+                            input: key.to_owned(),
+                        },
+                    ));
+                }
+            }
+        }
+        found
+    }
 }
 
 impl Rule for TemplateInjection {
@@ -93,52 +178,71 @@ impl Rule for TemplateInjection {
         each_github(cx, |file, github| {
             let text = github.text();
             let mut seen = HashMap::new();
-            let steps: Vec<(&str, &Step)> = match github {
-                GithubFile::Workflow(w) => w
-                    .jobs
-                    .iter()
-                    .flat_map(|j| j.steps.iter().map(move |s| (j.id.as_str(), s)))
-                    .collect(),
-                GithubFile::Action(a) => a.steps.iter().map(|s| ("runs", s)).collect(),
+            let inputs = self.untrusted_inputs;
+            let source = move |r: &ContextRef| outsider(r, inputs);
+            let flow = Flow {
+                source: &source,
+                outputs: &self.sources,
             };
-            for (job, step) in steps {
-                for (script, kind) in scripts(step) {
-                    let found = injections(&script.value);
+            flow.each_step(github, |job, step, scope| {
+                for (script, sink) in self.scripts(step) {
+                    let found = flow.expressions(&script.value, scope);
                     if found.is_empty() {
                         continue;
                     }
                     let ranges: Vec<_> = found.iter().map(|(r, _)| r.clone()).collect();
                     let spans = text.locate_all(&script, &ranges);
-                    for ((range, path), span) in found.into_iter().zip(spans) {
+                    for ((range, taint), span) in found.into_iter().zip(spans) {
                         let expression = &script.value[range];
-                        let where_ = if kind == "run" {
-                            "a `run` script"
+                        let where_ = match &sink {
+                            Sink::Run => "a `run` script".to_owned(),
+                            Sink::Input { action, .. } if action == "actions/github-script" => {
+                                "an `actions/github-script` script".to_owned()
+                            }
+                            Sink::Input { action, input } => {
+                                format!("`{input}` of `{action}`, which evaluates it as code")
+                            }
+                        };
+                        let what = if taint.direct() {
+                            format!("attacker-controlled `{}`", taint.path)
+                        } else if taint.origin.starts_with("the `") {
+                            format!("`{}`, which carries {}", taint.path, taint.origin)
                         } else {
-                            "an `actions/github-script` script"
+                            format!(
+                                "`{}`, which carries attacker-controlled `{}`",
+                                taint.path, taint.origin
+                            )
+                        };
+                        let read_as = match &sink {
+                            Sink::Run => "\"$VALUE\" in the script",
+                            Sink::Input { action, .. } if action == "actions/github-script" => {
+                                "process.env.VALUE in the script"
+                            }
+                            Sink::Input { .. } => "the environment variable from the code",
+                        };
+                        let help = if taint.path.starts_with("env.") {
+                            format!(
+                                "read the variable in the script instead of expanding it (use \
+                                 {read_as})"
+                            )
+                        } else {
+                            format!(
+                                "pass it through `env:` (such as `VALUE: {expression}`) and use \
+                                 {read_as}"
+                            )
                         };
                         out.push(
                             Violation::file(
                                 &file.path,
-                                format!(
-                                    "`{expression}` expands attacker-controlled `{path}` into \
-                                     {where_}"
-                                ),
+                                format!("`{expression}` expands {what} into {where_}"),
                             )
                             .span(span)
-                            .help(format!(
-                                "pass it through `env:` (such as `VALUE: {expression}`) and use \
-                                 {} in the script",
-                                if kind == "run" {
-                                    "\"$VALUE\""
-                                } else {
-                                    "process.env.VALUE"
-                                }
-                            ))
-                            .key(nth_key(format!("{job}:{path}"), &mut seen)),
+                            .help(help)
+                            .key(nth_key(format!("{job}:{}", taint.path), &mut seen)),
                         );
                     }
                 }
-            }
+            });
         });
     }
 }
@@ -247,5 +351,94 @@ mod tests {
         let text = "on: pull_request\njobs:\n  a:\n    steps:\n      - env:\n          \
                     T: ${{ github.event.pull_request.title }}\n        run: echo \"$T\"\n";
         assert!(check(POLICY, &[(".github/workflows/ci.yml", text)]).is_empty());
+    }
+    #[test]
+    fn inputs_of_actions_that_evaluate_code() {
+        let text = "on: pull_request\njobs:\n  a:\n    steps:\n      - uses: mikefarah/yq@v4\n        \
+                    with:\n          cmd: ${{ github.event.pull_request.title }}\n      \
+                    - uses: Amadevus/pwsh-script@v2\n        with:\n          script: |\n            \
+                    Write-Host \"${{ github.head_ref }}\"\n      - uses: my/evaluator@v1\n        \
+                    with:\n          code: ${{ github.event.issue.body }}\n          \
+                    other: ${{ github.event.issue.body }}\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", text)]);
+        assert_eq!(lines(&findings), [(7, 16), (11, 25)], "{findings:#?}");
+        assert!(findings[0].message.contains("`cmd` of `mikefarah/yq`"));
+        // The policy adds a sink to the built-in list.
+        let policy = "[rules.\"ci/template-injection\"]\nsinks = [\"my/evaluator:code\"]\n";
+        let findings = check(policy, &[(".github/workflows/ci.yml", text)]);
+        assert_eq!(lines(&findings), [(7, 16), (11, 25), (14, 17)]);
+    }
+
+    #[test]
+    fn env_at_every_level_innermost_wins() {
+        let text = "on: issues\nenv:\n  W: ${{ github.event.issue.title }}\n  S: safe\njobs:\n  a:\n    \
+                    env:\n      J: ${{ github.event.issue.body }}\n      W: ok\n    steps:\n      \
+                    - run: echo ${{ env.W }} ${{ env.J }} ${{ env.S }} \"$J\"\n      \
+                    - run: echo ${{ env.st }}\n        env:\n          ST: ${{ github.event.issue.title }}\n          \
+                    J: fixed\n      - run: echo ${{ env.J }}\n        env:\n          J: fixed\n  \
+                    b:\n    steps:\n      - run: echo ${{ env.W }}\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", text)]);
+        assert_eq!(
+            lines(&findings),
+            [(11, 32), (12, 19), (21, 19)],
+            "{findings:#?}"
+        );
+        assert!(
+            findings[0]
+                .message
+                .contains("`env.j`, which carries attacker-controlled `github.event.issue.body`"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn step_and_job_outputs_carry_the_value() {
+        let text = "on: pull_request_target\njobs:\n  a:\n    outputs:\n      title: ${{ steps.t.outputs.title }}\n      \
+                    n: ${{ steps.t.outputs.n }}\n    steps:\n      - id: t\n        env:\n          \
+                    T: ${{ github.event.pull_request.title }}\n        run: |\n          \
+                    echo \"title=$T\" >> \"$GITHUB_OUTPUT\"\n          echo \"n=1\" >> \"$GITHUB_OUTPUT\"\n      \
+                    - id: files\n        uses: tj-actions/changed-files@v45\n      \
+                    - run: echo ${{ steps.t.outputs.title }} ${{ steps.t.outputs.n }} ${{ steps.files.outputs.all_changed_files }}\n  \
+                    b:\n    needs: a\n    steps:\n      - run: echo ${{ needs.a.outputs.title }} ${{ needs.a.outputs.n }}\n";
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", text)]);
+        assert_eq!(
+            lines(&findings),
+            [(16, 19), (16, 73), (20, 19)],
+            "{findings:#?}"
+        );
+        assert!(findings[1].message.contains("`tj-actions/changed-files`"));
+    }
+
+    #[test]
+    fn inputs_are_untrusted_only_when_the_policy_says_so() {
+        let action =
+            "inputs:\n  x: {}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      \
+                      run: echo \"${{ inputs.x }}\"\n";
+        assert!(check(POLICY, &[("action.yml", action)]).is_empty());
+        let policy = "[rules.\"ci/template-injection\"]\nuntrusted-inputs = true\n";
+        let findings = check(policy, &[("action.yml", action)]);
+        assert_eq!(lines(&findings), [(7, 18)]);
+    }
+
+    #[test]
+    fn a_malformed_sink_is_a_policy_error() {
+        use crate::policy::{FsReader, Policy};
+        let policy = "[rules.\"ci/template-injection\"]\nsinks = [\"yq\"]\n";
+        let policy = Policy::from_text(
+            "goldpath.toml",
+            policy,
+            std::path::Path::new("."),
+            &FsReader,
+        )
+        .expect("the policy parses");
+        let Err(err) = crate::engine::Engine::new(&crate::registry::Registry::builtin(), &policy)
+        else {
+            panic!("the sink is rejected");
+        };
+        assert!(
+            err.to_string().contains("`yq` must be `owner/repo:input`"),
+            "{err}"
+        );
     }
 }
