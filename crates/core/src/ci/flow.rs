@@ -1,7 +1,7 @@
 //! Data flow in GitHub Actions files: which `env.*`, `steps.*.outputs.*` and
 //! `needs.*.outputs.*` carry a value that a rule cares about (an outsider's text, the head of
 //! a pull request), and the built-in lists of action inputs and outputs
-//! (`rules/ci/injection-sinks.toml`).
+//! (`crates/core/rules/ci/injection-sinks.toml`).
 //!
 //! The model follows what can be read without running anything: `env:` at workflow, job and
 //! step level (the innermost definition wins, as in GitHub), outputs of steps that are known
@@ -17,10 +17,10 @@ use super::expr::{context_refs, expressions, ContextRef};
 use super::github::{GithubFile, Step, Uses};
 use crate::doc::Node;
 
-/// The built-in lists, as written in `rules/ci/injection-sinks.toml`.
+/// The built-in lists, as written in `crates/core/rules/ci/injection-sinks.toml`.
 pub const DATA_TOML: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../rules/ci/injection-sinks.toml"
+    "/rules/ci/injection-sinks.toml"
 ));
 
 /// One `owner/repo[/path]:name` entry: an input or output of an action.

@@ -47,7 +47,7 @@ static META: Meta = Meta {
                job outputs (a `run:` step writing it to `$GITHUB_OUTPUT`, or an action that \
                resolves a commented pull request's branch such as \
                `xt0rted/pull-request-comment-branch`, listed in \
-               `rules/ci/injection-sinks.toml`). \
+               `crates/core/rules/ci/injection-sinks.toml`). \
                Reported at the expression (or command) itself, inside block scalars too. \
                A job whose `if:` restricts it to pull requests opened by a GitHub App bot \
                (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \

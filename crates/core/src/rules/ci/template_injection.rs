@@ -28,7 +28,7 @@ static META: Meta = Meta {
             kind: "array of strings",
             help: "Action inputs that evaluate their value as code, `\"owner/repo:input\"` \
                    (the action compared without letter case, at any ref), added to the \
-                   built-in list of `rules/ci/injection-sinks.toml`; a policy extending a pack \
+                   built-in list of `crates/core/rules/ci/injection-sinks.toml`; a policy extending a pack \
                    adds more with `extend-sinks`. Default: none beyond the built-in list.",
         },
         OptionDoc {
@@ -56,7 +56,7 @@ static META: Meta = Meta {
                of `mikefarah/yq`, `script` of `Amadevus/pwsh-script`, `inlineScript` of \
                `azure/cli` and `azure/powershell`, `run` and `options` of \
                `addnab/docker-run-action`, the templates of `tibdex/backport` and the rest \
-               of the list in `rules/ci/injection-sinks.toml` (taken from zizmor's list, \
+               of the list in `crates/core/rules/ci/injection-sinks.toml` (taken from zizmor's list, \
                itself from GitHub's CodeQL models, both MIT-licensed), to which the \
                `sinks` option adds. The value is followed through `env:` at workflow, job \
                and step level (the innermost definition wins, as in GitHub: \
