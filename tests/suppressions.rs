@@ -100,3 +100,45 @@ fn a_locked_rule_is_never_suppressed_inline() {
         .iter()
         .all(|(rule, _)| rule.starts_with("ci/")));
 }
+
+/// The fleet line counts a repository's inline suppressions, and `fleet report` lists them.
+#[test]
+fn the_fleet_counts_inline_suppressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fleet = dir.path().join("fleet");
+    std::fs::create_dir_all(&fleet).expect("mkdir");
+    let repo = repo(&format!("[settings]\ninline-suppressions = true\n{RULE}"));
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q"])
+        .arg(repo.path())
+        .arg(fleet.join("svc"))
+        .status()
+        .expect("git clone");
+    assert!(status.success());
+    let out = dir.path().join("fleet.jsonl");
+    let output = repo
+        .goldpath()
+        .args(["fleet", "scan", "--repos"])
+        .arg(&fleet)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).expect("results").trim()).expect("json");
+    assert_eq!(line["suppressed"], 2, "{line:#}");
+    let output = repo
+        .goldpath()
+        .args(["fleet", "report", "--format", "markdown"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("## Inline suppressions"), "{text}");
+    assert!(text.contains("| svc |"), "{text}");
+}

@@ -65,6 +65,10 @@ pub struct RepoResult {
     /// Entries in the repository's baseline file; those beyond `baseline_debt` no longer occur.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_entries: Option<usize>,
+    /// Findings that inline suppressions (`goldpath: ignore[...]` comments, allowed by the
+    /// repository's policy) accepted; absent when none did. They are not in the counts above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<usize>,
 }
 
 /// Which policy judged a repository, for its result line.
@@ -182,6 +186,7 @@ impl RepoResult {
             rules_run: policy.map(|p| p.rules_run),
             baseline_debt: None,
             baseline_entries: None,
+            suppressed: Some(report.summary.suppressed).filter(|n| *n > 0),
         }
     }
 
@@ -456,6 +461,20 @@ pub struct FleetReport {
     /// Repositories with a baseline file, most debt first, then by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub baseline_debt: Vec<BaselineDebt>,
+    /// Repositories whose findings inline suppressions accepted, most first, then by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppressions>,
+}
+
+/// A repository's inline suppressions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressions {
+    /// The repository's name.
+    pub repo: String,
+    /// Its owner.
+    pub owner: Option<String>,
+    /// Findings its `goldpath: ignore[...]` comments accepted.
+    pub suppressed: usize,
 }
 
 /// A repository's remaining baseline debt.
@@ -565,6 +584,21 @@ impl FleetReport {
             })
             .collect();
         baseline_debt.sort_by(|a, b| b.debt.cmp(&a.debt).then_with(|| a.repo.cmp(&b.repo)));
+        let mut suppressions: Vec<Suppressions> = checked
+            .iter()
+            .filter_map(|r| {
+                Some(Suppressions {
+                    repo: r.repo.clone(),
+                    owner: r.owner.clone(),
+                    suppressed: r.suppressed?,
+                })
+            })
+            .collect();
+        suppressions.sort_by(|a, b| {
+            b.suppressed
+                .cmp(&a.suppressed)
+                .then_with(|| a.repo.cmp(&b.repo))
+        });
         let previous = previous.map(split);
         let mut rules: BTreeSet<&str> = checked
             .iter()
@@ -704,6 +738,7 @@ impl FleetReport {
             trend,
             weak_policies,
             baseline_debt,
+            suppressions,
         }
     }
 

@@ -346,6 +346,30 @@ fn document(report: &FleetReport) -> Vec<Block> {
                 .collect(),
         }));
     }
+    if !report.suppressions.is_empty() {
+        let total: usize = report.suppressions.iter().map(|s| s.suppressed).sum();
+        doc.push(Block::Heading(2, "Inline suppressions"));
+        doc.push(Block::Paragraph(vec![plain(format!(
+            "{total} finding{} accepted by `goldpath: ignore` comments in {} (not counted in \
+             the tiers above).",
+            if total == 1 { "" } else { "s" },
+            repositories(report.suppressions.len())
+        ))]));
+        doc.push(Block::Table(Table {
+            columns: vec![left("Repository"), left("Owner"), right("Suppressed")],
+            rows: report
+                .suppressions
+                .iter()
+                .map(|s| {
+                    vec![
+                        text(&s.repo),
+                        text(s.owner.as_deref().unwrap_or("")),
+                        plain(s.suppressed.to_string()),
+                    ]
+                })
+                .collect(),
+        }));
+    }
     if !report.broken.is_empty() {
         doc.push(Block::Heading(2, "Not checked"));
         doc.push(Block::Table(Table {
