@@ -294,6 +294,29 @@ impl Snapshot for GitSnapshot {
         }
     }
 
+    fn read_within(&self, file: &FileEntry, limit: u64) -> io::Result<Result<Vec<u8>, u64>> {
+        match &self.reader {
+            Reader::Disk {
+                root,
+                lossy,
+                check_parents,
+            } if self.mode_of(file)? != FileMode::Submodule => {
+                let rel = disk_path(lossy, file)?;
+                if *check_parents {
+                    worktree::refuse_symlinked_parents(root, rel)?;
+                }
+                worktree::read_within(&root.join(rel), limit)
+            }
+            _ => {
+                let size = self.size(file)?;
+                if size > limit {
+                    return Ok(Err(size));
+                }
+                self.read(file).map(Ok)
+            }
+        }
+    }
+
     fn changed(&self) -> Option<&BTreeSet<String>> {
         self.changed.as_ref()
     }
@@ -342,6 +365,9 @@ pub(crate) struct RawEntry {
     pub(crate) path: Vec<u8>,
     pub(crate) mode: FileMode,
     pub(crate) size: Option<u64>,
+    /// A regular file listed by a walk without a `stat`: whether it is executable is not known
+    /// yet (the index says so for a tracked file; an untracked one is looked up).
+    pub(crate) exec_unknown: bool,
 }
 
 /// Builds the sorted [`FileEntry`] list; each entry's key is its position in `raw`.
@@ -368,6 +394,7 @@ pub(crate) fn object_snapshot(
             path: entry.path,
             mode,
             size: (mode == FileMode::Submodule).then_some(0),
+            exec_unknown: false,
         });
     }
     let root = info
