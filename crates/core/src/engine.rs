@@ -1580,7 +1580,8 @@ mod tests {
                 self.inner.root()
             }
         }
-        struct Sizes(Arc<Mutex<Vec<(String, Result<u64, ReadError>)>>>);
+        type Seen = Vec<(String, Result<u64, ReadError>)>;
+        struct Sizes(Arc<Mutex<Seen>>);
         impl Rule for Sizes {
             fn wants(&self) -> Vec<String> {
                 vec!["**".to_owned()]
