@@ -6,6 +6,8 @@
 //! - [`Source::Worktree`]: the files on disk. Inside a git work tree that is the tracked files that
 //!   still exist plus the untracked files that are not ignored, rooted at the work tree's top level.
 //!   Outside of a repository the path is walked as a plain directory (still honouring `.gitignore`).
+//!   The walk stats nothing: a tracked file's executable bit is the index's (what `git add`
+//!   recorded), an untracked file's is looked up, and sizes come when asked or when read.
 //! - [`Source::Tracked`]: the tracked files (the index's paths, as `git ls-files` lists them), read
 //!   from disk, without walking the directories: the fastest listing, for commands that judge
 //!   tracked files only.
