@@ -18,8 +18,12 @@ Generates (once, then reuses) a git repository of N files (default 100000) under
 target/bench/ (or DIR), builds goldpath in release mode, and prints the median wall time
 of R runs (default 7, after one warm-up) of:
   git ls-files                       the floor: listing the index
+  git grep -I -c -E -e 'AKIA[0-9A-Z]{16}' -e 'BEGIN.{0,20}PRIVATE'
+                                     the floor of a policy that looks for secrets: git's own
+                                     multi-threaded search of the work tree's tracked files
   goldpath check (recommended)       the whole built-in policy on the work tree
   git ls-files -co --exclude-standard  the floor for a work tree: index plus untracked files
+  git grep ... HEAD                  the same search of the commit's blobs
   goldpath check --rev HEAD          the same on the commit's tree, read through gix
   goldpath check --staged            10 modified files staged (an alternate index): per-file
                                      rules on them; the ownership and ci rules do not run
@@ -208,10 +212,23 @@ fn bench(args: &[String]) -> Result<()> {
             c.args(["ls-files", "-co", "--exclude-standard"]);
             c
         }),
+        ("git grep (2 secret patterns, work tree)", {
+            // A policy that looks for secrets must read every file: git's own multi-threaded
+            // search of the same tracked files is the honest floor of a work-tree check.
+            let mut c = git(&repo);
+            c.args(GIT_GREP);
+            c
+        }),
         ("goldpath check (recommended, work tree)", {
             let mut c = Command::new(&goldpath);
             c.args(["check", "--format", "json", "--fail-on", "never"])
                 .arg(&repo);
+            c
+        }),
+        ("git grep (2 secret patterns) HEAD", {
+            // The floor of --rev HEAD: the same search of the commit's blobs.
+            let mut c = git(&repo);
+            c.args(GIT_GREP).arg("HEAD");
             c
         }),
         ("goldpath check --rev HEAD", {
@@ -254,9 +271,22 @@ fn bench(args: &[String]) -> Result<()> {
         options.files,
         options.runs
     );
-    print_medians(cases, options.runs, 42)?;
+    print_medians_against(cases, options.runs, 46, &[("git grep", "goldpath check")])?;
     Ok(())
 }
+
+/// `git grep` of the two secret shapes the floor compares with: binary files skipped, one count
+/// per file.
+const GIT_GREP: [&str; 8] = [
+    "grep",
+    "-I",
+    "-c",
+    "-E",
+    "-e",
+    "AKIA[0-9A-Z]{16}",
+    "-e",
+    "BEGIN.{0,20}PRIVATE",
+];
 
 /// Builds the release binary of goldpath and returns its path.
 fn build_release(root: &Path) -> Result<PathBuf> {
@@ -290,7 +320,71 @@ fn print_medians(cases: Vec<(&str, Command)>, runs: usize, width: usize) -> Resu
     Ok(())
 }
 
+/// Like [`print_medians`], and each case whose name starts with the second of a pair is also
+/// compared with the latest case before it whose name starts with the first (each goldpath
+/// check with the `git grep` of the same snapshot) unless another `git` case came between.
+fn print_medians_against(
+    cases: Vec<(&str, Command)>,
+    runs: usize,
+    width: usize,
+    pairs: &[(&str, &str)],
+) -> Result<()> {
+    let mut floor = None;
+    let mut references: Vec<(&str, String, Duration)> = Vec::new();
+    for (name, mut command) in cases {
+        let (median, cpu) = time_cpu(&mut command, runs)?;
+        let floor = *floor.get_or_insert(median);
+        let cpu = cpu.map_or_else(
+            || "-".to_owned(),
+            |cpu| format!("{:.0} ms", cpu.as_secs_f64() * 1000.0),
+        );
+        let mut line = format!(
+            "{name:width$} {:>9.1} ms  cpu {cpu:>8}   {:>5.1}x git ls-files",
+            median.as_secs_f64() * 1000.0,
+            median.as_secs_f64() / floor.as_secs_f64()
+        );
+        // Another floor (such as `git diff --cached` before the staged cases) ends the
+        // comparison: the staged checks read 10 files, not the tree.
+        if name.starts_with("git ") && !pairs.iter().any(|(r, _)| name.starts_with(r)) {
+            references.clear();
+        }
+        for (reference, compared) in pairs {
+            if name.starts_with(reference) {
+                references.retain(|(r, _, _)| r != reference);
+                references.push((reference, name.to_owned(), median));
+            } else if name.starts_with(compared) {
+                if let Some((_, _, base)) = references.iter().find(|(r, _, _)| r == reference) {
+                    line.push_str(&format!(
+                        "   {:>5.2}x {reference}",
+                        median.as_secs_f64() / base.as_secs_f64()
+                    ));
+                }
+            }
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
 fn time(command: &mut Command, runs: usize) -> Result<Duration> {
+    Ok(time_cpu(command, runs)?.0)
+}
+
+/// The CPU time (user and system) of the waited-for children so far, from /proc/self/stat
+/// (Linux; clock ticks of 10 ms). `None` elsewhere.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(") ")?.1;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // cutime and cstime are fields 16 and 17 of the whole line (14 and 15 here, 0-based).
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The median wall time of `runs` runs after a warm-up, and the mean CPU time of a run (user
+/// and system, all threads): on a loaded machine wall time waits for the CPU, CPU time less so.
+fn time_cpu(command: &mut Command, runs: usize) -> Result<(Duration, Option<Duration>)> {
     command.stdout(Stdio::null()).stderr(Stdio::null());
     // One warm-up run so every case starts with the same page cache.
     let status = command.status()?;
@@ -298,13 +392,18 @@ fn time(command: &mut Command, runs: usize) -> Result<Duration> {
         bail!("{command:?} failed: {status}");
     }
     let mut samples = Vec::with_capacity(runs);
+    let cpu_before = children_cpu();
     for _ in 0..runs {
         let start = Instant::now();
         command.status()?;
         samples.push(start.elapsed());
     }
+    let cpu = match (cpu_before, children_cpu()) {
+        (Some(before), Some(after)) => Some((after.saturating_sub(before)) / runs as u32),
+        _ => None,
+    };
     samples.sort();
-    Ok(samples[samples.len() / 2])
+    Ok((samples[samples.len() / 2], cpu))
 }
 
 /// An alternate index (so the repository itself is untouched) in which `count` files spread
@@ -799,7 +898,8 @@ fn bench_owners(args: &[String]) -> Result<()> {
 
 Generates (once, then reuses) a git repository of N files (default 100000) shaped like a
 monorepo, with a .github/CODEOWNERS of R rules (default 3000: per service, per directory, per
-module, extensions, generated directories without owners, stale paths) and a goldpath.toml that
+module, extensions, generated directories without owners, stale paths; module rules mix
+anchored and unanchored, literal, wildcard, `**/` and directory patterns) and a goldpath.toml that
 extends builtin:recommended, builds goldpath in release mode, and prints the median wall time
 of R runs (default 7, after one warm-up) of git ls-files, git ls-files -co, git ls-tree -r
 HEAD (the floors of a work tree and of a commit), goldpath owners --unowned and
@@ -837,7 +937,7 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         ("config", "json"),
     ];
     let services = files.div_ceil(SERVICE);
-    let marker = repo.join(".git/goldpath-bench-owners-complete");
+    let marker = repo.join(".git/goldpath-bench-owners-complete-v2");
     if !marker.exists() {
         if repo.exists() {
             std::fs::remove_dir_all(&repo)?;
@@ -867,16 +967,35 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         let stale = rules / 30;
         let generated = rules / 30;
         let fixed = lines.len() - 1 + stale + generated;
+        // The module rules mix the shapes real CODEOWNERS files use: anchored directories,
+        // anchored wildcards, unanchored names and directories, `**/` and `*` components, so
+        // that every part of the matcher has work (not only its trie of literal prefixes).
         for k in 0..rules.saturating_sub(fixed) {
             let s = (k * 7) % services;
-            let d = DIRS[k % DIRS.len()].0;
+            let (d, ext) = DIRS[k % DIRS.len()];
             let m = (k * 13 + k / services) % 40;
             let owners = if k % 5 == 0 {
                 format!("@acme/mod-{} dev{k}@acme.com", k % 300)
             } else {
                 format!("@acme/mod-{}", k % 300)
             };
-            lines.push(format!("/services/svc-{s:03}/{d}/m{m:03}/ {owners}"));
+            let pattern = match k % 8 {
+                // Anchored directory.
+                0 | 1 => format!("/services/svc-{s:03}/{d}/m{m:03}/"),
+                // Anchored, with a wildcard file name.
+                2 => format!("/services/svc-{s:03}/{d}/m{m:03}/*.{ext}"),
+                // A wildcard directory component.
+                3 => format!("/services/*/{d}/m{m:03}/*.{ext}"),
+                // `**/` then literal segments: matches at any depth.
+                4 => format!("**/svc-{s:03}/{d}/m{m:03}/"),
+                // Unanchored directory name: any directory of that name, at any depth.
+                5 => format!("m{m:03}/"),
+                // Unanchored file-name glob.
+                6 => format!("file_{:04}*.{ext}", (k * 37) % (files / 10).max(1)),
+                // Unanchored literal file name.
+                _ => format!("file_{:06}.{ext}", (k * 131) % files),
+            };
+            lines.push(format!("{pattern} {owners}"));
         }
         for k in 0..generated {
             lines.push(format!(
@@ -986,7 +1105,7 @@ goldpath check --only 'ownership/*', on the work tree and on HEAD.";
         repo.display(),
         String::from_utf8_lossy(&unowned.stdout).lines().count()
     );
-    print_medians(cases, runs, 48)?;
+    print_medians_against(cases, runs, 48, &[])?;
     Ok(())
 }
 

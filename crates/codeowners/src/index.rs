@@ -20,7 +20,7 @@
 use memchr::memrchr;
 
 use crate::hash::StrMap;
-use crate::pattern::{Compiled, Glob, Seg, Tail};
+use crate::pattern::{ByDirectory, Compiled, Glob, Seg, Tail};
 
 /// Marks "no rule".
 const NONE: u32 = u32::MAX;
@@ -337,6 +337,11 @@ impl Index {
         }
         let matches = |id: u32| self.crules[id as usize].compiled.matches(comps);
         memo.hits.iter().for_each(|&id| f(id));
+        for &(id, seg) in &memo.by_name {
+            if self.segment(id, seg).matches_one(name[0]) {
+                f(id);
+            }
+        }
         for &id in &memo.verify {
             if matches(id) {
                 f(id);
@@ -382,7 +387,8 @@ impl Index {
             cost += self.everything.len() as u64;
             cost += dir.iter().map(|c| self.component_cost(c)).sum::<u64>();
         }
-        cost += (memo.hits.len() + memo.verify.len() + self.scan.verify.len()) as u64;
+        cost += (memo.hits.len() + memo.by_name.len() + memo.verify.len() + self.scan.verify.len())
+            as u64;
         if let Some(node) = memo.node {
             if let Some(&ix) = self.nodes[node as usize].children.get(name[0]) {
                 let node = &self.nodes[ix as usize];
@@ -424,7 +430,11 @@ impl Index {
         memo.key.extend(dir.iter().map(|c| Box::<str>::from(*c)));
         memo.valid = true;
         let DirMemo {
-            hits, verify, node, ..
+            hits,
+            verify,
+            by_name,
+            node,
+            ..
         } = memo;
         hits.clear();
         verify.clear();
@@ -459,6 +469,39 @@ impl Index {
                 }
             });
         }
+        // Most rules to verify are decided by the directory alone (`**/build/`, `/apps/*/src/`)
+        // or leave one test of the name (`/apps/*/src/*.rs`): settled here once for all the
+        // directory's files instead of matching each file's whole path.
+        by_name.clear();
+        if verify.is_empty() {
+            return;
+        }
+        let mut with_name: Vec<&str> = dir.to_vec();
+        with_name.push("");
+        verify.retain(|&id| {
+            match self.crules[id as usize]
+                .compiled
+                .by_directory(dir, &with_name)
+            {
+                ByDirectory::Matches => {
+                    hits.push(id);
+                    false
+                }
+                ByDirectory::NoMatch => false,
+                ByDirectory::Name => {
+                    let last = self.crules[id as usize].compiled.segs.len() - 1;
+                    by_name.push((id, last as u32));
+                    false
+                }
+                ByDirectory::Unknown => true,
+            }
+        });
+    }
+
+    /// Segment `seg` of rule `id`.
+    #[inline]
+    fn segment(&self, id: u32, seg: u32) -> &Seg {
+        &self.crules[id as usize].compiled.segs[seg as usize]
     }
 
     /// The rules found through component `i` wherever it stands (`last`: it is the file name):
@@ -608,6 +651,9 @@ pub(crate) struct DirMemo {
     hits: Vec<u32>,
     /// Rules found through the directory's components that must be verified on each path.
     verify: Vec<u32>,
+    /// Rules whose directory part matched: a file matches when its name matches the segment
+    /// (rule, index of its last segment).
+    by_name: Vec<(u32, u32)>,
     /// The trie node the directory's components lead to, if they all do.
     node: Option<u32>,
 }

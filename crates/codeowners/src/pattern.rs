@@ -151,6 +151,18 @@ impl Seg {
     }
 }
 
+/// What the directory of a file decides about a pattern (see [`Compiled::by_directory`]).
+pub(crate) enum ByDirectory {
+    /// Every file of the directory matches.
+    Matches,
+    /// No file of the directory matches.
+    NoMatch,
+    /// A file matches when its name matches the last segment.
+    Name,
+    /// The whole path must be matched.
+    Unknown,
+}
+
 /// A compiled pattern.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
@@ -230,6 +242,47 @@ impl Compiled {
     }
 
     /// Whether the pattern matches the path split into `comps` (non-empty components).
+    /// What a file's directory alone decides, for a file of directory `dir`; `with_name` is
+    /// `dir` followed by any one more component. A pattern ending in `/` matches a directory
+    /// above the file, never its name; a pattern without `**` and without a trailing `/` has one
+    /// segment per component, so only its last one meets the name.
+    pub(crate) fn by_directory(&self, dir: &[&str], with_name: &[&str]) -> ByDirectory {
+        if self.nothing || self.segs.is_empty() {
+            return ByDirectory::Unknown;
+        }
+        match self.tail {
+            Tail::Inside => {
+                if self.matches(with_name) {
+                    ByDirectory::Matches
+                } else {
+                    ByDirectory::NoMatch
+                }
+            }
+            Tail::Exact if !self.segs.contains(&Seg::AnySeq) => {
+                let Some((_, before)) = self.segs.split_last() else {
+                    return ByDirectory::Unknown;
+                };
+                let fits = if self.anchored {
+                    dir.len() == before.len()
+                } else {
+                    dir.len() >= before.len()
+                };
+                let tail = &dir[dir.len().saturating_sub(before.len())..];
+                if fits
+                    && before
+                        .iter()
+                        .zip(tail)
+                        .all(|(seg, comp)| seg.matches_one(comp))
+                {
+                    ByDirectory::Name
+                } else {
+                    ByDirectory::NoMatch
+                }
+            }
+            _ => ByDirectory::Unknown,
+        }
+    }
+
     pub(crate) fn matches(&self, comps: &[&str]) -> bool {
         if self.nothing || comps.is_empty() {
             return false;

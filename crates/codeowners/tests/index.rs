@@ -247,6 +247,52 @@ fn index_classes() {
     }
 }
 
+/// Rules the index settles once per directory (a trailing `/`: the directory decides; no `**`
+/// and no trailing `/`: the directory decides all but a test of the name), on files that share
+/// directories, against the naive loop.
+#[test]
+fn rules_settled_per_directory_agree_with_naive_loop() {
+    let text =
+        "/services/*/src/m01/*.rs @mid-star\n**/svc-1/src/m01/ @any-depth-dir\nm01/ @name-dir\n\
+                /services/svc-1/*/m01/ @star-dir\n/services/svc-2/src/m01/*.ts @glob-name\n\
+                **/src/*.rs @any-depth-glob\n**/m02/file_1.rs @any-depth-exact\n/services/*/ @top\n\
+                /services/svc-1/src/m0?/ @class-dir\nsrc/m01/file_2.rs @anchored-exact\n";
+    for dialect in [Dialect::GitHub, Dialect::GitLab] {
+        let co = parse(text, dialect);
+        let pats: Vec<Option<Pattern>> = co
+            .rules()
+            .iter()
+            .map(|r| Pattern::new(&r.pattern, dialect).ok())
+            .collect();
+        let mut paths = Vec::new();
+        for top in ["services", "other", "x/services"] {
+            for svc in ["svc-1", "svc-2"] {
+                for dir in ["src", "docs"] {
+                    for m in ["m01", "m02"] {
+                        for name in ["file_1.rs", "file_2.rs", "a.ts", "m01"] {
+                            paths.push(format!("{top}/{svc}/{dir}/{m}/{name}"));
+                        }
+                    }
+                    paths.push(format!("{top}/{svc}/{dir}/file_1.rs"));
+                }
+            }
+        }
+        paths.extend(["src/m01/file_2.rs", "src/a.rs", "m01", "m01/x"].map(String::from));
+        paths.sort();
+        let all = co.owners_of_all(&paths);
+        for (p, fast) in paths.iter().zip(&all) {
+            let (matching, decisions) = naive(&co, &pats, p);
+            assert_eq!(co.matching_rules(p), matching, "{dialect:?} {p}");
+            let got: Vec<Decided> = fast
+                .decisions()
+                .iter()
+                .map(|d| (d.section_index, d.rule_index, d.excluded))
+                .collect();
+            assert_eq!(got, decisions, "{dialect:?} {p}");
+        }
+    }
+}
+
 /// Lines repeating a pattern are matched once, yet each keeps its own answers: the last line
 /// decides, the earlier ones match the same paths and are overridden by it.
 #[test]

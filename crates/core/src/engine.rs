@@ -176,6 +176,12 @@ impl<'a> Context<'a> {
 
     /// A file's size, without reading it when the source knows it.
     pub fn size(&self, file: &FileEntry) -> Result<u64, ReadError> {
+        // A file read up front (or found too large to read) needs no second look-up.
+        match self.contents.get(&file.key) {
+            Some(Ok(bytes)) => return Ok(bytes.len() as u64),
+            Some(Err(ReadError::TooLarge { size, .. })) => return Ok(*size),
+            _ => {}
+        }
         self.snapshot
             .size(file)
             .map_err(|e| ReadError::Io(e.to_string()))
@@ -215,15 +221,11 @@ fn read_file(snapshot: &dyn Snapshot, file: &FileEntry, limit: u64) -> Content {
     if !file.mode.is_regular() {
         return Err(ReadError::NotRegular);
     }
-    let size = snapshot
-        .size(file)
-        .map_err(|e| ReadError::Io(e.to_string()))?;
-    if size > limit {
-        return Err(ReadError::TooLarge { size, limit });
+    match snapshot.read_within(file, limit) {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(size)) => Err(ReadError::TooLarge { size, limit }),
+        Err(e) => Err(ReadError::Io(e.to_string())),
     }
-    snapshot
-        .read(file)
-        .map_err(|e| ReadError::Io(e.to_string()))
 }
 
 struct EnabledRule {
@@ -973,14 +975,27 @@ fn candidates<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEn
     }
     let literals: Option<Vec<&str>> = patterns.iter().map(|p| required_name_literal(p)).collect();
     match literals {
-        Some(literals) => list
-            .iter()
-            .filter(|f| {
-                let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-                literals.iter().any(|literal| name.contains(literal))
-            })
-            .copied()
-            .collect(),
+        Some(literals) => {
+            let name = |f: &FileEntry| -> usize { f.path.rfind('/').map_or(0, |slash| slash + 1) };
+            // One pass over each name for all the literals at once: a rule such as
+            // security/secrets wants a few dozen kinds of files, and 100,000 names times a few
+            // dozen substring searches showed in profiles.
+            match aho_corasick::AhoCorasick::new(&literals) {
+                Ok(matcher) => list
+                    .iter()
+                    .filter(|f| matcher.is_match(&f.path[name(f)..]))
+                    .copied()
+                    .collect(),
+                Err(_) => list
+                    .iter()
+                    .filter(|f| {
+                        let file_name = &f.path[name(f)..];
+                        literals.iter().any(|literal| file_name.contains(literal))
+                    })
+                    .copied()
+                    .collect(),
+            }
+        }
         None => list.to_vec(),
     }
 }
@@ -1527,6 +1542,92 @@ mod tests {
             ["svc/catalog-info.yml"]
         );
         assert!(paths(&[]).is_empty());
+    }
+
+    /// A source that learns sizes while reading (as a work tree does): the engine reads through
+    /// `read_within` and answers a rule's size questions from what it read, so no file costs a
+    /// separate size look-up.
+    #[test]
+    fn read_files_answer_size_questions_without_a_lookup() {
+        struct Counting {
+            inner: crate::MemorySnapshot,
+            sizes: AtomicUsize,
+        }
+        impl Snapshot for Counting {
+            fn files(&self) -> &[FileEntry] {
+                self.inner.files()
+            }
+            fn read(&self, file: &FileEntry) -> std::io::Result<Vec<u8>> {
+                self.inner.read(file)
+            }
+            fn size(&self, file: &FileEntry) -> std::io::Result<u64> {
+                self.sizes.fetch_add(1, Ordering::SeqCst);
+                self.inner.size(file)
+            }
+            fn read_within(
+                &self,
+                file: &FileEntry,
+                limit: u64,
+            ) -> std::io::Result<Result<Vec<u8>, u64>> {
+                let bytes = self.inner.read(file)?;
+                let size = bytes.len() as u64;
+                Ok(if size > limit { Err(size) } else { Ok(bytes) })
+            }
+            fn source(&self) -> crate::snapshot::SourceKind {
+                self.inner.source()
+            }
+            fn root(&self) -> String {
+                self.inner.root()
+            }
+        }
+        type Seen = Vec<(String, Result<u64, ReadError>)>;
+        struct Sizes(Arc<Mutex<Seen>>);
+        impl Rule for Sizes {
+            fn wants(&self) -> Vec<String> {
+                vec!["**".to_owned()]
+            }
+            fn check(&self, cx: &Context<'_>, _out: &mut Vec<Violation>) {
+                let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+                for file in cx.wanted() {
+                    seen.push((file.path.clone(), cx.size(file)));
+                }
+            }
+        }
+
+        let snapshot = Counting {
+            inner: crate::MemorySnapshot::new()
+                .with_file("small.txt", "12345")
+                .with_file("big.txt", "0123456789"),
+            sizes: AtomicUsize::new(0),
+        };
+        let policy = Policy::from_text(
+            "goldpath.toml",
+            "[settings]\nmax-read-bytes = 8\n",
+            std::path::Path::new("."),
+            &crate::policy::FsReader,
+        )
+        .unwrap_or_else(|e| panic!("policy: {e}"));
+        let mut engine = Engine::new(&crate::registry::Registry::empty(), &policy)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        engine.add_rule(
+            "test/sizes",
+            Level::Note,
+            Tier::Bronze,
+            Scope::PerFile,
+            Box::new(Sizes(Arc::clone(&seen))),
+        );
+        engine.check(&snapshot);
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            seen,
+            [
+                ("big.txt".to_owned(), Ok(10)),
+                ("small.txt".to_owned(), Ok(5))
+            ]
+        );
+        assert_eq!(snapshot.sizes.load(Ordering::SeqCst), 0);
     }
 
     #[test]

@@ -86,6 +86,17 @@ pub trait Snapshot: Send + Sync {
         }
     }
 
+    /// The bytes of a file of at most `limit` bytes, or `Ok(Err(size))` for a larger one, which
+    /// is not read. Sources that learn the size while opening the file (a work tree: one
+    /// `fstat` of the open handle) override this to spare a separate look-up per file.
+    fn read_within(&self, file: &FileEntry, limit: u64) -> io::Result<Result<Vec<u8>, u64>> {
+        let size = self.size(file)?;
+        if size > limit {
+            return Ok(Err(size));
+        }
+        self.read(file).map(Ok)
+    }
+
     /// The paths changed against a base (staged vs HEAD, or a pull request's range), when the
     /// snapshot is judged in change mode. `None` means every file is judged.
     fn changed(&self) -> Option<&BTreeSet<String>> {

@@ -6,6 +6,8 @@
 //! - [`Source::Worktree`]: the files on disk. Inside a git work tree that is the tracked files that
 //!   still exist plus the untracked files that are not ignored, rooted at the work tree's top level.
 //!   Outside of a repository the path is walked as a plain directory (still honouring `.gitignore`).
+//!   The walk stats nothing: a tracked file's executable bit is the index's (what `git add`
+//!   recorded), an untracked file's is looked up, and sizes come when asked or when read.
 //! - [`Source::Tracked`]: the tracked files (the index's paths, as `git ls-files` lists them), read
 //!   from disk, without walking the directories: the fastest listing, for commands that judge
 //!   tracked files only.
@@ -294,6 +296,29 @@ impl Snapshot for GitSnapshot {
         }
     }
 
+    fn read_within(&self, file: &FileEntry, limit: u64) -> io::Result<Result<Vec<u8>, u64>> {
+        match &self.reader {
+            Reader::Disk {
+                root,
+                lossy,
+                check_parents,
+            } if self.mode_of(file)? != FileMode::Submodule => {
+                let rel = disk_path(lossy, file)?;
+                if *check_parents {
+                    worktree::refuse_symlinked_parents(root, rel)?;
+                }
+                worktree::read_within(&root.join(rel), limit)
+            }
+            _ => {
+                let size = self.size(file)?;
+                if size > limit {
+                    return Ok(Err(size));
+                }
+                self.read(file).map(Ok)
+            }
+        }
+    }
+
     fn changed(&self) -> Option<&BTreeSet<String>> {
         self.changed.as_ref()
     }
@@ -342,6 +367,9 @@ pub(crate) struct RawEntry {
     pub(crate) path: Vec<u8>,
     pub(crate) mode: FileMode,
     pub(crate) size: Option<u64>,
+    /// A regular file listed by a walk without a `stat`: whether it is executable is not known
+    /// yet (the index says so for a tracked file; an untracked one is looked up).
+    pub(crate) exec_unknown: bool,
 }
 
 /// Builds the sorted [`FileEntry`] list; each entry's key is its position in `raw`.
@@ -368,6 +396,7 @@ pub(crate) fn object_snapshot(
             path: entry.path,
             mode,
             size: (mode == FileMode::Submodule).then_some(0),
+            exec_unknown: false,
         });
     }
     let root = info

@@ -221,28 +221,32 @@ impl<'a> Walker<'a> {
                         path,
                         mode: FileMode::Submodule,
                         size: None,
+                        exec_unknown: false,
                     },
                     is_dir: true,
                 });
                 continue;
             }
-            let meta = match entry.metadata() {
-                Ok(meta) => meta,
-                Err(err) => {
-                    self.error(format!("{}: {err}", entry.path().display()));
-                    continue;
-                }
+            // The directory listing's type says file or symlink without a `stat`; whether a
+            // file is executable is settled after the walk, from the index for tracked files.
+            // Sizes are asked for when a rule needs them.
+            let mode = if file_type.is_symlink() {
+                FileMode::Symlink
+            } else if file_type.is_file() {
+                FileMode::File
+            } else {
+                // FIFOs, sockets and devices are not files git records.
+                continue;
             };
-            if let Some(mode) = mode_of_metadata(&meta) {
-                children.push(Child {
-                    entry: RawEntry {
-                        path,
-                        mode,
-                        size: Some(meta.len()),
-                    },
-                    is_dir: false,
-                });
-            }
+            children.push(Child {
+                entry: RawEntry {
+                    path,
+                    mode,
+                    size: None,
+                    exec_unknown: mode == FileMode::File,
+                },
+                is_dir: false,
+            });
         }
         children.sort_unstable_by(|a, b| {
             gix::objs::tree::name_order(&a.entry.path, a.is_dir, &b.entry.path, b.is_dir)
@@ -294,6 +298,7 @@ fn submodule(path: Vec<u8>) -> RawEntry {
         path,
         mode: FileMode::Submodule,
         size: Some(0),
+        exec_unknown: false,
     }
 }
 

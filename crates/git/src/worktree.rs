@@ -34,6 +34,7 @@ fn open_plain(path: &Path) -> Result<GitSnapshot, GitError> {
             exclude_file: None,
         },
     )?;
+    let walked = settle_exec_bits(&root, walked);
     Ok(finish(root, walked, None, None, false))
 }
 
@@ -62,6 +63,7 @@ pub(crate) fn open_tracked(path: &Path) -> Result<GitSnapshot, GitError> {
             mode: tracked.mode,
             // Sizes are asked for lazily: a listing is all most callers need.
             size: (tracked.mode == FileMode::Submodule).then_some(0),
+            exec_unknown: false,
         })
         .collect();
     Ok(finish(root, raw, commit, Some(info), true))
@@ -137,8 +139,14 @@ fn open_repository(repository: gix::ThreadSafeRepository) -> Result<GitSnapshot,
         }
         if at < listed && raw[at].path.as_slice() == entry.path {
             let on_disk = &mut raw[at];
-            if !trust_fs_mode && on_disk.mode.is_regular() && entry.mode.is_regular() {
+            // A tracked regular file takes its executable bit from the index, as `git ls-files
+            // -s` shows it, so the walk needs no `stat` per file; `git add` records a `chmod`.
+            if (on_disk.exec_unknown || !trust_fs_mode)
+                && on_disk.mode.is_regular()
+                && entry.mode.is_regular()
+            {
                 on_disk.mode = entry.mode;
+                on_disk.exec_unknown = false;
             }
             continue;
         }
@@ -151,7 +159,31 @@ fn open_repository(repository: gix::ThreadSafeRepository) -> Result<GitSnapshot,
             raw.push(found);
         }
     }
+    let raw = settle_exec_bits(&root, raw);
     Ok(finish(root, raw, commit, Some(info), false))
+}
+
+/// Looks up, in parallel, whether each walked regular file whose executable bit is still unknown
+/// (untracked, or a file where the index has a symlink) is executable; a file gone meanwhile is
+/// left out, as the walk would have.
+fn settle_exec_bits(root: &Path, raw: Vec<RawEntry>) -> Vec<RawEntry> {
+    use rayon::prelude::*;
+    if !raw.iter().any(|e| e.exec_unknown) {
+        return raw;
+    }
+    raw.into_par_iter()
+        .with_min_len(256)
+        .filter_map(|mut entry| {
+            if !entry.exec_unknown {
+                return Some(entry);
+            }
+            let meta = std::fs::symlink_metadata(root.join(paths::from_git(&entry.path)?)).ok()?;
+            entry.mode = mode_of_metadata(&meta)?;
+            entry.size = Some(meta.len());
+            entry.exec_unknown = false;
+            Some(entry)
+        })
+        .collect()
 }
 
 fn finish(
@@ -219,6 +251,71 @@ pub(crate) fn read(path: &Path) -> io::Result<Vec<u8>> {
             .unwrap_or_else(|| target.to_string_lossy().into_owned().into_bytes()));
     }
     read_regular(path)
+}
+
+/// Reads a file or a symlink's target from disk, never following a symlink, unless it is larger
+/// than `limit`: then its size. The size comes from the open handle (regular files) or the
+/// symlink itself, so a file costs no look-up beyond its read.
+pub(crate) fn read_within(path: &Path, limit: u64) -> io::Result<Result<Vec<u8>, u64>> {
+    match open_regular(path) {
+        Ok((file, size)) => {
+            if size > limit {
+                return Ok(Err(size));
+            }
+            read_open(file, size).map(Ok)
+        }
+        // O_NOFOLLOW refuses a symlink: read its target instead.
+        Err(err) if is_symlink_error(&err) => {
+            let target = read(path)?;
+            let size = target.len() as u64;
+            Ok(if size > limit { Err(size) } else { Ok(target) })
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(unix)]
+fn is_symlink_error(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(not(unix))]
+fn is_symlink_error(_err: &io::Error) -> bool {
+    false
+}
+
+/// Opens a regular file without following a symlink or blocking, and returns it with its size.
+fn open_regular(path: &Path) -> io::Result<(std::fs::File, u64)> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "a symlink"));
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device on disk): not read",
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads the `size` bytes the open handle reported, as git does: one `read` for a small file,
+/// no second one to find the end. A file that shrank meanwhile ends early; one that grew is cut
+/// at the size it had when opened.
+fn read_open(file: std::fs::File, size: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(size).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads a regular file, refusing anything else: a tracked path replaced on disk by a FIFO
@@ -305,5 +402,6 @@ fn stat_tracked(root: &Path, entry: &Tracked<'_>) -> Option<RawEntry> {
         } else {
             meta.len()
         }),
+        exec_unknown: false,
     })
 }

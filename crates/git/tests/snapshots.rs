@@ -431,6 +431,59 @@ fn executable_bit() {
     assert_eq!(mode(&snap, "plain.txt"), FileMode::File);
 }
 
+/// A tracked file's executable bit comes from the index (what `git add` recorded), so the walk
+/// needs no `stat` per file; an untracked file's comes from the disk.
+#[cfg(unix)]
+#[test]
+fn worktree_takes_a_tracked_files_executable_bit_from_the_index() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, root) = init();
+    write(&root, "tool.sh", "#!/bin/sh\n");
+    write(&root, "run.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(root.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    commit_all(&root, "scripts");
+    // Changed on disk, not staged: the index still says what git would commit.
+    std::fs::set_permissions(root.join("tool.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(root.join("run.sh"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    write(&root, "new.sh", "#!/bin/sh\n");
+    std::fs::set_permissions(root.join("new.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let snap = open(&root, Source::Worktree).unwrap();
+    assert_eq!(mode(&snap, "tool.sh"), FileMode::File);
+    assert_eq!(mode(&snap, "run.sh"), FileMode::Executable);
+    assert_eq!(mode(&snap, "new.sh"), FileMode::Executable);
+    // Staged, the change is seen.
+    git(&root, &["add", "tool.sh"]);
+    let snap = open(&root, Source::Worktree).unwrap();
+    assert_eq!(mode(&snap, "tool.sh"), FileMode::Executable);
+}
+
+/// Reading within a limit takes the size from the open file: a larger file is not read, a
+/// symlink gives its target, and a file edited after `git add` is read with its new size.
+#[cfg(unix)]
+#[test]
+fn worktree_reads_within_a_limit() {
+    let (_dir, root) = init();
+    write(&root, "small.txt", "12345");
+    write(&root, "big.txt", "0123456789");
+    std::os::unix::fs::symlink("small.txt", root.join("link")).unwrap();
+    commit_all(&root, "files");
+    write(&root, "small.txt", "123456");
+    let snap = open(&root, Source::Worktree).unwrap();
+    let file = |path: &str| entry(&snap, path).clone();
+    assert_eq!(
+        snap.read_within(&file("small.txt"), 6).unwrap(),
+        Ok(b"123456".to_vec())
+    );
+    assert_eq!(snap.read_within(&file("small.txt"), 5).unwrap(), Err(6));
+    assert_eq!(snap.read_within(&file("big.txt"), 5).unwrap(), Err(10));
+    assert_eq!(
+        snap.read_within(&file("link"), 100).unwrap(),
+        Ok(b"small.txt".to_vec())
+    );
+    assert_eq!(snap.read_within(&file("link"), 3).unwrap(), Err(9));
+    assert_eq!(snap.size(&file("small.txt")).unwrap(), 6);
+}
+
 #[test]
 fn gitlinks_and_nested_repositories_are_single_submodule_entries() {
     let (_dir, root) = init();

@@ -185,7 +185,13 @@ impl Codeowners {
         let candidates: Vec<&str> = files
             .iter()
             .map(|f| f.path.as_str())
-            .filter(|p| file_name(p).eq_ignore_ascii_case("CODEOWNERS"))
+            // The name's length first: one compare of the last ten bytes per path, no search
+            // for its last `/` (this runs over every path of the tree).
+            .filter(|p| {
+                p.len() >= 10
+                    && p.as_bytes()[p.len() - 10..].eq_ignore_ascii_case(b"CODEOWNERS")
+                    && file_name(p).len() == 10
+            })
             .collect();
         let exact: Vec<&str> = candidates
             .iter()
