@@ -53,7 +53,10 @@ static META: Meta = Meta {
                (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \
                a warning at tier gold instead: a pull request's author cannot be spoofed \
                (unlike `github.actor`), so the code is the bot's, though a dependency update \
-               still runs its build scripts with the token.",
+               still runs its build scripts with the token. So is a checkout after a step of the \
+               same job whose script checks, through the REST API, that the user has write \
+               access (`/collaborators/.../permission`) and `exit 1`s otherwise: only \
+               collaborators' pull requests get that far.",
         why: "These triggers run in the context of the base repository: with its secrets and \
               a token that can write, even for a pull request from a fork. Checking out the \
               fork's code and then building or testing it (`npm install` runs scripts, a \
@@ -92,6 +95,25 @@ fn bot_author_gate(condition: &str) -> Option<String> {
     let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let name = &rest[1..rest[1..].find(quote)? + 1];
     name.ends_with("[bot]").then(|| name.to_owned())
+}
+
+/// The first step of a job that checks, through the REST API, that a user has write access
+/// (`gh api repos/.../collaborators/$USER/permission`) and so stops the job for anyone else:
+/// its index and how it is named. Steps after it run only for collaborators' pull requests.
+fn permission_gate(job: &crate::ci::github::Job) -> Option<(usize, String)> {
+    job.steps.iter().find_map(|step| {
+        let run = &step.run.as_ref()?.value;
+        let checks = run.contains("/collaborators/")
+            && run.contains("/permission")
+            && run.contains("exit 1");
+        checks.then(|| {
+            let name = step.name.as_ref().or(step.id.as_ref()).map_or_else(
+                || format!("step {}", step.index + 1),
+                |n| format!("`{}`", n.value),
+            );
+            (step.index, name)
+        })
+    })
 }
 
 /// Whether a context path names the head (code) of a pull request.
@@ -139,6 +161,11 @@ impl Rule for DangerousTrigger {
                     )
                 })
                 .collect();
+            let permission_gates: HashMap<&str, (usize, String)> = workflow
+                .jobs
+                .iter()
+                .filter_map(|j| Some((j.id.as_str(), permission_gate(j)?)))
+                .collect();
             let source = |r: &ContextRef| is_head(&r.path).then(|| r.path.clone());
             let flow = Flow {
                 source: &source,
@@ -147,10 +174,30 @@ impl Rule for DangerousTrigger {
             let github = GithubFile::Workflow(workflow.clone());
             flow.each_step(&github, |job_id, step, scope| {
                 let bot = gates.get(job_id).cloned().flatten();
+                let checked = permission_gates
+                    .get(job_id)
+                    .filter(|(at, _)| *at < step.index)
+                    .map(|(_, name)| name.clone());
                 let mut report =
                     |scalar: &Scalar, range: std::ops::Range<usize>, what: String, key| {
-                        let violation = match &bot {
-                        None => Violation::file(
+                        let violation = match (&bot, &checked) {
+                        // Only collaborators' pull requests get this far: their code is trusted
+                        // like a branch of the repository, but the check is the job's own script.
+                        (None, Some(gate)) => Violation::file(
+                            &file.path,
+                            format!(
+                                "`{event}` workflow checks out pull request code ({what}) after \
+                                 {gate} checks that the user has write access: a collaborator's \
+                                 code, run with the base repository's secrets and write token"
+                            ),
+                        )
+                        .help(
+                            "keep the permission check before any step that runs the \
+                             checked-out code, or build in a `pull_request` workflow",
+                        )
+                        .level(Level::Warning)
+                        .tier(Tier::Gold),
+                        (None, None) => Violation::file(
                             &file.path,
                             format!(
                                 "`{event}` workflow checks out pull request code ({what}): it \
@@ -163,7 +210,7 @@ impl Rule for DangerousTrigger {
                         ),
                         // Not an outsider's code: a warning at gold, since a dependency update
                         // can still run its build scripts with the token.
-                        Some(bot) => Violation::file(
+                        (Some(bot), _) => Violation::file(
                             &file.path,
                             format!(
                                 "`{event}` workflow checks out pull request code ({what}) in a \
@@ -368,6 +415,43 @@ mod tests {
         );
         assert!(findings.is_empty(), "{findings:#?}");
     }
+
+    /// A checkout after a step that stops the job unless the user may push (meilisearch's
+    /// `/bench` comment workflow) is a collaborator's code: a warning at gold. Before that
+    /// step, or without `exit 1`, it stays an error.
+    #[test]
+    fn a_checkout_after_a_write_permission_check_is_a_warning_at_gold() {
+        let workflow = |check: &str| {
+            format!(
+                "on: issue_comment\njobs:\n  t:\n    steps:\n      - uses: actions/checkout@v4\n        \
+                 with: {{ref: 'refs/pull/${{{{ github.event.issue.number }}}}/head'}}\n      \
+                 - name: Check permissions\n        run: |\n          if ! gh api \
+                 /repos/$R/collaborators/$U/permission --jq .user.permissions.push; then\n            \
+                 {check}\n          fi\n      - uses: actions/checkout@v4\n        \
+                 with: {{ref: 'refs/pull/${{{{ github.event.issue.number }}}}/head'}}\n"
+            )
+        };
+        let gated = workflow("exit 1");
+        let findings = check(POLICY, &[(".github/workflows/t.yml", gated.as_str())]);
+        let levels: Vec<(u32, Level)> = findings
+            .iter()
+            .map(|f| (f.span.as_ref().map_or(0, |s| s.line), f.level))
+            .collect();
+        assert_eq!(
+            levels,
+            [(6, Level::Error), (13, Level::Warning)],
+            "{findings:#?}"
+        );
+        assert_eq!(findings[1].tier, Tier::Gold);
+        assert!(findings[1].message.contains("after `Check permissions`"));
+        let open = workflow("echo not allowed");
+        let findings = check(POLICY, &[(".github/workflows/t.yml", open.as_str())]);
+        assert!(
+            findings.iter().all(|f| f.level == Level::Error),
+            "{findings:#?}"
+        );
+    }
+
     #[test]
     fn comment_triggered_checkouts_and_refs_through_env_and_outputs() {
         let workflow = "on: issue_comment\njobs:\n  t:\n    env:\n      HEAD: ${{ github.event.pull_request.head.sha }}\n    \
