@@ -478,16 +478,23 @@ fn test_fault(name: &str) {
     }
 }
 
-/// `120s`, `5m`, `500ms`, `1h`, or seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// The leading digits of `text` as a number, and the unit after them; `example` names the
+/// expected form in the error.
+fn number_and_unit<'t>(text: &'t str, example: &str) -> Result<(u64, &'t str), String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
+    let number = number
         .parse()
-        .map_err(|_| format!("`{text}`: expected a duration such as 120s, 5m or 500ms"))?;
+        .map_err(|_| format!("`{text}`: expected {example}"))?;
+    Ok((number, unit))
+}
+
+/// `120s`, `5m`, `500ms`, `1h`, or seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = number_and_unit(text, "a duration such as 120s, 5m or 500ms")?;
     let duration = match unit.trim() {
         "" | "s" => Duration::from_secs(number),
         "ms" => Duration::from_millis(number),
@@ -503,14 +510,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// `2GiB`, `512MiB`, `64KiB`, `1G`/`1GB` (powers of 1024 too), or bytes.
 fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}`: expected a size such as 2GiB or 512MiB"))?;
+    let (number, unit) = number_and_unit(text, "a size such as 2GiB or 512MiB")?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,

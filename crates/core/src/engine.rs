@@ -450,13 +450,13 @@ impl Engine {
     /// In change mode ([`Snapshot::changed`]) per-file rules judge the changed files, and a
     /// repository-wide rule runs only when its inputs changed (see [`Scope::Repository`]).
     pub fn check(&self, snapshot: &dyn Snapshot) -> Report {
-        self.check_audited(snapshot, None).0
+        self.run(snapshot, None, false).0
     }
 
     /// Like [`check`](Self::check), running only the rules named in `ids` (the others count as
     /// not run). Change modes use it to judge the base with the rules that reported something.
     pub fn check_rules(&self, snapshot: &dyn Snapshot, ids: &BTreeSet<String>) -> Report {
-        self.check_audited(snapshot, Some(ids)).0
+        self.run(snapshot, Some(ids), false).0
     }
 
     /// [`check`](Self::check), and the files each repository-wide rule read that its
@@ -469,6 +469,17 @@ impl Engine {
         &self,
         snapshot: &dyn Snapshot,
         ids: Option<&BTreeSet<String>>,
+    ) -> (Report, Vec<(String, String)>) {
+        self.run(snapshot, ids, true)
+    }
+
+    /// A check; with `audit`, repository-wide rules' reads are recorded and compared with
+    /// their inputs (a set of wanted files per rule, which a plain check does not pay for).
+    fn run(
+        &self,
+        snapshot: &dyn Snapshot,
+        ids: Option<&BTreeSet<String>>,
+        audit: bool,
     ) -> (Report, Vec<(String, String)>) {
         let started = Instant::now();
         let exclude = &self.settings.exclude;
@@ -605,8 +616,10 @@ impl Engine {
             .filter(|(index, _)| runs[*index])
             .map(|(index, (rule, wanted))| {
                 let audit = match rule.scope {
-                    Scope::Repository { .. } => Some(wanted.iter().map(|f| f.key).collect()),
-                    Scope::PerFile => None,
+                    Scope::Repository { .. } if audit => {
+                        Some(wanted.iter().map(|f| f.key).collect())
+                    }
+                    _ => None,
                 };
                 let cx = Context {
                     snapshot,
@@ -627,15 +640,13 @@ impl Engine {
                 let mut out = Vec::new();
                 rule.rule.check(&cx, &mut out);
                 tracing::debug!(rule = %rule.id, violations = out.len(), elapsed = ?start.elapsed(), "rule done");
-                let read_outside = match rule.scope {
-                    Scope::Repository { .. } => undeclared_reads(
-                        rule.rule.as_ref(),
-                        cx.read_outside
-                            .into_inner()
-                            .unwrap_or_else(|poison| poison.into_inner()),
-                    ),
-                    Scope::PerFile => Vec::new(),
-                };
+                // Only an audited context records reads.
+                let read_outside = undeclared_reads(
+                    rule.rule.as_ref(),
+                    cx.read_outside
+                        .into_inner()
+                        .unwrap_or_else(|poison| poison.into_inner()),
+                );
                 for path in &read_outside {
                     tracing::debug!(rule = %rule.id, %path, "read a file its declared inputs do not cover");
                 }

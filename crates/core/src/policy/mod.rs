@@ -876,6 +876,22 @@ impl<'r> Loader<'r> {
         self.load_source(source, path.parent())
     }
 
+    /// Merges the policy file at `path`, which `at` extends, unless it is already merged; a file
+    /// that is being merged further up the chain is a cycle.
+    fn extend_path(&mut self, path: &Path, at: &Origin) -> Result<(), PolicyError> {
+        let name = path.display().to_string();
+        if self.stack.contains(&name) {
+            return Err(at.error(format!(
+                "`extends` cycle: {} -> {name}",
+                self.stack.join(" -> ")
+            )));
+        }
+        if self.first_time(&name, at)? {
+            self.load_path(path, Some(at))?;
+        }
+        Ok(())
+    }
+
     fn load_source(
         &mut self,
         source: Arc<PolicySource>,
@@ -916,16 +932,7 @@ impl<'r> Loader<'r> {
                         dir.display()
                     )));
                 }
-                let name = path.display().to_string();
-                if self.stack.contains(&name) {
-                    return Err(at.error(format!(
-                        "`extends` cycle: {} -> {name}",
-                        self.stack.join(" -> ")
-                    )));
-                }
-                if self.first_time(&name, &at)? {
-                    self.load_path(&path, Some(&at))?;
-                }
+                self.extend_path(&path, &at)?;
             } else {
                 let Some(base) = base_dir else {
                     return Err(at.error(format!(
@@ -933,16 +940,7 @@ impl<'r> Loader<'r> {
                     )));
                 };
                 let path = normalize(&base.join(target));
-                let name = path.display().to_string();
-                if self.stack.contains(&name) {
-                    return Err(at.error(format!(
-                        "`extends` cycle: {} -> {name}",
-                        self.stack.join(" -> ")
-                    )));
-                }
-                if self.first_time(&name, &at)? {
-                    self.load_path(&path, Some(&at))?;
-                }
+                self.extend_path(&path, &at)?;
             }
         }
 
