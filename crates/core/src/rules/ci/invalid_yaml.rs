@@ -24,8 +24,8 @@ static META: Meta = Meta {
     fixable: false,
     options: &[],
     docs: Docs {
-        what: "GitHub workflows (`.github/workflows/*.yml`), actions (`action.yml` at the root \
-               and under `.github/actions/`) and GitLab pipelines (`.gitlab-ci.yml` and the \
+        what: "GitHub workflows (`.github/workflows/*.yml`), actions (`action.yml` at the root, \
+               under `.github/actions/` and wherever a step's `uses: ./path` points) and GitLab pipelines (`.gitlab-ci.yml` and the \
                local files it includes) are valid YAML, reported at the line and column of the \
                first syntax error. Also reported: a GitHub file with several YAML documents or \
                whose document is not a mapping; a `<<` merge key in a GitHub file (GitHub \

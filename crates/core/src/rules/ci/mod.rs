@@ -75,6 +75,29 @@ pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)>
         .copied()
         .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
         .collect();
+    let mut parsed = parse_github(cx, &files);
+    let local = local_actions(cx, &parsed);
+    if !local.is_empty() {
+        parsed.extend(parse_github(cx, &local));
+        parsed.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    }
+    parsed
+}
+
+/// The judged workflows the rule wanted, parsed once per check: [`github_files`] without the
+/// actions, for rules that read workflows only.
+pub(crate) fn workflow_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)> {
+    let files: Vec<&'a FileEntry> = cx
+        .wanted()
+        .iter()
+        .copied()
+        .filter(|f| github::is_workflow_path(&f.path))
+        .collect();
+    parse_github(cx, &files)
+}
+
+/// Parses `files` through the memo, in parallel.
+fn parse_github<'a>(cx: &Context<'a>, files: &[&'a FileEntry]) -> Vec<(&'a FileEntry, Parsed)> {
     let workers = rayon::current_num_threads().max(1);
     let offset = rayon::current_thread_index().unwrap_or(0) % workers * files.len() / workers;
     let (tail, head) = files.split_at(offset);
@@ -91,6 +114,84 @@ pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)>
         .collect();
     parsed.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     parsed
+}
+
+/// The metadata file of a local action (`uses: ./path`) that is not where the wanted globs
+/// look (the root and `.github/actions/`): `path/action.yml`, else `path/action.yaml`.
+fn local_action_file<'a>(cx: &Context<'a>, dir: &str) -> Option<&'a FileEntry> {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() || dir.contains("${{") || dir.split('/').any(|c| c == "..") {
+        return None;
+    }
+    ["action.yml", "action.yaml"].iter().find_map(|name| {
+        let path = format!("{dir}/{name}");
+        (!github::is_action_path(&path))
+            .then(|| find(cx.all_files(), &path))
+            .flatten()
+    })
+}
+
+/// The `uses: ./path` of a step.
+fn local_uses(step: &github::Step) -> Option<String> {
+    match step.action()? {
+        github::Uses::Local(path) if !path.starts_with(".github/workflows/") => Some(path),
+        _ => None,
+    }
+}
+
+/// Local actions outside the root and `.github/actions/` that the workflows and actions use
+/// (`uses: ./tools/setup`; the path is from the repository root, in a composite action's steps
+/// too), followed through the actions they use in turn. GitHub runs them like any other
+/// action, so they are judged like one.
+///
+/// In change mode a rule judges the changed files only: such an action is judged when it
+/// changed and a workflow or action of the repository uses it, so every workflow is parsed
+/// (through the memo) only when a changed file is named like an action's metadata.
+fn local_actions<'a>(cx: &Context<'a>, parsed: &[(&'a FileEntry, Parsed)]) -> Vec<&'a FileEntry> {
+    let change_mode = cx.changed().is_some();
+    let mut users: Vec<(&'a FileEntry, Parsed)> = Vec::new();
+    if change_mode {
+        let changed_action = cx.files().iter().any(|f| {
+            (f.path.ends_with("/action.yml") || f.path.ends_with("/action.yaml"))
+                && !github::is_action_path(&f.path)
+        });
+        if !changed_action {
+            return Vec::new();
+        }
+        let all: Vec<&'a FileEntry> = cx
+            .all_files()
+            .iter()
+            .copied()
+            .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
+            .collect();
+        users = parse_github(cx, &all);
+    } else {
+        users.extend(parsed.iter().cloned());
+    }
+    let mut seen: std::collections::HashSet<&str> =
+        users.iter().map(|(f, _)| f.path.as_str()).collect();
+    let mut found: Vec<&'a FileEntry> = Vec::new();
+    let mut queue = users;
+    while let Some((_, parsed)) = queue.pop() {
+        let Some(Ok(github)) = parsed.as_ref() else {
+            continue;
+        };
+        let targets: Vec<String> = github.steps().filter_map(local_uses).collect();
+        for target in targets {
+            let Some(file) = local_action_file(cx, &target) else {
+                continue;
+            };
+            if seen.insert(file.path.as_str()) {
+                found.push(file);
+                queue.extend(parse_github(cx, &[file]));
+            }
+        }
+    }
+    if change_mode {
+        found.retain(|f| judged(cx, &f.path));
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
 }
 
 /// Calls `each` with every judged GitHub file that parsed.
@@ -203,6 +304,65 @@ mod tests {
         }
         let gitlab = crate::glob::GlobList::from_patterns(&super::gitlab_wants()).unwrap();
         assert!(gitlab.is_match(".gitlab-ci.yml") && !gitlab.is_match("a/.gitlab-ci.yml"));
+    }
+
+    const UNPINNED: &str = "[rules.\"ci/unpinned-action\"]\n";
+
+    fn unpinned_paths(snapshot: &crate::snapshot::MemorySnapshot) -> Vec<String> {
+        crate::testing::check_snapshot(UNPINNED, snapshot)
+            .into_iter()
+            .filter(|f| f.rule == "ci/unpinned-action")
+            .map(|f| f.path.unwrap_or_default())
+            .collect()
+    }
+
+    /// A composite action with one unpinned action.
+    fn composite(uses: &str) -> String {
+        format!("runs:\n  using: composite\n  steps:\n    - uses: {uses}\n")
+    }
+
+    #[test]
+    fn local_actions_are_judged_wherever_a_workflow_points() {
+        let workflow = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      \
+                        - uses: ./tools/setup\n      - uses: ./ci/lint/\n      \
+                        - uses: ./../outside\n";
+        let snapshot = crate::snapshot::MemorySnapshot::new()
+            .with_file(".github/workflows/ci.yml", workflow)
+            // Composite actions use local actions by paths from the repository root too.
+            .with_file(
+                "tools/setup/action.yml",
+                format!("{}    - uses: x/y@v2\n", composite("./tools/inner")).as_str(),
+            )
+            .with_file("tools/inner/action.yaml", composite("a/b@v1").as_str())
+            .with_file("ci/lint/action.yml", composite("c/d@main").as_str())
+            // Not used by any workflow: another tool's test data, not an action GitHub runs.
+            .with_file("tests/data/action.yml", composite("e/f@v1").as_str());
+        assert_eq!(
+            unpinned_paths(&snapshot),
+            [
+                "ci/lint/action.yml",
+                "tools/inner/action.yaml",
+                "tools/setup/action.yml"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_local_action_is_judged_in_change_mode() {
+        let workflow = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      \
+                        - uses: ./tools/setup\n      - uses: g/h@v1\n";
+        let repository = || {
+            crate::snapshot::MemorySnapshot::new()
+                .with_file(".github/workflows/ci.yml", workflow)
+                .with_file("tools/setup/action.yml", composite("a/b@v1").as_str())
+                .with_file("tests/data/action.yml", composite("e/f@v1").as_str())
+        };
+        let changed =
+            repository().with_changed(["tools/setup/action.yml", "tests/data/action.yml"]);
+        assert_eq!(unpinned_paths(&changed), ["tools/setup/action.yml"]);
+        // The workflow changed, the action did not: only the workflow is judged.
+        let changed = repository().with_changed([".github/workflows/ci.yml"]);
+        assert_eq!(unpinned_paths(&changed), [".github/workflows/ci.yml"]);
     }
 
     /// Every `ci/*` rule, on every prefix of files full of edge cases (block scalars, quotes,

@@ -246,7 +246,7 @@ impl Rule for RequiredWorkflow {
         if self.requirements.is_empty() {
             return;
         }
-        let parsed = super::github_files(cx);
+        let parsed = super::workflow_files(cx);
         let workflows: Vec<(&str, &Workflow)> = parsed
             .iter()
             .filter_map(|(file, p)| match p.as_ref() {
