@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
+use crate::ci::artifacts;
 use crate::ci::expr::ContextRef;
 use crate::ci::flow::{shell_variables, Flow, DATA};
 use crate::ci::github::GithubFile;
@@ -56,7 +57,16 @@ static META: Meta = Meta {
                still runs its build scripts with the token. So is a checkout after a step of the \
                same job whose script checks, through the REST API, that the user has write \
                access (`/collaborators/.../permission`) and `exit 1`s otherwise: only \
-               collaborators' pull requests get that far.",
+               collaborators' pull requests get that far. \
+               In a `workflow_run` workflow, also reported: a step that runs code from an \
+               artifact of another run (`actions/download-artifact` with `run-id`, \
+               `dawidd6/action-download-artifact`, `gh run download`, `actions/github-script` \
+               calling `downloadArtifact`), after `unzip`/`tar -x` too: a script run from the \
+               folder it went to (`bash out/deploy.sh`, `./out/tool`, `uses: ./out/action`), or, \
+               when it was unpacked into the workspace itself, a build tool that runs whatever \
+               the workspace holds (`npm ci`, `make`, `pip install .`, `cargo build`, ...). \
+               Reading the artifact as data (`cat`, `jq`, `github-script` reading a number) is \
+               the documented safe pattern and is not reported.",
         why: "These triggers run in the context of the base repository: with its secrets and \
               a token that can write, even for a pull request from a fork. Checking out the \
               fork's code and then building or testing it (`npm install` runs scripts, a \
@@ -316,6 +326,37 @@ impl Rule for DangerousTrigger {
                     from = start + 1;
                 }
             });
+            if !workflow.on.iter().any(|t| t.event == "workflow_run") {
+                return;
+            }
+            for job in &workflow.jobs {
+                for execution in artifacts::executions(job) {
+                    let download = &execution.download;
+                    out.push(
+                        Violation::file(
+                            &file.path,
+                            format!(
+                                "`workflow_run` workflow runs code from another run's artifact: \
+                                 {} unpacks it into {}, then {} runs it with the base \
+                                 repository's secrets and write token",
+                                download.name,
+                                download.place.describe(),
+                                execution.what
+                            ),
+                        )
+                        .help(
+                            "download artifacts into `${{ runner.temp }}` and read them as data \
+                             (validate what you read); never build or run what they contain in \
+                             a privileged workflow",
+                        )
+                        .span(text.locate(execution.scalar, execution.range.clone()))
+                        .key(nth_key(
+                            format!("{}:artifact:{}", job.id, execution.what),
+                            &mut seen,
+                        )),
+                    );
+                }
+            }
         });
     }
 }
@@ -396,6 +437,24 @@ mod tests {
                         - uses: actions/checkout@v4\n        with:\n          ref: refs/pull/${{ github.event.number }}/merge\n";
         let findings = check(POLICY, &[(".github/workflows/t.yml", workflow)]);
         assert_eq!(lines(&findings), [(7, 16), (10, 16)], "{findings:#?}");
+    }
+
+    #[test]
+    fn workflow_run_artifacts_that_are_run() {
+        let workflow = "on:\n  workflow_run:\n    workflows: [ci]\njobs:\n  t:\n    steps:\n      \
+                        - name: Download\n        uses: dawidd6/action-download-artifact@v6\n      \
+                        - run: cat pr_number\n      - run: |\n          echo build\n          npm ci\n";
+        let findings = check(POLICY, &[(".github/workflows/t.yml", workflow)]);
+        assert_eq!(lines(&findings), [(12, 11)], "{findings:#?}");
+        assert_eq!(
+            findings[0].message,
+            "`workflow_run` workflow runs code from another run's artifact: `Download` unpacks \
+             it into the workspace, then `npm ci` runs it with the base repository's secrets and \
+             write token"
+        );
+        // The same steps under another trigger: the artifact is not another run's.
+        let push = workflow.replace("on:\n  workflow_run:\n    workflows: [ci]", "on: push");
+        assert!(check(POLICY, &[(".github/workflows/t.yml", push.as_str())]).is_empty());
     }
 
     #[test]
