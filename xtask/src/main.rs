@@ -39,7 +39,9 @@ usage: cargo xtask bench-ci [--workflows N] [--runs R] [--dir DIR]
 Generates (once, then reuses) a git repository with N realistic GitHub workflows (default
 40: CI matrices, releases, lint, docs, scheduled jobs, with block-scalar scripts, services,
 pinned and unpinned actions) plus a few composite actions, and prints the median wall time
-of R runs (default 15) of `git ls-files` and `goldpath check --only 'ci/*'`.
+of R runs (default 15) of `git ls-files`, `zizmor --offline` on the same files when it is
+installed (`pip install zizmor`; ZIZMOR names another binary), and `goldpath check --only
+'ci/*'`, each goldpath line with its ratio to zizmor. The issue's scale is --workflows 1500.
 
 usage: cargo xtask bench-deps [--crates N] [--npm N] [--runs R] [--dir DIR]
        cargo xtask bench-deps --workspace [--members N] [--fixtures N] [--runs R] [--dir DIR]
@@ -588,18 +590,37 @@ fn bench_ci(args: &[String]) -> Result<()> {
         .arg(&repo);
         c
     };
-    let cases: Vec<(&str, Command)> = vec![
-        ("git ls-files", {
-            let mut c = git(&repo);
-            c.arg("ls-files");
-            c
-        }),
-        ("goldpath check --only 'ci/*'", check(&[])),
-        (
-            "goldpath check --only 'ci/*' --rev HEAD",
-            check(&["--rev", "HEAD"]),
-        ),
-    ];
+    let mut cases: Vec<(&str, Command)> = vec![("git ls-files", {
+        let mut c = git(&repo);
+        c.arg("ls-files");
+        c
+    })];
+    // The peer on the same files: zizmor (`pip install zizmor`), offline so that no audit
+    // waits on the network, with its exit codes for findings turned off.
+    let zizmor = std::env::var_os("ZIZMOR").unwrap_or_else(|| "zizmor".into());
+    let zizmor_version = Command::new(&zizmor)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if zizmor_version.is_some() {
+        let mut c = Command::new(&zizmor);
+        c.args([
+            "--offline",
+            "--no-progress",
+            "--no-exit-codes",
+            "--format",
+            "json",
+        ])
+        .arg(&repo);
+        cases.push(("zizmor --offline", c));
+    }
+    cases.push(("goldpath check --only 'ci/*'", check(&[])));
+    cases.push((
+        "goldpath check --only 'ci/*' --rev HEAD",
+        check(&["--rev", "HEAD"]),
+    ));
     let output = check(&[]).output()?;
     let findings = String::from_utf8_lossy(&output.stdout)
         .matches("\"rule\":")
@@ -608,7 +629,14 @@ fn bench_ci(args: &[String]) -> Result<()> {
         "repository: {} ({workflows} workflows, {findings} ci findings), {runs} runs each, median wall time",
         repo.display()
     );
-    print_medians(cases, runs, 42)?;
+    match &zizmor_version {
+        Some(version) => println!("peer: {version} (--offline)"),
+        None => println!(
+            "peer: zizmor not found (`pip install zizmor`, or ZIZMOR=/path/to/zizmor): not compared"
+        ),
+    }
+    // Each goldpath case is also given as a ratio of zizmor's time on the same files.
+    print_medians_against(cases, runs, 42, &[("zizmor", "goldpath")])?;
     Ok(())
 }
 
