@@ -560,13 +560,20 @@ fn steps_shape(problems: &mut Vec<Problem>, steps: Option<&Node>) {
     let Some(steps) = steps else { return };
     match steps.as_seq() {
         Some(items) => {
-            for step in items.iter().filter(|s| s.as_map().is_none()) {
-                wrong_type(
-                    problems,
-                    "a step",
-                    "a mapping (`- run: ...` or `- uses: ...`)",
-                    step,
-                );
+            for step in items {
+                if step.as_map().is_none() {
+                    wrong_type(
+                        problems,
+                        "a step",
+                        "a mapping (`- run: ...` or `- uses: ...`)",
+                        step,
+                    );
+                } else if let Some(group) = step
+                    .get("parallel")
+                    .filter(|_| step.get("run").is_none() && step.get("uses").is_none())
+                {
+                    steps_shape(problems, Some(group));
+                }
             }
         }
         None if steps.is_null() => {}
@@ -703,14 +710,38 @@ fn job(entry: &Entry) -> Option<Job> {
     })
 }
 
+/// The steps of a `steps` list in the order they are written, the steps of a `parallel:`
+/// group (GitHub runs them concurrently) in place of the group: each is judged like any other.
+/// [`Step::index`] counts them in that order.
 fn steps(node: Option<&Node>) -> Vec<Step> {
-    node.and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.as_map().is_some())
-        .map(|(i, n)| Step::from_node(i, n))
-        .collect()
+    let mut out = Vec::new();
+    for node in step_nodes(node) {
+        out.push(Step::from_node(out.len(), node));
+    }
+    out
+}
+
+/// The mappings of a `steps` list, with `parallel:` groups replaced by their steps.
+pub(crate) fn step_nodes(node: Option<&Node>) -> Vec<&Node> {
+    fn walk<'n>(items: &'n [Node], out: &mut Vec<&'n Node>) {
+        for node in items.iter().filter(|n| n.as_map().is_some()) {
+            match parallel_group(node) {
+                Some(group) => walk(group, out),
+                None => out.push(node),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(node.and_then(Node::as_seq).unwrap_or_default(), &mut out);
+    out
+}
+
+/// The steps of a `- parallel: [...]` item (a step of its own has `run` or `uses`).
+fn parallel_group(node: &Node) -> Option<&[Node]> {
+    if node.get("run").is_some() || node.get("uses").is_some() {
+        return None;
+    }
+    node.get("parallel")?.as_seq()
 }
 
 /// Parses an action's metadata.
@@ -856,6 +887,39 @@ jobs:
         assert!(w.problems[0].message.contains("empty"));
         let err = parse_workflow("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!(err.span.line, 3);
+    }
+
+    /// GitHub's parallel steps: a `parallel:` group's steps are steps of the job, in order,
+    /// and a group whose items are not mappings is a structural problem.
+    #[test]
+    fn parallel_groups_are_steps_of_the_job() {
+        let text = "on: push\njobs:\n  a:\n    steps:\n      - run: one\n      - parallel:\n          \
+                    - run: two\n          - uses: x/y@v1\n      - background: true\n        run: three\n      \
+                    - wait-all: true\n      - parallel: [5]\n";
+        let workflow = parse_workflow(text).unwrap();
+        let steps = &workflow.jobs[0].steps;
+        let seen: Vec<(usize, Option<&str>, Option<&str>)> = steps
+            .iter()
+            .map(|s| {
+                (
+                    s.index,
+                    s.run.as_ref().map(|r| r.value.as_str()),
+                    s.uses.as_ref().map(|u| u.value.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (0, Some("one"), None),
+                (1, Some("two"), None),
+                (2, None, Some("x/y@v1")),
+                (3, Some("three"), None),
+                (4, None, None),
+            ]
+        );
+        assert_eq!(workflow.problems.len(), 1, "{:?}", workflow.problems);
+        assert_eq!(workflow.problems[0].span.line, 12);
     }
 
     #[test]

@@ -179,10 +179,9 @@ impl Rule for PersistCredentials {
 /// line (in a flow step, a `with: {...}` entry at its end).
 fn fix(path: &str, workflow: &Workflow, job: &Job, step: &Step) -> Option<Fix> {
     let source = workflow.text.text.as_str();
-    let node = workflow
-        .job_node(job)?
-        .get("steps")?
-        .get_index(step.index)?;
+    let node = crate::ci::github::step_nodes(workflow.job_node(job)?.get("steps"))
+        .into_iter()
+        .find(|n| n.span == step.span)?;
     let entries = node.as_map()?;
     let first = entries.first()?;
     if node.span.start_byte > first.key.span.start_byte {
