@@ -136,5 +136,9 @@ pub(crate) fn baseline_line(b: &crate::baseline::BaselineSummary) -> String {
         1 => "; 1 entry no longer occurs (`goldpath baseline` removes it)".to_owned(),
         n => format!("; {n} entries no longer occur (`goldpath baseline` removes them)"),
     };
-    format!("{known} ({}, {} entries){stale}", b.file, b.entries)
+    let entries = match b.entries {
+        1 => "1 entry".to_owned(),
+        n => format!("{n} entries"),
+    };
+    format!("{known} ({}, {entries}){stale}", b.file)
 }
