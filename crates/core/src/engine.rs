@@ -666,6 +666,8 @@ impl Engine {
         let mut sources = Sources {
             contents: &contents,
             files: &all,
+            snapshot,
+            max_read_bytes: self.settings.max_read_bytes,
             texts: HashMap::new(),
         };
         // Every secret any rule saw, so that no output prints it: not on its own finding's
@@ -1112,6 +1114,10 @@ fn relative_to_root(name: &str, root: &str) -> String {
 struct Sources<'a> {
     contents: &'a HashMap<usize, Content>,
     files: &'a [&'a FileEntry],
+    /// Where a file no rule wanted up front (a local action, a license file a rule read on
+    /// demand) is read from when a finding points into it, within the read limit.
+    snapshot: &'a dyn Snapshot,
+    max_read_bytes: u64,
     /// Each file's text (decoded like `security/secrets` decodes it, so positions agree) and
     /// the starts of its lines, found once per check: a rule that reports hundreds of findings
     /// in one large lockfile would otherwise scan it once per finding.
@@ -1125,9 +1131,14 @@ impl<'a> Sources<'a> {
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
             .map(|i| files[i])?;
-        let bytes = contents.get(&file.key)?.as_ref().ok()?;
-        Some(self.texts.entry(file.key).or_insert_with(|| {
-            let text = crate::text::decode(bytes);
+        if !self.texts.contains_key(&file.key) {
+            let text = match contents.get(&file.key) {
+                Some(content) => crate::text::decode(content.as_ref().ok()?),
+                None => {
+                    let bytes = read_file(self.snapshot, file, self.max_read_bytes).ok()?;
+                    Cow::Owned(crate::text::decode(&bytes).into_owned())
+                }
+            };
             let starts = std::iter::once(0)
                 .chain(
                     text.bytes()
@@ -1136,8 +1147,9 @@ impl<'a> Sources<'a> {
                         .map(|(i, _)| i + 1),
                 )
                 .collect();
-            (text, starts)
-        }))
+            self.texts.insert(file.key, (text, starts));
+        }
+        self.texts.get(&file.key)
     }
 }
 
