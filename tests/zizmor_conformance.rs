@@ -38,7 +38,7 @@ const AUDITS: &[Audit] = &[
         name: "template-injection",
         zizmor: &["template-injection"],
         goldpath: &["ci/template-injection"],
-        min_both: 21,
+        min_both: 22,
         max_goldpath_only: 5,
     },
     Audit {
