@@ -52,6 +52,15 @@ on a generated Cargo.lock of N crates (default 500) and package-lock.json of N n
 like rust-lang/cargo (about 3,000 files, 700 Cargo.toml, one 550-package Cargo.lock) beside
 `cargo deny check bans sources` on the same tree.
 
+usage: cargo xtask bench-repolinter [--files N] [--workflows N] [--runs R] [--dir DIR]
+
+Generates (once, then reuses) a repository shaped like grafana/loki (default 18,000 files: Go
+packages, N workflows (default 300), Dockerfiles, go.mod and package.json manifests, docs,
+CODEOWNERS) or uses the repository DIR, and prints the median wall time of `git ls-files`,
+`repolinter lint` with its default ruleset (`npm install -g repolinter`; REPOLINTER names
+another binary) and `goldpath check --skip security/secrets` with the built-in policy,
+with goldpath's ratio to repolinter (repolinter has no secret scanning).
+
 usage: cargo xtask layers [--deny]
 
 Lists, for each crate, the circles in the import graph of its top-level modules (from the
@@ -73,6 +82,7 @@ fn main() -> Result<()> {
         Some("bench-owners") => bench_owners(&args[1..]),
         Some("bench-fleet") => bench_fleet(&args[1..]),
         Some("bench-deps") => bench_deps(&args[1..]),
+        Some("bench-repolinter") => bench_repolinter(&args[1..]),
         Some("ecosystem") => ecosystem(&args[1..]),
         Some("dist") => dist::dist(&workspace_root(), &args[1..]),
         Some("layers") => layers::layers(&workspace_root(), &args[1..]),
@@ -762,6 +772,180 @@ fn generate_ci(repo: &Path, workflows: usize) -> Result<()> {
         &["init", "-q", "-b", "main"][..],
         &["add", "-A"],
         &["commit", "-q", "-m", "synthetic"],
+    ] {
+        let status = git(repo).args(args).status()?;
+        if !status.success() {
+            bail!("git {args:?} failed");
+        }
+    }
+    std::fs::write(marker, "")?;
+    Ok(())
+}
+
+/// `cargo xtask bench-repolinter`: the built-in policy beside repolinter's default ruleset on
+/// a repository of loki's size.
+fn bench_repolinter(args: &[String]) -> Result<()> {
+    let mut files = 18_000;
+    let mut workflows = 300;
+    let mut runs = 7;
+    let mut dir = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().context(format!("{arg} needs a value\n\n{USAGE}"));
+        match arg.as_str() {
+            "--files" => files = value()?.parse().context("--files")?,
+            "--workflows" => workflows = value()?.parse().context("--workflows")?,
+            "--runs" => runs = value()?.parse().context("--runs")?,
+            "--dir" => dir = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    if runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let root = workspace_root();
+    let repo = match dir {
+        Some(dir) => dir,
+        None => {
+            let repo = root.join(format!("target/bench/loki-{files}-{workflows}"));
+            generate_service_repo(&repo, files, workflows)?;
+            repo
+        }
+    };
+    let goldpath = build_release(&root)?;
+    let repolinter = std::env::var_os("REPOLINTER").unwrap_or_else(|| "repolinter".into());
+    let version = Command::new(&repolinter)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let mut cases: Vec<(&str, Command)> = vec![("git ls-files", {
+        let mut c = git(&repo);
+        c.arg("ls-files");
+        c
+    })];
+    if version.is_some() {
+        let mut c = Command::new(&repolinter);
+        // repolinter exits 1 when a rule fails, which the timer accepts.
+        c.arg("lint").arg(&repo);
+        cases.push(("repolinter lint (default ruleset)", c));
+    }
+    let mut check = Command::new(&goldpath);
+    check
+        .args([
+            "check",
+            "--skip",
+            "security/secrets",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(&repo);
+    cases.push(("goldpath check --skip security/secrets", check));
+    let listed = git(&repo).arg("ls-files").output()?;
+    let count = String::from_utf8_lossy(&listed.stdout).lines().count();
+    println!(
+        "repository: {} ({count} tracked files), {runs} runs each, median wall time",
+        repo.display()
+    );
+    match &version {
+        Some(v) => println!("peer: repolinter {v}"),
+        None => println!(
+            "peer: repolinter not found (`npm install -g repolinter`, or REPOLINTER=/path): not compared"
+        ),
+    }
+    print_medians_against(cases, runs, 42, &[("repolinter", "goldpath")])?;
+    Ok(())
+}
+
+/// A repository shaped like grafana/loki: Go packages with tests, workflows, Dockerfiles,
+/// go.mod and package.json manifests, docs and a CODEOWNERS.
+fn generate_service_repo(repo: &Path, files: usize, workflows: usize) -> Result<()> {
+    let marker = repo.join(".git/goldpath-bench-complete");
+    if marker.exists() {
+        return Ok(());
+    }
+    if repo.exists() {
+        std::fs::remove_dir_all(repo)?;
+    }
+    eprintln!(
+        "generating {files} files ({workflows} workflows) in {}...",
+        repo.display()
+    );
+    let write = |path: &str, text: &str| -> Result<()> {
+        let full = repo.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(full, text)?;
+        Ok(())
+    };
+    let mut written = 0;
+    for (path, text) in [
+        ("README.md", "# loki-like\n\nA log aggregation system.\n"),
+        ("LICENSE", "GNU AFFERO GENERAL PUBLIC LICENSE\nVersion 3, 19 November 2007\n"),
+        ("CONTRIBUTING.md", "# Contributing\n"),
+        ("CODE_OF_CONDUCT.md", "# Code of conduct\n"),
+        ("CHANGELOG.md", "# Changelog\n"),
+        ("SECURITY.md", "Report to security@example.com\n"),
+        (".gitignore", "/dist\n"),
+        ("go.mod", "module example.com/loki\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n"),
+        ("go.sum", "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\n"),
+        ("Makefile", "all:\n\tgo build ./...\n"),
+        (".github/dependabot.yml", "version: 2\nupdates:\n  - package-ecosystem: gomod\n    directory: /\n    schedule: {interval: weekly}\n"),
+    ] {
+        write(path, text)?;
+        written += 1;
+    }
+    let mut owners = String::from("* @loki/maintainers\n");
+    for i in 0..workflows {
+        write(&format!(".github/workflows/wf-{i:03}.yml"), &workflow(i))?;
+        written += 1;
+    }
+    let packages = files.saturating_sub(written) / 60;
+    for p in 0..packages.max(1) {
+        let pkg = format!("pkg/area{:02}/pkg{p:04}", p % 40);
+        owners.push_str(&format!("/{pkg}/ @loki/team-{}\n", p % 25));
+        for f in 0..50 {
+            write(
+                &format!("{pkg}/file{f:02}.go"),
+                &format!("package pkg{p}\n\n// F{f} returns a value.\nfunc F{f}() int {{ return {f} }}\n"),
+            )?;
+        }
+        for f in 0..6 {
+            write(
+                &format!("{pkg}/file{f:02}_test.go"),
+                &format!(
+                    "package pkg{p}\n\nimport \"testing\"\n\nfunc TestF{f}(t *testing.T) {{}}\n"
+                ),
+            )?;
+        }
+        write(&format!("{pkg}/README.md"), "# package\n")?;
+        write(&format!("{pkg}/config.yaml"), "key: value\n")?;
+        match p % 50 {
+            0 => write(
+                &format!("{pkg}/Dockerfile"),
+                "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\n",
+            )?,
+            1 => write(
+                &format!("{pkg}/go.mod"),
+                &format!("module example.com/loki/{pkg}\n\ngo 1.22\n"),
+            )?,
+            2 => write(
+                &format!("{pkg}/package.json"),
+                "{\"name\": \"ui\", \"version\": \"1.0.0\", \"dependencies\": {\"react\": \"^18.2.0\"}}\n",
+            )?,
+            _ => write(&format!("{pkg}/doc.go"), &format!("// Package pkg{p} does work.\npackage pkg{p}\n"))?,
+        }
+    }
+    write(".github/CODEOWNERS", &owners)?;
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "synthetic"],
+        &["gc", "-q"],
     ] {
         let status = git(repo).args(args).status()?;
         if !status.success() {
