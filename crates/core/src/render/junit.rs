@@ -1,9 +1,11 @@
-//! JUnit XML: one test case per finding (failed) and one per rule without findings (passed),
-//! so CI systems that render test results show goldpath's.
+//! JUnit XML: one test case per finding (failed; a note, which blocks nothing, passes with the
+//! finding as its output) and one per rule without findings (passed), so CI systems that
+//! render test results show goldpath's.
 
 use std::fmt::Write;
 
 use crate::engine::Report;
+use crate::finding::Level;
 
 /// Escapes text for XML attributes and content.
 pub fn escape(text: &str) -> String {
@@ -37,8 +39,12 @@ pub fn render(report: &Report) -> String {
         .map(|r| r.id.as_str())
         .filter(|id| !report.findings.iter().any(|f| f.rule == *id))
         .collect();
-    let failures = report.findings.len();
-    let tests = failures + passing.len();
+    let failures = report
+        .findings
+        .iter()
+        .filter(|f| f.level != Level::Note)
+        .count();
+    let tests = report.findings.len() + passing.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -50,25 +56,34 @@ pub fn render(report: &Report) -> String {
     );
     for finding in &report.findings {
         let family = finding.rule.split('/').next().unwrap_or_default();
+        // A finding about the repository as a whole has no file: the attribute is left out.
+        let file = finding
+            .path
+            .as_deref()
+            .map(|p| format!(" file=\"{}\"", escape(p)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "    <testcase classname=\"goldpath.{}\" name=\"{} {}\" file=\"{}\">",
+            "    <testcase classname=\"goldpath.{}\" name=\"{} {}\"{file}>",
             escape(family),
             escape(&finding.rule),
             escape(&super::location(finding)),
-            escape(finding.path.as_deref().unwrap_or(""))
         );
         let mut body = format!("{}\n{}", super::location(finding), finding.message);
         if let Some(help) = &finding.help {
             let _ = write!(body, "\nhelp: {help}");
         }
-        let _ = writeln!(
-            out,
-            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-            finding.level,
-            escape(&finding.message),
-            escape(&body)
-        );
+        if finding.level == Level::Note {
+            let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&body));
+        } else {
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                finding.level,
+                escape(&finding.message),
+                escape(&body)
+            );
+        }
         out.push_str("    </testcase>\n");
     }
     for id in passing {
