@@ -107,7 +107,13 @@ impl Rule for InvalidManifest {
                     format!("{name} does not parse: {}", error.message),
                 )
                 .span(span(&error.position))
-                .help("fix the syntax here, or regenerate the lockfile with its package manager")
+                .help(
+                    if judged_kind(cx, file).is_some_and(|kind| kind.is_lockfile()) {
+                        "fix the syntax here, or regenerate the lockfile with its package manager"
+                    } else {
+                        "fix the syntax here"
+                    },
+                )
                 .key("invalid"),
             );
         }
