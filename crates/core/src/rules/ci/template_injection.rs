@@ -203,14 +203,22 @@ impl Rule for TemplateInjection {
                                 format!("`{input}` of `{action}`, which evaluates it as code")
                             }
                         };
+                        // Contexts are matched without letter case; the message names the
+                        // reference as the workflow writes it (`env.TITLE`).
+                        let written = expression
+                            .to_ascii_lowercase()
+                            .find(&taint.path)
+                            .map_or(taint.path.as_str(), |at| {
+                                &expression[at..at + taint.path.len()]
+                            });
                         let what = if taint.direct() {
-                            format!("attacker-controlled `{}`", taint.path)
+                            format!("attacker-controlled `{written}`")
                         } else if taint.origin.starts_with("the `") {
-                            format!("`{}`, which carries {}", taint.path, taint.origin)
+                            format!("`{written}`, which carries {}", taint.origin)
                         } else {
                             format!(
-                                "`{}`, which carries attacker-controlled `{}`",
-                                taint.path, taint.origin
+                                "`{written}`, which carries attacker-controlled `{}`",
+                                taint.origin
                             )
                         };
                         let read_as = match &sink {
@@ -386,7 +394,7 @@ mod tests {
         assert!(
             findings[0]
                 .message
-                .contains("`env.j`, which carries attacker-controlled `github.event.issue.body`"),
+                .contains("`env.J`, which carries attacker-controlled `github.event.issue.body`"),
             "{}",
             findings[0].message
         );
