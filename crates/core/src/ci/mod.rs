@@ -10,6 +10,7 @@
 //! Positions inside scalars (an expression on the third line of a `run: |` script) come from
 //! [`SourceMap`], through [`Text::locate`].
 
+pub mod ast;
 pub mod expr;
 pub mod flow;
 pub mod github;
