@@ -36,8 +36,10 @@ static META: Meta = Meta {
                Judged in workflows triggered by `pull_request_target`, `workflow_run` or \
                `issue_comment` (the triggers `ci/dangerous-trigger` judges), in the root \
                `action.yml` (a published action does not know who calls it), and in \
-               composite actions under `.github/actions/` that such a workflow of the \
-               repository uses (`uses: ./.github/actions/x`). Not reported: `echo` and \
+               reusable workflows and composite actions of the repository that such a \
+               workflow runs (`uses: ./.github/workflows/x.yml` in a job, \
+               `uses: ./.github/actions/x` in a step, followed through the called \
+               workflows). Not reported: `echo` and \
                `printf` of literal text (`echo \"CI=true\" >> $GITHUB_ENV`), and values built \
                only from the runner's own variables and contexts no one outside chooses \
                (`$GITHUB_SHA`, `$RUNNER_TEMP`, `$HOME`, `${{ github.run_id }}`, \
@@ -294,10 +296,11 @@ fn short(statement: &str) -> String {
     cut
 }
 
-/// The local actions (`.github/actions/x`, without `./`) that the repository's privileged
-/// workflows use, parsed through the shared memo.
-fn locally_used_actions(cx: &Context<'_>) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
+/// What runs with a privileged workflow's secrets: the reusable workflows
+/// (`.github/workflows/x.yml`) its jobs call and the local actions (`.github/actions/x`) its
+/// steps use, followed through the called workflows; paths without `./`.
+fn privileged_locals(cx: &Context<'_>) -> BTreeSet<String> {
+    let mut workflows: HashMap<String, github::Workflow> = HashMap::new();
     for file in cx
         .all_files()
         .iter()
@@ -307,19 +310,36 @@ fn locally_used_actions(cx: &Context<'_>) -> BTreeSet<String> {
             let text = cx.text(file).ok()?;
             Some(GithubFile::parse(&file.path, &text))
         });
-        let Some(Ok(GithubFile::Workflow(w))) = parsed.as_ref() else {
+        if let Some(Ok(GithubFile::Workflow(w))) = parsed.as_ref() {
+            workflows.insert(file.path.clone(), w.clone());
+        }
+    }
+    let mut queue: Vec<String> = workflows
+        .iter()
+        .filter(|(_, w)| w.on.iter().any(|t| PRIVILEGED.contains(&t.event.as_str())))
+        .map(|(p, _)| p.clone())
+        .collect();
+    let mut reached = BTreeSet::new();
+    while let Some(path) = queue.pop() {
+        let Some(w) = workflows.get(&path) else {
             continue;
         };
-        if !w.on.iter().any(|t| PRIVILEGED.contains(&t.event.as_str())) {
-            continue;
-        }
-        for step in w.jobs.iter().flat_map(|j| j.steps.iter()) {
-            if let Some(Uses::Local(path)) = step.action() {
-                used.insert(path.trim_end_matches('/').to_owned());
+        let called = w.jobs.iter().filter_map(|j| j.uses.as_ref());
+        let used = w
+            .jobs
+            .iter()
+            .flat_map(|j| j.steps.iter())
+            .filter_map(|s| s.uses.as_ref());
+        for uses in called.chain(used) {
+            if let Uses::Local(local) = Uses::parse(&uses.value) {
+                let local = local.trim_end_matches('/').to_owned();
+                if reached.insert(local.clone()) && workflows.contains_key(&local) {
+                    queue.push(local);
+                }
             }
         }
     }
-    used
+    reached
 }
 
 impl Rule for GithubEnv {
@@ -332,22 +352,29 @@ impl Rule for GithubEnv {
         each_github(cx, |file, github| {
             let why = match github {
                 GithubFile::Workflow(w) => {
-                    let Some(t) = w.on.iter().find(|t| PRIVILEGED.contains(&t.event.as_str()))
-                    else {
-                        return;
-                    };
-                    format!("a `{}` workflow", t.event)
+                    match w.on.iter().find(|t| PRIVILEGED.contains(&t.event.as_str())) {
+                        Some(t) => format!("a `{}` workflow", t.event),
+                        None => {
+                            let used = used.get_or_insert_with(|| privileged_locals(cx));
+                            if !used.contains(&file.path) {
+                                return;
+                            }
+                            "a reusable workflow that a privileged workflow of this repository \
+                             calls"
+                                .to_owned()
+                        }
+                    }
                 }
                 GithubFile::Action(_) => {
                     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
                     if dir.is_empty() {
                         "a published action, which any workflow may call".to_owned()
                     } else {
-                        let used = used.get_or_insert_with(|| locally_used_actions(cx));
+                        let used = used.get_or_insert_with(|| privileged_locals(cx));
                         if !used.contains(dir) {
                             return;
                         }
-                        "an action that a privileged workflow of this repository uses".to_owned()
+                        "an action that a privileged workflow of this repository runs".to_owned()
                     }
                 }
             };
@@ -476,6 +503,27 @@ mod tests {
             "{findings:#?}"
         );
         assert!(findings[1].message.starts_with("line 8 writes"));
+        let caller = "on: workflow_run\njobs:\n  c:\n    uses: ./.github/workflows/reusable.yml\n";
+        let reusable = workflow("workflow_call");
+        let called = check(
+            POLICY,
+            &[
+                (".github/workflows/caller.yml", caller),
+                (".github/workflows/reusable.yml", &reusable),
+                (".github/actions/setup/action.yml", action),
+            ],
+        );
+        assert_eq!(
+            positions(&called)
+                .into_iter()
+                .map(|(p, l, _)| (p, l))
+                .collect::<Vec<_>>(),
+            [
+                (".github/actions/setup/action.yml".to_owned(), 5),
+                (".github/workflows/reusable.yml".to_owned(), 6),
+            ],
+            "{called:#?}"
+        );
         let alone = check(
             POLICY,
             &[
