@@ -48,10 +48,67 @@ const AUDITS: &[Audit] = &[
         min_both: 0,
         max_goldpath_only: 100,
     },
+    Audit {
+        name: "github-env",
+        zizmor: &["github-env"],
+        goldpath: &["ci/github-env"],
+        min_both: 6,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "bot-conditions",
+        zizmor: &["bot-conditions"],
+        goldpath: &["ci/bot-condition"],
+        min_both: 11,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "overprovisioned-secrets",
+        zizmor: &["overprovisioned-secrets"],
+        goldpath: &["ci/secrets-overexposed"],
+        min_both: 2,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "unredacted-secrets",
+        zizmor: &["unredacted-secrets"],
+        goldpath: &["ci/secrets-unredacted"],
+        min_both: 2,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "insecure-commands",
+        zizmor: &["insecure-commands"],
+        goldpath: &["ci/insecure-commands"],
+        min_both: 4,
+        max_goldpath_only: 2,
+    },
+    Audit {
+        name: "container-credentials",
+        zizmor: &["hardcoded-container-credentials"],
+        goldpath: &["ci/container-credentials"],
+        min_both: 1,
+        max_goldpath_only: 1,
+    },
+    Audit {
+        name: "unsound-contains",
+        zizmor: &["unsound-contains"],
+        goldpath: &["ci/unsound-contains"],
+        min_both: 3,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "unsound-condition",
+        zizmor: &["unsound-condition"],
+        goldpath: &["ci/unsound-condition"],
+        min_both: 9,
+        max_goldpath_only: 0,
+    },
 ];
 
 const POLICY: &str = "[settings]\ninline-suppressions = true\n\
-                      [rules.\"ci/template-injection\"]\n[rules.\"ci/dangerous-trigger\"]\n";
+                      [rules.\"ci/template-injection\"]\n[rules.\"ci/dangerous-trigger\"]\n\
+                      [rules.\"ci/github-env\"]\n[rules.\"ci/bot-condition\"]\n[rules.\"ci/secrets-overexposed\"]\n[rules.\"ci/secrets-unredacted\"]\n[rules.\"ci/insecure-commands\"]\n[rules.\"ci/container-credentials\"]\n[rules.\"ci/unsound-contains\"]\n[rules.\"ci/unsound-condition\"]\n";
 
 type Line = (String, u64);
 

@@ -17,6 +17,17 @@ pub const ZIZMOR_AUDITS: &[(&str, &[&str])] = &[
     ("template-injection", &["ci/template-injection"]),
     ("artipacked", &["ci/persist-credentials"]),
     ("unpinned-images", &["ci/unpinned-image"]),
+    ("github-env", &["ci/github-env"]),
+    ("bot-conditions", &["ci/bot-condition"]),
+    ("overprovisioned-secrets", &["ci/secrets-overexposed"]),
+    ("unredacted-secrets", &["ci/secrets-unredacted"]),
+    ("insecure-commands", &["ci/insecure-commands"]),
+    (
+        "hardcoded-container-credentials",
+        &["ci/container-credentials"],
+    ),
+    ("unsound-contains", &["ci/unsound-contains"]),
+    ("unsound-condition", &["ci/unsound-condition"]),
 ];
 
 /// The reason of the suppression of `rule` that `line` holds, if it holds one: the text after

@@ -11,6 +11,7 @@
 //! [`SourceMap`], through [`Text::locate`].
 
 pub mod artifacts;
+pub mod ast;
 pub mod expr;
 pub mod flow;
 pub mod github;

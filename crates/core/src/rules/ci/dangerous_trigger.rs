@@ -20,7 +20,7 @@ pub const RULE: RuleDef = RuleDef { meta: &META, build };
 /// the pull request's origin.
 /// `issue_comment` too: a comment on a pull request runs the base repository's workflow, and
 /// workflows that act on commands in comments (`/test`) often check the pull request out.
-const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+pub(crate) const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
 
 static META: Meta = Meta {
     id: "ci/dangerous-trigger",

@@ -5,20 +5,29 @@
 //! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
+pub mod bot_condition;
 pub mod config_missing;
+pub mod container_credentials;
 pub mod dangerous_trigger;
 pub mod excessive_permissions;
+pub mod github_env;
 pub mod gitlab_image_unpinned;
 pub mod gitlab_include_unpinned;
 pub mod gitlab_required_job;
+pub mod insecure_commands;
 pub mod invalid_yaml;
 pub mod missing_timeout;
 pub mod permissions_missing;
 pub mod persist_credentials;
+mod places;
 pub mod required_workflow;
+pub mod secrets_overexposed;
+pub mod secrets_unredacted;
 pub mod template_injection;
 pub mod unpinned_action;
 pub mod unpinned_image;
+pub mod unsound_condition;
+pub mod unsound_contains;
 pub mod update_tool_missing;
 
 use std::sync::Arc;

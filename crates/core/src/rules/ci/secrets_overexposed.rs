@@ -1,0 +1,154 @@
+//! ci/secrets-overexposed
+
+use std::collections::HashMap;
+
+use super::places::strings;
+use super::{each_github, nth_key};
+use crate::ci::ast::{parse, shift, Expr, Kind};
+use crate::ci::expr::expressions;
+use crate::ci::github::GithubFile;
+use crate::ci::Scalar;
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ci/secrets-overexposed",
+    summary: "Workflows read secrets by name, not the whole `secrets` context",
+    default_level: Level::Warning,
+    tier: Tier::Gold,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "An expression anywhere in a workflow or action that hands every secret to the \
+               job: `toJSON(secrets)` (or `secrets.*`), and `secrets[...]` indexed by anything \
+               but a string literal (`secrets[matrix.name]`, `secrets[format('{0}_TOKEN', \
+               inputs.env)]`). `secrets['NAME']` and `toJSON(secrets.NAME)` read one secret \
+               and are not reported. Reported at the expression's part at fault.",
+        why: "GitHub sends a job only the secrets its expressions name. A dynamic index or \
+              the whole context makes it send all of them: every secret of the repository \
+              and organisation is then in the runner's memory, where one compromised step \
+              (a dependency's install script, a poisoned action) can read them all, and \
+              `toJSON(secrets)` puts them in an environment variable or a file as one JSON \
+              text.",
+        example: "```yaml\n- run: ./deploy\n  env:\n    ALL: ${{ toJSON(secrets) }}      # reported\n    \
+                  TOKEN: ${{ secrets[format('{0}_TOKEN', matrix.env)] }}   # reported\n```",
+        fix: "Name each secret the job needs: `${{ secrets.DEPLOY_TOKEN }}`. To choose one by \
+              a matrix value, list them: `${{ matrix.env == 'prod' && secrets.PROD_TOKEN || \
+              secrets.STAGING_TOKEN }}`, or use an environment per target, each with its own \
+              secret of the same name.",
+    },
+};
+
+struct SecretsOverexposed;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(SecretsOverexposed))
+}
+
+/// The expressions of a string, parsed, with ranges in the string's value.
+pub(crate) fn parsed_expressions(value: &str) -> Vec<Expr> {
+    expressions(value)
+        .into_iter()
+        .filter_map(|e| {
+            let mut expr = parse(&value[e.inner.clone()]).ok()?;
+            shift(&mut expr, e.inner.start);
+            Some(expr)
+        })
+        .collect()
+}
+
+/// Calls `each` with every string of the file that holds an expression, and whether it is
+/// the value of an `if:`.
+pub(crate) fn each_expression_string(github: &GithubFile, mut each: impl FnMut(bool, Scalar)) {
+    strings(github.root(), &mut |key, scalar| {
+        if scalar.has_expression() {
+            each(key == Some("if"), scalar);
+        }
+    });
+}
+
+/// The parts of an expression that read every secret, and how.
+fn all_secrets<'e>(expr: &'e Expr, found: &mut Vec<(&'e Expr, &'static str)>) {
+    expr.walk(&mut |e| match &e.kind {
+        Kind::Call(name, args)
+            if name == "tojson"
+                && args.len() == 1
+                && matches!(
+                    args[0].context_path().as_deref(),
+                    Some("secrets" | "secrets.*")
+                ) =>
+        {
+            found.push((e, "`toJSON(secrets)`"));
+        }
+        Kind::Index(base, index)
+            if base.context_path().as_deref() == Some("secrets") && index.as_str().is_none() =>
+        {
+            found.push((e, "a dynamic index"));
+        }
+        _ => {}
+    });
+}
+
+impl Rule for SecretsOverexposed {
+    fn wants(&self) -> Vec<String> {
+        super::github_wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        each_github(cx, |file, github| {
+            let mut seen = HashMap::new();
+            each_expression_string(github, |_, scalar| {
+                for expr in parsed_expressions(&scalar.value) {
+                    let mut found = Vec::new();
+                    all_secrets(&expr, &mut found);
+                    for (part, how) in found {
+                        let written = &scalar.value[part.range.clone()];
+                        out.push(
+                            Violation::file(
+                                &file.path,
+                                format!(
+                                    "`{written}` reads every secret ({how}): GitHub then sends \
+                                     all of the repository's and organisation's secrets to the \
+                                     runner"
+                                ),
+                            )
+                            .span(github.text().locate(&scalar, part.range.clone()))
+                            .help("name each secret the job needs: `${{ secrets.NAME }}`")
+                            .key(nth_key(written.to_owned(), &mut seen)),
+                        );
+                    }
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::lines;
+    use crate::testing::check;
+
+    #[test]
+    fn reports_whole_context_and_dynamic_indexes() {
+        let workflow = "on: push\njobs:\n  a:\n    steps:\n      - run: x\n        env:\n          \
+                        A: ${{ format('{0}', toJSON(secrets)) }}\n          B: ${{ toJSON(secrets.b) }}\n          \
+                        C: ${{ secrets[matrix.name] }}\n          D: ${{ secrets['D'] }}\n          \
+                        E: \"${{ secrets.E }}\"\n      - uses: o/a@v1\n        with:\n          \
+                        all: |\n            x\n            ${{ toJson(secrets) }}\n";
+        let findings = check(
+            "[rules.\"ci/secrets-overexposed\"]\n",
+            &[(".github/workflows/ci.yml", workflow)],
+        );
+        assert_eq!(
+            lines(&findings),
+            [(7, 32), (9, 18), (16, 17)],
+            "{findings:#?}"
+        );
+    }
+}
