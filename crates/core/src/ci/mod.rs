@@ -10,11 +10,13 @@
 //! Positions inside scalars (an expression on the third line of a `run: |` script) come from
 //! [`SourceMap`], through [`Text::locate`].
 
+pub mod dependabot;
 pub mod expr;
 pub mod flow;
 pub mod github;
 pub mod gitlab;
 pub mod scalar;
+pub mod version;
 
 use std::ops::Range;
 

@@ -5,8 +5,12 @@
 //! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
+pub mod archived_action;
+pub mod cache_poisoning;
 pub mod config_missing;
 pub mod dangerous_trigger;
+pub mod dependabot_cooldown;
+pub mod dependabot_execution;
 pub mod excessive_permissions;
 pub mod gitlab_image_unpinned;
 pub mod gitlab_include_unpinned;
@@ -16,10 +20,13 @@ pub mod missing_timeout;
 pub mod permissions_missing;
 pub mod persist_credentials;
 pub mod required_workflow;
+pub mod supply_chain;
 pub mod template_injection;
+pub mod typosquat_action;
 pub mod unpinned_action;
 pub mod unpinned_image;
 pub mod update_tool_missing;
+pub mod vulnerable_action;
 
 use std::sync::Arc;
 
