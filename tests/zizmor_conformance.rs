@@ -48,10 +48,33 @@ const AUDITS: &[Audit] = &[
         min_both: 0,
         max_goldpath_only: 100,
     },
+    Audit {
+        name: "cache-poisoning",
+        zizmor: &["cache-poisoning"],
+        goldpath: &["ci/cache-poisoning"],
+        min_both: 29,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "archived-uses",
+        zizmor: &["archived-uses"],
+        goldpath: &["ci/archived-action"],
+        min_both: 4,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "typosquat-uses",
+        zizmor: &["typosquat-uses"],
+        goldpath: &["ci/typosquat-action"],
+        min_both: 5,
+        max_goldpath_only: 0,
+    },
 ];
 
 const POLICY: &str = "[settings]\ninline-suppressions = true\n\
-                      [rules.\"ci/template-injection\"]\n[rules.\"ci/dangerous-trigger\"]\n";
+                      [rules.\"ci/template-injection\"]\n[rules.\"ci/dangerous-trigger\"]\n\
+                      [rules.\"ci/cache-poisoning\"]\n[rules.\"ci/archived-action\"]\n\
+                      [rules.\"ci/typosquat-action\"]\n";
 
 type Line = (String, u64);
 

@@ -31,7 +31,12 @@ static META: Meta = Meta {
     }],
     docs: Docs {
         what: "In a workflow that publishes (triggered by `release`, by a `push` of `tags`, or \
-               by a `push` to a branch whose name contains `release`), or in a job that runs a \
+               by a `push` to a branch whose name contains `release`; a workflow that also \
+               runs on `pull_request`, `pull_request_target` or `merge_group` is a CI workflow \
+               and counts only when one of its jobs publishes: a publishing action, or a \
+               `run:` with `cargo publish`, `npm publish`, `twine upload`, `uv publish`, \
+               `docker push`, `gh release create`, `goreleaser`, `mvn deploy`, ...), or in a \
+               job that runs a \
                well-known publishing action (`pypa/gh-action-pypi-publish`, \
                `softprops/action-gh-release`, `goreleaser/goreleaser-action`, \
                `docker/build-push-action` with `push` set, cloud deploy actions, ...), every \
@@ -40,7 +45,7 @@ static META: Meta = Meta {
                (unless `lookup-only: true`), `Swatinem/rust-cache` (unless `lookup-only`), \
                `actions/setup-go`, `actions-rust-lang/setup-rust-toolchain`, `jdx/mise-action`, \
                `mlugg/setup-zig` (`use-cache`), `DeterminateSystems/magic-nix-cache-action` \
-               (`use-gha-cache`) and `actions/setup-node` v5+ (`package-manager-cache`): on \
+               (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`): on \
                unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
                `actions/setup-python`, `actions/setup-java`, `graalvm/setup-graalvm` \
                (`cache:` set), `actions/setup-dotnet` (`cache: true`), `ruby/setup-ruby` \
@@ -103,6 +108,8 @@ enum Control {
     All(Vec<Control>),
     /// The action's version is below this major version.
     Below(u64),
+    /// The action's version is this major version or later.
+    AtLeast(u64),
 }
 
 fn input(name: &'static str, kind: Kind, on_when_set: bool, default: bool) -> Control {
@@ -129,7 +136,11 @@ fn cache_actions() -> Vec<(&'static str, Control)> {
             "actions/setup-node",
             Control::Any(vec![
                 input("cache", Exact(&["npm", "yarn", "pnpm"]), true, false),
-                input("package-manager-cache", Boolean, true, true),
+                // The input, and its default caching, came with v5.
+                Control::All(vec![
+                    Control::AtLeast(5),
+                    input("package-manager-cache", Boolean, true, true),
+                ]),
             ]),
         ),
         ("actions/setup-python", input("cache", Present, true, false)),
@@ -309,6 +320,44 @@ fn publishes(step: &Step, remote: &RemoteRef) -> bool {
     push || outputs
 }
 
+/// Commands of `run:` steps that publish a package, an image or a release.
+const PUBLISH_COMMANDS: &[&str] = &[
+    "cargo publish",
+    "npm publish",
+    "pnpm publish",
+    "yarn publish",
+    "yarn npm publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "flit publish",
+    "hatch publish",
+    "gem push",
+    "dotnet nuget push",
+    "nuget push",
+    "docker push",
+    "podman push",
+    "gh release create",
+    "gh release upload",
+    "goreleaser",
+    "mvn deploy",
+    "publishtomavencentral",
+    "gradlew publish",
+    "gradle publish",
+];
+
+/// Whether a job publishes: a publishing action, or a `run:` with a publishing command.
+fn job_publishes(job: &Job) -> bool {
+    job.steps.iter().any(|s| {
+        let action = matches!(s.action(), Some(Uses::Remote(r)) if publishes(s, &r));
+        let command = s.run.as_ref().is_some_and(|run| {
+            let run = run.value.to_ascii_lowercase();
+            PUBLISH_COMMANDS.iter().any(|c| run.contains(c))
+        });
+        action || command
+    })
+}
+
 /// A switch expression evaluated for a tag push, when it is one of the forms understood.
 fn tag_push_value(value: &str) -> Option<bool> {
     let inner = value
@@ -393,15 +442,21 @@ fn evaluate(
             caching: Caching::On,
             reason: "always restores a cache".to_owned(),
         },
-        Control::Below(major) => {
+        Control::Below(major) | Control::AtLeast(major) => {
+            let below = matches!(control, Control::Below(_));
             let version = step
                 .uses
                 .as_ref()
                 .and_then(|u| version::of_uses(text, u, remote));
+            let (when, unknown) = if below {
+                (format!("before v{major}"), format!("it does before v{major}"))
+            } else {
+                (format!("from v{major}"), format!("it does from v{major}"))
+            };
             match version {
-                Some((v, _)) if v.parts[0].is_some_and(|m| m < *major) => Evaluation {
+                Some((v, _)) if v.parts[0].is_some_and(|m| (m < *major) == below) => Evaluation {
                     caching: Caching::On,
-                    reason: format!("caches by default before v{major}"),
+                    reason: format!("caches by default {when}"),
                 },
                 Some(_) => Evaluation {
                     caching: Caching::Off,
@@ -409,9 +464,7 @@ fn evaluate(
                 },
                 None => Evaluation {
                     caching: Caching::Maybe,
-                    reason: format!(
-                        "may cache by default (it does before v{major}, and the version is not written)"
-                    ),
+                    reason: format!("may cache by default ({unknown}, and the version is not written)"),
                 },
             }
         }
@@ -576,7 +629,21 @@ impl Rule for CachePoisoning {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         each_workflow(cx, |file, workflow| {
-            let triggers = release_triggers(&workflow.on);
+            let mut triggers = release_triggers(&workflow.on);
+            // A workflow that also checks pull requests is a CI workflow: its runs on tags or
+            // release branches are checks, not releases, unless it publishes somewhere.
+            let checks_pull_requests = workflow.on.iter().any(|t| {
+                matches!(
+                    t.event.as_str(),
+                    "pull_request" | "pull_request_target" | "merge_group"
+                )
+            });
+            if checks_pull_requests
+                && !triggers.contains(&ReleaseTrigger::Release)
+                && !workflow.jobs.iter().any(job_publishes)
+            {
+                triggers.clear();
+            }
             let mut seen = HashMap::new();
             for job in &workflow.jobs {
                 self.judge_job(&file.path, workflow, job, &triggers, out, &mut seen);
@@ -620,6 +687,12 @@ mod tests {
         // Not a publishing workflow: nothing.
         let text = workflow("  push:\n    branches: [main]", steps);
         assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
+        // A CI workflow that also runs on tags publishes nothing: nothing, unless it does.
+        let text = workflow("  pull_request:\n  push:\n    tags: ['*']", steps);
+        assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
+        let publishing = format!("{steps}      - run: cargo publish --locked\n");
+        let text = workflow("  pull_request:\n  push:\n    tags: ['*']", &publishing);
+        assert_eq!(check(POLICY, &[(".github/workflows/r.yml", &text)]).len(), 4);
     }
 
     #[test]
@@ -661,6 +734,16 @@ mod tests {
         let text = workflow("  push:\n    branches: [release]\n    tags: ['*']", &steps);
         let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
         assert_eq!(findings.len(), 5, "{findings:#?}");
+    }
+
+    #[test]
+    fn setup_node_caches_by_default_from_v5() {
+        let steps = "      - uses: actions/setup-node@v4\n      - uses: actions/setup-node@v5\n      \
+                     - uses: actions/setup-node@v6\n        with: {package-manager-cache: false}\n";
+        let text = workflow("  release:", steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(lines(&findings), [(8, 15)], "{findings:#?}");
+        assert!(findings[0].message.contains("from v5"));
     }
 
     #[test]
