@@ -391,10 +391,8 @@ fn eval_for_tag(expr: &str) -> Option<bool> {
         "startswith(github.ref,'refs/tags/')" => return Some(true),
         _ => {}
     }
-    let mut terms: Vec<&str> = normal.split("&&").collect();
-    terms.sort_unstable();
-    let mut expected = vec!["github.event_name=='push'", "github.ref_type=='tag'"];
-    expected.sort_unstable();
+    let terms: Vec<&str> = normal.split("&&").collect();
+    let expected = ["github.event_name=='push'", "github.ref_type=='tag'"];
     let swapped = |t: &str| {
         t.split_once("==")
             .map(|(a, b)| format!("{b}=={a}"))
@@ -449,7 +447,10 @@ fn evaluate(
                 .as_ref()
                 .and_then(|u| version::of_uses(text, u, remote));
             let (when, unknown) = if below {
-                (format!("before v{major}"), format!("it does before v{major}"))
+                (
+                    format!("before v{major}"),
+                    format!("it does before v{major}"),
+                )
             } else {
                 (format!("from v{major}"), format!("it does from v{major}"))
             };
@@ -464,7 +465,9 @@ fn evaluate(
                 },
                 None => Evaluation {
                     caching: Caching::Maybe,
-                    reason: format!("may cache by default ({unknown}, and the version is not written)"),
+                    reason: format!(
+                        "may cache by default ({unknown}, and the version is not written)"
+                    ),
                 },
             }
         }
@@ -692,7 +695,10 @@ mod tests {
         assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
         let publishing = format!("{steps}      - run: cargo publish --locked\n");
         let text = workflow("  pull_request:\n  push:\n    tags: ['*']", &publishing);
-        assert_eq!(check(POLICY, &[(".github/workflows/r.yml", &text)]).len(), 4);
+        assert_eq!(
+            check(POLICY, &[(".github/workflows/r.yml", &text)]).len(),
+            4
+        );
     }
 
     #[test]
@@ -738,7 +744,8 @@ mod tests {
 
     #[test]
     fn setup_node_caches_by_default_from_v5() {
-        let steps = "      - uses: actions/setup-node@v4\n      - uses: actions/setup-node@v5\n      \
+        let steps =
+            "      - uses: actions/setup-node@v4\n      - uses: actions/setup-node@v5\n      \
                      - uses: actions/setup-node@v6\n        with: {package-manager-cache: false}\n";
         let text = workflow("  release:", steps);
         let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
