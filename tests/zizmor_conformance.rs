@@ -104,11 +104,34 @@ const AUDITS: &[Audit] = &[
         min_both: 9,
         max_goldpath_only: 0,
     },
+    Audit {
+        name: "cache-poisoning",
+        zizmor: &["cache-poisoning"],
+        goldpath: &["ci/cache-poisoning"],
+        min_both: 29,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "archived-uses",
+        zizmor: &["archived-uses"],
+        goldpath: &["ci/archived-action"],
+        min_both: 4,
+        max_goldpath_only: 0,
+    },
+    Audit {
+        name: "typosquat-uses",
+        zizmor: &["typosquat-uses"],
+        goldpath: &["ci/typosquat-action"],
+        min_both: 5,
+        max_goldpath_only: 0,
+    },
 ];
 
 const POLICY: &str = "[settings]\ninline-suppressions = true\n\
                       [rules.\"ci/template-injection\"]\n[rules.\"ci/dangerous-trigger\"]\n\
-                      [rules.\"ci/github-env\"]\n[rules.\"ci/bot-condition\"]\n[rules.\"ci/secrets-overexposed\"]\n[rules.\"ci/secrets-unredacted\"]\n[rules.\"ci/insecure-commands\"]\n[rules.\"ci/container-credentials\"]\n[rules.\"ci/unsound-contains\"]\n[rules.\"ci/unsound-condition\"]\n";
+                      [rules.\"ci/github-env\"]\n[rules.\"ci/bot-condition\"]\n[rules.\"ci/secrets-overexposed\"]\n[rules.\"ci/secrets-unredacted\"]\n[rules.\"ci/insecure-commands\"]\n[rules.\"ci/container-credentials\"]\n[rules.\"ci/unsound-contains\"]\n[rules.\"ci/unsound-condition\"]\n\
+                      [rules.\"ci/cache-poisoning\"]\n[rules.\"ci/archived-action\"]\n\
+                      [rules.\"ci/typosquat-action\"]\n";
 
 type Line = (String, u64);
 

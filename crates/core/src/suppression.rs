@@ -28,6 +28,12 @@ pub const ZIZMOR_AUDITS: &[(&str, &[&str])] = &[
     ),
     ("unsound-contains", &["ci/unsound-contains"]),
     ("unsound-condition", &["ci/unsound-condition"]),
+    ("cache-poisoning", &["ci/cache-poisoning"]),
+    ("archived-uses", &["ci/archived-action"]),
+    ("typosquat-uses", &["ci/typosquat-action"]),
+    ("known-vulnerable-actions", &["ci/vulnerable-action"]),
+    ("dependabot-cooldown", &["ci/dependabot-cooldown"]),
+    ("dependabot-execution", &["ci/dependabot-execution"]),
 ];
 
 /// The reason of the suppression of `rule` that `line` holds, if it holds one: the text after
@@ -93,5 +99,21 @@ mod tests {
         // An audit name is not a goldpath rule id, nor the other way round.
         assert!(reason("# zizmor: ignore[ci/unpinned-action]", "ci/unpinned-action").is_none());
         assert!(reason("# goldpath: ignore[unpinned-uses]", "ci/unpinned-action").is_none());
+    }
+
+    #[test]
+    fn zizmor_supply_chain_audits_map_to_their_rules() {
+        for (audit, rule) in [
+            ("cache-poisoning", "ci/cache-poisoning"),
+            ("archived-uses", "ci/archived-action"),
+            ("typosquat-uses", "ci/typosquat-action"),
+            ("known-vulnerable-actions", "ci/vulnerable-action"),
+            ("dependabot-cooldown", "ci/dependabot-cooldown"),
+            ("dependabot-execution", "ci/dependabot-execution"),
+        ] {
+            let line = format!("x # zizmor: ignore[{audit}]");
+            assert!(reason(&line, rule).is_some(), "{audit}");
+            assert!(reason(&line, "ci/unpinned-action").is_none(), "{audit}");
+        }
     }
 }

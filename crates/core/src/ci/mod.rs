@@ -12,11 +12,13 @@
 
 pub mod artifacts;
 pub mod ast;
+pub mod dependabot;
 pub mod expr;
 pub mod flow;
 pub mod github;
 pub mod gitlab;
 pub mod scalar;
+pub mod version;
 
 use std::ops::Range;
 

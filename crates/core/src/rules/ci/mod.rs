@@ -5,10 +5,14 @@
 //! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
+pub mod archived_action;
 pub mod bot_condition;
+pub mod cache_poisoning;
 pub mod config_missing;
 pub mod container_credentials;
 pub mod dangerous_trigger;
+pub mod dependabot_cooldown;
+pub mod dependabot_execution;
 pub mod excessive_permissions;
 pub mod github_env;
 pub mod gitlab_image_unpinned;
@@ -23,12 +27,15 @@ mod places;
 pub mod required_workflow;
 pub mod secrets_overexposed;
 pub mod secrets_unredacted;
+pub mod supply_chain;
 pub mod template_injection;
+pub mod typosquat_action;
 pub mod unpinned_action;
 pub mod unpinned_image;
 pub mod unsound_condition;
 pub mod unsound_contains;
 pub mod update_tool_missing;
+pub mod vulnerable_action;
 
 use std::sync::Arc;
 

@@ -15,7 +15,7 @@ use crate::snapshot::FileEntry;
 pub const RULE: RuleDef = RuleDef { meta: &META, build };
 
 /// Dependabot's configuration files.
-const DEPENDABOT: &[&str] = &[".github/dependabot.yml", ".github/dependabot.yaml"];
+const DEPENDABOT: &[&str] = crate::ci::dependabot::PATHS;
 
 /// Renovate's configuration files (besides `package.json`'s `renovate` key).
 const RENOVATE: &[&str] = &[

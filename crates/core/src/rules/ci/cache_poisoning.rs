@@ -1,0 +1,773 @@
+//! ci/cache-poisoning
+
+use std::collections::HashMap;
+
+use super::{each_workflow, nth_key};
+use crate::ci::github::{Job, RemoteRef, Step, Trigger, Uses, Workflow};
+use crate::ci::version;
+use crate::ci::Text;
+use crate::doc::Node;
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::glob::GlobList;
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ci/cache-poisoning",
+    summary: "Workflows that publish releases do not restore caches",
+    default_level: Level::Warning,
+    tier: Tier::Silver,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[OptionDoc {
+        name: "allow",
+        kind: "array of globs",
+        help: "Cache-aware actions (`owner/repo` or `owner/repo/path`) that are not reported: \
+               `[\"my-org/*\"]`. Default: none.",
+    }],
+    docs: Docs {
+        what: "In a workflow that publishes (triggered by `release`, by a `push` of `tags`, or \
+               by a `push` to a branch whose name contains `release`; a workflow that also \
+               runs on `pull_request`, `pull_request_target` or `merge_group` is a CI workflow \
+               and counts only when one of its jobs publishes: a publishing action, or a \
+               `run:` with `cargo publish`, `npm publish`, `twine upload`, `uv publish`, \
+               `docker push`, `gh release create`, `goreleaser`, `mvn deploy`, ...), or in a \
+               job that runs a \
+               well-known publishing action (`pypa/gh-action-pypi-publish`, \
+               `softprops/action-gh-release`, `goreleaser/goreleaser-action`, \
+               `docker/build-push-action` with `push` set, cloud deploy actions, ...), every \
+               step of a cache-aware action that restores a cache is reported at its `uses`. \
+               The actions and their switches: `actions/cache` and `actions/cache/restore` \
+               (unless `lookup-only: true`), `Swatinem/rust-cache` (unless `lookup-only`), \
+               `actions/setup-go`, `actions-rust-lang/setup-rust-toolchain`, `jdx/mise-action`, \
+               `mlugg/setup-zig` (`use-cache`), `DeterminateSystems/magic-nix-cache-action` \
+               (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`): on \
+               unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
+               `actions/setup-python`, `actions/setup-java`, `graalvm/setup-graalvm` \
+               (`cache:` set), `actions/setup-dotnet` (`cache: true`), `ruby/setup-ruby` \
+               (`bundler-cache`), `PyO3/maturin-action` (`sccache`), \
+               `docker/setup-buildx-action` (`cache-binary` with `version`): off unless \
+               switched on; `astral-sh/setup-uv` (`enable-cache`, on by default before v10: \
+               the version comes from the ref or a `# v…` comment after a SHA, and a SHA \
+               without one is reported as possibly caching); `oven-sh/setup-bun` (unless \
+               `no-cache`), `gradle/actions/setup-gradle` (unless `cache-disabled`), \
+               `ramsey/composer-install` (unless `ignore-cache: true|yes|1`); \
+               `Mozilla-Actions/sccache-action`, `nix-community/cache-nix-action` and \
+               `awalsh128/cache-apt-pkgs-action` always. A switch written as an expression is \
+               reported as possibly caching, except in a workflow run only by tags and \
+               releases where the expression is `startsWith(github.ref, 'refs/tags/')` or \
+               `github.event_name == 'push' && github.ref_type == 'tag'` (or their negation, \
+               or `true`/`false`): it is then evaluated for a tag push. Composite actions are \
+               not judged (their callers are).",
+        why: "GitHub's cache is shared by every workflow run of the repository's default \
+              branch and its pull requests' base: a job that runs untrusted code with the \
+              cache (a pull request build, a compromised test dependency) can write an entry \
+              that the release workflow restores, and the poisoned files end up in the \
+              published artifact. A release built from a clean state cannot be poisoned that \
+              way.",
+        example: "```yaml\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    steps:\n      \
+                  - uses: actions/setup-go@v5           # reported: caches by default\n      \
+                  - uses: actions/setup-go@v5           # not reported\n        with: {cache: \
+                  false}\n```",
+        fix: "Switch the cache off in the publishing workflow (`cache: false`, `lookup-only: \
+              true`, `enable-cache: false`, ...) or remove the cache step. Build speed matters \
+              less for a release than its integrity.",
+    },
+};
+
+/// How a value switches a cache.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `true`/`false`; other text counts as true, an expression is unknown.
+    Boolean,
+    /// Any non-empty value switches.
+    Present,
+    /// One of these values switches.
+    Exact(&'static [&'static str]),
+}
+
+/// When an action restores a cache.
+enum Control {
+    /// Always.
+    Always,
+    /// By an input: `on_when_set` is whether a matching value turns caching on (an opt-in
+    /// switch) or off (an opt-out one); `default` is the result when the input is absent.
+    Input {
+        name: &'static str,
+        kind: Kind,
+        on_when_set: bool,
+        default: bool,
+    },
+    /// Caching when any of them caches.
+    Any(Vec<Control>),
+    /// Caching when all of them cache.
+    All(Vec<Control>),
+    /// The action's version is below this major version.
+    Below(u64),
+    /// The action's version is this major version or later.
+    AtLeast(u64),
+}
+
+fn input(name: &'static str, kind: Kind, on_when_set: bool, default: bool) -> Control {
+    Control::Input {
+        name,
+        kind,
+        on_when_set,
+        default,
+    }
+}
+
+/// The cache-aware actions (after zizmor's list of its cache-poisoning audit).
+fn cache_actions() -> Vec<(&'static str, Control)> {
+    use Kind::{Boolean, Exact, Present};
+    vec![
+        ("actions/cache", input("lookup-only", Boolean, false, true)),
+        (
+            "actions/cache/restore",
+            input("lookup-only", Boolean, false, true),
+        ),
+        ("actions/setup-java", input("cache", Present, true, false)),
+        ("actions/setup-go", input("cache", Boolean, true, true)),
+        (
+            "actions/setup-node",
+            Control::Any(vec![
+                input("cache", Exact(&["npm", "yarn", "pnpm"]), true, false),
+                // The input, and its default caching, came with v5.
+                Control::All(vec![
+                    Control::AtLeast(5),
+                    input("package-manager-cache", Boolean, true, true),
+                ]),
+            ]),
+        ),
+        ("actions/setup-python", input("cache", Present, true, false)),
+        ("actions/setup-dotnet", input("cache", Boolean, true, false)),
+        (
+            "astral-sh/setup-uv",
+            Control::Any(vec![
+                input("enable-cache", Exact(&["true"]), true, false),
+                Control::All(vec![
+                    Control::Below(10),
+                    input("enable-cache", Boolean, true, true),
+                ]),
+            ]),
+        ),
+        (
+            "swatinem/rust-cache",
+            input("lookup-only", Boolean, false, true),
+        ),
+        (
+            "ruby/setup-ruby",
+            input("bundler-cache", Boolean, true, false),
+        ),
+        (
+            "pyo3/maturin-action",
+            input("sccache", Boolean, true, false),
+        ),
+        ("mlugg/setup-zig", input("use-cache", Boolean, true, true)),
+        ("oven-sh/setup-bun", input("no-cache", Boolean, false, true)),
+        (
+            "determinatesystems/magic-nix-cache-action",
+            input("use-gha-cache", Boolean, true, true),
+        ),
+        (
+            "graalvm/setup-graalvm",
+            input("cache", Present, true, false),
+        ),
+        (
+            "gradle/actions/setup-gradle",
+            input("cache-disabled", Boolean, false, true),
+        ),
+        (
+            "docker/setup-buildx-action",
+            Control::All(vec![
+                input("cache-binary", Boolean, true, true),
+                input("version", Present, true, false),
+            ]),
+        ),
+        (
+            "actions-rust-lang/setup-rust-toolchain",
+            input("cache", Boolean, true, true),
+        ),
+        ("mozilla-actions/sccache-action", Control::Always),
+        ("nix-community/cache-nix-action", Control::Always),
+        ("jdx/mise-action", input("cache", Boolean, true, true)),
+        (
+            "ramsey/composer-install",
+            input("ignore-cache", Exact(&["yes", "true", "1"]), false, true),
+        ),
+        ("awalsh128/cache-apt-pkgs-action", Control::Always),
+    ]
+}
+
+/// Well-known publishing actions (after zizmor's list); `docker/build-push-action` publishes
+/// only with `push` set (see [`publishes`]).
+const PUBLISHERS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "rubygems/release-gem",
+    "jreleaser/release-action",
+    "goreleaser/goreleaser-action",
+    "softprops/action-gh-release",
+    "release-drafter/release-drafter",
+    "googleapis/release-please-action",
+    "docker/build-push-action",
+    "redhat-actions/push-to-registry",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "aws-actions/aws-cloudformation-github-deploy",
+    "azure/aci-deploy",
+    "azure/container-apps-deploy-action",
+    "azure/functions-action",
+    "azure/sql-action",
+    "cloudflare/wrangler-action",
+    "google-github-actions/deploy-appengine",
+    "google-github-actions/deploy-cloudrun",
+    "google-github-actions/deploy-cloud-functions",
+];
+
+/// The result of a cache switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caching {
+    On,
+    Off,
+    /// Decided at run time (an expression) or by a version the file does not show.
+    Maybe,
+}
+
+impl Caching {
+    fn and(self, other: Caching) -> Caching {
+        match (self, other) {
+            (Caching::Off, _) | (_, Caching::Off) => Caching::Off,
+            (Caching::Maybe, _) | (_, Caching::Maybe) => Caching::Maybe,
+            _ => Caching::On,
+        }
+    }
+
+    fn or(self, other: Caching) -> Caching {
+        match (self, other) {
+            (Caching::On, _) | (_, Caching::On) => Caching::On,
+            (Caching::Maybe, _) | (_, Caching::Maybe) => Caching::Maybe,
+            _ => Caching::Off,
+        }
+    }
+}
+
+/// What makes a workflow or job a publishing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReleaseTrigger {
+    Tag,
+    ReleaseBranch,
+    Release,
+}
+
+fn release_triggers(on: &[Trigger]) -> Vec<ReleaseTrigger> {
+    let mut found = Vec::new();
+    for trigger in on {
+        match trigger.event.as_str() {
+            "release" => found.push(ReleaseTrigger::Release),
+            "push" => {
+                let Some(config) = &trigger.config else {
+                    continue;
+                };
+                if config.get("tags").is_some() || config.get("tags-ignore").is_some() {
+                    found.push(ReleaseTrigger::Tag);
+                }
+                let release_branch = config
+                    .get("branches")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .any(|b| b.to_ascii_lowercase().contains("release"));
+                if release_branch {
+                    found.push(ReleaseTrigger::ReleaseBranch);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The value of `with.<name>` as text, if the step sets it.
+fn with_text(step: &Step, name: &str) -> Option<String> {
+    step.with_value(name).map(|s| s.value)
+}
+
+fn has_expression(value: &str) -> bool {
+    value.contains("${{")
+}
+
+/// Whether a step of a publishing action publishes: always, except `docker/build-push-action`
+/// which pushes only with `push` true (or an expression) or an `outputs` of
+/// `type=registry`/`push=true`.
+fn publishes(step: &Step, remote: &RemoteRef) -> bool {
+    let name = remote.name().to_ascii_lowercase();
+    if !PUBLISHERS.contains(&name.as_str()) {
+        return false;
+    }
+    if name != "docker/build-push-action" {
+        return true;
+    }
+    let push = with_text(step, "push").is_some_and(|v| {
+        let v = v.trim();
+        v != "false" && !v.is_empty()
+    });
+    let outputs = with_text(step, "outputs")
+        .is_some_and(|v| v.contains("type=registry") || v.contains("push=true"));
+    push || outputs
+}
+
+/// Commands of `run:` steps that publish a package, an image or a release.
+const PUBLISH_COMMANDS: &[&str] = &[
+    "cargo publish",
+    "npm publish",
+    "pnpm publish",
+    "yarn publish",
+    "yarn npm publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "flit publish",
+    "hatch publish",
+    "gem push",
+    "dotnet nuget push",
+    "nuget push",
+    "docker push",
+    "podman push",
+    "gh release create",
+    "gh release upload",
+    "goreleaser",
+    "mvn deploy",
+    "publishtomavencentral",
+    "gradlew publish",
+    "gradle publish",
+];
+
+/// Whether a job publishes: a publishing action, or a `run:` with a publishing command.
+fn job_publishes(job: &Job) -> bool {
+    job.steps.iter().any(|s| {
+        let action = matches!(s.action(), Some(Uses::Remote(r)) if publishes(s, &r));
+        let command = s.run.as_ref().is_some_and(|run| {
+            let run = run.value.to_ascii_lowercase();
+            PUBLISH_COMMANDS.iter().any(|c| run.contains(c))
+        });
+        action || command
+    })
+}
+
+/// A switch expression evaluated for a tag push, when it is one of the forms understood.
+fn tag_push_value(value: &str) -> Option<bool> {
+    let inner = value
+        .trim()
+        .strip_prefix("${{")?
+        .strip_suffix("}}")?
+        .trim()
+        .to_owned();
+    eval_for_tag(&inner)
+}
+
+fn eval_for_tag(expr: &str) -> Option<bool> {
+    let expr = expr.trim();
+    if let Some(rest) = expr.strip_prefix('!') {
+        return eval_for_tag(rest).map(|v| !v);
+    }
+    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+        if balanced(inner) {
+            return eval_for_tag(inner);
+        }
+    }
+    let normal: String = expr
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+        .replace('"', "'");
+    match normal.as_str() {
+        "true" => return Some(true),
+        "false" => return Some(false),
+        "startswith(github.ref,'refs/tags/')" => return Some(true),
+        _ => {}
+    }
+    let terms: Vec<&str> = normal.split("&&").collect();
+    let expected = ["github.event_name=='push'", "github.ref_type=='tag'"];
+    let swapped = |t: &str| {
+        t.split_once("==")
+            .map(|(a, b)| format!("{b}=={a}"))
+            .unwrap_or_default()
+    };
+    let matches = terms.len() == 2
+        && terms
+            .iter()
+            .all(|t| expected.contains(t) || expected.iter().any(|e| swapped(e) == *t));
+    matches.then_some(true)
+}
+
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// How a step's control evaluates, and the input that decided it (for the message).
+struct Evaluation {
+    caching: Caching,
+    reason: String,
+}
+
+fn evaluate(
+    control: &Control,
+    step: &Step,
+    text: &Text,
+    remote: &RemoteRef,
+    tag_only: bool,
+) -> Evaluation {
+    match control {
+        Control::Always => Evaluation {
+            caching: Caching::On,
+            reason: "always restores a cache".to_owned(),
+        },
+        Control::Below(major) | Control::AtLeast(major) => {
+            let below = matches!(control, Control::Below(_));
+            let version = step
+                .uses
+                .as_ref()
+                .and_then(|u| version::of_uses(text, u, remote));
+            let (when, unknown) = if below {
+                (
+                    format!("before v{major}"),
+                    format!("it does before v{major}"),
+                )
+            } else {
+                (format!("from v{major}"), format!("it does from v{major}"))
+            };
+            match version {
+                Some((v, _)) if v.parts[0].is_some_and(|m| (m < *major) == below) => Evaluation {
+                    caching: Caching::On,
+                    reason: format!("caches by default {when}"),
+                },
+                Some(_) => Evaluation {
+                    caching: Caching::Off,
+                    reason: String::new(),
+                },
+                None => Evaluation {
+                    caching: Caching::Maybe,
+                    reason: format!(
+                        "may cache by default ({unknown}, and the version is not written)"
+                    ),
+                },
+            }
+        }
+        Control::Input {
+            name,
+            kind,
+            on_when_set,
+            default,
+        } => {
+            let Some(value) = with_text(step, name) else {
+                let caching = if *default { Caching::On } else { Caching::Off };
+                return Evaluation {
+                    caching,
+                    reason: format!("caches by default (no `{name}`)"),
+                };
+            };
+            let value = value.trim().to_owned();
+            let matched = match kind {
+                Kind::Boolean => match value.as_str() {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    v if has_expression(v) => None,
+                    _ => Some(true),
+                },
+                Kind::Present => Some(!value.is_empty()),
+                Kind::Exact(items) => {
+                    if has_expression(&value) {
+                        None
+                    } else {
+                        Some(items.contains(&value.as_str()))
+                    }
+                }
+            };
+            let matched = match matched {
+                Some(m) => Some(m),
+                // A workflow run only by tags and releases: some expressions have a known value.
+                None if tag_only && matches!(kind, Kind::Boolean) => tag_push_value(&value),
+                None => None,
+            };
+            match matched {
+                None => Evaluation {
+                    caching: Caching::Maybe,
+                    reason: format!("may cache: `{name}` is an expression"),
+                },
+                Some(m) => {
+                    let on = m == *on_when_set;
+                    Evaluation {
+                        caching: if on { Caching::On } else { Caching::Off },
+                        reason: format!("caches (`{name}: {value}`)"),
+                    }
+                }
+            }
+        }
+        Control::Any(controls) | Control::All(controls) => {
+            let any = matches!(control, Control::Any(_));
+            let mut result: Option<Evaluation> = None;
+            for c in controls {
+                let next = evaluate(c, step, text, remote, tag_only);
+                result = Some(match result {
+                    None => next,
+                    Some(acc) => {
+                        let caching = if any {
+                            acc.caching.or(next.caching)
+                        } else {
+                            acc.caching.and(next.caching)
+                        };
+                        // The reason of the part that decided.
+                        let reason = if caching == next.caching && caching != acc.caching {
+                            next.reason
+                        } else if caching == acc.caching {
+                            acc.reason
+                        } else {
+                            next.reason
+                        };
+                        Evaluation { caching, reason }
+                    }
+                });
+            }
+            result.unwrap_or(Evaluation {
+                caching: Caching::Off,
+                reason: String::new(),
+            })
+        }
+    }
+}
+
+struct CachePoisoning {
+    actions: Vec<(&'static str, Control)>,
+    allow: GlobList,
+}
+
+fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(CachePoisoning {
+        actions: cache_actions(),
+        allow: params.take_globs("allow")?.unwrap_or_default(),
+    }))
+}
+
+impl CachePoisoning {
+    fn judge_job(
+        &self,
+        path: &str,
+        workflow: &Workflow,
+        job: &Job,
+        triggers: &[ReleaseTrigger],
+        out: &mut Vec<Violation>,
+        seen: &mut HashMap<String, usize>,
+    ) {
+        let publisher = job.steps.iter().find_map(|s| match s.action() {
+            Some(Uses::Remote(r)) if publishes(s, &r) => Some(r.name()),
+            _ => None,
+        });
+        let why = if !triggers.is_empty() {
+            "a workflow run on releases or tags".to_owned()
+        } else if let Some(publisher) = publisher {
+            format!("a job that publishes with `{publisher}`")
+        } else {
+            return;
+        };
+        let tag_only = !triggers.is_empty()
+            && triggers
+                .iter()
+                .all(|t| matches!(t, ReleaseTrigger::Tag | ReleaseTrigger::Release));
+        for step in &job.steps {
+            let (Some(uses), Some(Uses::Remote(remote))) = (&step.uses, step.action()) else {
+                continue;
+            };
+            let name = remote.name().to_ascii_lowercase();
+            let Some((_, control)) = self.actions.iter().find(|(n, _)| *n == name) else {
+                continue;
+            };
+            if self.allow.is_match(&remote.name()) || self.allow.is_match(&remote.repository()) {
+                continue;
+            }
+            let evaluation = evaluate(control, step, &workflow.text, &remote, tag_only);
+            let verb = match evaluation.caching {
+                Caching::Off => continue,
+                Caching::On => "restores a cache",
+                Caching::Maybe => "may restore a cache",
+            };
+            out.push(
+                Violation::file(
+                    path,
+                    format!(
+                        "`{}` {verb} in {why}: a cache poisoned by another run reaches what is published ({})",
+                        remote.name(),
+                        evaluation.reason
+                    ),
+                )
+                .span(uses.span)
+                .help("switch the cache off in this job (see the rule's docs for each action's input)")
+                .key(nth_key(format!("{}:{}", job.id, uses.value.trim()), seen)),
+            );
+        }
+    }
+}
+
+impl Rule for CachePoisoning {
+    fn wants(&self) -> Vec<String> {
+        super::github_wants()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        each_workflow(cx, |file, workflow| {
+            let mut triggers = release_triggers(&workflow.on);
+            // A workflow that also checks pull requests is a CI workflow: its runs on tags or
+            // release branches are checks, not releases, unless it publishes somewhere.
+            let checks_pull_requests = workflow.on.iter().any(|t| {
+                matches!(
+                    t.event.as_str(),
+                    "pull_request" | "pull_request_target" | "merge_group"
+                )
+            });
+            if checks_pull_requests
+                && !triggers.contains(&ReleaseTrigger::Release)
+                && !workflow.jobs.iter().any(job_publishes)
+            {
+                triggers.clear();
+            }
+            let mut seen = HashMap::new();
+            for job in &workflow.jobs {
+                self.judge_job(&file.path, workflow, job, &triggers, out, &mut seen);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::lines;
+    use super::eval_for_tag;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ci/cache-poisoning\"]\n";
+
+    fn workflow(on: &str, steps: &str) -> String {
+        format!("on:\n{on}\njobs:\n  release:\n    runs-on: x\n    steps:\n{steps}")
+    }
+
+    #[test]
+    fn reports_default_and_opt_in_caches_in_tag_workflows() {
+        let steps = "      - uses: actions/setup-go@v5\n      \
+                     - uses: actions/setup-go@v5\n        with: {cache: false}\n      \
+                     - uses: actions/setup-node@v4\n        with: {cache: npm}\n      \
+                     - uses: actions/setup-python@v5\n      \
+                     - uses: Swatinem/rust-cache@v2\n        with: {lookup-only: true}\n      \
+                     - uses: actions/cache/restore@v4\n      \
+                     - uses: Mozilla-Actions/sccache-action@v0.0.9\n";
+        let text = workflow("  push:\n    tags: ['v*']", steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(
+            lines(&findings),
+            [(8, 15), (11, 15), (16, 15), (17, 15)],
+            "{findings:#?}"
+        );
+        assert!(findings[0]
+            .message
+            .contains("caches by default (no `cache`)"));
+        assert!(findings[1].message.contains("`cache: npm`"));
+        // Not a publishing workflow: nothing.
+        let text = workflow("  push:\n    branches: [main]", steps);
+        assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
+        // A CI workflow that also runs on tags publishes nothing: nothing, unless it does.
+        let text = workflow("  pull_request:\n  push:\n    tags: ['*']", steps);
+        assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
+        let publishing = format!("{steps}      - run: cargo publish --locked\n");
+        let text = workflow("  pull_request:\n  push:\n    tags: ['*']", &publishing);
+        assert_eq!(
+            check(POLICY, &[(".github/workflows/r.yml", &text)]).len(),
+            4
+        );
+    }
+
+    #[test]
+    fn publishing_actions_make_a_job_publishing() {
+        let steps = "      - uses: actions/setup-go@v5\n      \
+                     - uses: docker/build-push-action@v6\n        with: {push: false}\n";
+        let text = workflow("  push:", steps);
+        assert!(check(POLICY, &[(".github/workflows/r.yml", &text)]).is_empty());
+        let steps = "      - uses: actions/setup-go@v5\n      \
+                     - uses: pypa/gh-action-pypi-publish@release/v1\n";
+        let text = workflow("  push:", steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(lines(&findings), [(7, 15)], "{findings:#?}");
+        assert!(findings[0]
+            .message
+            .contains("publishes with `pypa/gh-action-pypi-publish`"));
+    }
+
+    #[test]
+    fn versions_and_expressions() {
+        let sha = "ae62891fec2bb8e7d6c99fc78c9fec3a63790f8d";
+        let steps = format!(
+            "      - uses: astral-sh/setup-uv@v6\n      - uses: astral-sh/setup-uv@v10.0.0\n      \
+             - uses: astral-sh/setup-uv@{sha} # v10.0.0\n      - uses: astral-sh/setup-uv@{sha}\n      \
+             - uses: PyO3/maturin-action@v1\n        with:\n          sccache: ${{{{ !startsWith(github.ref, 'refs/tags/') }}}}\n      \
+             - uses: PyO3/maturin-action@v1\n        with:\n          sccache: ${{{{ github.ref_type == 'tag' && github.event_name == 'push' }}}}\n      \
+             - uses: PyO3/maturin-action@v1\n        with:\n          sccache: ${{{{ matrix.cache }}}}\n"
+        );
+        let text = workflow("  release:\n  push:\n    tags: ['*']", &steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(
+            lines(&findings),
+            [(9, 15), (12, 15), (16, 15), (19, 15)],
+            "{findings:#?}"
+        );
+        assert!(findings[1].message.contains("version is not written"));
+        assert!(findings[3].message.contains("may restore"));
+        // With a release branch the tag heuristics do not apply.
+        let text = workflow("  push:\n    branches: [release]\n    tags: ['*']", &steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(findings.len(), 5, "{findings:#?}");
+    }
+
+    #[test]
+    fn setup_node_caches_by_default_from_v5() {
+        let steps =
+            "      - uses: actions/setup-node@v4\n      - uses: actions/setup-node@v5\n      \
+                     - uses: actions/setup-node@v6\n        with: {package-manager-cache: false}\n";
+        let text = workflow("  release:", steps);
+        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        assert_eq!(lines(&findings), [(8, 15)], "{findings:#?}");
+        assert!(findings[0].message.contains("from v5"));
+    }
+
+    #[test]
+    fn tag_expressions() {
+        assert_eq!(
+            eval_for_tag("startsWith(github.ref, 'refs/tags/')"),
+            Some(true)
+        );
+        assert_eq!(
+            eval_for_tag("!(startsWith(github.ref, \"refs/tags/\"))"),
+            Some(false)
+        );
+        assert_eq!(eval_for_tag("false"), Some(false));
+        assert_eq!(eval_for_tag("github.ref == 'refs/heads/main'"), None);
+        assert_eq!(
+            eval_for_tag("'tag' == github.ref_type && github.event_name == 'push'"),
+            Some(true)
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! ci/dependabot-execution
+
+use crate::ci::dependabot;
+use crate::engine::Context;
+use crate::finding::{Level, Tier, Violation};
+use crate::policy::{Params, PolicyError};
+use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+
+/// Registry entry.
+pub const RULE: RuleDef = RuleDef { meta: &META, build };
+
+static META: Meta = Meta {
+    id: "ci/dependabot-execution",
+    summary: "Dependabot does not run code from dependencies while it updates them",
+    default_level: Level::Error,
+    tier: Tier::Silver,
+    scope: Scope::PerFile,
+    fixable: false,
+    options: &[],
+    docs: Docs {
+        what: "No entry of `updates` in `.github/dependabot.yml` (or `.yaml`) sets \
+               `insecure-external-code-execution: allow`. Reported at the value.",
+        why: "With `allow`, Dependabot runs the code of the manifests it updates (a \
+              `setup.py`, a gemspec, a Gradle script) while resolving versions, with access \
+              to the private registries and credentials of the repository's Dependabot \
+              configuration. A compromised or typosquatted dependency then runs its own code \
+              there.",
+        example: "```yaml\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    \
+                  schedule: {interval: weekly}\n    insecure-external-code-execution: allow   \
+                  # reported\n```",
+        fix: "Remove the key (`deny` is the default) or set it to `deny`. If resolution needs \
+              code execution (a `setup.py` that computes its dependencies), move the \
+              dependencies to a declarative file (`pyproject.toml`, `requirements.txt`).",
+    },
+};
+
+struct DependabotExecution;
+
+fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+    Ok(Box::new(DependabotExecution))
+}
+
+impl Rule for DependabotExecution {
+    fn wants(&self) -> Vec<String> {
+        dependabot::PATHS.iter().map(|p| (*p).to_owned()).collect()
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        for file in cx.wanted() {
+            if !dependabot::is_config_path(&file.path) {
+                continue;
+            }
+            let Some(docs) = cx.documents(file) else {
+                continue;
+            };
+            let Ok(docs) = docs.as_ref() else { continue };
+            let Some(root) = docs.first() else { continue };
+            for update in dependabot::updates(root) {
+                let Some(value) = update.node.get("insecure-external-code-execution") else {
+                    continue;
+                };
+                if !value
+                    .as_str()
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("allow"))
+                {
+                    continue;
+                }
+                out.push(
+                    Violation::file(
+                        &file.path,
+                        format!(
+                            "Dependabot updates `{}` may run code from the dependencies they update (`insecure-external-code-execution: allow`)",
+                            update.label()
+                        ),
+                    )
+                    .span(value.span)
+                    .help("remove `insecure-external-code-execution` (the default is `deny`)")
+                    .key(format!("{}:{}", update.index, update.label())),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::lines;
+    use crate::testing::check;
+
+    const POLICY: &str = "[rules.\"ci/dependabot-execution\"]\n";
+
+    #[test]
+    fn reports_allow_only() {
+        let config = "version: 2\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    \
+                      insecure-external-code-execution: allow\n  - package-ecosystem: bundler\n    \
+                      directory: /\n    insecure-external-code-execution: deny\n  - package-ecosystem: mix\n    \
+                      directory: /\n";
+        let findings = check(POLICY, &[(".github/dependabot.yml", config)]);
+        assert_eq!(lines(&findings), [(5, 39)], "{findings:#?}");
+        assert!(findings[0].message.contains("`pip in /`"));
+        assert!(check(POLICY, &[("other/dependabot.yml", config)]).is_empty());
+    }
+}
