@@ -33,6 +33,10 @@ HEADER = """\
 #             (">= 4.0.0, < 4.1.3", "<= 45.0.7", "= 1.2.0")
 #   fixed     the first patched version, when there is one
 #   summary   one line
+#   moved-tags  true when the advisory is about tags moved to a malicious commit: a SHA pin
+#             (with its version comment) still names the commit the version first named, so
+#             only references by tag are reported. GitHub's data does not say so: the refresh
+#             keeps the flag of the ids the previous table marked.
 #
 # Rebuild it with `python3 scripts/refresh-action-advisories.py` (GitHub's REST API,
 # GET /advisories?ecosystem=actions, every page; set GITHUB_TOKEN for the higher rate limit);
@@ -95,10 +99,26 @@ def entries(advisories):
             }
 
 
+def moved_tag_ids(path):
+    """The ids the current table marks `moved-tags = true` (a judgement GitHub's data lacks)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return set()
+    ids = set()
+    for block in text.split("[[advisory]]")[1:]:
+        found = re.search(r'^id = "([^"]+)"', block, re.M)
+        if found and re.search(r"^moved-tags = true", block, re.M):
+            ids.add(found.group(1))
+    return ids
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=DEFAULT_OUTPUT)
     args = parser.parse_args()
+    moved = moved_tag_ids(args.output)
     advisories = list(fetch_all(os.environ.get("GITHUB_TOKEN")))
     rows = sorted(entries(advisories), key=lambda e: (e["action"].lower(), e["id"], e["affected"]))
     out = [HEADER.format(date=datetime.date.today().isoformat(), count=len(advisories))]
@@ -112,6 +132,8 @@ def main():
         if row["fixed"]:
             out.append(f"fixed = {toml_string(row['fixed'])}")
         out.append(f"summary = {toml_string(row['summary'])}")
+        if row["id"] in moved:
+            out.append("moved-tags = true")
     with open(args.output, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
     print(f"wrote {len(rows)} entries from {len(advisories)} advisories to {args.output}")

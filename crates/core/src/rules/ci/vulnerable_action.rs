@@ -58,6 +58,9 @@ struct Advisory {
     bounds: Vec<Bound>,
     fixed: Option<String>,
     summary: String,
+    /// The advisory is about tags moved to a malicious commit: a SHA pin still names the commit
+    /// its version first named, so only references by tag are affected.
+    moved_tags: bool,
 }
 
 /// Parses `>= 4.0.0, < 4.1.3`.
@@ -100,6 +103,8 @@ fn parse_table(text: &str) -> Result<Vec<Advisory>, String> {
         affected: String,
         fixed: Option<String>,
         summary: String,
+        #[serde(default, rename = "moved-tags")]
+        moved_tags: bool,
     }
     let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
     raw.advisory
@@ -116,6 +121,7 @@ fn parse_table(text: &str) -> Result<Vec<Advisory>, String> {
                 affected: a.affected,
                 fixed: a.fixed,
                 summary: a.summary,
+                moved_tags: a.moved_tags,
             })
         })
         .collect()
@@ -154,7 +160,10 @@ static META: Meta = Meta {
                A floating tag (`@v4`, `@v4.1`) moves to the newest release of its line: it is \
                reported only when that newest release is affected too (`@v40` under `< 41`, \
                not `@v4` under `>= 4.0.0, < 4.1.3`). Reported at the ref, or at the comment's \
-               version for a SHA pin, once per advisory.",
+               version for a SHA pin, once per advisory. An advisory about tags moved to a \
+               malicious commit (tj-actions/changed-files in March 2025, marked `moved-tags` \
+               in the table) is reported for tag references only: a SHA pin still names the \
+               commit its version first named.",
         why: "A version with a published vulnerability (a compromised release, a command \
               injection, a leaked token) is an attack that is known, documented and often \
               exploited by scanners within hours.",
@@ -215,6 +224,7 @@ impl Rule for VulnerableAction {
                 if reported.contains(&advisory.id.as_str())
                     || self.ignore.contains(&advisory.id.to_ascii_uppercase())
                     || !affects(advisory, &version)
+                    || (advisory.moved_tags && matches!(source, Source::Comment))
                 {
                     continue;
                 }
@@ -324,17 +334,18 @@ mod tests {
         let findings = check(POLICY, &[(".github/workflows/ci.yml", &workflow)]);
         assert_eq!(
             lines(&findings),
-            [(6, 40), (8, 83), (8, 83), (11, 41), (12, 41)],
+            [(6, 40), (8, 83), (11, 41), (12, 41)],
             "{findings:#?}"
         );
         assert!(findings[0].message.contains("GHSA-mrrh-fwg8-r2c3"));
         assert!(findings[0].help.as_deref().unwrap().contains("46.0.1"));
-        // v40.1.0 by its comment: both advisories of changed-files.
+        // v40.1.0 by its comment: the injection advisory, not the moved tags (the SHA still
+        // names the commit v40.1.0 first named).
         assert!(findings[1].message.contains("the comment after its SHA"));
-        assert_ne!(findings[1].message, findings[2].message);
+        assert!(findings[1].message.contains("GHSA-mcph-m25j-8j63"));
         let span = findings[1].span.unwrap();
         assert_eq!(span.end_column - span.column, 7, "`v40.1.0`");
-        assert!(findings[4]
+        assert!(findings[3]
             .help
             .as_deref()
             .unwrap()
