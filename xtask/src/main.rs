@@ -50,10 +50,12 @@ on a generated Cargo.lock of N crates (default 500) and package-lock.json of N n
 like rust-lang/cargo (about 3,000 files, 700 Cargo.toml, one 550-package Cargo.lock) beside
 `cargo deny check bans sources` on the same tree.
 
-usage: cargo xtask layers [--deny]
+usage: cargo xtask layers [--deny] [--edges]
 
 Lists, for each crate, the circles in the import graph of its top-level modules (from the
-`crate::module` paths its files name); --deny fails when there is one.
+`crate::module` paths, grouped `crate::{a, b}` imports and root-reaching `super::` paths its
+non-test code names); --deny fails when there is one; --edges prints every edge with the first
+file and line that makes it.
 
 usage: cargo xtask ecosystem [--corpus DIR] [--repos DIR] [--bless]
 
