@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod ci;
+pub mod context;
 pub mod custom;
 pub mod doc;
 pub mod docs;

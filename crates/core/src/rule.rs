@@ -1,6 +1,6 @@
 //! The rule interface: static metadata, documentation and the check itself.
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 

@@ -86,7 +86,7 @@ mod condition;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{CustomSpec, LevelSetting, Origin, PolicyError};
 use crate::registry::is_valid_id;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::gitlab_pipeline;
 use crate::ci::gitlab::{Job, Pipeline};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{compile_regex, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

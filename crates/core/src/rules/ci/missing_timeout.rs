@@ -2,7 +2,7 @@
 
 use super::each_workflow;
 use crate::ci::github::{Job, Workflow};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::find;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{Edit, Fix};
 use crate::policy::Platform;

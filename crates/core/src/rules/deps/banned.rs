@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
 use super::{parsed_files, repo_files, span};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
 use super::{dir_of, join, parsed_files_of, repo_files, span, Repo};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::{at_string, compile_globs};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

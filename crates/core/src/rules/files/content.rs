@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::{at_string, compile_globs, shorten, take_entries};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{compile_regex, Origin, Params, PolicyError};

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::{at_string, compile_globs, take_entries};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Origin, Params, PolicyError};

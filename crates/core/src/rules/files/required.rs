@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{Edit, Fix, FixOptions};
 use crate::glob::{Glob, GlobList};

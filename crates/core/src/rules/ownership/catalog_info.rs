@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use goldpath_codeowners::{Owner, OwnerKind};
 
 use super::codeowners;
+use crate::context::Context;
 use crate::doc::{Node, Value};
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};

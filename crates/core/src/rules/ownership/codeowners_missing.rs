@@ -1,7 +1,7 @@
 //! ownership/codeowners-missing
 
 use super::codeowners;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};
