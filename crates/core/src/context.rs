@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::fix::FixOptions;
+use crate::edit::FixOptions;
 use crate::policy::Settings;
 use crate::snapshot::{FileEntry, Snapshot};
 
@@ -152,7 +152,7 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the engine was asked for fixes (`goldpath fix`), and with which options. Rules
-    /// that can fix a violation attach a [`Fix`](crate::fix::Fix) to it only then, so a plain
+    /// that can fix a violation attach a [`Fix`](crate::edit::Fix) to it only then, so a plain
     /// check never pays for computing them.
     pub fn fix_options(&self) -> Option<&'a FixOptions> {
         self.fix_options

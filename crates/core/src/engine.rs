@@ -9,8 +9,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::edit::FixOptions;
 use crate::finding::{fingerprint, Finding, Level, Tier, Violation};
-use crate::fix::FixOptions;
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Date, FailOn, Policy, PolicyError, Settings, Waiver};
 use crate::registry::Registry;
@@ -197,7 +197,7 @@ impl Engine {
     }
 
     /// Asks rules for fixes: findings that a rule can repair carry a
-    /// [`Fix`](crate::fix::Fix), which [`crate::fix::plan`] applies.
+    /// [`Fix`](crate::edit::Fix), which [`crate::fix::plan`] applies.
     pub fn with_fix_options(mut self, options: FixOptions) -> Self {
         self.fix_options = Some(options);
         self

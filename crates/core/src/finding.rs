@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::Fix;
+use crate::edit::Fix;
 use crate::span::Span;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.

@@ -12,6 +12,7 @@ pub mod context;
 pub mod custom;
 pub mod doc;
 pub mod docs;
+pub mod edit;
 pub mod engine;
 pub mod finding;
 pub mod fix;

@@ -6,8 +6,8 @@ use super::{each_workflow, nth_key};
 use crate::ci::github::{Job, Step, Workflow};
 use crate::context::Context;
 use crate::doc::Value;
+use crate::edit::{text, Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 
