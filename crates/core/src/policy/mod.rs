@@ -7,6 +7,7 @@
 
 mod error;
 mod layers;
+pub(crate) mod options;
 mod params;
 pub mod schema;
 pub mod show;

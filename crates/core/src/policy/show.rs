@@ -197,7 +197,7 @@ fn text(value: &str, origin: Option<Origin>) -> Shown {
 fn list_entries(list: &[toml::Value], parts: &[(usize, Origin)]) -> Vec<Shown> {
     let mut origins = Vec::with_capacity(list.len());
     for (count, origin) in parts {
-        origins.extend(crate::rules::files::element_origins(origin, *count));
+        origins.extend(crate::policy::options::element_origins(origin, *count));
     }
     list.iter()
         .enumerate()

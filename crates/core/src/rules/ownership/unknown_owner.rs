@@ -71,7 +71,7 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
             .backslash_escape(true)
             .build()
             .map_err(|e| {
-                crate::rules::files::at_string(&origin, pattern)
+                crate::policy::options::at_string(&origin, pattern)
                     .error(format!("invalid glob `{pattern}`: {}", e.kind()))
             })?;
         set.add(glob);
