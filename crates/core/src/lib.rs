@@ -24,6 +24,7 @@ pub mod render;
 pub mod rule;
 pub mod rules;
 pub mod safe_write;
+pub mod schema;
 pub mod snapshot;
 pub mod span;
 pub mod suppression;
