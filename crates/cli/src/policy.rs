@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use goldpath::policy::show;
+use goldpath::policy_show as show;
 use goldpath::{Engine, Registry};
 
 /// Arguments of `goldpath policy`.

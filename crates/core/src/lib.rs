@@ -19,6 +19,7 @@ pub mod fix;
 pub mod glob;
 pub mod inspect;
 pub mod policy;
+pub mod policy_show;
 pub mod registry;
 pub mod render;
 pub mod rule;

@@ -9,7 +9,6 @@ mod error;
 mod layers;
 pub(crate) mod options;
 mod params;
-pub mod show;
 
 use std::collections::BTreeMap;
 use std::io;
