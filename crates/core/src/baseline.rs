@@ -355,18 +355,8 @@ fn stale_finding(entry: &Entry, file: &str, level: Level) -> Finding {
     }
 }
 
-/// Whether a path from `[settings] baseline` or the default stays inside the repository:
-/// relative, without `..`.
-pub fn is_inside_path(path: &str) -> bool {
-    let path = std::path::Path::new(path);
-    !path.as_os_str().is_empty()
-        && path.components().all(|c| {
-            matches!(
-                c,
-                std::path::Component::Normal(_) | std::path::Component::CurDir
-            )
-        })
-}
+/// The policy checks `[settings] baseline` with it while loading, below this module.
+pub use crate::policy::is_inside_path;
 
 #[cfg(test)]
 mod tests {

@@ -987,7 +987,7 @@ impl<'r> Loader<'r> {
             if let Some(baseline) = settings.baseline {
                 let at = origin(baseline.span());
                 let path = baseline.into_inner();
-                if !crate::baseline::is_inside_path(&path) {
+                if !is_inside_path(&path) {
                     return Err(at.error(format!(
                         "invalid `baseline`: `{path}` must be a path inside the repository, \
                          relative to its root, without `..`"
@@ -1164,6 +1164,19 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether a path from `[settings] baseline` or the default stays inside the repository:
+/// relative, without `..`.
+pub fn is_inside_path(path: &str) -> bool {
+    let path = std::path::Path::new(path);
+    !path.as_os_str().is_empty()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 /// Reads policy files from a snapshot (the index or a commit), so `--staged` and `--rev` judge
