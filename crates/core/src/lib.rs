@@ -19,6 +19,7 @@ pub mod fix;
 pub mod glob;
 pub mod inspect;
 pub mod policy;
+mod policy_load;
 pub mod policy_show;
 pub mod registry;
 pub mod render;
