@@ -106,3 +106,13 @@ impl std::fmt::Debug for RuleDef {
             .finish()
     }
 }
+
+/// Whether `id` is `family/name`, lowercase ASCII letters, digits and dashes.
+pub fn is_valid_id(id: &str) -> bool {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    matches!(id.split_once('/'), Some((family, name)) if ok(family) && ok(name))
+}

@@ -89,7 +89,7 @@ mod tests;
 use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{CustomSpec, LevelSetting, Origin, PolicyError};
-use crate::registry::is_valid_id;
+use crate::rule::is_valid_id;
 use crate::rule::Rule;
 
 use condition::{Condition, Verdict};
