@@ -102,7 +102,7 @@ impl<'a> Context<'a> {
         self.all
     }
 
-    /// The judged regular files that match the rule's [`Rule::wants`] globs, already read.
+    /// The judged regular files that match the rule's [`Rule::wants`](crate::rule::Rule::wants) globs, already read.
     pub fn wanted(&self) -> &[&'a FileEntry] {
         &self.wanted
     }
