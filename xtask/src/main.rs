@@ -61,10 +61,12 @@ CODEOWNERS) or uses the repository DIR, and prints the median wall time of `git 
 another binary) and `goldpath check --skip security/secrets` with the built-in policy,
 with goldpath's ratio to repolinter (repolinter has no secret scanning).
 
-usage: cargo xtask layers [--deny]
+usage: cargo xtask layers [--deny] [--edges]
 
 Lists, for each crate, the circles in the import graph of its top-level modules (from the
-`crate::module` paths its files name); --deny fails when there is one.
+`crate::module` paths, grouped `crate::{a, b}` imports and root-reaching `super::` paths its
+non-test code names); --deny fails when there is one; --edges prints every edge with the first
+file and line that makes it.
 
 usage: cargo xtask ecosystem [--corpus DIR] [--repos DIR] [--bless]
 

@@ -60,7 +60,7 @@ const LISTED: usize = 20;
 pub fn run(args: BaselineArgs) -> Result<ExitCode> {
     let snapshot = goldpath_git::open(&args.path, goldpath_git::Source::Worktree)?;
     let root = PathBuf::from(snapshot.root());
-    let (policy, _) = crate::check::load_policy(args.config.as_deref(), &root, &snapshot, true)?;
+    let (policy, _) = crate::shared::load_policy(args.config.as_deref(), &root, &snapshot, true)?;
     let registry = Registry::builtin();
     let engine = Engine::new(&registry, &policy)?;
     let mut pool = rayon::ThreadPoolBuilder::new();

@@ -89,7 +89,7 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
     }
     let snapshot = goldpath_git::open(&args.path, goldpath_git::Source::Worktree)?;
     let root = PathBuf::from(snapshot.root());
-    let (policy, _) = crate::check::load_policy(args.config.as_deref(), &root, &snapshot, true)?;
+    let (policy, _) = crate::shared::load_policy(args.config.as_deref(), &root, &snapshot, true)?;
     if let Some(owner) = &args.owner {
         if let Err(e) = goldpath::rules::ownership::codeowners_missing::check_owner(
             owner,
@@ -158,7 +158,7 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
                 &file.new,
             ));
         }
-        crate::check::write_output(None, &diff)?;
+        crate::shared::write_output(None, &diff)?;
         let fixes = applied_fixes(&plan.applied, &refused);
         if ready.is_empty() {
             let _ = writeln!(stderr, "goldpath fix: --dry-run: nothing to fix");
@@ -264,7 +264,7 @@ pub fn run(args: FixArgs) -> Result<ExitCode> {
             finding.message
         ));
     }
-    crate::check::write_output(None, &out)?;
+    crate::shared::write_output(None, &out)?;
     Ok(if failed {
         ExitCode::from(crate::EXIT_ERROR)
     } else {

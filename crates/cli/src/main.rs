@@ -10,6 +10,7 @@ mod logging;
 mod owners;
 mod policy;
 mod schema;
+mod shared;
 
 use std::process::ExitCode;
 

@@ -85,7 +85,7 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
     let is_worktree = args.rev.is_none();
     let snapshot = goldpath_git::open(&args.repo, source)?;
     let root = PathBuf::from(snapshot.root());
-    let (policy, _) = crate::check::load_policy(None, &root, &snapshot, is_worktree)
+    let (policy, _) = crate::shared::load_policy(None, &root, &snapshot, is_worktree)
         .context("cannot load the policy (for `[settings] platform`)")?;
     let platform = match args.platform {
         Some(PlatformArg::Github) => Platform::GitHub,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use goldpath::policy::show;
+use goldpath::policy_show as show;
 use goldpath::{Engine, Registry};
 
 /// Arguments of `goldpath policy`.
@@ -62,9 +62,9 @@ fn show_policy(args: ShowArgs) -> Result<ExitCode> {
     let root = PathBuf::from(goldpath::Snapshot::root(&snapshot));
     let (policy, _) = match &args.policy_from {
         Some(rev) => {
-            crate::check::load_policy_from_rev(&args.path, &root, rev, args.config.as_deref())?
+            crate::shared::load_policy_from_rev(&args.path, &root, rev, args.config.as_deref())?
         }
-        None => crate::check::load_policy(args.config.as_deref(), &root, &snapshot, true)?,
+        None => crate::shared::load_policy(args.config.as_deref(), &root, &snapshot, true)?,
     };
     let registry = Registry::builtin();
     // The policy is shown only if `check` would accept it: unknown rules and options are
@@ -74,6 +74,6 @@ fn show_policy(args: ShowArgs) -> Result<ExitCode> {
         ShowFormat::Toml => show::Format::Toml,
         ShowFormat::Json => show::Format::Json,
     };
-    crate::check::write_output(None, &show::render(&policy, &registry, format))?;
+    crate::shared::write_output(None, &show::render(&policy, &registry, format))?;
     Ok(ExitCode::SUCCESS)
 }

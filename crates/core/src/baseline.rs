@@ -247,19 +247,8 @@ pub struct Judged<'a> {
     pub files: &'a [crate::snapshot::FileEntry],
 }
 
-/// The baseline's effect on one check, for the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BaselineSummary {
-    /// The baseline file as shown.
-    pub file: String,
-    /// Entries in the file.
-    pub entries: usize,
-    /// Known findings: findings of this check that the baseline lists, not reported. The
-    /// remaining debt.
-    pub known: usize,
-    /// Entries whose finding no longer occurs (reported as `policy/baseline-stale`).
-    pub stale: usize,
-}
+/// The summary's record of a baseline; it is part of the engine's [`Summary`](crate::Summary).
+pub use crate::engine::BaselineSummary;
 
 /// Drops the findings `baseline` lists from `report`, adds a `policy/baseline-stale` finding
 /// (at `stale_level`; none when the rule is off) for each judged entry whose finding no longer
@@ -355,18 +344,8 @@ fn stale_finding(entry: &Entry, file: &str, level: Level) -> Finding {
     }
 }
 
-/// Whether a path from `[settings] baseline` or the default stays inside the repository:
-/// relative, without `..`.
-pub fn is_inside_path(path: &str) -> bool {
-    let path = std::path::Path::new(path);
-    !path.as_os_str().is_empty()
-        && path.components().all(|c| {
-            matches!(
-                c,
-                std::path::Component::Normal(_) | std::path::Component::CurDir
-            )
-        })
-}
+/// The policy checks `[settings] baseline` with it while loading, below this module.
+pub use crate::policy::is_inside_path;
 
 #[cfg(test)]
 mod tests {
@@ -440,5 +419,10 @@ mod tests {
         assert!(!is_inside_path("../x.json"));
         assert!(!is_inside_path("/etc/x.json"));
         assert!(!is_inside_path(""));
+    }
+
+    #[test]
+    fn the_engine_lists_the_stale_rule_among_its_own() {
+        assert!(crate::engine::ENGINE_RULES.contains(&STALE_RULE));
     }
 }

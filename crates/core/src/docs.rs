@@ -203,9 +203,9 @@ mod tests {
 /// rule the packs enable.
 #[cfg(test)]
 mod policy_md {
-    use crate::policy::schema::policy_schema;
     use crate::policy::{Policy, BUILTIN_PACKS};
     use crate::registry::Registry;
+    use crate::schema::policy_schema;
 
     const POLICY_MD: &str =
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/policy.md"));

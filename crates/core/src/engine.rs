@@ -1,232 +1,25 @@
 //! The engine: runs the enabled rules over a snapshot in parallel, applies waivers, sorts
 //! findings and summarises them.
 
-use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::edit::FixOptions;
 use crate::finding::{fingerprint, Finding, Level, Tier, Violation};
-use crate::fix::FixOptions;
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Date, FailOn, Policy, PolicyError, Settings, Waiver};
 use crate::registry::Registry;
 use crate::rule::{Rule, Scope};
 use crate::snapshot::{FileEntry, Snapshot, SourceKind};
 
-/// Why a file's contents are not available to a rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    /// Larger than `settings.max-read-bytes`.
-    #[error("{size} bytes, over the {limit}-byte read limit (settings.max-read-bytes)")]
-    TooLarge {
-        /// The file's size.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// Not valid UTF-8 where text was expected.
-    #[error("not valid UTF-8 text")]
-    NotUtf8,
-    /// A symlink or submodule: it has no contents of its own.
-    #[error("not a regular file")]
-    NotRegular,
-    /// The source failed.
-    #[error("cannot read: {0}")]
-    Io(String),
-}
-
-type Content = Result<Vec<u8>, ReadError>;
-
-/// What one rule sees of a snapshot.
-pub struct Context<'a> {
-    snapshot: &'a dyn Snapshot,
-    all: &'a [&'a FileEntry],
-    files: &'a [&'a FileEntry],
-    wanted: Vec<&'a FileEntry>,
-    contents: &'a HashMap<usize, Content>,
-    settings: &'a Settings,
-    memo: &'a Memo,
-    fix_options: Option<&'a FixOptions>,
-    /// For a repository-wide rule, the keys of the files it wants: a read of any other file
-    /// (even one another rule wanted, served from the engine's cache) is recorded in
-    /// `read_outside`, to compare with the rule's declared inputs.
-    audit: Option<std::collections::HashSet<usize>>,
-    read_outside: Mutex<Vec<String>>,
-}
-
-/// Values derived from files (parsed documents, workflow models, ownership tables), computed
-/// once per check and shared by every rule that asks for them.
-#[derive(Default)]
-pub(crate) struct Memo {
-    #[allow(clippy::type_complexity)]
-    slots: Mutex<HashMap<(TypeId, &'static str, usize), Arc<OnceLock<Arc<dyn Any + Send + Sync>>>>>,
-}
-
-impl Memo {
-    fn get_or_init<T: Any + Send + Sync>(
-        &self,
-        kind: &'static str,
-        key: usize,
-        build: impl FnOnce() -> T,
-    ) -> Arc<T> {
-        let slot = {
-            let mut slots = self
-                .slots
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner());
-            slots
-                .entry((TypeId::of::<T>(), kind, key))
-                .or_default()
-                .clone()
-        };
-        // Built outside the lock: a rule asking for the same value waits on the OnceLock,
-        // rules asking for other values do not wait at all.
-        let value = slot
-            .get_or_init(|| Arc::new(build()) as Arc<dyn Any + Send + Sync>)
-            .clone();
-        value
-            .downcast::<T>()
-            .expect("memo slots are keyed by TypeId, so the stored value has type T")
-    }
-}
-
-impl<'a> Context<'a> {
-    /// The files this rule judges: every file, or in change mode only the changed ones when
-    /// the rule's scope is per-file. Excluded paths are never here.
-    pub fn files(&self) -> &[&'a FileEntry] {
-        self.files
-    }
-
-    /// Every file of the snapshot except excluded and skipped (vendored, generated) ones,
-    /// whatever the scope. `snapshot().files()` has them all.
-    pub fn all_files(&self) -> &[&'a FileEntry] {
-        self.all
-    }
-
-    /// The judged regular files that match the rule's [`Rule::wants`] globs, already read.
-    pub fn wanted(&self) -> &[&'a FileEntry] {
-        &self.wanted
-    }
-
-    /// The paths changed against the base, in change mode.
-    pub fn changed(&self) -> Option<&BTreeSet<String>> {
-        self.snapshot.changed()
-    }
-
-    /// A value derived from a file, computed once per check whatever the number of rules that
-    /// ask for it: `kind` names the derivation (such as `"workflow"`), and the value's type is
-    /// part of the key. Use it for parsing that several rules share.
-    pub fn memo<T: Any + Send + Sync>(
-        &self,
-        kind: &'static str,
-        file: &FileEntry,
-        build: impl FnOnce() -> T,
-    ) -> Arc<T> {
-        self.memo.get_or_init(kind, file.key, build)
-    }
-
-    /// A repository-wide derived value (one per check), such as an ownership table built from
-    /// several files.
-    pub fn memo_repo<T: Any + Send + Sync>(
-        &self,
-        kind: &'static str,
-        build: impl FnOnce() -> T,
-    ) -> Arc<T> {
-        self.memo.get_or_init(kind, usize::MAX, build)
-    }
-
-    /// The documents of a JSON, YAML or TOML file (by extension), parsed once per check.
-    /// `None` when the extension is not one of those; an unreadable file is a parse error
-    /// at 1:1 with the read error's text.
-    pub fn documents(
-        &self,
-        file: &FileEntry,
-    ) -> Option<Arc<Result<Vec<crate::doc::Node>, crate::doc::ParseError>>> {
-        let format = crate::doc::Format::from_path(&file.path)?;
-        Some(self.memo("documents", file, || match self.text(file) {
-            Ok(text) => crate::doc::parse(format, &text),
-            Err(e) => Err(crate::doc::ParseError {
-                message: e.to_string(),
-                span: crate::span::LineIndex::new("").span(0, 0),
-            }),
-        }))
-    }
-
-    /// Whether the engine was asked for fixes (`goldpath fix`), and with which options. Rules
-    /// that can fix a violation attach a [`Fix`](crate::fix::Fix) to it only then, so a plain
-    /// check never pays for computing them.
-    pub fn fix_options(&self) -> Option<&'a FixOptions> {
-        self.fix_options
-    }
-
-    /// The policy's `[settings]`.
-    pub fn settings(&self) -> &'a Settings {
-        self.settings
-    }
-
-    /// The underlying snapshot.
-    pub fn snapshot(&self) -> &'a dyn Snapshot {
-        self.snapshot
-    }
-
-    /// A file's size, without reading it when the source knows it.
-    pub fn size(&self, file: &FileEntry) -> Result<u64, ReadError> {
-        // A file read up front (or found too large to read) needs no second look-up.
-        match self.contents.get(&file.key) {
-            Some(Ok(bytes)) => return Ok(bytes.len() as u64),
-            Some(Err(ReadError::TooLarge { size, .. })) => return Ok(*size),
-            _ => {}
-        }
-        self.snapshot
-            .size(file)
-            .map_err(|e| ReadError::Io(e.to_string()))
-    }
-
-    /// A file's bytes: from the engine's cache when the rule wanted the file, otherwise read now.
-    pub fn read(&self, file: &FileEntry) -> Result<Cow<'a, [u8]>, ReadError> {
-        if let Some(wanted) = &self.audit {
-            if !wanted.contains(&file.key) {
-                self.read_outside
-                    .lock()
-                    .unwrap_or_else(|poison| poison.into_inner())
-                    .push(file.path.clone());
-            }
-        }
-        if let Some(content) = self.contents.get(&file.key) {
-            return content.as_deref().map(Cow::Borrowed).map_err(Clone::clone);
-        }
-        tracing::debug!(path = %file.path, "read outside the rule's declared wants");
-        read_file(self.snapshot, file, self.settings.max_read_bytes).map(Cow::Owned)
-    }
-
-    /// A file's text. A leading byte-order mark is kept; non-UTF-8 is [`ReadError::NotUtf8`].
-    pub fn text(&self, file: &FileEntry) -> Result<Cow<'a, str>, ReadError> {
-        match self.read(file)? {
-            Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
-                .map(Cow::Borrowed)
-                .map_err(|_| ReadError::NotUtf8),
-            Cow::Owned(bytes) => String::from_utf8(bytes)
-                .map(Cow::Owned)
-                .map_err(|_| ReadError::NotUtf8),
-        }
-    }
-}
-
-fn read_file(snapshot: &dyn Snapshot, file: &FileEntry, limit: u64) -> Content {
-    if !file.mode.is_regular() {
-        return Err(ReadError::NotRegular);
-    }
-    match snapshot.read_within(file, limit) {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(size)) => Err(ReadError::TooLarge { size, limit }),
-        Err(e) => Err(ReadError::Io(e.to_string())),
-    }
-}
+use crate::context::{read_file, Content, Memo};
+/// [`Context`] and [`ReadError`] live in [`crate::context`]; these keep the engine's paths.
+pub use crate::context::{Context, ReadError};
 
 struct EnabledRule {
     id: String,
@@ -249,7 +42,8 @@ pub struct Selection {
 pub const ENGINE_RULES: [&str; 3] = [
     "policy/waiver-expired",
     "policy/unread-file",
-    crate::baseline::STALE_RULE,
+    // `crate::baseline::STALE_RULE`: the baseline is applied to a report, above the engine.
+    "policy/baseline-stale",
 ];
 
 /// A configured engine: enabled rules, settings and waivers.
@@ -404,7 +198,7 @@ impl Engine {
     }
 
     /// Asks rules for fixes: findings that a rule can repair carry a
-    /// [`Fix`](crate::fix::Fix), which [`crate::fix::plan`] applies.
+    /// [`Fix`](crate::edit::Fix), which [`crate::fix::plan`] applies.
     pub fn with_fix_options(mut self, options: FixOptions) -> Self {
         self.fix_options = Some(options);
         self
@@ -1315,6 +1109,20 @@ pub struct NextTier {
     pub blocking_findings: usize,
 }
 
+/// The baseline's effect on one check, for the summary ([`crate::baseline::apply`] fills it in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaselineSummary {
+    /// The baseline file as shown.
+    pub file: String,
+    /// Entries in the file.
+    pub entries: usize,
+    /// Known findings: findings of this check that the baseline lists, not reported. The
+    /// remaining debt.
+    pub known: usize,
+    /// Entries whose finding no longer occurs (reported as `policy/baseline-stale`).
+    pub stale: usize,
+}
+
 /// Counts and the maturity tier.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -1347,7 +1155,7 @@ pub struct Summary {
     pub skipped: crate::vendored::Skipped,
     /// The baseline's effect (`goldpath baseline`), when one was applied.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::BaselineSummary>,
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl Summary {
@@ -1505,6 +1313,7 @@ impl Report {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn literal_prefixes_bound_where_a_glob_can_match() {
@@ -1651,25 +1460,6 @@ mod tests {
             ]
         );
         assert_eq!(snapshot.sizes.load(Ordering::SeqCst), 0);
-    }
-
-    #[test]
-    fn memo_builds_each_value_once_and_keys_by_type() {
-        let memo = Memo::default();
-        let builds = AtomicUsize::new(0);
-        let build = || {
-            builds.fetch_add(1, Ordering::SeqCst);
-            41_u32
-        };
-        let a = memo.get_or_init("answer", 7, build);
-        let b = memo.get_or_init("answer", 7, build);
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!(builds.load(Ordering::SeqCst), 1);
-        // Another file, another type: separate slots.
-        memo.get_or_init("answer", 8, build);
-        let text = memo.get_or_init("answer", 7, || "text".to_owned());
-        assert_eq!(*text, "text");
-        assert_eq!(builds.load(Ordering::SeqCst), 2);
     }
 
     #[test]

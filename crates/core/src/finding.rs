@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::Fix;
+use crate::edit::Fix;
 use crate::span::Span;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
@@ -90,7 +90,7 @@ pub struct Violation {
     /// text itself.
     pub redact: bool,
     /// Edits that fix it, offered only when the engine was asked for fixes
-    /// ([`Context::fix_options`](crate::engine::Context::fix_options)).
+    /// ([`Context::fix_options`](crate::context::Context::fix_options)).
     pub fix: Option<Fix>,
 }
 

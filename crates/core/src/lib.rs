@@ -8,20 +8,25 @@
 
 pub mod baseline;
 pub mod ci;
+pub mod context;
 pub mod custom;
 pub mod doc;
 pub mod docs;
+pub mod edit;
 pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod glob;
 pub mod inspect;
 pub mod policy;
+mod policy_load;
+pub mod policy_show;
 pub mod registry;
 pub mod render;
 pub mod rule;
 pub mod rules;
 pub mod safe_write;
+pub mod schema;
 pub mod snapshot;
 pub mod span;
 pub mod suppression;

@@ -57,15 +57,8 @@ impl Registry {
     }
 }
 
-/// Whether `id` is `family/name`, lowercase ASCII letters, digits and dashes.
-pub fn is_valid_id(id: &str) -> bool {
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    matches!(id.split_once('/'), Some((family, name)) if ok(family) && ok(name))
-}
+/// Rule ids are checked where rules are defined ([`crate::rule`]); kept here at its old path.
+pub use crate::rule::is_valid_id;
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -1,6 +1,6 @@
 //! The rule interface: static metadata, documentation and the check itself.
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 
@@ -105,4 +105,14 @@ impl std::fmt::Debug for RuleDef {
             .field("id", &self.meta.id)
             .finish()
     }
+}
+
+/// Whether `id` is `family/name`, lowercase ASCII letters, digits and dashes.
+pub fn is_valid_id(id: &str) -> bool {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    matches!(id.split_once('/'), Some((family, name)) if ok(family) && ok(name))
 }

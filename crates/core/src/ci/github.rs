@@ -2,7 +2,7 @@
 //! with a span on every value.
 //!
 //! [`parse_workflow`] and [`parse_action`] build the models from a file's text; rules share
-//! them through [`Context::memo`](crate::engine::Context::memo) under the kind
+//! them through [`Context::memo`](crate::context::Context::memo) under the kind
 //! `"github-workflow"`. Values of an unexpected type are left out (the field is `None` or
 //! empty), so a rule judges what it can of a file GitHub would reject; where GitHub would
 //! reject the type (`jobs: 5`, `steps: run`, a key written twice), a [`Problem`] records it

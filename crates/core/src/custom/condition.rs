@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
+use crate::context::{Context, ReadError};
 use crate::doc::{self, Format, KeyPath, Node, Value};
-use crate::engine::{Context, ReadError};
 use crate::finding::Violation;
 use crate::glob::Glob;
 use crate::policy::{compile_regex, Origin, PolicyError, PolicySource, RawCondition};

@@ -86,10 +86,10 @@ mod condition;
 #[cfg(test)]
 mod tests;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{CustomSpec, LevelSetting, Origin, PolicyError};
-use crate::registry::is_valid_id;
+use crate::rule::is_valid_id;
 use crate::rule::Rule;
 
 use condition::{Condition, Verdict};

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::engine::Engine;
+use crate::policy_show as show;
 use crate::registry::Registry;
 use crate::snapshot::MemorySnapshot;
 

@@ -7,9 +7,8 @@
 
 mod error;
 mod layers;
+pub(crate) mod options;
 mod params;
-pub mod schema;
-pub mod show;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -625,42 +624,6 @@ pub(crate) fn toml_error(source: &Arc<PolicySource>, error: &toml::de::Error) ->
 }
 
 impl Policy {
-    /// The policy that applies with no policy file: `builtin:recommended`.
-    pub fn recommended() -> Result<Policy, PolicyError> {
-        Policy::load_builtin("recommended")
-    }
-
-    /// Loads `builtin:NAME`.
-    pub fn load_builtin(name: &str) -> Result<Policy, PolicyError> {
-        let mut loader = Loader::new(&FsReader);
-        loader.load_builtin(name, None)?;
-        Ok(loader.finish())
-    }
-
-    /// Loads a policy file and everything it extends.
-    pub fn load(path: &Path, reader: &dyn PolicyReader) -> Result<Policy, PolicyError> {
-        let mut loader = Loader::new(reader);
-        loader.load_path(&normalize(path), None)?;
-        Ok(loader.finish())
-    }
-
-    /// Parses policy text given directly (for embedders and tests); relative `extends` resolve
-    /// against `base_dir`.
-    pub fn from_text(
-        name: &str,
-        text: &str,
-        base_dir: &Path,
-        reader: &dyn PolicyReader,
-    ) -> Result<Policy, PolicyError> {
-        let mut loader = Loader::new(reader);
-        let source = Arc::new(PolicySource {
-            name: name.to_owned(),
-            text: text.to_owned(),
-        });
-        loader.load_source(source, Some(base_dir))?;
-        Ok(loader.finish())
-    }
-
     /// Finds the policy file of a repository root: the first of [`POLICY_FILES`] that exists.
     pub fn discover(root: &Path, reader: &dyn PolicyReader) -> io::Result<Option<PathBuf>> {
         for name in POLICY_FILES {
@@ -673,7 +636,13 @@ impl Policy {
     }
 }
 
-struct Loader<'r> {
+/// The built-in rules' own level and tier by id: what a lock compares a rule against when no
+/// file sets them. The rules sit above the policy layer, so the loader's callers pass it.
+pub(crate) type BuiltinDefaults = fn() -> BTreeMap<&'static str, (Level, Tier)>;
+
+/// Merges policy files into a [`Policy`]. Its entry points (`Policy::load` and the like) are in
+/// `crate::policy_load`, above the rules, which supplies the built-in rules' defaults.
+pub(crate) struct Loader<'r> {
     reader: &'r dyn PolicyReader,
     policy: Policy,
     /// Files being loaded, to detect `extends` cycles.
@@ -690,9 +659,10 @@ struct Loader<'r> {
     locks: layers::Locks,
     /// The directory `org:` entries of `extends` read from ([`ORG_POLICY_ENV`]).
     org_dir: Option<PathBuf>,
-    /// Each built-in rule's own level and tier, read from the registry the first time a lock
+    /// Each built-in rule's own level and tier, read from `builtin` the first time a lock
     /// needs them.
     defaults: std::cell::OnceCell<BTreeMap<&'static str, (Level, Tier)>>,
+    builtin: BuiltinDefaults,
 }
 
 /// The settings of a policy file with the position of each value, read apart from their
@@ -718,7 +688,7 @@ pub(crate) fn narrow_quoted(at: &Origin, value: &str) -> Origin {
 }
 
 impl<'r> Loader<'r> {
-    fn new(reader: &'r dyn PolicyReader) -> Self {
+    pub(crate) fn new(reader: &'r dyn PolicyReader, builtin: BuiltinDefaults) -> Self {
         Self {
             reader,
             policy: Policy::default(),
@@ -739,18 +709,14 @@ impl<'r> Loader<'r> {
                     normalize(&dir)
                 }),
             defaults: std::cell::OnceCell::new(),
+            builtin,
         }
     }
 
     /// The level and tier rule `id` has when no file sets them: a built-in rule's own, a
     /// custom rule's table's, else error and bronze.
     fn defaults(&self, id: &str) -> (Level, Tier) {
-        let builtin = self.defaults.get_or_init(|| {
-            crate::rules::builtin()
-                .iter()
-                .map(|def| (def.meta.id, (def.meta.default_level, def.meta.tier)))
-                .collect()
-        });
+        let builtin = self.defaults.get_or_init(self.builtin);
         if let Some(defaults) = builtin.get(id) {
             return *defaults;
         }
@@ -769,7 +735,7 @@ impl<'r> Loader<'r> {
     }
 
     /// The policy, with the glob lists gathered from every file compiled once.
-    fn finish(mut self) -> Policy {
+    pub(crate) fn finish(mut self) -> Policy {
         if !self.exclude.is_empty() {
             self.policy.settings.exclude = GlobList::new(std::mem::take(&mut self.exclude));
         }
@@ -831,7 +797,11 @@ impl<'r> Loader<'r> {
         Ok(())
     }
 
-    fn load_builtin(&mut self, name: &str, at: Option<&Origin>) -> Result<(), PolicyError> {
+    pub(crate) fn load_builtin(
+        &mut self,
+        name: &str,
+        at: Option<&Origin>,
+    ) -> Result<(), PolicyError> {
         let Some(text) = builtin_pack(name) else {
             let known: Vec<_> = BUILTIN_PACKS.iter().map(|(n, _)| *n).collect();
             let message = format!(
@@ -850,7 +820,11 @@ impl<'r> Loader<'r> {
         self.load_source(source, None)
     }
 
-    fn load_path(&mut self, path: &Path, at: Option<&Origin>) -> Result<(), PolicyError> {
+    pub(crate) fn load_path(
+        &mut self,
+        path: &Path,
+        at: Option<&Origin>,
+    ) -> Result<(), PolicyError> {
         let name = path.display().to_string();
         let fail = |message: String| match at {
             Some(origin) => origin.error(message),
@@ -892,7 +866,7 @@ impl<'r> Loader<'r> {
         Ok(())
     }
 
-    fn load_source(
+    pub(crate) fn load_source(
         &mut self,
         source: Arc<PolicySource>,
         base_dir: Option<&Path>,
@@ -988,7 +962,7 @@ impl<'r> Loader<'r> {
             if let Some(baseline) = settings.baseline {
                 let at = origin(baseline.span());
                 let path = baseline.into_inner();
-                if !crate::baseline::is_inside_path(&path) {
+                if !is_inside_path(&path) {
                     return Err(at.error(format!(
                         "invalid `baseline`: `{path}` must be a path inside the repository, \
                          relative to its root, without `..`"
@@ -1165,6 +1139,19 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether a path from `[settings] baseline` or the default stays inside the repository:
+/// relative, without `..`.
+pub fn is_inside_path(path: &str) -> bool {
+    let path = std::path::Path::new(path);
+    !path.as_os_str().is_empty()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 /// Reads policy files from a snapshot (the index or a commit), so `--staged` and `--rev` judge

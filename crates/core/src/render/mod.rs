@@ -126,7 +126,7 @@ pub(crate) fn location(finding: &Finding) -> String {
 }
 
 /// The summary's baseline sentence, the same in every format that has a summary.
-pub(crate) fn baseline_line(b: &crate::baseline::BaselineSummary) -> String {
+pub(crate) fn baseline_line(b: &crate::engine::BaselineSummary) -> String {
     let known = match b.known {
         1 => "1 known finding in the baseline remains".to_owned(),
         n => format!("{n} known findings in the baseline remain"),

@@ -1,6 +1,6 @@
 //! ci/config-missing
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

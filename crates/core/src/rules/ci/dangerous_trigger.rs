@@ -8,7 +8,7 @@ use crate::ci::expr::ContextRef;
 use crate::ci::flow::{shell_variables, Flow, DATA};
 use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

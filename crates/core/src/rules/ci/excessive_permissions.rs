@@ -2,7 +2,7 @@
 
 use super::each_workflow;
 use crate::ci::github::{Grant, Permissions};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

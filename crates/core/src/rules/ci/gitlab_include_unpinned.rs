@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{gitlab_pipeline, judged, nth_key};
 use crate::ci::gitlab::IncludeKind;
 use crate::ci::is_full_sha;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -4,11 +4,11 @@ use serde::Deserialize;
 
 use super::gitlab_pipeline;
 use crate::ci::gitlab::{Job, Pipeline};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::policy::options::{at_string, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::files::{at_string, take_entries};
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };

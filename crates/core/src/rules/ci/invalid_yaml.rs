@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{github_files, gitlab_pipeline, judged, nth_key};
 use crate::ci::github::{is_action_path, is_workflow_path};
 use crate::ci::gitlab::ProblemKind;
-use crate::engine::{Context, ReadError};
+use crate::context::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

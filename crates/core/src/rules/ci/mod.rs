@@ -43,8 +43,8 @@ use rayon::prelude::*;
 
 use crate::ci::github::{self, GithubFile};
 use crate::ci::gitlab::{self, Pipeline};
+use crate::context::Context;
 use crate::doc::ParseError;
-use crate::engine::Context;
 use crate::snapshot::FileEntry;
 
 /// The memo kind of parsed GitHub files.

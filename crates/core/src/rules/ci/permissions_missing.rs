@@ -2,9 +2,9 @@
 
 use super::each_workflow;
 use crate::ci::github::Workflow;
-use crate::engine::Context;
+use crate::context::Context;
+use crate::edit::{text, Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
 use crate::ci::github::{Job, Step, Workflow};
+use crate::context::Context;
 use crate::doc::Value;
-use crate::engine::Context;
+use crate::edit::{text, Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 

@@ -5,12 +5,12 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::ci::github::{GithubFile, Step, Uses, Workflow};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
+use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::files::{at_string, compile_globs, take_entries};
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };

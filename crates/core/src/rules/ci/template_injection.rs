@@ -7,7 +7,7 @@ use crate::ci::expr::{holds_untrusted, untrusted, ContextRef};
 use crate::ci::flow::{ActionPort, Flow, DATA};
 use crate::ci::github::Step;
 use crate::ci::Scalar;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

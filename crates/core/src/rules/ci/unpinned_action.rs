@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{each_github, nth_key};
 use crate::ci::github::{GithubFile, Uses};
 use crate::ci::{image_digest, is_full_sha, Scalar, Text};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use super::find;
-use crate::engine::Context;
+use crate::context::Context;
+use crate::edit::{Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{Edit, Fix};
 use crate::policy::Platform;
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
 use super::{parsed_files, repo_files, span};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::policy::options::take_entries;
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::files::take_entries;
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };

@@ -1,7 +1,7 @@
 //! deps/invalid-manifest
 
 use super::{judged_kind, parsed_files, span, wants};
-use crate::engine::{Context, ReadError};
+use crate::context::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

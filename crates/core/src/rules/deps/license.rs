@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::spec::{fold, PackageSpec};
 use super::{dir_of, join, parsed_files_of, repo_files, span, Repo};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
+use crate::policy::options::{at_string, take_entries};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
-use crate::rules::files::{at_string, take_entries};
 
 /// Registry entry.
 pub const RULE: RuleDef = RuleDef { meta: &META, build };

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use goldpath_manifests::FileKind;
 
 use super::{dir_of, join, judged_kind, parsed};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

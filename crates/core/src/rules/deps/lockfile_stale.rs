@@ -6,7 +6,7 @@ use goldpath_manifests::{DepKind, Ecosystem, FileKind, Manifest, Package, Source
 
 use super::spec::{fold, VersionMatch};
 use super::{dir_of, repo_files, span, RepoFile};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use goldpath_manifests::{FileKind, Manifest, ParseError, Position};
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::snapshot::FileEntry;
 use crate::span::Span;
 

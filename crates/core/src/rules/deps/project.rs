@@ -19,8 +19,8 @@ use std::collections::{HashMap, HashSet};
 use goldpath_manifests::{Ecosystem, FileKind, Source};
 
 use super::{dir_of, kind_of, parsed};
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::glob::{Glob, GlobList};
 use crate::snapshot::FileEntry;
 

@@ -5,8 +5,8 @@
 
 use goldpath_manifests::Ecosystem;
 
+use crate::policy::options::at_string;
 use crate::policy::{Origin, PolicyError};
-use crate::rules::files::at_string;
 
 /// A validated package spec.
 pub(crate) struct PackageSpec {

@@ -3,7 +3,7 @@
 use goldpath_manifests::{Ecosystem, Package, Source};
 
 use super::{parsed_files_of, span};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

@@ -2,10 +2,10 @@
 
 use rayon::prelude::*;
 
-use super::{at_string, compile_globs};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
+use crate::policy::options::{at_string, compile_globs};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::rules::security::secrets::default_fixtures;

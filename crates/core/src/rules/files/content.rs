@@ -2,10 +2,11 @@
 
 use serde::Deserialize;
 
-use super::{at_string, compile_globs, shorten, take_entries};
-use crate::engine::Context;
+use super::shorten;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
+use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Origin, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::span::{LineIndex, Span};

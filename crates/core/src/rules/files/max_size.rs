@@ -3,10 +3,10 @@
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::{at_string, compile_globs, take_entries};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
+use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{Origin, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::snapshot::FileEntry;

@@ -4,10 +4,10 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::{at_string, compile_globs, take_entries};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
+use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 

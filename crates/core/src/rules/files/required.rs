@@ -2,9 +2,9 @@
 
 use serde::Deserialize;
 
-use crate::engine::Context;
+use crate::context::Context;
+use crate::edit::{Edit, Fix, FixOptions};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{Edit, Fix, FixOptions};
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Params, Platform, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
@@ -219,7 +219,7 @@ fn placeholder_in(
             continue;
         };
         for owner in words.filter(|w| w.contains('@')) {
-            if !crate::fix::placeholder::owner(owner) {
+            if !crate::edit::placeholder::owner(owner) {
                 return None;
             }
             if first.is_none() {
@@ -250,7 +250,7 @@ fn template_for(
             .filter(|p| {
                 !p.contains(['*', '?', '[', '{', '\\'])
                     && p.rsplit('/').next() == Some(name)
-                    && crate::fix::check_path(p).is_ok()
+                    && crate::edit::check_path(p).is_ok()
             })
             .collect()
     };
@@ -403,7 +403,7 @@ files = [{ name = "code owners", any-of = ["CODEOWNERS", "docs/CODEOWNERS", ".gi
             &Default::default(),
             &["files/required", "ownership/codeowners-missing"],
         );
-        let options = crate::fix::FixOptions {
+        let options = crate::edit::FixOptions {
             owner: Some("@acme/web".into()),
             ..Default::default()
         };

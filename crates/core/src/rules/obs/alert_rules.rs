@@ -2,8 +2,8 @@
 
 use super::ignored;
 use super::service::judged;
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

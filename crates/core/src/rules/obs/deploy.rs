@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::rules::security::dockerfile::{self, Dockerfile, Instruction};
 use crate::span::{LineIndex, Span};
 

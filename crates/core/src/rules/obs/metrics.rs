@@ -7,7 +7,7 @@ use super::{
     deps, judged_ecosystems, pattern_set, take_ecosystems, take_packages, Eco, PatternSet,
     Presence, ECOSYSTEMS_OPTION,
 };
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

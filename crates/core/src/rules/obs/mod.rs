@@ -36,7 +36,7 @@ use std::sync::{Arc, OnceLock};
 use goldpath_manifests::{DepKind, FileKind};
 use serde::Deserialize;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
 use crate::span::Span;

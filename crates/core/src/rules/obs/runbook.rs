@@ -2,8 +2,8 @@
 
 use super::service::{catalog, judged};
 use super::{file_name, ignored};
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

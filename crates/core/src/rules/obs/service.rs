@@ -17,8 +17,8 @@
 
 use std::sync::Arc;
 
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::policy::RepoKind;
 
 use super::{deploy, describe, file_name, ignored, matching, Dep, Eco};

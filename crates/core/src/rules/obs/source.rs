@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::span::{LineIndex, Span};
 
 use super::{data, file_name, ignored, Eco};

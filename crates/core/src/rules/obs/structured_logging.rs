@@ -7,7 +7,7 @@ use super::{
     deps, judged_ecosystems, or_list, pattern_set, source, take_ecosystems, take_packages, Eco,
     Pattern, PatternSet, Presence, SourceMarker, ECOSYSTEMS_OPTION,
 };
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

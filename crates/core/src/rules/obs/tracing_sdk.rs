@@ -7,7 +7,7 @@ use super::{
     deps, describe, examples, judged_ecosystems, matching, no_manifest, pattern_set,
     take_ecosystems, take_packages, violation_at, Dep, Eco, PatternSet, ECOSYSTEMS_OPTION,
 };
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use goldpath_codeowners::{Owner, OwnerKind};
 
 use super::codeowners;
+use crate::context::Context;
 use crate::doc::{Node, Value};
-use crate::engine::Context;
+use crate::edit::{text, Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{text, Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::span::Span;
@@ -238,7 +238,7 @@ fn placeholder(field: &str) -> &'static str {
     if field == "children" {
         "[]"
     } else {
-        crate::fix::TODO
+        crate::edit::TODO
     }
 }
 

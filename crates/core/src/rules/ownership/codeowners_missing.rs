@@ -1,9 +1,9 @@
 //! ownership/codeowners-missing
 
 use super::codeowners;
-use crate::engine::Context;
+use crate::context::Context;
+use crate::edit::{Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
 
@@ -120,7 +120,7 @@ fn placeholders(file: &super::CodeownersFile, out: &mut Vec<Violation>) {
     let mut seen = std::collections::BTreeSet::new();
     for rule in parsed.rules() {
         for owner in &rule.owners {
-            if !crate::fix::placeholder::owner(&owner.text)
+            if !crate::edit::placeholder::owner(&owner.text)
                 || !seen.insert((owner.line, &owner.text))
             {
                 continue;
@@ -274,8 +274,8 @@ mod tests {
 
     #[test]
     fn fix_writes_a_skeleton_that_every_ownership_rule_accepts() {
+        use crate::edit::FixOptions;
         use crate::fix::testing::{assert_fix_leaving, assert_fix_with, files, fix_once};
-        use crate::fix::FixOptions;
         let policy = "[rules.\"ownership/codeowners-missing\"]\n[rules.\"ownership/owner-format\"]\n\
                       [rules.\"ownership/codeowners-syntax\"]\n[rules.\"ownership/unowned-files\"]\n\
                       [rules.\"ownership/pattern-matches-nothing\"]\n";

@@ -1,7 +1,7 @@
 //! ownership/codeowners-multiple-files
 
 use super::{codeowners, judged, wants};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -28,7 +28,7 @@ use goldpath_codeowners::{
 };
 use rayon::prelude::*;
 
-use crate::engine::{Context, ReadError};
+use crate::context::{Context, ReadError};
 use crate::finding::{Level, Violation};
 use crate::policy::Platform;
 use crate::snapshot::FileEntry;

@@ -3,7 +3,7 @@
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{report_diagnostics, wants};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

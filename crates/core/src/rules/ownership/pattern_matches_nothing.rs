@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{analysis, pattern_text, push_capped_with, wants};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

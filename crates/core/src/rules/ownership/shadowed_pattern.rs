@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{analysis, describe_rule, pattern_text, push_capped, wants};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

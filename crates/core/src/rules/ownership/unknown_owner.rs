@@ -4,7 +4,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use goldpath_codeowners::{Owner, OwnerKind};
 
 use super::{codeowners, judged, push_capped, wants};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
@@ -71,7 +71,7 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
             .backslash_escape(true)
             .build()
             .map_err(|e| {
-                crate::rules::files::at_string(&origin, pattern)
+                crate::policy::options::at_string(&origin, pattern)
                     .error(format!("invalid glob `{pattern}`: {}", e.kind()))
             })?;
         set.add(glob);

@@ -6,7 +6,7 @@ use super::{
     analysis, check_work, codeowners, owners_of_all, pattern_text, wants, CodeownersFile, Owned,
     WorkLimit,
 };
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -4,7 +4,7 @@ pub mod baseline_stale;
 pub mod unread_file;
 pub mod waiver_expired;
 
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
 use crate::rule::Rule;

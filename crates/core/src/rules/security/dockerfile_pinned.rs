@@ -1,7 +1,7 @@
 //! security/dockerfile-pinned
 
 use super::dockerfile::{self, Dockerfile};
-use crate::engine::{Context, ReadError};
+use crate::context::{Context, ReadError};
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -1,7 +1,7 @@
 //! security/dockerfile-user
 
 use super::dockerfile::{self, Dockerfile, Instruction, Stage};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use std::collections::HashMap;

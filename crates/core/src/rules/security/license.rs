@@ -1,7 +1,7 @@
 //! security/license
 
+use crate::context::Context;
 use crate::doc::{Node, Value};
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

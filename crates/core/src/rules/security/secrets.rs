@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use crate::ci::Scalar;
+use crate::context::Context;
 use crate::doc::{parse_single, Format, Node};
-use crate::engine::Context;
 use crate::finding::{fingerprint, Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -2,9 +2,9 @@
 
 use std::sync::OnceLock;
 
-use crate::engine::Context;
+use crate::context::Context;
+use crate::edit::{Edit, Fix};
 use crate::finding::{Level, Tier, Violation};
-use crate::fix::{Edit, Fix};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
 use crate::snapshot::FileEntry;
@@ -143,7 +143,7 @@ pub(crate) fn only_placeholder(text: &str) -> Option<regex::Match<'_>> {
     let contacts: Vec<regex::Match<'_>> = contact().find_iter(text).collect();
     if contacts
         .iter()
-        .any(|m| !crate::fix::placeholder::contact(m.as_str()))
+        .any(|m| !crate::edit::placeholder::contact(m.as_str()))
     {
         return None;
     }
@@ -332,7 +332,7 @@ mod tests {
             &Default::default(),
             &["security/security-policy"],
         );
-        let options = crate::fix::FixOptions {
+        let options = crate::edit::FixOptions {
             security_contact: Some("https://github.com/acme/app/security/advisories/new".into()),
             ..Default::default()
         };

@@ -1,7 +1,8 @@
 //! The JSON Schema (draft 2020-12) of `goldpath.toml`, for editor completion and validation
 //! (`goldpath schema`). The fragments for the top level, `[settings]`, `[[custom]]` and
-//! `[[waivers]]` sit here beside the structs that parse them (a test checks that they name
-//! every key the parser accepts); `[rules."id"]` is generated from the registry.
+//! `[[waivers]]` are written here (a test checks that they name every key the parser in
+//! [`crate::policy`] accepts); `[rules."id"]` is generated from the registry, which is why the
+//! schema sits above it, beside the docs generator, and not in the policy layer.
 
 use serde_json::{json, Map, Value};
 

@@ -1,10 +1,13 @@
 //! `goldpath policy show`: the effective policy, every value with the file and line it came
 //! from (like `git config --show-origin`), as TOML with comments or as JSON.
+//!
+//! It reads the registry (the level and tier a rule has when no file sets them), so it sits above
+//! it and not in the policy layer; it was `goldpath::policy::show`.
 
 use serde_json::{json, Map, Value as Json};
 
-use super::{Origin, Policy, Settings};
 use crate::finding::{Level, Tier};
+use crate::policy::{LevelSetting, Origin, Policy, Settings};
 use crate::registry::Registry;
 
 /// The output formats of `policy show`.
@@ -73,7 +76,7 @@ fn model(policy: &Policy, registry: &Registry) -> Model {
         let (default_level, default_tier) = match (registry.get(id), custom) {
             (Some(def), _) => (Some(def.meta.default_level), def.meta.tier),
             (None, Some(c)) => (
-                c.raw.level.unwrap_or(super::LevelSetting::Error).level(),
+                c.raw.level.unwrap_or(LevelSetting::Error).level(),
                 c.raw.tier.unwrap_or(Tier::Bronze),
             ),
             (None, None) => (Some(Level::Error), Tier::Bronze),
@@ -135,7 +138,7 @@ fn model(policy: &Policy, registry: &Registry) -> Model {
                     origin: at.clone(),
                 },
             )];
-            let level = c.raw.level.unwrap_or(super::LevelSetting::Error);
+            let level = c.raw.level.unwrap_or(LevelSetting::Error);
             let level = level.level().map_or("off", Level::as_str);
             fields.push(("level".to_owned(), text(level, at.clone())));
             let tier = c.raw.tier.unwrap_or(Tier::Bronze);
@@ -197,7 +200,7 @@ fn text(value: &str, origin: Option<Origin>) -> Shown {
 fn list_entries(list: &[toml::Value], parts: &[(usize, Origin)]) -> Vec<Shown> {
     let mut origins = Vec::with_capacity(list.len());
     for (count, origin) in parts {
-        origins.extend(crate::rules::files::element_origins(origin, *count));
+        origins.extend(crate::policy::options::element_origins(origin, *count));
     }
     list.iter()
         .enumerate()
