@@ -7,7 +7,7 @@ use super::places::conditions;
 use super::{each_workflow, nth_key};
 use crate::ci::ast::{parse_condition, Expr, Kind, Op};
 use crate::ci::github::GithubFile;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use super::places::from_to;
 use super::{each_workflow, nth_key};
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

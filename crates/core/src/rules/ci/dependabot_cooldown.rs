@@ -1,8 +1,8 @@
 //! ci/dependabot-cooldown
 
 use crate::ci::dependabot::{self, Update};
+use crate::context::Context;
 use crate::doc::Node;
-use crate::engine::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};

@@ -1,7 +1,7 @@
 //! ci/dependabot-execution
 
 use crate::ci::dependabot;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

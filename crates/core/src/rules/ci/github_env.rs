@@ -12,7 +12,7 @@ use super::{each_github, nth_key, GITHUB_MEMO};
 use crate::ci::expr::{context_refs, expressions};
 use crate::ci::github::{self, GithubFile, Uses};
 use crate::ci::Scalar;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

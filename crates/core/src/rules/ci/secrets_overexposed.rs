@@ -8,7 +8,7 @@ use crate::ci::ast::{parse, shift, Expr, Kind};
 use crate::ci::expr::expressions;
 use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::secrets_overexposed::{each_expression_string, parsed_expressions};
 use super::{each_github, nth_key};
 use crate::ci::ast::{Expr, Kind};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::{each_github, nth_key};
 use crate::ci::github::{GithubFile, RemoteRef, Uses};
 use crate::ci::{Scalar, Text};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::snapshot::FileEntry;
 
 /// One remote `uses:` (of a step or of a job calling a reusable workflow).

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::supply_chain::{each_remote_use, repositories};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::places::{conditions, from_to};
 use super::{each_github, nth_key};
 use crate::ci::expr::expressions;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

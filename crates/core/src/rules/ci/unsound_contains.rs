@@ -6,7 +6,7 @@ use super::places::conditions;
 use super::{each_github, nth_key};
 use crate::ci::ast::{parse_condition, Expr, Kind};
 use crate::ci::expr::untrusted;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};

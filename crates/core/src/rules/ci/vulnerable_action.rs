@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use super::supply_chain::each_remote_use;
 use crate::ci::version::{self, Source, Version};
-use crate::engine::Context;
+use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
 use crate::policy::{Params, PolicyError};
 use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
