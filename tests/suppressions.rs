@@ -142,3 +142,33 @@ fn the_fleet_counts_inline_suppressions() {
     assert!(text.contains("## Inline suppressions"), "{text}");
     assert!(text.contains("| svc |"), "{text}");
 }
+
+/// zizmor reads its comment on any line of a finding: a finding that starts at `credentials:`
+/// is suppressed by a comment after the `password:` below it, as in zizmor's own fixtures.
+#[test]
+fn a_comment_on_any_line_of_the_finding_suppresses_it() {
+    let workflow = "on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    container:
+      image: registry.example.com/build:1
+      credentials:
+        username: ci
+        password: hunter2 # zizmor: ignore[hardcoded-container-credentials]
+    steps:
+      - run: make
+";
+    let repo = Repo::git();
+    repo.write(".github/workflows/ci.yml", workflow).write(
+        "goldpath.toml",
+        "[settings]\ninline-suppressions = true\n[rules.\"ci/container-credentials\"]\n",
+    );
+    repo.commit("init");
+    let (_, report) = repo.check_json(&[]);
+    assert!(
+        rules_and_paths(&report).is_empty(),
+        "the comment two lines below the finding's first line suppresses it: {report:#}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1, "{report:#}");
+}

@@ -88,7 +88,7 @@ const AUDITS: &[Audit] = &[
         zizmor: &["hardcoded-container-credentials"],
         goldpath: &["ci/container-credentials"],
         min_both: 1,
-        max_goldpath_only: 1,
+        max_goldpath_only: 0,
     },
     Audit {
         name: "unsound-contains",

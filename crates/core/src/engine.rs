@@ -658,14 +658,20 @@ impl Engine {
         }
     }
 
-    /// The reason of an inline suppression of `finding` on its line, unless its rule is locked.
+    /// The reason of an inline suppression of `finding` on a line of its span (the snippet's
+    /// lines, at most the first three), unless its rule is locked. Any line of the span, as
+    /// zizmor reads its own comments: a finding that starts at `credentials:` is suppressed by
+    /// a comment after the `password:` below it.
     fn inline_suppression(&self, finding: &Finding) -> Option<String> {
         if self.locked.iter().any(|glob| glob.is_match(&finding.rule)) {
             return None;
         }
         finding.span.as_ref()?;
-        let line = finding.snippet.as_deref()?.lines().next()?;
-        crate::suppression::reason(line, &finding.rule)
+        finding
+            .snippet
+            .as_deref()?
+            .lines()
+            .find_map(|line| crate::suppression::reason(line, &finding.rule))
     }
 
     fn waiver_for(&self, finding: &Finding) -> Option<&Waiver> {

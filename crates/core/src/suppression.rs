@@ -1,5 +1,5 @@
 //! Inline suppressions: `# goldpath: ignore[rule-id] reason` on the line a finding is reported
-//! at, when the policy allows them (`[settings] inline-suppressions = true`). zizmor's
+//! at (or another line of its span), when the policy allows them (`[settings] inline-suppressions = true`). zizmor's
 //! `# zizmor: ignore[audit]` comments are honoured for the audits that map to goldpath rules,
 //! so a workflow checked by both tools is annotated once. A locked rule is never suppressed.
 
