@@ -38,21 +38,24 @@ fn jobs(root: &Node) -> Vec<(&str, &Node)> {
         .collect()
 }
 
-fn steps(node: Option<&Node>) -> &[Node] {
-    node.and_then(Node::as_seq).unwrap_or_default()
-}
-
-/// The steps of the file: `(job id, step node)` (no job in an action).
+/// The steps of the file: `(job id, step node)` (no job in an action), the steps of
+/// `parallel:` groups in place of the group, as the model reads them.
 pub(crate) fn step_nodes(file: &GithubFile) -> Vec<(Option<&str>, &Node)> {
     match file {
         GithubFile::Workflow(w) => jobs(&w.root)
             .into_iter()
-            .flat_map(|(id, job)| steps(job.get("steps")).iter().map(move |s| (Some(id), s)))
+            .flat_map(|(id, job)| {
+                crate::ci::github::step_nodes(job.get("steps"))
+                    .into_iter()
+                    .map(move |s| (Some(id), s))
+            })
             .collect(),
-        GithubFile::Action(a) => steps(a.root.get("runs").and_then(|r| r.get("steps")))
-            .iter()
-            .map(|s| (None, s))
-            .collect(),
+        GithubFile::Action(a) => {
+            crate::ci::github::step_nodes(a.root.get("runs").and_then(|r| r.get("steps")))
+                .into_iter()
+                .map(|s| (None, s))
+                .collect()
+        }
     }
 }
 
@@ -111,12 +114,16 @@ pub(crate) fn env_blocks(file: &GithubFile) -> Vec<EnvBlock<'_>> {
 }
 
 /// Every string of the document with the key of the mapping entry it is the value of (the
-/// nearest one for strings in lists), in document order.
-pub(crate) fn strings<'n>(root: &'n Node, each: &mut impl FnMut(Option<&'n str>, Scalar)) {
+/// nearest one for strings in lists), in document order: the key, the node and its text. The
+/// caller makes a [`Scalar`] of the few it keeps (a copy of the text each).
+pub(crate) fn strings<'n>(
+    root: &'n Node,
+    each: &mut impl FnMut(Option<&'n str>, &'n Node, &'n str),
+) {
     fn walk<'n>(
         node: &'n Node,
         key: Option<&'n str>,
-        each: &mut impl FnMut(Option<&'n str>, Scalar),
+        each: &mut impl FnMut(Option<&'n str>, &'n Node, &'n str),
     ) {
         match &node.value {
             Value::Map(entries) => {
@@ -125,11 +132,7 @@ pub(crate) fn strings<'n>(root: &'n Node, each: &mut impl FnMut(Option<&'n str>,
                 }
             }
             Value::Seq(items) => items.iter().for_each(|i| walk(i, key, each)),
-            Value::String(_) => {
-                if let Some(scalar) = Scalar::from_node(node) {
-                    each(key, scalar);
-                }
-            }
+            Value::String(text) => each(key, node, text),
             _ => {}
         }
     }

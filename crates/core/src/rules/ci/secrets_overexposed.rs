@@ -66,9 +66,11 @@ pub(crate) fn parsed_expressions(value: &str) -> Vec<Expr> {
 /// Calls `each` with every string of the file that holds an expression, and whether it is
 /// the value of an `if:`.
 pub(crate) fn each_expression_string(github: &GithubFile, mut each: impl FnMut(bool, Scalar)) {
-    strings(github.root(), &mut |key, scalar| {
-        if scalar.has_expression() {
-            each(key == Some("if"), scalar);
+    strings(github.root(), &mut |key, node, text| {
+        if text.contains("${{") {
+            if let Some(scalar) = Scalar::from_node(node) {
+                each(key == Some("if"), scalar);
+            }
         }
     });
 }
