@@ -92,7 +92,7 @@ pub(crate) fn github_files<'a>(cx: &Context<'a>) -> Vec<(&'a FileEntry, Parsed)>
         .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
         .collect();
     let mut parsed = parse_github(cx, &files);
-    let local = local_actions(cx, &parsed);
+    let local = local_actions(cx);
     if !local.is_empty() {
         parsed.extend(parse_github(cx, &local));
         parsed.sort_by(|a, b| a.0.path.cmp(&b.0.path));
@@ -149,6 +149,10 @@ fn local_action_file<'a>(cx: &Context<'a>, dir: &str) -> Option<&'a FileEntry> {
 
 /// The `uses: ./path` of a step.
 fn local_uses(step: &github::Step) -> Option<String> {
+    // Most steps name a remote action: no parsing (and no copies) for them.
+    if !step.uses.as_ref()?.value.trim_start().starts_with("./") {
+        return None;
+    }
     match step.action()? {
         github::Uses::Local(path) if !path.starts_with(".github/workflows/") => Some(path),
         _ => None,
@@ -160,34 +164,42 @@ fn local_uses(step: &github::Step) -> Option<String> {
 /// too), followed through the actions they use in turn. GitHub runs them like any other
 /// action, so they are judged like one.
 ///
-/// In change mode a rule judges the changed files only: such an action is judged when it
-/// changed and a workflow or action of the repository uses it, so every workflow is parsed
-/// (through the memo) only when a changed file is named like an action's metadata.
-fn local_actions<'a>(cx: &Context<'a>, parsed: &[(&'a FileEntry, Parsed)]) -> Vec<&'a FileEntry> {
+/// The list is found once per check from every workflow and action (each parsed once through
+/// the memo), whatever the number of rules. In change mode a rule judges the changed files
+/// only: such an action is judged when it changed and something uses it, so the list is
+/// looked for only when a changed file is named like an action's metadata.
+fn local_actions<'a>(cx: &Context<'a>) -> Vec<&'a FileEntry> {
     let change_mode = cx.changed().is_some();
-    let mut users: Vec<(&'a FileEntry, Parsed)> = Vec::new();
-    if change_mode {
-        let changed_action = cx.files().iter().any(|f| {
+    if change_mode
+        && !cx.files().iter().any(|f| {
             (f.path.ends_with("/action.yml") || f.path.ends_with("/action.yaml"))
                 && !github::is_action_path(&f.path)
-        });
-        if !changed_action {
-            return Vec::new();
-        }
-        let all: Vec<&'a FileEntry> = cx
-            .all_files()
-            .iter()
-            .copied()
-            .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
-            .collect();
-        users = parse_github(cx, &all);
-    } else {
-        users.extend(parsed.iter().cloned());
+        })
+    {
+        return Vec::new();
     }
-    let mut seen: std::collections::HashSet<&str> =
-        users.iter().map(|(f, _)| f.path.as_str()).collect();
-    let mut found: Vec<&'a FileEntry> = Vec::new();
-    let mut queue = users;
+    let paths = cx.memo_repo(LOCAL_ACTIONS_MEMO, || used_local_actions(cx));
+    paths
+        .iter()
+        .filter_map(|p| find(cx.all_files(), p))
+        .filter(|f| !change_mode || judged(cx, &f.path))
+        .collect()
+}
+
+/// The memo kind of the local actions the repository's workflows use.
+const LOCAL_ACTIONS_MEMO: &str = "github-local-actions";
+
+/// The paths of [`local_actions`], sorted.
+fn used_local_actions(cx: &Context<'_>) -> Vec<String> {
+    let all: Vec<&FileEntry> = cx
+        .all_files()
+        .iter()
+        .copied()
+        .filter(|f| github::is_workflow_path(&f.path) || github::is_action_path(&f.path))
+        .collect();
+    let mut queue = parse_github(cx, &all);
+    let mut seen: std::collections::HashSet<String> = all.iter().map(|f| f.path.clone()).collect();
+    let mut found = Vec::new();
     while let Some((_, parsed)) = queue.pop() {
         let Some(Ok(github)) = parsed.as_ref() else {
             continue;
@@ -197,16 +209,13 @@ fn local_actions<'a>(cx: &Context<'a>, parsed: &[(&'a FileEntry, Parsed)]) -> Ve
             let Some(file) = local_action_file(cx, &target) else {
                 continue;
             };
-            if seen.insert(file.path.as_str()) {
-                found.push(file);
+            if seen.insert(file.path.clone()) {
+                found.push(file.path.clone());
                 queue.extend(parse_github(cx, &[file]));
             }
         }
     }
-    if change_mode {
-        found.retain(|f| judged(cx, &f.path));
-    }
-    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.sort();
     found
 }
 
