@@ -318,4 +318,16 @@ mod tests {
         .unwrap_err();
         assert_eq!((e.position.line, e.position.column), (3, 3), "{e}");
     }
+
+    #[test]
+    fn numbers_stay_as_written_and_aliases_are_null() {
+        // `5.10` would be the float 5.1; a package version `2` is not the integer 2; an alias
+        // (lockfiles use none) reads as null and costs no alias budget.
+        let text = "lockfileVersion: 5.10\npackages:\n  /a/2:\n    version: 2\n    resolution: &r {integrity: x}\n  /b/1.0.0:\n    resolution: *r\n";
+        let m = parse(FileKind::PnpmLock, text).unwrap();
+        assert_eq!(m.format_version.as_deref(), Some("5.10"));
+        assert_eq!(m.packages[0].version.as_deref(), Some("2"));
+        assert_eq!(m.packages[1].name, "b");
+        assert_eq!(m.packages[1].position.line, 6);
+    }
 }
