@@ -596,7 +596,7 @@ fn nesting_200000_deep_is_a_finding_in_every_format() {
     assert_eq!(run.code, Some(0), "stderr: {}", tail(&run.stderr));
     for (path, message) in [
         (".github/workflows/ci.yml", "recursion limit exceeded"),
-        ("package.json", "nested too deeply"),
+        ("package.json", "nesting deeper than 256 levels"),
         ("pyproject.toml", "max recursion depth"),
     ] {
         assert!(

@@ -394,6 +394,7 @@ mod tests {
             "goldpath-git",
             "goldpath-manifests",
             "goldpath-codeowners",
+            "goldpath-document",
             "clap",
             "gix",
             "serde_json",

@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 /// The crates whose modules are checked: (name, source directory).
 const CRATES: &[(&str, &str)] = &[
     ("goldpath", "crates/core/src"),
+    ("goldpath-document", "crates/document/src"),
     ("goldpath-codeowners", "crates/codeowners/src"),
     ("goldpath-manifests", "crates/manifests/src"),
     ("goldpath-git", "crates/git/src"),

@@ -10,7 +10,6 @@ pub mod baseline;
 pub mod ci;
 pub mod context;
 pub mod custom;
-pub mod doc;
 pub mod docs;
 pub mod edit;
 pub mod engine;
@@ -28,7 +27,10 @@ pub mod rules;
 pub mod safe_write;
 pub mod schema;
 pub mod snapshot;
-pub mod span;
+/// Positions in text: spans and the line index (of [`goldpath_document`]).
+pub mod span {
+    pub use goldpath_document::{LineIndex, Lines, Span};
+}
 pub mod suppression;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -39,6 +41,7 @@ pub use engine::{Context, Engine, Report, Selection, Summary};
 pub use finding::{Finding, Level, Tier, Violation};
 /// CODEOWNERS parsing and matching (`goldpath-codeowners`), as the ownership rules use it.
 pub use goldpath_codeowners as codeowners;
+pub use goldpath_document as doc;
 pub use policy::Params;
 pub use policy::{Policy, PolicyError};
 pub use registry::Registry;

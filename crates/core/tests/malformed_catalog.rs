@@ -284,13 +284,13 @@ fn cases() -> Vec<Case> {
         file("Cargo.lock: package without a name", "Cargo.lock", "version = 4\n[[package]]\nversion = \"1.0.0\"\n", &["deps/invalid-manifest Cargo.lock:2:1: Cargo.lock does not parse: [[package]] without a name or version"]),
         file("Cargo.lock: invalid UTF-8", "Cargo.lock", invalid_utf8("version = 4\n# ", "\n"), &["deps/invalid-manifest Cargo.lock:2:6: Cargo.lock is not valid UTF-8 text: the byte here is not part of a character"]),
         // ── npm ───────────────────────────────────────────────────────────────────────────
-        file("package.json: truncated", "package.json", "{\"name\": \"a\", \"dependencies\": {", &["deps/invalid-manifest package.json:1:32: package.json does not parse: expected a string key"]),
+        file("package.json: truncated", "package.json", "{\"name\": \"a\", \"dependencies\": {", &["deps/invalid-manifest package.json:1:32: package.json does not parse: unexpected end of input: expected a string key"]),
         file("package.json: dependencies is an array", "package.json", "{\"dependencies\": [\"a\"]}", &["deps/invalid-manifest package.json:1:18: package.json does not parse: `dependencies` must be an object"]),
         file("package.json: version is a number", "package.json", "{\"dependencies\": {\"a\": 1}}", &["deps/invalid-manifest package.json:1:24: package.json does not parse: the version of `a` must be a string"]),
         // npm accepts it and keeps the last value: a warning at the second key.
         file("package.json: duplicate keys", "package.json", "{\"dependencies\": {\"a\": \"1\", \"a\": \"2\"}}", &["deps/invalid-manifest package.json:1:29: duplicate key `a` (first at line 1): npm keeps the last value and ignores the first"]),
         file("package.json: duplicate top-level keys", "package.json", "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n", &["deps/invalid-manifest package.json:3:3: duplicate key `name` (first at line 2): npm keeps the last value and ignores the first"]),
-        file("package.json: deep nesting", "package.json", rep("[", 100_000), &["deps/invalid-manifest package.json:1:258: package.json does not parse: JSON nested too deeply"]),
+        file("package.json: deep nesting", "package.json", rep("[", 100_000), &["deps/invalid-manifest package.json:1:257: package.json does not parse: nesting deeper than 256 levels"]),
         file("package.json: not an object", "package.json", "\"just a string\"", &["deps/invalid-manifest package.json:1:1: package.json does not parse: expected a JSON object"]),
         file("package-lock.json: invalid UTF-8", "package-lock.json", invalid_utf8("{\"name\": \"", "\"}"), &["deps/invalid-manifest package-lock.json:1:14: package-lock.json is not valid UTF-8 text: the byte here is not part of a character"]),
         // 10 MB on one line: valid, and positions stay linear (see goldpath-manifests LineIndex).

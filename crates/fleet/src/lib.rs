@@ -238,45 +238,21 @@ pub fn codeowners_default_owner(text: &str) -> Option<String> {
     (!owners.is_empty()).then(|| owners.join(" "))
 }
 
-/// `spec.owner` of the first document of a Backstage catalog file that has one (a line scan:
-/// `owner:` indented under a top-level `spec:`).
+/// `spec.owner` of the first document of a Backstage catalog file that has one, read with the
+/// YAML parser the rule `ownership/catalog-info` uses (flow mappings, quoting, comments and
+/// multi-document files mean what they mean in YAML). `None` when no document names an owner
+/// or the file is not valid YAML.
 pub fn catalog_owner(text: &str) -> Option<String> {
-    let mut in_spec = false;
-    let mut spec_indent = None;
-    for line in text.lines() {
-        let trimmed = line.trim_end();
-        if trimmed.trim_start().starts_with('#') || trimmed.trim().is_empty() {
-            continue;
-        }
-        if trimmed == "---" {
-            in_spec = false;
-            spec_indent = None;
-            continue;
-        }
-        let indent = trimmed.len() - trimmed.trim_start().len();
-        if indent == 0 {
-            in_spec = trimmed
-                .strip_prefix("spec:")
-                .is_some_and(|r| r.trim().is_empty());
-            spec_indent = None;
-            continue;
-        }
-        if !in_spec {
-            continue;
-        }
-        let level = *spec_indent.get_or_insert(indent);
-        if indent != level {
-            continue;
-        }
-        if let Some(value) = trimmed.trim_start().strip_prefix("owner:") {
-            let value = value.split(" #").next().unwrap_or_default().trim();
-            let value = value.trim_matches(|c| c == '"' || c == '\'').trim();
-            if !value.is_empty() {
-                return Some(value.to_owned());
-            }
-        }
-    }
-    None
+    let documents = goldpath::doc::parse(goldpath::doc::Format::Yaml, text).ok()?;
+    documents.iter().find_map(|document| {
+        let owner = document.get("spec")?.get("owner")?;
+        let owner = match owner.as_str() {
+            Some(owner) => owner.trim().to_owned(),
+            None if owner.is_scalar() && !owner.is_null() => owner.to_display(),
+            None => return None,
+        };
+        (!owner.is_empty()).then_some(owner)
+    })
 }
 
 /// Parses `I/N` (1-based shard `I` of `N`).
@@ -810,6 +786,23 @@ mod tests {
         let catalog = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\n  owner: wrong\nspec:\n  type: service\n  owner: \"group:payments\" # team\n";
         assert_eq!(catalog_owner(catalog).as_deref(), Some("group:payments"));
         assert_eq!(catalog_owner("spec:\n  type: x\n"), None);
+    }
+
+    #[test]
+    fn catalog_owner_reads_yaml_not_lines() {
+        // A flow mapping: no `owner:` line under `spec:`.
+        let flow = "apiVersion: backstage.io/v1alpha1\nkind: Component\nspec: {type: service, owner: team-a}\n";
+        assert_eq!(catalog_owner(flow).as_deref(), Some("team-a"));
+        // A second document owns it when the first names no owner.
+        let second = "kind: Location\nspec:\n  targets: [./a.yaml]\n---\nkind: Component\nspec:\n  owner: team-b\n";
+        assert_eq!(catalog_owner(second).as_deref(), Some("team-b"));
+        // Quoting and escapes mean what YAML says; a `#` inside quotes is not a comment.
+        let quoted = "spec:\n  owner: \"group:a#b\" # the team\n";
+        assert_eq!(catalog_owner(quoted).as_deref(), Some("group:a#b"));
+        // A nested `owner:` at the same indentation under another key is not spec.owner.
+        let nested = "spec:\n  system:\n    owner: wrong\n";
+        assert_eq!(catalog_owner(nested), None);
+        assert_eq!(catalog_owner("spec: [unclosed\n"), None);
     }
 
     const CURRENT: &str = r#"{"repo":"api","path":"/r/api","commit":"a1","tier":"gold","next_tier":null,"findings":{},"errors":0,"warnings":0,"notes":0,"owner":"@acme/core","duration_ms":5}

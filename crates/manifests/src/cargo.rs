@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::text::{expect_table, get, get_str, get_table, parse_toml, LineIndex};
+use crate::text::{expect_table, get, get_str, get_table, parse_toml, LineIndex, Locate};
 use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
 const SECTIONS: [(&str, DepKind); 3] = [
@@ -79,7 +79,7 @@ fn dependencies(
             direct: true,
             kind,
             inherited: false,
-            position: index.position(key.span()),
+            position: index.at(key.span()),
             license: None,
         };
         match value.get_ref() {
@@ -172,7 +172,7 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
             direct: false,
             kind: DepKind::Normal,
             inherited: false,
-            position: index.position(name.span()),
+            position: index.at(name.span()),
             license,
         });
     }

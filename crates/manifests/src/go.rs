@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::text::LineIndex;
+use crate::text::{LineIndex, Locate};
 use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
 /// Splits a go.mod line into fields (quoted strings allowed), the comment dropped; also says
@@ -70,9 +70,9 @@ pub(crate) fn go_mod(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pars
                     direct: !indirect,
                     kind: DepKind::Normal,
                     inherited: false,
-                    position: index.position(
-                        position.range.start + column..position.range.start + column + path.len(),
-                    ),
+                    position: index
+                        .at(position.range.start + column
+                            ..position.range.start + column + path.len()),
                     license: None,
                 });
             }

@@ -24,16 +24,13 @@
 
 mod cargo;
 mod go;
-mod json;
 mod npm;
 mod pnpm;
 mod python;
 mod text;
-mod yaml;
-pub mod yaml_indent;
 mod yarn;
 
-pub use text::LineIndex;
+pub use python::normalize as normalize_python_name;
 
 use std::fmt;
 use std::ops::Range;
@@ -380,13 +377,13 @@ impl std::error::Error for ParseError {}
 
 /// Parses `text` as a file of `kind`.
 pub fn parse(kind: FileKind, text: &str) -> Result<Manifest, ParseError> {
-    let index = LineIndex::new(text);
+    let index = text::LineIndex::new(text);
     match kind {
         FileKind::CargoToml => cargo::manifest(text, &index),
         FileKind::CargoLock => cargo::lockfile(text, &index),
-        FileKind::PackageJson => npm::manifest(text, &index),
-        FileKind::PackageLock => npm::lockfile(text, &index),
-        FileKind::PnpmLock => pnpm::lockfile(text, &index),
+        FileKind::PackageJson => npm::manifest(text),
+        FileKind::PackageLock => npm::lockfile(text),
+        FileKind::PnpmLock => pnpm::lockfile(text),
         FileKind::YarnLock => yarn::lockfile(text, &index),
         FileKind::GoMod => go::go_mod(text, &index),
         FileKind::GoSum => go::go_sum(text, &index),

@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 
-use crate::json::{self, Node, Value};
-use crate::text::LineIndex;
+use goldpath_document::{Format, Node, Value};
+
+use crate::text::{error_at, is_true, members, parse_tree, scalar};
 use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
 const SECTIONS: [(&str, DepKind); 4] = [
@@ -13,10 +14,10 @@ const SECTIONS: [(&str, DepKind); 4] = [
     ("peerDependencies", DepKind::Peer),
 ];
 
-fn root_object(text: &str, index: &LineIndex<'_>) -> Result<Node, ParseError> {
-    let root = json::parse(text, index)?;
-    if !matches!(root.value, Value::Object(_)) {
-        return Err(index.error(root.span, "expected a JSON object"));
+fn root_object(text: &str) -> Result<Node, ParseError> {
+    let root = parse_tree(Format::Json, text)?;
+    if !matches!(root.value, Value::Map(_)) {
+        return Err(error_at(root.span, "expected a JSON object"));
     }
     Ok(root)
 }
@@ -50,8 +51,8 @@ fn override_target(key: &str) -> String {
     }
 }
 
-pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
-    let root = root_object(text, index)?;
+pub(crate) fn manifest(text: &str) -> Result<Manifest, ParseError> {
+    let root = root_object(text)?;
     let mut out = Manifest::new(FileKind::PackageJson);
     out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
     out.license = license_of(&root);
@@ -65,24 +66,31 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         .into_iter()
         .flatten()
         .flat_map(|table| {
-            table
-                .members()
+            members(table)
                 .iter()
-                .map(|(key, _, _)| override_target(key))
+                .map(|entry| override_target(entry.key_str().unwrap_or_default()))
         })
         .collect();
-    out.warnings = duplicate_keys(&root, index);
+    out.warnings = duplicate_keys(&root);
     for (section, kind) in SECTIONS {
         let Some(deps) = root.get(section) else {
             continue;
         };
-        if !matches!(deps.value, Value::Object(_)) {
-            return Err(index.error(deps.span.clone(), format!("`{section}` must be an object")));
+        if !matches!(deps.value, Value::Map(_)) {
+            return Err(error_at(
+                deps.span,
+                format!("`{section}` must be an object"),
+            ));
         }
-        for (name, key_span, spec) in deps.members() {
+        for entry in members(deps) {
+            let (name, key_span, spec) = (
+                entry.key_str().unwrap_or_default(),
+                entry.key.span,
+                &entry.value,
+            );
             let Some(spec) = spec.as_str() else {
-                return Err(index.error(
-                    spec.span.clone(),
+                return Err(error_at(
+                    spec.span,
                     format!("the version of `{name}` must be a string"),
                 ));
             };
@@ -96,7 +104,7 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
                 direct: true,
                 kind,
                 inherited: false,
-                position: index.position(key_span.clone()),
+                position: key_span.into(),
                 license: None,
             });
         }
@@ -106,17 +114,18 @@ pub(crate) fn manifest(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
 
 /// Every key written a second time in one object, anywhere in the document, at the later
 /// occurrence: `JSON.parse` (and so npm) keeps the last value and drops the first silently.
-fn duplicate_keys(root: &Node, index: &LineIndex<'_>) -> Vec<(String, crate::Position)> {
+fn duplicate_keys(root: &Node) -> Vec<(String, crate::Position)> {
     let mut found = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match &node.value {
-            Value::Object(members) => {
+            Value::Map(members) => {
                 let mut first: std::collections::HashMap<&str, u32> =
                     std::collections::HashMap::new();
-                for (key, span, _) in members {
-                    let position = index.position(span.clone());
-                    match first.get(key.as_str()) {
+                for entry in members {
+                    let key = entry.key_str().unwrap_or_default();
+                    let position = crate::Position::from(entry.key.span);
+                    match first.get(key) {
                         Some(line) => found.push((
                             format!(
                                 "duplicate key `{key}` (first at line {line}): npm keeps the \
@@ -129,9 +138,9 @@ fn duplicate_keys(root: &Node, index: &LineIndex<'_>) -> Vec<(String, crate::Pos
                         }
                     }
                 }
-                stack.extend(members.iter().map(|(_, _, value)| value));
+                stack.extend(members.iter().map(|entry| &entry.value));
             }
-            Value::Array(items) => stack.extend(items.iter()),
+            Value::Seq(items) => stack.extend(items.iter()),
             _ => {}
         }
     }
@@ -257,13 +266,15 @@ fn resolved_source(resolved: Option<&str>, link: bool) -> Source {
     }
 }
 
-pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
-    let root = root_object(text, index)?;
+pub(crate) fn lockfile(text: &str) -> Result<Manifest, ParseError> {
+    let root = root_object(text)?;
     let mut out = Manifest::new(FileKind::PackageLock);
     out.name = root.get("name").and_then(Node::as_str).map(str::to_owned);
-    out.format_version = root.get("lockfileVersion").map(|v| match &v.value {
-        Value::String(s) => s.clone(),
-        _ => text.get(v.span.clone()).unwrap_or_default().to_owned(),
+    out.format_version = root.get("lockfileVersion").map(|v| {
+        scalar(v, text)
+            .or_else(|| text.get(v.span.start_byte..v.span.end_byte))
+            .unwrap_or_default()
+            .to_owned()
     });
     if let Some(packages) = root.get("packages") {
         // v2 and v3: a flat map from install path to package.
@@ -271,15 +282,20 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
         if let Some(project) = packages.get("") {
             out.license = license_of(project);
             for (section, _) in SECTIONS {
-                for (name, _, _) in project.get(section).map_or(&[][..], Node::members) {
-                    direct.insert(name.clone());
+                for entry in project.get(section).map_or(&[][..], members) {
+                    direct.insert(entry.key_str().unwrap_or_default().to_owned());
                 }
             }
         }
-        for (path, key_span, entry) in packages.members() {
+        for entry in members(packages) {
+            let (path, key_span, entry) = (
+                entry.key_str().unwrap_or_default(),
+                entry.key.span,
+                &entry.value,
+            );
             let Some(at) = path.rfind("node_modules/") else {
                 // The root project and workspace members (their own directories).
-                out.members.push(path.clone());
+                out.members.push(path.to_owned());
                 continue;
             };
             let install_name = &path[at + "node_modules/".len()..];
@@ -288,9 +304,9 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
                 .and_then(Node::as_str)
                 .unwrap_or(install_name)
                 .to_owned();
-            let link = entry.get("link").is_some_and(Node::is_true);
-            let dev = entry.get("dev").is_some_and(Node::is_true);
-            let optional = entry.get("optional").is_some_and(Node::is_true);
+            let link = entry.get("link").is_some_and(is_true);
+            let dev = entry.get("dev").is_some_and(is_true);
+            let optional = entry.get("optional").is_some_and(is_true);
             out.packages.push(Package {
                 ecosystem: Ecosystem::Npm,
                 direct: at == 0 && direct.contains(install_name),
@@ -309,22 +325,27 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
                     DepKind::Normal
                 },
                 inherited: false,
-                position: index.position(key_span.clone()),
+                position: key_span.into(),
                 license: license_of(entry),
             });
         }
     } else if let Some(deps) = root.get("dependencies") {
         // v1: nested `dependencies`; the top level is what is installed at the root, which
         // mixes direct dependencies with hoisted ones, so nothing is marked direct.
-        v1(deps, index, &mut out.packages)?;
+        v1(deps, &mut out.packages)?;
     }
     Ok(out)
 }
 
-fn v1(deps: &Node, index: &LineIndex<'_>, out: &mut Vec<Package>) -> Result<(), ParseError> {
-    for (name, key_span, entry) in deps.members() {
-        if !matches!(entry.value, Value::Object(_)) {
-            return Err(index.error(entry.span.clone(), format!("`{name}` must be an object")));
+fn v1(deps: &Node, out: &mut Vec<Package>) -> Result<(), ParseError> {
+    for entry in members(deps) {
+        let (name, key_span, entry) = (
+            entry.key_str().unwrap_or_default(),
+            entry.key.span,
+            &entry.value,
+        );
+        if !matches!(entry.value, Value::Map(_)) {
+            return Err(error_at(entry.span, format!("`{name}` must be an object")));
         }
         let version = entry.get("version").and_then(Node::as_str);
         let source = match version {
@@ -336,22 +357,22 @@ fn v1(deps: &Node, index: &LineIndex<'_>, out: &mut Vec<Package>) -> Result<(), 
         };
         out.push(Package {
             ecosystem: Ecosystem::Npm,
-            name: name.clone(),
+            name: name.to_owned(),
             version: version.map(str::to_owned),
             requirement: None,
             source,
             direct: false,
-            kind: if entry.get("dev").is_some_and(Node::is_true) {
+            kind: if entry.get("dev").is_some_and(is_true) {
                 DepKind::Dev
             } else {
                 DepKind::Normal
             },
             inherited: false,
-            position: index.position(key_span.clone()),
+            position: key_span.into(),
             license: None,
         });
         if let Some(nested) = entry.get("dependencies") {
-            v1(nested, index, out)?;
+            v1(nested, out)?;
         }
     }
     Ok(())

@@ -3,9 +3,10 @@
 
 use std::collections::HashSet;
 
-use crate::json::{Node, Value};
-use crate::text::LineIndex;
-use crate::{yaml, DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
+use goldpath_document::{Format, Node, Value};
+
+use crate::text::{error_at, is_true, key as key_text, members, parse_tree, scalar};
+use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
 const SECTIONS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
 
@@ -17,16 +18,16 @@ enum Generation {
     V9,
 }
 
-pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
-    let root = yaml::parse(text, index)?;
-    if !matches!(root.value, Value::Object(_)) {
-        return Err(index.error(
+pub(crate) fn lockfile(text: &str) -> Result<Manifest, ParseError> {
+    let root = parse_tree(Format::Yaml, text)?;
+    if !matches!(root.value, Value::Map(_)) {
+        return Err(error_at(
             root.span,
             "expected a YAML mapping at the top of pnpm-lock.yaml",
         ));
     }
     let mut out = Manifest::new(FileKind::PnpmLock);
-    let version = root.get("lockfileVersion").and_then(Node::as_str);
+    let version = root.get("lockfileVersion").and_then(|v| scalar(v, text));
     out.format_version = version.map(str::to_owned);
     let major: u32 = version
         .and_then(|v| v.split('.').next())
@@ -43,8 +44,9 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
     let mut importers: Vec<&Node> = vec![&root];
     match root.get("importers") {
         Some(list) => {
-            importers.extend(list.members().iter().map(|(_, _, node)| node));
-            out.members.extend(list.members().iter().map(|(dir, _, _)| {
+            importers.extend(members(list).iter().map(|entry| &entry.value));
+            out.members.extend(members(list).iter().map(|entry| {
+                let dir = key_text(entry, text);
                 if dir == "." {
                     String::new()
                 } else {
@@ -57,12 +59,13 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
     out.workspace = root.get("importers").is_some();
     for importer in importers {
         for section in SECTIONS {
-            for (name, _, value) in importer.get(section).map_or(&[][..], Node::members) {
+            for dependency in importer.get(section).map_or(&[][..], members) {
+                let (name, value) = (key_text(dependency, text).to_owned(), &dependency.value);
                 let resolved = match &value.value {
-                    Value::String(v) => v.as_str(),
-                    Value::Object(_) => value.get("version").and_then(Node::as_str).unwrap_or(""),
-                    _ => "",
-                };
+                    Value::Map(_) => value.get("version").and_then(|v| scalar(v, text)),
+                    _ => scalar(value, text),
+                }
+                .unwrap_or("");
                 if resolved.starts_with("link:") || resolved.starts_with("file:") {
                     continue;
                 }
@@ -70,10 +73,10 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
                 let (name, version) = if resolved.starts_with('/') || resolved.contains('@') {
                     match split_key(resolved, generation) {
                         Some((n, v)) if !v.is_empty() => (n, v),
-                        _ => (name.clone(), strip_peers(resolved, generation)),
+                        _ => (name, strip_peers(resolved, generation)),
                     }
                 } else {
-                    (name.clone(), strip_peers(resolved, generation))
+                    (name, strip_peers(resolved, generation))
                 };
                 direct.insert((name, version));
             }
@@ -82,30 +85,36 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
     let Some(packages) = root.get("packages") else {
         return Ok(out);
     };
-    if !matches!(packages.value, Value::Object(_) | Value::Null) {
-        return Err(index.error(packages.span.clone(), "`packages` must be a mapping"));
+    if !matches!(packages.value, Value::Map(_) | Value::Null) {
+        return Err(error_at(packages.span, "`packages` must be a mapping"));
     }
-    for (key, key_span, entry) in packages.members() {
-        if !matches!(entry.value, Value::Object(_)) {
-            return Err(index.error(
-                entry.span.clone(),
+    for entry in members(packages) {
+        let (key, key_span, entry) = (key_text(entry, text), entry.key.span, &entry.value);
+        if !matches!(entry.value, Value::Map(_)) {
+            return Err(error_at(
+                entry.span,
                 format!("the entry of `{key}` must be a mapping"),
             ));
         }
         let resolution = entry.get("resolution");
-        let field = |name: &str| entry.get(name).and_then(Node::as_str).map(str::to_owned);
+        let field = |name: &str| {
+            entry
+                .get(name)
+                .and_then(|v| scalar(v, text))
+                .map(str::to_owned)
+        };
         let parsed = split_key(key, generation);
         let Some(name) = field("name").or_else(|| parsed.as_ref().map(|(n, _)| n.clone())) else {
-            return Err(index.error(
-                key_span.clone(),
+            return Err(error_at(
+                key_span,
                 format!("cannot read a package name and version in `{key}`"),
             ));
         };
         let version = field("version").or_else(|| parsed.map(|(_, v)| v));
-        let source = source_of(key, resolution);
-        let kind = if entry.get("dev").is_some_and(Node::is_true) {
+        let source = source_of(key, resolution, text);
+        let kind = if entry.get("dev").is_some_and(is_true) {
             DepKind::Dev
-        } else if entry.get("optional").is_some_and(Node::is_true) {
+        } else if entry.get("optional").is_some_and(is_true) {
             DepKind::Optional
         } else {
             DepKind::Normal
@@ -122,7 +131,7 @@ pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Pa
             direct: is_direct,
             kind,
             inherited: false,
-            position: index.position(key_span.clone()),
+            position: key_span.into(),
             license: None,
         });
     }
@@ -169,8 +178,12 @@ fn split_key(key: &str, generation: Generation) -> Option<(String, String)> {
     Some((name.to_owned(), strip_peers(version, generation)))
 }
 
-fn source_of(key: &str, resolution: Option<&Node>) -> Source {
-    let get = |k: &str| resolution.and_then(|r| r.get(k)).and_then(Node::as_str);
+fn source_of(key: &str, resolution: Option<&Node>, text: &str) -> Source {
+    let get = |k: &str| {
+        resolution
+            .and_then(|r| r.get(k))
+            .and_then(|v| scalar(v, text))
+    };
     if get("type") == Some("git") || get("repo").is_some() {
         return Source::Git {
             url: get("repo").unwrap_or_default().to_owned(),
@@ -304,5 +317,17 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.position.line, e.position.column), (3, 3), "{e}");
+    }
+
+    #[test]
+    fn numbers_stay_as_written_and_aliases_are_null() {
+        // `5.10` would be the float 5.1; a package version `2` is not the integer 2; an alias
+        // (lockfiles use none) reads as null and costs no alias budget.
+        let text = "lockfileVersion: 5.10\npackages:\n  /a/2:\n    version: 2\n    resolution: &r {integrity: x}\n  /b/1.0.0:\n    resolution: *r\n";
+        let m = parse(FileKind::PnpmLock, text).unwrap();
+        assert_eq!(m.format_version.as_deref(), Some("5.10"));
+        assert_eq!(m.packages[0].version.as_deref(), Some("2"));
+        assert_eq!(m.packages[1].name, "b");
+        assert_eq!(m.packages[1].position.line, 6);
     }
 }

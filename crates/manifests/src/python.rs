@@ -6,11 +6,17 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::text::{expect_table, get, get_str, get_table, parse_toml, LineIndex};
+use crate::text::{expect_table, get, get_str, get_table, parse_toml, LineIndex, Locate};
 use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
-/// PEP 503 normalisation: lower case, runs of `-_.` become `-`.
-pub(crate) fn normalize(name: &str) -> String {
+/// PEP 503 normalisation of a Python package name: lower case, runs of `-_.` become `-`
+/// (`Foo__Bar.baz` and `foo-bar-baz` name one package).
+///
+/// ```
+/// assert_eq!(goldpath_manifests::normalize_python_name("Foo__Bar.baz"), "foo-bar-baz");
+/// assert_eq!(goldpath_manifests::normalize_python_name("_x_"), "x");
+/// ```
+pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.chars() {
@@ -65,7 +71,7 @@ fn pep508(
         };
         rest = rest[close + 1..].trim_start();
     }
-    let mut package = package(name, kind, index.position(span.clone()));
+    let mut package = package(name, kind, index.at(span.clone()));
     if let Some(url) = rest.strip_prefix('@') {
         package.source = url_source(url.trim());
     } else {
@@ -144,11 +150,11 @@ pub(crate) fn requirements(text: &str, index: &LineIndex<'_>) -> Result<Manifest
             };
             match option {
                 "-r" | "--requirement" | "-c" | "--constraint" => {
-                    out.includes.push((value.to_owned(), index.position(span)))
+                    out.includes.push((value.to_owned(), index.at(span)))
                 }
-                "-i" | "--index-url" | "--extra-index-url" => out
-                    .index_urls
-                    .push((value.to_owned(), index.position(span))),
+                "-i" | "--index-url" | "--extra-index-url" => {
+                    out.index_urls.push((value.to_owned(), index.at(span)))
+                }
                 "-e" | "--editable" => {
                     let name = value
                         .split("#egg=")
@@ -158,7 +164,7 @@ pub(crate) fn requirements(text: &str, index: &LineIndex<'_>) -> Result<Manifest
                     let mut p = package(
                         name.rsplit('/').next().unwrap_or(name),
                         DepKind::Normal,
-                        index.position(span),
+                        index.at(span),
                     );
                     p.source = if value.starts_with("git+") {
                         url_source(value.split("#egg=").next().unwrap_or(value))
@@ -179,7 +185,7 @@ pub(crate) fn requirements(text: &str, index: &LineIndex<'_>) -> Result<Manifest
             let mut p = package(
                 name.rsplit('/').next().unwrap_or(name),
                 DepKind::Normal,
-                index.position(span),
+                index.at(span),
             );
             p.source = url_source(requirement);
             out.packages.push(p);
@@ -189,7 +195,7 @@ pub(crate) fn requirements(text: &str, index: &LineIndex<'_>) -> Result<Manifest
             let mut p = package(
                 requirement.rsplit('/').next().unwrap_or(requirement),
                 DepKind::Normal,
-                index.position(span),
+                index.at(span),
             );
             p.source = Source::Path(requirement.to_owned());
             out.packages.push(p);
@@ -231,7 +237,7 @@ fn poetry_deps(table: &DeTable<'_>, kind: DepKind, index: &LineIndex<'_>, out: &
         if key.get_ref() == "python" {
             continue;
         }
-        let mut p = package(key.get_ref(), kind, index.position(key.span()));
+        let mut p = package(key.get_ref(), kind, index.at(key.span()));
         match value.get_ref() {
             DeValue::String(s) => p.requirement = Some(s.to_string()),
             DeValue::Table(t) => {
@@ -426,7 +432,7 @@ pub(crate) fn poetry_lock(text: &str, index: &LineIndex<'_>) -> Result<Manifest,
         let mut p = package(
             get_str(table, "name").unwrap_or_default(),
             DepKind::Normal,
-            index.position(span),
+            index.at(span),
         );
         p.direct = false;
         p.version = get_str(table, "version").map(str::to_owned);
@@ -496,7 +502,7 @@ pub(crate) fn uv_lock(text: &str, index: &LineIndex<'_>) -> Result<Manifest, Par
         let mut p = package(
             get_str(table, "name").unwrap_or_default(),
             DepKind::Normal,
-            index.position(span),
+            index.at(span),
         );
         p.version = get_str(table, "version").map(str::to_owned);
         if source.is_some_and(|s| get(s, "editable").is_some()) {

@@ -3,16 +3,17 @@
 
 use std::collections::HashSet;
 
-use crate::json::{Node, Value};
-use crate::text::LineIndex;
-use crate::{yaml, DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
+use goldpath_document::{Format, Value};
+
+use crate::text::{error_at, key as key_text, members, parse_tree, scalar, LineIndex, Locate};
+use crate::{DepKind, Ecosystem, FileKind, Manifest, Package, ParseError, Source};
 
 pub(crate) fn lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
     let berry = text
         .lines()
         .any(|l| l.starts_with("__metadata:") || l.starts_with("\"__metadata\":"));
     if berry {
-        berry_lockfile(text, index)
+        berry_lockfile(text)
     } else {
         classic(text, index)
     }
@@ -109,7 +110,7 @@ fn classic(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
                 direct: false,
                 kind: DepKind::Normal,
                 inherited: false,
-                position: index.position(span),
+                position: index.at(span),
                 license: None,
             });
             continue;
@@ -146,20 +147,24 @@ fn classic(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
     Ok(out)
 }
 
-fn berry_lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseError> {
-    let root = yaml::parse(text, index)?;
-    if !matches!(root.value, Value::Object(_)) {
-        return Err(index.error(root.span, "expected a YAML mapping at the top of yarn.lock"));
+fn berry_lockfile(text: &str) -> Result<Manifest, ParseError> {
+    let root = parse_tree(Format::Yaml, text)?;
+    if !matches!(root.value, Value::Map(_)) {
+        return Err(error_at(
+            root.span,
+            "expected a YAML mapping at the top of yarn.lock",
+        ));
     }
     let mut out = Manifest::new(FileKind::YarnLock);
     out.format_version = root
         .get("__metadata")
         .and_then(|m| m.get("version"))
-        .and_then(Node::as_str)
+        .and_then(|v| scalar(v, text))
         .map(str::to_owned);
     // Descriptors the workspaces ask for (`name@npm:^1`): the entries they resolve to are direct.
     let mut direct: HashSet<String> = HashSet::new();
-    for (key, _, entry) in root.members() {
+    for entry in members(&root) {
+        let (key, entry) = (key_text(entry, text), &entry.value);
         let Some((_, dir)) = key.split_once("@workspace:") else {
             continue;
         };
@@ -171,8 +176,9 @@ fn berry_lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseEr
         });
         out.workspace |= !key.ends_with("@workspace:.");
         for section in ["dependencies", "devDependencies", "optionalDependencies"] {
-            for (name, _, range) in entry.get(section).map_or(&[][..], Node::members) {
-                let range = range.as_str().unwrap_or_default();
+            for dependency in entry.get(section).map_or(&[][..], members) {
+                let name = key_text(dependency, text);
+                let range = scalar(&dependency.value, text).unwrap_or_default();
                 let range = if range.contains(':') {
                     range.to_owned()
                 } else {
@@ -182,23 +188,24 @@ fn berry_lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseEr
             }
         }
     }
-    for (key, key_span, entry) in root.members() {
+    for entry in members(&root) {
+        let (key, key_span, entry) = (key_text(entry, text), entry.key.span, &entry.value);
         if key == "__metadata" {
             continue;
         }
-        if !matches!(entry.value, Value::Object(_)) {
-            return Err(index.error(
-                entry.span.clone(),
+        if !matches!(entry.value, Value::Map(_)) {
+            return Err(error_at(
+                entry.span,
                 format!("the entry of `{key}` must be a mapping"),
             ));
         }
         let resolution = entry
             .get("resolution")
-            .and_then(Node::as_str)
+            .and_then(|r| scalar(r, text))
             .unwrap_or(key.split(", ").next().unwrap_or(key));
         let name = descriptor_name(resolution);
         if name.is_empty() {
-            return Err(index.error(key_span.clone(), "entry without a package name"));
+            return Err(error_at(key_span, "entry without a package name"));
         }
         let reference = resolution.get(name.len() + 1..).unwrap_or_default();
         if reference.starts_with("workspace:") {
@@ -227,14 +234,14 @@ fn berry_lockfile(text: &str, index: &LineIndex<'_>) -> Result<Manifest, ParseEr
             name: name.to_owned(),
             version: entry
                 .get("version")
-                .and_then(Node::as_str)
+                .and_then(|v| scalar(v, text))
                 .map(str::to_owned),
             requirement: None,
             source,
             direct: is_direct,
             kind: DepKind::Normal,
             inherited: false,
-            position: index.position(key_span.clone()),
+            position: key_span.into(),
             license: None,
         });
     }

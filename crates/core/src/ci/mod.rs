@@ -25,9 +25,7 @@ use std::ops::Range;
 pub use scalar::SourceMap;
 
 use crate::doc::{Node, Value};
-#[cfg(doc)]
-use crate::span::LineIndex;
-use crate::span::Span;
+use crate::span::{LineIndex, Lines, Span};
 
 /// A scalar value (string, number or boolean, as text) and where it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,54 +65,25 @@ impl Scalar {
 pub struct Text {
     /// The file's text.
     pub text: String,
-    /// Byte offset of each line start.
-    line_starts: Vec<usize>,
+    lines: Lines,
 }
 
 impl Text {
     /// Wraps a file's text.
     pub fn new(text: impl Into<String>) -> Self {
         let text = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Self { text, line_starts }
+        let lines = Lines::new(&text);
+        Self { text, lines }
     }
 
-    /// The 1-based line and column (in characters) of a byte offset, as
-    /// [`LineIndex::position`] gives them.
-    fn position(&self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self
-            .line_starts
-            .partition_point(|&start| start <= offset)
-            .saturating_sub(1);
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self.text[start..offset].chars().count();
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (to_u32(line + 1), to_u32(column + 1))
+    /// The line index of the text.
+    pub fn index(&self) -> LineIndex<'_> {
+        self.lines.index(&self.text)
     }
 
     /// The span of the byte range `start..end`.
     pub fn span(&self, start: usize, end: usize) -> Span {
-        let end = end.max(start);
-        let (line, column) = self.position(start);
-        let (end_line, end_column) = self.position(end);
-        Span {
-            line,
-            column,
-            end_line,
-            end_column,
-            start_byte: start.min(self.text.len()),
-            end_byte: end.min(self.text.len()),
-        }
+        self.index().span(start, end)
     }
 
     /// The span in the file of the bytes `range` of `scalar`'s value: exact for block,
@@ -128,12 +97,13 @@ impl Text {
 
     /// The spans of several ranges of one scalar's value (the alignment is done once).
     pub fn locate_all(&self, scalar: &Scalar, ranges: &[Range<usize>]) -> Vec<Span> {
+        let index = self.index();
         match SourceMap::new(&self.text, &scalar.span, &scalar.value) {
             Some(map) => ranges
                 .iter()
                 .map(|r| {
                     let range = map.source_range(r.clone());
-                    self.span(range.start, range.end)
+                    index.span(range.start, range.end)
                 })
                 .collect(),
             None => vec![scalar.span; ranges.len()],

@@ -235,7 +235,7 @@ impl Pattern {
             ));
         }
         let name = match eco {
-            Eco::Pypi => pep503(base),
+            Eco::Pypi => goldpath_manifests::normalize_python_name(base),
             _ => base.to_owned(),
         };
         Ok(Pattern {
@@ -270,24 +270,6 @@ impl Pattern {
             None => format!("`{}{star}`", self.name),
         }
     }
-}
-
-/// PEP 503 normalisation, as `goldpath-manifests` applies to Python names.
-fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 /// Patterns of one data list of an ecosystem (already validated by [`parse_data`]).

@@ -32,7 +32,7 @@ use crate::context::{Context, ReadError};
 use crate::finding::{Level, Violation};
 use crate::policy::Platform;
 use crate::snapshot::FileEntry;
-use crate::span::Span;
+use crate::span::{Lines, Span};
 
 /// The memo kind of the shared [`Codeowners`].
 const CODEOWNERS_MEMO: &str = "codeowners";
@@ -84,7 +84,7 @@ pub struct CodeownersFile {
     extra: Vec<Diagnostic>,
     /// The text (invalid UTF-8 replaced), for byte offsets of positions.
     text: String,
-    line_starts: Vec<usize>,
+    lines: Lines,
     /// The text starts with a byte order mark, which the parser's columns do not count.
     bom: bool,
 }
@@ -123,33 +123,24 @@ impl CodeownersFile {
     }
 
     fn offset(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+        let index = self.lines.index(&self.text);
+        let (Ok(line), Ok(column)) = (u32::try_from(line), u32::try_from(column.max(1))) else {
             return self.text.len();
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        let skip = column.saturating_sub(1) + usize::from(line == 1 && self.bom);
-        self.text[start..end]
-            .char_indices()
-            .nth(skip)
-            .map_or(end, |(i, _)| start + i)
+        if line == 0 || line as usize > index.line_count() {
+            return self.text.len();
+        }
+        // The parser's columns do not count a byte order mark.
+        let column = column.saturating_add(u32::from(line == 1 && self.bom));
+        index.offset(line, column)
     }
 
     /// The text of a 1-based line, without its line ending (and without a byte order mark).
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
-            return "";
-        };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..end]
-            .trim_end_matches(['\n', '\r'])
+        u32::try_from(line)
+            .ok()
+            .and_then(|line| self.lines.index(&self.text).line_text(line))
+            .unwrap_or_default()
             .trim_start_matches('\u{feff}')
     }
 }
@@ -251,7 +242,7 @@ fn load_file<'b>(
         unusable: Some(why),
         extra,
         text: String::new(),
-        line_starts: vec![0],
+        lines: Lines::new(""),
         bom: false,
     };
     let Some(entry) = entry else {
@@ -288,8 +279,7 @@ fn load_file<'b>(
         .iter()
         .any(|d| d.code == DiagnosticCode::BinaryContent);
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let mut line_starts = vec![0];
-    line_starts.extend(memchr_lines(text.as_bytes()));
+    let lines = Lines::new(&text);
     CodeownersFile {
         path: path.to_owned(),
         bom: text.starts_with('\u{feff}'),
@@ -297,16 +287,8 @@ fn load_file<'b>(
         unusable: binary.then_some(Unusable::Binary),
         extra: Vec::new(),
         text,
-        line_starts,
+        lines,
     }
-}
-
-fn memchr_lines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i + 1)
 }
 
 fn file_name(path: &str) -> &str {

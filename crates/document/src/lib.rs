@@ -1,4 +1,6 @@
-//! Structured documents (JSON, YAML, TOML) with a position for every key and value.
+//! Structured documents (JSON, YAML, TOML) with a position for every key and value: the
+//! bottom layer of goldpath, which the core and `goldpath-manifests` read every structured
+//! file through.
 //!
 //! [`parse`] turns the text of a file into one [`Node`] tree per document. Every node, and every
 //! mapping key, carries the [`Span`] of the text it came from, so a rule can point a finding at
@@ -16,24 +18,29 @@
 //!
 //! Untrusted input cannot exhaust the stack or memory: nesting is limited to [`MAX_DEPTH`]
 //! collections and YAML alias expansion to [`MAX_ALIAS_NODES`] copied nodes; both give a
-//! [`ParseError`].
+//! [`ParseError`]. Those limits are enforced here and nowhere else.
+//!
+//! [`LineIndex`] turns byte offsets into lines and columns (and back) for any text, in time
+//! that does not grow with the length of a line: a minified file on one 10 MB line is as cheap
+//! to locate in as a short one. [`Lines`] is the same index without the text, for a type that
+//! owns its text.
 
 use std::fmt;
 
 use thiserror::Error;
 
-use crate::span::Span;
-
 mod json;
-mod locate;
 mod path;
+mod span;
 mod toml_format;
 mod yaml;
+pub mod yaml_indent;
 
 #[cfg(test)]
 mod tests;
 
 pub use path::{select, select_with_paths, KeyPath, KeyPathError, Segment};
+pub use span::{LineIndex, Lines, Span};
 
 /// The deepest nesting of collections (sequences and mappings) a document may have.
 pub const MAX_DEPTH: usize = 256;
@@ -358,10 +365,17 @@ pub struct ParseError {
 /// than [`MAX_DEPTH`], or of the alias that pushes YAML alias expansion past
 /// [`MAX_ALIAS_NODES`].
 pub fn parse(format: Format, text: &str) -> Result<Vec<Node>, ParseError> {
-    let locator = locate::Locator::new(text);
+    let locator = LineIndex::new(text);
     match format {
         Format::Json => json::parse(text, &locator).map(|node| vec![node]),
-        Format::Yaml => yaml::parse(text, &locator),
+        Format::Yaml => yaml::parse(
+            text,
+            &locator,
+            yaml::Mode {
+                first_only: false,
+                aliases: Aliases::Expand,
+            },
+        ),
         Format::Toml => toml_format::parse(text, &locator).map(|node| vec![node]),
     }
 }
@@ -383,9 +397,44 @@ pub fn parse_single(format: Format, text: &str) -> Result<Node, ParseError> {
         });
     }
     Ok(first.unwrap_or_else(|| {
-        let locator = locate::Locator::new(text);
+        let locator = LineIndex::new(text);
         Node::new(Value::Null, locator.span(0, 0))
     }))
+}
+
+/// What YAML aliases (`*name`) become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aliases {
+    /// A copy of the anchored node, within the alias budgets ([`MAX_ALIAS_NODES`],
+    /// [`alias_byte_budget`]).
+    Expand,
+    /// Null (and, as a mapping key, the alias's text): for formats that never use anchors,
+    /// such as lockfiles, where nothing is copied and no budget is spent.
+    Null,
+}
+
+/// Parses the first document of `text`: for YAML, the text after the first document is not
+/// read (a lockfile's later documents, even malformed ones, do not matter); an empty YAML
+/// stream gives a null node. JSON and TOML hold one document. `aliases` says what YAML
+/// aliases become ([`parse`] expands them).
+///
+/// # Errors
+///
+/// As [`parse`], for the part of the text that is read.
+pub fn parse_first(format: Format, text: &str, aliases: Aliases) -> Result<Node, ParseError> {
+    let locator = LineIndex::new(text);
+    let first = match format {
+        Format::Json => Some(json::parse(text, &locator)?),
+        Format::Yaml => {
+            let mode = yaml::Mode {
+                first_only: true,
+                aliases,
+            };
+            yaml::parse(text, &locator, mode)?.into_iter().next()
+        }
+        Format::Toml => Some(toml_format::parse(text, &locator)?),
+    };
+    Ok(first.unwrap_or_else(|| Node::new(Value::Null, locator.span(0, 0))))
 }
 
 fn depth_error(span: Span) -> ParseError {

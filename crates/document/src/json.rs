@@ -1,11 +1,10 @@
 //! A strict JSON (RFC 8259) parser that records the span of every key and value.
 
-use super::locate::Locator;
-use super::{depth_error, Entry, Node, ParseError, Value, MAX_DEPTH};
+use super::{depth_error, Entry, LineIndex, Node, ParseError, Value, MAX_DEPTH};
 
 const BOM: &str = "\u{feff}";
 
-pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Node, ParseError> {
+pub(super) fn parse(text: &str, locator: &LineIndex<'_>) -> Result<Node, ParseError> {
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut parser = Parser {
         text,
@@ -26,7 +25,7 @@ struct Parser<'t, 'l> {
     text: &'t str,
     bytes: &'t [u8],
     pos: usize,
-    locator: &'l Locator<'t>,
+    locator: &'l LineIndex<'t>,
 }
 
 impl Parser<'_, '_> {

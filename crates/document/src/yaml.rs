@@ -10,18 +10,32 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use goldpath_manifests::yaml_indent::{is_indentation_error, reindent, Reindented};
+use crate::yaml_indent::{is_indentation_error, reindent, Reindented};
 
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as EventSpan, Tag};
 
-use super::locate::Locator;
 use super::{
-    alias_byte_budget, depth_error, Entry, Node, ParseError, Value, MAX_ALIAS_NODES, MAX_DEPTH,
+    alias_byte_budget, depth_error, Aliases, Entry, LineIndex, Node, ParseError, Value,
+    MAX_ALIAS_NODES, MAX_DEPTH,
 };
 
-pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, ParseError> {
-    let error = match read(text, locator, None) {
+/// How much of a stream to read, and what aliases become.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mode {
+    /// Stop after the first document (the rest of the text is not read, so an error there
+    /// does not count).
+    pub(super) first_only: bool,
+    pub(super) aliases: Aliases,
+}
+
+/// The documents of `text`.
+pub(super) fn parse(
+    text: &str,
+    locator: &LineIndex<'_>,
+    mode: Mode,
+) -> Result<Vec<Node>, ParseError> {
+    let error = match read(text, locator, None, mode) {
         Ok(documents) => return Ok(documents),
         Err(error) => error,
     };
@@ -30,9 +44,9 @@ pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, Pars
     // lines indented further, which cannot change its meaning (see `yaml_indent`).
     if is_indentation_error(&error.message) {
         if let Some(reindented) = reindent(text) {
-            let moved = Locator::new(reindented.text());
+            let moved = LineIndex::new(reindented.text());
             let mut ranges = Vec::new();
-            if let Ok(mut documents) = read(reindented.text(), &moved, Some(&mut ranges)) {
+            if let Ok(mut documents) = read(reindented.text(), &moved, Some(&mut ranges), mode) {
                 if reindented.covered(&mut ranges) {
                     for document in &mut documents {
                         remap(document, &reindented, locator);
@@ -46,7 +60,7 @@ pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Vec<Node>, Pars
 }
 
 /// Moves the spans of a tree read from a reindented text back to the original text.
-fn remap(node: &mut Node, reindented: &Reindented, locator: &Locator<'_>) {
+fn remap(node: &mut Node, reindented: &Reindented, locator: &LineIndex<'_>) {
     node.span = locator.span(
         reindented.original(node.span.start_byte),
         reindented.original(node.span.end_byte),
@@ -71,8 +85,9 @@ fn remap(node: &mut Node, reindented: &Reindented, locator: &Locator<'_>) {
 /// collections and quoted scalars.
 fn read(
     text: &str,
-    locator: &Locator<'_>,
+    locator: &LineIndex<'_>,
     ranges: Option<&mut Vec<Range<usize>>>,
+    mode: Mode,
 ) -> Result<Vec<Node>, ParseError> {
     let mut builder = Builder {
         text,
@@ -85,15 +100,19 @@ fn read(
         copied_bytes: 0,
         byte_budget: alias_byte_budget(text.len()),
         ranges,
+        aliases: mode.aliases,
     };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|error| scan_error(&error, locator))?;
         builder.event(event, span)?;
+        if mode.first_only && !builder.documents.is_empty() {
+            break;
+        }
     }
     Ok(builder.documents)
 }
 
-fn scan_error(error: &ScanError, locator: &Locator<'_>) -> ParseError {
+fn scan_error(error: &ScanError, locator: &LineIndex<'_>) -> ParseError {
     ParseError {
         message: error.info().to_owned(),
         span: locator.char_span(locator.byte_of_char(error.marker().index())),
@@ -145,7 +164,7 @@ struct Frame {
 
 struct Builder<'t, 'l, 'r> {
     text: &'t str,
-    locator: &'l Locator<'t>,
+    locator: &'l LineIndex<'t>,
     documents: Vec<Node>,
     stack: Vec<Frame>,
     root: Option<Node>,
@@ -157,6 +176,7 @@ struct Builder<'t, 'l, 'r> {
     byte_budget: usize,
     /// Where flow collections and quoted scalars are, when asked for.
     ranges: Option<&'r mut Vec<Range<usize>>>,
+    aliases: Aliases,
 }
 
 impl Builder<'_, '_, '_> {
@@ -222,6 +242,18 @@ impl Builder<'_, '_, '_> {
             Event::Alias(id) => {
                 let (start, end) = self.bytes(span);
                 let alias_span = self.locator.span(start, end);
+                if self.aliases == Aliases::Null {
+                    // Nothing is copied, so nothing is charged; as a key, the alias is its text.
+                    let text = self.text.get(start..end).unwrap_or_default().to_owned();
+                    self.insert(Built {
+                        node: Node::new(Value::Null, alias_span),
+                        height: 0,
+                        size: 1,
+                        bytes: 0,
+                        text: Some(text),
+                    });
+                    return Ok(());
+                }
                 let unknown = || ParseError {
                     message: "alias to an anchor that is not complete yet (a recursive alias)"
                         .to_owned(),
@@ -307,12 +339,7 @@ impl Builder<'_, '_, '_> {
     }
 
     /// Charges `nodes` copies holding `bytes` bytes of text to the alias budgets.
-    fn charge(
-        &mut self,
-        nodes: usize,
-        bytes: usize,
-        span: crate::span::Span,
-    ) -> Result<(), ParseError> {
+    fn charge(&mut self, nodes: usize, bytes: usize, span: crate::Span) -> Result<(), ParseError> {
         self.copied_bytes = self.copied_bytes.saturating_add(bytes);
         if self.copied_bytes > self.byte_budget {
             return Err(ParseError {
@@ -340,7 +367,7 @@ impl Builder<'_, '_, '_> {
 
     /// Keeps a copy of an anchored node for the aliases that refer to it.
     fn remember(&mut self, anchor: usize, built: &Built) -> Result<(), ParseError> {
-        if anchor == 0 {
+        if anchor == 0 || self.aliases == Aliases::Null {
             return Ok(());
         }
         self.charge(built.size, built.bytes, built.node.span)?;

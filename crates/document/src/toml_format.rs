@@ -3,10 +3,9 @@
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::locate::Locator;
-use super::{depth_error, Entry, Node, ParseError, Value, MAX_DEPTH};
+use super::{depth_error, Entry, LineIndex, Node, ParseError, Value, MAX_DEPTH};
 
-pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Node, ParseError> {
+pub(super) fn parse(text: &str, locator: &LineIndex<'_>) -> Result<Node, ParseError> {
     let table = DeTable::parse(text).map_err(|error| {
         let span = match error.span() {
             Some(range) if range.is_empty() => locator.char_span(range.start),
@@ -25,11 +24,11 @@ pub(super) fn parse(text: &str, locator: &Locator<'_>) -> Result<Node, ParseErro
 }
 
 struct Converter<'t, 'l> {
-    locator: &'l Locator<'t>,
+    locator: &'l LineIndex<'t>,
 }
 
 impl Converter<'_, '_> {
-    fn span<T>(&self, spanned: &Spanned<T>) -> crate::span::Span {
+    fn span<T>(&self, spanned: &Spanned<T>) -> crate::Span {
         let range = spanned.span();
         self.locator.span(range.start, range.end)
     }
@@ -38,7 +37,7 @@ impl Converter<'_, '_> {
     fn table(
         &self,
         table: DeTable<'_>,
-        span: crate::span::Span,
+        span: crate::Span,
         depth: usize,
     ) -> Result<Node, ParseError> {
         if depth > MAX_DEPTH {

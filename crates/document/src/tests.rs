@@ -802,3 +802,33 @@ fn long_single_line_documents_parse_in_linear_time() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[test]
+fn parse_first_reads_only_the_first_yaml_document() {
+    let text = "a: 1\n---\nb: [unclosed\n";
+    assert!(parse(Format::Yaml, text).is_err());
+    let first = parse_first(Format::Yaml, text, Aliases::Expand).expect("the first is valid");
+    assert_eq!(first.get("a").and_then(Node::as_i64), Some(1));
+    let empty = parse_first(Format::Yaml, "# only a comment\n", Aliases::Null).expect("empty");
+    assert!(empty.is_null());
+    assert_eq!(empty.span.start_byte, 0);
+}
+
+#[test]
+fn aliases_can_read_as_null_without_spending_the_budget() {
+    // Nine levels of ten aliases: 10^9 nodes when expanded.
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        let items = [previous.as_str(); 10].join(", ");
+        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    text.push_str("*a1 : key\n");
+    let error = parse(Format::Yaml, &text).expect_err("expansion is bounded");
+    assert!(error.message.contains("alias expansion"), "{error}");
+    let root = parse_first(Format::Yaml, &text, Aliases::Null).expect("no expansion");
+    let a1 = root.get("a1").and_then(Node::as_seq).expect("a sequence");
+    assert!(a1.iter().all(Node::is_null));
+    assert_eq!(a1[0].span.column, 10);
+    assert_eq!(root.get("*a1").and_then(Node::as_str), Some("key"));
+}
