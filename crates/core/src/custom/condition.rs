@@ -717,47 +717,45 @@ fn line_hits(regex: &LineRegex, bytes: &[u8]) -> Vec<Hit> {
             })
             .collect();
     }
-    let mut line_starts = vec![0];
-    line_starts.extend(
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    let position = |offset: usize| {
-        let line = line_starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        let start = line_starts.get(line).copied().unwrap_or(0);
-        let column = String::from_utf8_lossy(bytes.get(start..offset).unwrap_or_default())
-            .chars()
-            .count();
-        (to_u32(line + 1), to_u32(column + 1))
+    // Lines and columns count the text as decoded lossily (each invalid sequence one U+FFFD),
+    // as snippets are cut from it; the byte offsets stay the file's. One decoding and one line
+    // index for every match, so a long line with many matches stays linear.
+    let decoded = String::from_utf8_lossy(bytes);
+    let index = LineIndex::new(&decoded);
+    // Where each valid run and each invalid sequence starts, in the file and in the text.
+    let mut marks: Vec<(usize, usize, bool)> = Vec::new();
+    let (mut file_at, mut text_at) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        marks.push((file_at, text_at, false));
+        file_at += chunk.valid().len();
+        text_at += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            marks.push((file_at, text_at, true));
+            file_at += chunk.invalid().len();
+            text_at += '\u{FFFD}'.len_utf8();
+        }
+    }
+    let in_text = |offset: usize| {
+        let at = marks.partition_point(|m| m.0 <= offset).saturating_sub(1);
+        match marks.get(at) {
+            Some(&(file, text, false)) => text + (offset - file),
+            Some(&(_, text, true)) => text,
+            None => 0,
+        }
     };
     regex
         .bytes
         .find_iter(bytes)
         .map(|m| {
-            let (line, column) = position(m.start());
-            let (end_line, end_column) = position(m.end());
+            let mut span = index.span(in_text(m.start()), in_text(m.end()));
+            span.start_byte = m.start();
+            span.end_byte = m.end();
             Hit {
-                span: Span {
-                    line,
-                    column,
-                    end_line,
-                    end_column,
-                    start_byte: m.start(),
-                    end_byte: m.end(),
-                },
+                span,
                 text: String::from_utf8_lossy(m.as_bytes()).into_owned(),
             }
         })
         .collect()
-}
-
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn toml_kind(value: &toml::Value) -> &'static str {
