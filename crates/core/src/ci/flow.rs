@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::expr::{context_refs, expressions, ContextRef};
-use super::github::{GithubFile, Step, Uses};
+use super::github::{GithubFile, Step};
 use crate::doc::Node;
 
 /// The built-in lists, as written in `crates/core/rules/ci/injection-sinks.toml`.
@@ -58,7 +58,7 @@ impl ActionPort {
 
     /// Whether the step uses this action.
     pub fn used_by(&self, step: &Step) -> bool {
-        matches!(step.action(), Some(Uses::Remote(r)) if r.name().eq_ignore_ascii_case(&self.action))
+        step.uses_action(&self.action)
     }
 }
 

@@ -320,7 +320,33 @@ impl Step {
     /// Whether the step uses the action `name` (`owner/repo` or `owner/repo/path`, compared
     /// without letter case), at any ref.
     pub fn uses_action(&self, name: &str) -> bool {
-        matches!(self.action(), Some(Uses::Remote(r)) if r.name().eq_ignore_ascii_case(name))
+        self.remote_name()
+            .is_some_and(|used| used.eq_ignore_ascii_case(name))
+    }
+
+    /// The `owner/repo[/path]` of a remote action the step uses, as written: what
+    /// [`RemoteRef::name`] gives for [`Uses::Remote`], without parsing the reference into
+    /// copies (rules ask it of every step, many times per file).
+    pub fn remote_name(&self) -> Option<&str> {
+        let value = self.uses.as_ref()?.value.trim();
+        if value.contains("${{")
+            || value.starts_with("./")
+            || value.starts_with("$/")
+            || value.starts_with("docker://")
+        {
+            return None;
+        }
+        let (name, git_ref) = value.rsplit_once('@')?;
+        let mut parts = name.splitn(3, '/');
+        let (owner, repo) = (parts.next()?, parts.next()?);
+        if owner.is_empty() || repo.is_empty() || git_ref.is_empty() {
+            return None;
+        }
+        // `owner/repo/` names the repository, as `RemoteRef` reads it.
+        Some(match parts.next() {
+            Some("") => &name[..owner.len() + 1 + repo.len()],
+            _ => name,
+        })
     }
 }
 
@@ -920,6 +946,35 @@ jobs:
         );
         assert_eq!(workflow.problems.len(), 1, "{:?}", workflow.problems);
         assert_eq!(workflow.problems[0].span.line, 12);
+    }
+
+    #[test]
+    fn remote_names_agree_with_parsed_references() {
+        for uses in [
+            "actions/checkout@v4",
+            "Owner/Repo/path/x@main",
+            "a/b/@v1",
+            "./local",
+            "$/same",
+            "docker://alpine:3",
+            "${{ matrix.a }}",
+            "a@v1",
+            "a/b",
+            "a/b@",
+            "/b@v1",
+            " a/b@v1 ",
+        ] {
+            let text = format!("uses: '{uses}'\n");
+            let node = crate::doc::parse(crate::doc::Format::Yaml, &text)
+                .unwrap()
+                .remove(0);
+            let step = Step::from_node(0, &node);
+            let parsed = match step.action() {
+                Some(Uses::Remote(r)) => Some(r.name()),
+                _ => None,
+            };
+            assert_eq!(step.remote_name().map(str::to_owned), parsed, "{uses}");
+        }
     }
 
     #[test]
