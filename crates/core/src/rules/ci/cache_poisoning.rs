@@ -589,7 +589,7 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 /// workflow that uploads nothing the release downloads is not one of them: its cache reaches
 /// no release.
 fn reaching_jobs(workflow: &Workflow) -> HashSet<&str> {
-    fn ids<'w>(jobs: Vec<&'w Job>) -> HashSet<&'w str> {
+    fn ids(jobs: Vec<&Job>) -> HashSet<&str> {
         jobs.into_iter().map(|j| j.id.as_str()).collect()
     }
     let publishing: Vec<&Job> = workflow.jobs.iter().filter(|j| job_publishes(j)).collect();
