@@ -19,7 +19,6 @@ pub mod gitlab_image_unpinned;
 pub mod gitlab_include_unpinned;
 pub mod gitlab_required_job;
 pub mod insecure_commands;
-pub mod invalid_yaml;
 pub mod missing_timeout;
 pub mod permissions_missing;
 pub mod persist_credentials;
@@ -36,6 +35,10 @@ pub mod unsound_condition;
 pub mod unsound_contains;
 pub mod update_tool_missing;
 pub mod vulnerable_action;
+
+super::rule_modules! {
+    invalid_yaml,
+}
 
 use std::sync::Arc;
 
