@@ -133,7 +133,7 @@ pub fn is_valid_id(id: &str) -> bool {
 ///   `build: path`, the rule's own constructor, a `fn(&mut Params) -> Result<Box<dyn Rule>,
 ///   PolicyError>` that takes every option the rule accepts.
 /// - `options` (optional, default none): the options it accepts, each written as the fields of
-///   an [`OptionDoc`] in braces.
+///   an [`OptionDoc`] in braces, or as the name of an `OptionDoc` constant several rules share.
 /// - `what`, `why`, `example`, `fix`: the four [`Docs`] sections.
 ///
 /// A rule with options:
@@ -187,7 +187,7 @@ macro_rules! declare_rule {
         $(fixable: $fixable:literal,)?
         $(rule: $unit:ident,)?
         $(build: $build:path,)?
-        $(options: [$({ $($option:tt)* }),* $(,)?],)?
+        $(options: [$($option:tt),* $(,)?],)?
         what: $what:expr,
         why: $why:expr,
         example: $example:expr,
@@ -208,7 +208,7 @@ macro_rules! declare_rule {
             tier: $crate::finding::Tier::$tier,
             scope: $crate::rule::Scope::$scope $({ $($scope_fields)* })?,
             fixable: $crate::rule::declare_rule!(@or false $(, $fixable)?),
-            options: &[$($($crate::rule::OptionDoc { $($option)* }),*)?],
+            options: &[$($($crate::rule::declare_rule!(@option $option)),*)?],
             docs: $crate::rule::Docs {
                 what: $what,
                 why: $why,
@@ -234,6 +234,12 @@ macro_rules! declare_rule {
     };
     (@build ($($unit:ident)?) ($($build:path)?)) => {
         compile_error!("declare_rule!: give exactly one of `rule: UnitStruct` or `build: fn`")
+    };
+    (@option { $($field:tt)* }) => {
+        $crate::rule::OptionDoc { $($field)* }
+    };
+    (@option $shared:ident) => {
+        $shared
     };
     (@or $default:literal) => {
         $default
@@ -293,12 +299,19 @@ mod tests {
                     help: "first",
                 },
                 { name: "b", kind: "string", help: "second" },
+                SHARED,
             ],
             what: "what",
             why: "why",
             example: "example",
             fix: "fix",
         }
+
+        const SHARED: crate::rule::OptionDoc = crate::rule::OptionDoc {
+            name: "c",
+            kind: "integer",
+            help: "shared",
+        };
 
         struct Built;
 
@@ -349,7 +362,11 @@ mod tests {
             .collect();
         assert_eq!(
             options,
-            [("a", "boolean", "first"), ("b", "string", "second")]
+            [
+                ("a", "boolean", "first"),
+                ("b", "string", "second"),
+                ("c", "integer", "shared")
+            ]
         );
         let mut params = Params::from_toml("test/built", "a = 1").unwrap();
         assert!((built::RULE.build)(&mut params).is_err());
