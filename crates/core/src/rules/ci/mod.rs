@@ -5,13 +5,13 @@
 //! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
-pub mod cache_poisoning;
 mod places;
 pub mod supply_chain;
 
 super::rule_modules! {
     archived_action,
     bot_condition,
+    cache_poisoning,
     config_missing,
     container_credentials,
     dangerous_trigger,
