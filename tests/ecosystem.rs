@@ -197,7 +197,7 @@ fn ecosystem_counts_match_the_expectation_file() {
     assert!(
         differences.is_empty(),
         "the findings changed on real repositories; review them, then record them with \
-         `GOLDPATH_BLESS=1 cargo xtask ecosystem` (or the same variable on this test):\n{}",
+         `cargo xtask ecosystem --bless` (or `GOLDPATH_BLESS=1` on this test):\n{}",
         differences.join("\n")
     );
 }
@@ -373,7 +373,7 @@ impl Expectation {
             "# Findings per rule, per repository and policy: what `cargo xtask ecosystem` saw.\n\
              # SET REPO POLICY RULE COUNT (a policy with no finding: SET REPO POLICY -), and\n\
              # SET REPO commit SHA for checkouts. Review a change, then record it with\n\
-             # `GOLDPATH_BLESS=1 cargo xtask ecosystem` (docs/benchmarks.md, \"Ecosystem check\").\n",
+             # `cargo xtask ecosystem --bless` (docs/benchmarks.md, \"Ecosystem check\").\n",
         );
         for ((set, name), sha) in &self.commits {
             let _ = writeln!(out, "{set} {name} commit {sha}");

@@ -1,7 +1,7 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{each_workflow, nth_key};
-use crate::ci::github::{Job, RemoteRef, Step, Trigger, Uses, Workflow};
+use crate::ci::github::{Grant, Job, RemoteRef, Step, Trigger, Uses, Workflow};
 use crate::ci::version;
 use crate::ci::Text;
 use crate::context::Context;
@@ -34,13 +34,22 @@ declare_rule! {
            well-known publishing action (`pypa/gh-action-pypi-publish`, \
            `softprops/action-gh-release`, `goreleaser/goreleaser-action`, \
            `docker/build-push-action` with `push` set, cloud deploy actions, ...), every \
-           step of a cache-aware action that restores a cache is reported at its `uses`. \
+           step of a cache-aware action that restores a cache is reported at its `uses`, \
+           in the jobs whose work reaches what is published: the jobs that publish, and \
+           those that upload an artifact such a job downloads (by name or pattern). When no \
+           job visibly publishes, the jobs that could (a write permission or the default \
+           token, a secret other than `GITHUB_TOKEN`, a deployment `environment`) count, \
+           and when none could either, every job. A test job of a release workflow that \
+           uploads nothing the release downloads is not reported: its cache reaches no \
+           release. When every publishing job runs for tags only \
+           (`if: startsWith(github.ref, 'refs/tags/')`), a switch written as that \
+           expression is read for a tag push. \
            The actions and their switches: `actions/cache` and `actions/cache/restore` \
            (unless `lookup-only: true`), `Swatinem/rust-cache` (unless `lookup-only`), \
            `actions/setup-go`, `actions-rust-lang/setup-rust-toolchain`, `jdx/mise-action`, \
            `mlugg/setup-zig` (`use-cache`), `DeterminateSystems/magic-nix-cache-action` \
-           (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`): on \
-           unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
+           (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`; only in npm projects, whose \
+           root package.json says `packageManager: npm@…`): on unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
            `actions/setup-python`, `actions/setup-java`, `graalvm/setup-graalvm` \
            (`cache:` set), `actions/setup-dotnet` (`cache: true`), `ruby/setup-ruby` \
            (`bundler-cache`), `PyO3/maturin-action` (`sccache`), \
@@ -496,8 +505,13 @@ fn evaluate(
             };
             let matched = match matched {
                 Some(m) => Some(m),
-                // A workflow run only by tags and releases: some expressions have a known value.
-                None if tag_only && matches!(kind, Kind::Boolean) => tag_push_value(&value),
+                // A workflow run only by tags and releases: some expressions have a known value
+                // (`true` or `false`, whatever values the input accepts besides).
+                None if tag_only => tag_push_value(&value).map(|b| match kind {
+                    Kind::Boolean => b,
+                    Kind::Exact(items) => items.contains(&if b { "true" } else { "false" }),
+                    Kind::Present => true,
+                }),
                 None => None,
             };
             match matched {
@@ -559,16 +573,170 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
     }))
 }
 
+/// The jobs of a publishing workflow whose cache use can reach what is published: the jobs
+/// that publish, and the jobs that upload an artifact such a job (or another reaching job)
+/// downloads. Which jobs publish: those that visibly do ([`job_publishes`]); when none does,
+/// those that could (a write permission, `write-all` or no permissions at all, a secret other
+/// than `GITHUB_TOKEN`, or a deployment `environment`); when none could either, every job (the
+/// workflow publishes somehow, and nothing tells which job does). A test job of a release
+/// workflow that uploads nothing the release downloads is not one of them: its cache reaches
+/// no release.
+fn reaching_jobs(workflow: &Workflow) -> HashSet<&str> {
+    fn ids(jobs: Vec<&Job>) -> HashSet<&str> {
+        jobs.into_iter().map(|j| j.id.as_str()).collect()
+    }
+    let publishing: Vec<&Job> = workflow.jobs.iter().filter(|j| job_publishes(j)).collect();
+    let may: Vec<&Job> = workflow
+        .jobs
+        .iter()
+        .filter(|j| may_publish(workflow, j))
+        .collect();
+    let mut reaching = if !publishing.is_empty() {
+        ids(publishing)
+    } else if !may.is_empty() {
+        ids(may)
+    } else {
+        return ids(workflow.jobs.iter().collect());
+    };
+    loop {
+        let downloads: Vec<Option<String>> = workflow
+            .jobs
+            .iter()
+            .filter(|j| reaching.contains(j.id.as_str()))
+            .flat_map(|j| artifacts(j, "actions/download-artifact", &["name", "pattern"]))
+            .collect();
+        let before = reaching.len();
+        for job in &workflow.jobs {
+            if reaching.contains(job.id.as_str()) {
+                continue;
+            }
+            let uploads = artifacts(job, "actions/upload-artifact", &["name"]);
+            let feeds = uploads.iter().any(|upload| {
+                downloads
+                    .iter()
+                    .any(|download| may_match(download.as_deref(), upload.as_deref()))
+            });
+            if feeds {
+                reaching.insert(job.id.as_str());
+            }
+        }
+        if reaching.len() == before {
+            return reaching;
+        }
+    }
+}
+
+/// Whether a job could publish although it runs no known publishing step: it may write
+/// (a write scope, `write-all`, or no `permissions` at either level, which leaves the
+/// repository's default), it reads a secret other than the token, or it deploys to an
+/// `environment` (whose secrets only its jobs see).
+fn may_publish(workflow: &Workflow, job: &Job) -> bool {
+    let permissions = job.permissions.as_ref().or(workflow.permissions.as_ref());
+    let writes = permissions.is_none_or(|p| match &p.grant {
+        Grant::WriteAll | Grant::Other(_) => true,
+        Grant::ReadAll => false,
+        Grant::Scopes(_) => !p.writes().is_empty(),
+    });
+    let text = &workflow.text.text;
+    let body = text
+        .get(job.span.start_byte..job.span.end_byte)
+        .unwrap_or("");
+    let secrets = body
+        .match_indices("secrets.")
+        .any(|(at, _)| !body[at + "secrets.".len()..].starts_with("GITHUB_TOKEN"));
+    let environment = workflow
+        .job_node(job)
+        .is_some_and(|n| n.get("environment").is_some());
+    writes || secrets || environment
+}
+
+/// The artifact names (or name patterns) of a job's steps using `action`, from the first of
+/// `keys` that is set: `None` for a step that names none (all artifacts, or `artifact`).
+fn artifacts(job: &Job, action: &str, keys: &[&str]) -> Vec<Option<String>> {
+    job.steps
+        .iter()
+        .filter(|s| s.uses_action(action))
+        .map(|s| keys.iter().find_map(|k| s.with_value(k)).map(|v| v.value))
+        .collect()
+}
+
+/// Whether a download (a name or glob pattern; `None` downloads every artifact) may fetch an
+/// upload (a name; `None` is `artifact`). Expressions (`${{ matrix.os }}`) and `*` match
+/// anything, so the literal text before the first of them must agree.
+fn may_match(download: Option<&str>, upload: Option<&str>) -> bool {
+    let Some(download) = download else {
+        return true;
+    };
+    let upload = upload.unwrap_or("artifact");
+    let literal = |text: &str| -> String {
+        let cut = [
+            text.find("${{"),
+            text.find('*'),
+            text.find('?'),
+            text.find('['),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(text.len());
+        text[..cut].trim().to_owned()
+    };
+    let (d, u) = (literal(download), literal(upload));
+    let wild = |text: &str| literal(text).len() < text.trim().len();
+    match (wild(download), wild(upload)) {
+        (false, false) => d == u,
+        (true, false) => u.starts_with(&d),
+        (false, true) => d.starts_with(&u),
+        (true, true) => d.starts_with(&u) || u.starts_with(&d),
+    }
+}
+
+/// What the judgement of a workflow's jobs depends on beyond the job itself.
+struct Facts<'t> {
+    triggers: &'t [ReleaseTrigger],
+    publishes_on_tags_only: bool,
+    npm_project: bool,
+}
+
+/// Whether the repository's root package.json names npm as its package manager
+/// (`packageManager: "npm@…"`, or `devEngines.packageManager.name: "npm"`): what makes
+/// `actions/setup-node` cache on its own from v5.
+fn npm_project(cx: &Context<'_>) -> bool {
+    let Some(file) = super::find(cx.all_files(), "package.json") else {
+        return false;
+    };
+    let Ok(text) = cx.text(file) else {
+        return false;
+    };
+    let Ok(documents) = crate::doc::parse(crate::doc::Format::Json, &text) else {
+        return false;
+    };
+    let Some(root) = documents.first() else {
+        return false;
+    };
+    let named = root
+        .get("packageManager")
+        .and_then(|n| n.as_str())
+        .or_else(|| {
+            root.get("devEngines")?
+                .get("packageManager")?
+                .get("name")?
+                .as_str()
+        });
+    named.is_some_and(|n| n == "npm" || n.starts_with("npm@"))
+}
+
 impl CachePoisoning {
     fn judge_job(
         &self,
         path: &str,
         workflow: &Workflow,
         job: &Job,
-        triggers: &[ReleaseTrigger],
+        facts: &Facts<'_>,
         out: &mut Vec<Violation>,
         seen: &mut HashMap<String, usize>,
     ) {
+        let (triggers, publishes_on_tags_only) = (facts.triggers, facts.publishes_on_tags_only);
         let publisher = job.steps.iter().find_map(|s| match s.action() {
             Some(Uses::Remote(r)) if publishes(s, &r) => Some(r.name()),
             _ => None,
@@ -581,9 +749,10 @@ impl CachePoisoning {
             return;
         };
         let tag_only = !triggers.is_empty()
-            && triggers
-                .iter()
-                .all(|t| matches!(t, ReleaseTrigger::Tag | ReleaseTrigger::Release));
+            && (publishes_on_tags_only
+                || triggers
+                    .iter()
+                    .all(|t| matches!(t, ReleaseTrigger::Tag | ReleaseTrigger::Release)));
         for step in &job.steps {
             let (Some(uses), Some(Uses::Remote(remote))) = (&step.uses, step.action()) else {
                 continue;
@@ -593,6 +762,14 @@ impl CachePoisoning {
                 continue;
             };
             if self.allow.is_match(&remote.name()) || self.allow.is_match(&remote.repository()) {
+                continue;
+            }
+            // setup-node's own caching (v5 and later, no `cache` input) is for npm projects
+            // only: those whose package.json names npm as their package manager.
+            if name == "actions/setup-node"
+                && with_text(step, "cache").is_none()
+                && !facts.npm_project
+            {
                 continue;
             }
             let evaluation = evaluate(control, step, &workflow.text, &remote, tag_only);
@@ -624,6 +801,7 @@ impl Rule for CachePoisoning {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        let npm = *cx.memo_repo("npm-project", || npm_project(cx));
         each_workflow(cx, |file, workflow| {
             let mut triggers = release_triggers(&workflow.on);
             // A workflow that also checks pull requests is a CI workflow: its runs on tags or
@@ -641,8 +819,34 @@ impl Rule for CachePoisoning {
                 triggers.clear();
             }
             let mut seen = HashMap::new();
+            let reaching = reaching_jobs(workflow);
+            // When every job that publishes runs for tags only (`if: ... &&
+            // startsWith(github.ref, 'refs/tags/')`), only a tag push publishes: a cache that
+            // is off for tags (`enable-cache: ${{ !startsWith(github.ref, 'refs/tags/') }}`)
+            // is off for every run that publishes.
+            let publishers: Vec<&Job> = workflow.jobs.iter().filter(|j| job_publishes(j)).collect();
+            let publishes_on_tags_only = !publishers.is_empty()
+                && publishers.iter().all(|j| {
+                    j.condition.as_ref().is_some_and(|c| {
+                        let text: String = c.value.chars().filter(|c| !c.is_whitespace()).collect();
+                        !text.contains("||")
+                            && text
+                                .replace('"', "'")
+                                .contains("startsWith(github.ref,'refs/tags/')")
+                    })
+                });
+            let facts = Facts {
+                triggers: &triggers,
+                publishes_on_tags_only,
+                npm_project: npm,
+            };
             for job in &workflow.jobs {
-                self.judge_job(&file.path, workflow, job, &triggers, out, &mut seen);
+                // In a release workflow, a job whose cache reaches nothing published (a test
+                // job that uploads nothing the release downloads) is left alone.
+                if !triggers.is_empty() && !reaching.contains(job.id.as_str()) {
+                    continue;
+                }
+                self.judge_job(&file.path, workflow, job, &facts, out, &mut seen);
             }
         });
     }
@@ -694,6 +898,61 @@ mod tests {
         );
     }
 
+    /// pydantic's shape: a CI workflow that also runs on tags, whose release job downloads
+    /// the wheels the build jobs upload. The build and release jobs' caches reach the release;
+    /// the test jobs' (one uploads a coverage report the release never downloads) do not.
+    #[test]
+    fn only_jobs_whose_work_reaches_the_release_are_judged() {
+        let cache =
+            "      - uses: astral-sh/setup-uv@v6\n        with:\n          enable-cache: true\n";
+        let workflow = format!(
+            "on:\n  push:\n    tags: ['**']\n  pull_request:\npermissions:\n  contents: read\njobs:\n  \
+             test:\n    steps:\n{cache}      - uses: actions/upload-artifact@v4\n        with:\n          \
+             name: coverage\n  build:\n    steps:\n{cache}      - uses: actions/upload-artifact@v4\n        \
+             with:\n          name: wheels-${{{{ matrix.os }}}}\n  release:\n    needs: [test, build]\n    \
+             steps:\n      - uses: actions/download-artifact@v4\n        with:\n          pattern: wheels-*\n\
+             {cache}      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+        );
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", &workflow)]);
+        let keys: Vec<u32> = lines(&findings).into_iter().map(|(l, _)| l).collect();
+        // The build job's (line 18) and the release job's (line 30) setup-uv, not the test job's.
+        assert_eq!(keys, [18, 30], "{findings:#?}");
+        // Publishing only on tags, a cache switched off for tags is off whenever it matters.
+        let tag_off = workflow.replace(
+            "enable-cache: true\n      - uses: pypa",
+            "enable-cache: ${{ !startsWith(github.ref, 'refs/tags/') }}\n      - uses: pypa",
+        );
+        let tag_off = tag_off.replace(
+            "  release:\n    needs: [test, build]\n",
+            "  release:\n    needs: [test, build]\n    if: startsWith(github.ref, 'refs/tags/')\n",
+        );
+        let findings = check(POLICY, &[(".github/workflows/ci.yml", &tag_off)]);
+        let keys: Vec<u32> = lines(&findings).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(keys, [18], "{findings:#?}");
+        // A release workflow with no visible publishing step: the job that may write is
+        // judged, the read-only lint job is not.
+        let docs = format!(
+            "on:\n  push:\n    tags: ['**']\npermissions:\n  contents: read\njobs:\n  lint:\n    \
+             steps:\n{cache}  publish:\n    permissions:\n      contents: write\n    steps:\n{cache}      \
+             - run: mike deploy --push\n"
+        );
+        let findings = check(POLICY, &[(".github/workflows/docs.yml", &docs)]);
+        let keys: Vec<u32> = lines(&findings).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(keys, [16], "{findings:#?}");
+    }
+
+    #[test]
+    fn may_match_compares_the_literal_parts() {
+        use super::may_match;
+        assert!(may_match(None, Some("x")));
+        assert!(may_match(Some("wheels-*"), Some("wheels-${{ matrix.os }}")));
+        assert!(may_match(Some("wheels-*"), Some("wheels-linux")));
+        assert!(!may_match(Some("wheels-*"), Some("coverage")));
+        assert!(may_match(Some("artifact"), None));
+        assert!(!may_match(Some("dist"), Some("coverage")));
+        assert!(may_match(Some("dist-${{ github.sha }}"), Some("dist-*")));
+    }
+
     #[test]
     fn publishing_actions_make_a_job_publishing() {
         let steps = "      - uses: actions/setup-go@v5\n      \
@@ -741,9 +1000,25 @@ mod tests {
             "      - uses: actions/setup-node@v4\n      - uses: actions/setup-node@v5\n      \
                      - uses: actions/setup-node@v6\n        with: {package-manager-cache: false}\n";
         let text = workflow("  release:", steps);
-        let findings = check(POLICY, &[(".github/workflows/r.yml", &text)]);
+        let npm = "{\"name\": \"x\", \"packageManager\": \"npm@10.8.0\"}";
+        let findings = check(
+            POLICY,
+            &[(".github/workflows/r.yml", &text), ("package.json", npm)],
+        );
         assert_eq!(lines(&findings), [(8, 15)], "{findings:#?}");
         assert!(findings[0].message.contains("from v5"));
+        // Its own caching is for npm projects only: a yarn project (home-assistant/frontend),
+        // or one that names no package manager, gets none.
+        let yarn = "{\"packageManager\": \"yarn@4.14.1\"}";
+        for files in [
+            vec![
+                (".github/workflows/r.yml", text.as_str()),
+                ("package.json", yarn),
+            ],
+            vec![(".github/workflows/r.yml", text.as_str())],
+        ] {
+            assert!(check(POLICY, &files).is_empty());
+        }
     }
 
     #[test]
