@@ -116,3 +116,259 @@ pub fn is_valid_id(id: &str) -> bool {
     };
     matches!(id.split_once('/'), Some((family, name)) if ok(family) && ok(name))
 }
+
+/// Declares a built-in rule: its registry entry `pub const RULE` and its metadata
+/// `static META`, written once at the top of the rule's file.
+///
+/// Fields, in this order:
+///
+/// - `id`, `summary`: the rule's `family/name` and its one-line summary.
+/// - `level`: a [`Level`] variant (`Error`, `Warning`, `Note`), the level when the policy
+///   enables the rule without saying one.
+/// - `tier`: a [`Tier`] variant (`Bronze`, `Silver`, `Gold`).
+/// - `scope`: a [`Scope`] variant, `PerFile` or `Repository { path_list: true }`.
+/// - `fixable` (optional, default `false`): whether `goldpath fix` fixes its findings.
+/// - Either `rule: Name`, for a rule without options: the macro declares the unit struct
+///   `Name` and a constructor that rejects nothing (the file implements [`Rule`] for it); or
+///   `build: path`, the rule's own constructor, a `fn(&mut Params) -> Result<Box<dyn Rule>,
+///   PolicyError>` that takes every option the rule accepts.
+/// - `options` (optional, default none): the options it accepts, each written as the fields of
+///   an [`OptionDoc`] in braces, or as the name of an `OptionDoc` constant several rules share.
+/// - `what`, `why`, `example`, `fix`: the four [`Docs`] sections.
+///
+/// A rule with options:
+///
+/// ```ignore
+/// use crate::rule::{declare_rule, Rule};
+///
+/// declare_rule! {
+///     id: "files/example",
+///     summary: "Files named `*.example` are not committed",
+///     level: Warning,
+///     tier: Silver,
+///     scope: PerFile,
+///     fixable: true,
+///     build: build,
+///     options: [{
+///         name: "allow",
+///         kind: "array of globs",
+///         help: "Paths that may be committed anyway. Default: none.",
+///     }],
+///     what: "Every tracked file whose name ends in `.example`.",
+///     why: "Example files are templates, not configuration.",
+///     example: "`config.example` is reported; `config.toml` is not.",
+///     fix: "Delete the file, or list it in `allow`.",
+/// }
+///
+/// struct Example {
+///     allow: GlobList,
+/// }
+///
+/// fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+///     let allow = params.take_globs("allow")?.unwrap_or_default();
+///     Ok(Box::new(Example { allow }))
+/// }
+///
+/// impl Rule for Example { /* wants, check */ }
+/// ```
+///
+/// A rule without options writes `rule: Example,` in place of `build: build,` (and no
+/// `options`), then only `impl Rule for Example`.
+///
+/// `crate::rules::<family>::<name>::RULE` is what `rules::builtin()` lists; the file can name
+/// its metadata as `META` (`META.id` in a message).
+macro_rules! declare_rule {
+    (
+        id: $id:literal,
+        summary: $summary:expr,
+        level: $level:ident,
+        tier: $tier:ident,
+        scope: $scope:ident $({ $($scope_fields:tt)* })?,
+        $(fixable: $fixable:literal,)?
+        $(rule: $unit:ident,)?
+        $(build: $build:path,)?
+        $(options: [$($option:tt),* $(,)?],)?
+        what: $what:expr,
+        why: $why:expr,
+        example: $example:expr,
+        fix: $fix:expr $(,)?
+    ) => {
+        $crate::rule::declare_rule!(@unit $($unit)?);
+
+        /// Registry entry.
+        pub const RULE: $crate::rule::RuleDef = $crate::rule::RuleDef {
+            meta: &META,
+            build: $crate::rule::declare_rule!(@build ($($unit)?) ($($build)?)),
+        };
+
+        static META: $crate::rule::Meta = $crate::rule::Meta {
+            id: $id,
+            summary: $summary,
+            default_level: $crate::finding::Level::$level,
+            tier: $crate::finding::Tier::$tier,
+            scope: $crate::rule::Scope::$scope $({ $($scope_fields)* })?,
+            fixable: $crate::rule::declare_rule!(@or false $(, $fixable)?),
+            options: &[$($($crate::rule::declare_rule!(@option $option)),*)?],
+            docs: $crate::rule::Docs {
+                what: $what,
+                why: $why,
+                example: $example,
+                fix: $fix,
+            },
+        };
+    };
+    (@unit) => {};
+    (@unit $unit:ident) => {
+        struct $unit;
+    };
+    (@build ($unit:ident) ()) => {{
+        fn build(
+            _: &mut $crate::policy::Params,
+        ) -> Result<Box<dyn $crate::rule::Rule>, $crate::policy::PolicyError> {
+            Ok(Box::new($unit))
+        }
+        build
+    }};
+    (@build () ($build:path)) => {
+        $build
+    };
+    (@build ($($unit:ident)?) ($($build:path)?)) => {
+        compile_error!("declare_rule!: give exactly one of `rule: UnitStruct` or `build: fn`")
+    };
+    (@option { $($field:tt)* }) => {
+        $crate::rule::OptionDoc { $($field)* }
+    };
+    (@option $shared:ident) => {
+        $shared
+    };
+    (@or $default:literal) => {
+        $default
+    };
+    (@or $default:literal, $value:literal) => {
+        $value
+    };
+}
+pub(crate) use declare_rule;
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Level, Tier};
+    use crate::policy::{Params, PolicyError};
+    use crate::rule::{Rule, Scope};
+
+    mod unit {
+        use crate::context::Context;
+        use crate::finding::Violation;
+        use crate::rule::Rule;
+
+        declare_rule! {
+            id: "test/unit",
+            summary: "A rule without options",
+            level: Note,
+            tier: Gold,
+            scope: Repository { path_list: false },
+            rule: Unit,
+            what: "what",
+            why: "why",
+            example: "example",
+            fix: "fix",
+        }
+
+        impl Rule for Unit {
+            fn check(&self, _: &Context<'_>, _: &mut Vec<Violation>) {}
+        }
+    }
+
+    mod built {
+        use super::{Params, PolicyError, Rule};
+        use crate::context::Context;
+        use crate::finding::Violation;
+
+        declare_rule! {
+            id: "test/built",
+            summary: "A rule with options",
+            level: Warning,
+            tier: Silver,
+            scope: PerFile,
+            fixable: true,
+            build: build,
+            options: [
+                {
+                    name: "a",
+                    kind: "boolean",
+                    help: "first",
+                },
+                { name: "b", kind: "string", help: "second" },
+                SHARED,
+            ],
+            what: "what",
+            why: "why",
+            example: "example",
+            fix: "fix",
+        }
+
+        const SHARED: crate::rule::OptionDoc = crate::rule::OptionDoc {
+            name: "c",
+            kind: "integer",
+            help: "shared",
+        };
+
+        struct Built;
+
+        fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
+            params.take::<bool>("a")?;
+            Ok(Box::new(Built))
+        }
+
+        impl Rule for Built {
+            fn check(&self, _: &Context<'_>, _: &mut Vec<Violation>) {}
+        }
+
+        pub(super) fn meta_id() -> &'static str {
+            META.id
+        }
+    }
+
+    #[test]
+    fn a_unit_rule_gets_the_defaults_and_a_constructor_that_takes_nothing() {
+        let meta = unit::RULE.meta;
+        assert_eq!(meta.id, "test/unit");
+        assert_eq!(meta.summary, "A rule without options");
+        assert_eq!(meta.default_level, Level::Note);
+        assert_eq!(meta.tier, Tier::Gold);
+        assert_eq!(meta.scope, Scope::Repository { path_list: false });
+        assert!(!meta.fixable);
+        assert!(meta.options.is_empty());
+        let docs = meta.docs;
+        assert_eq!(
+            [docs.what, docs.why, docs.example, docs.fix],
+            ["what", "why", "example", "fix"]
+        );
+        assert!((unit::RULE.build)(&mut Params::new("test/unit")).is_ok());
+    }
+
+    #[test]
+    fn a_rule_with_its_own_build_keeps_its_options_and_fixable() {
+        let meta = built::RULE.meta;
+        assert_eq!(built::meta_id(), "test/built");
+        assert_eq!(meta.default_level, Level::Warning);
+        assert_eq!(meta.tier, Tier::Silver);
+        assert_eq!(meta.scope, Scope::PerFile);
+        assert!(meta.fixable);
+        let options: Vec<_> = meta
+            .options
+            .iter()
+            .map(|o| (o.name, o.kind, o.help))
+            .collect();
+        assert_eq!(
+            options,
+            [
+                ("a", "boolean", "first"),
+                ("b", "string", "second"),
+                ("c", "integer", "shared")
+            ]
+        );
+        let mut params = Params::from_toml("test/built", "a = 1").unwrap();
+        assert!((built::RULE.build)(&mut params).is_err());
+    }
+}

@@ -1,5 +1,19 @@
 //! The built-in rules, one file each under `rules/<family>/<name>.rs`.
 
+/// Declares a family's rule modules. A rule's file opens with its `declare_rule!`, which holds
+/// its id and documentation; the module's own doc says only where to look, so the id is not
+/// written a second time in a `//!` header.
+macro_rules! rule_modules {
+    ($($name:ident),* $(,)?) => {
+        $(
+            /// One built-in rule: its `RULE` (id, metadata and documentation, as `goldpath
+            /// explain` shows them), its options and its check.
+            pub mod $name;
+        )*
+    };
+}
+use rule_modules;
+
 pub mod ci;
 pub mod deps;
 pub mod files;

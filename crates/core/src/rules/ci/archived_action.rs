@@ -1,16 +1,41 @@
-//! ci/archived-action
-
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::supply_chain::{each_remote_use, repositories};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/archived-action",
+    summary: "Actions and reusable workflows do not come from archived repositories",
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
+        name: "extend",
+        kind: "array of strings",
+        help: "More archived repositories, as `owner/repo`, added to the built-in list. \
+               Default: none.",
+    }],
+    what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
+           action or reusable workflow whose repository is archived, at any ref and path. \
+           Reported at `owner/repo`. The list is shipped with goldpath (`crates/core/rules/\
+           ci/archived-actions.toml`, taken from zizmor's list, MIT licence) and read \
+           offline: an action archived after the release is not known until the list is \
+           refreshed, or added with `extend`.",
+    why: "An archived repository gets no fixes and no security updates: a vulnerability \
+          found in the action, or in the dependencies it bundles, stays. Most archived \
+          actions name a maintained successor (`actions-rs/toolchain` → \
+          `dtolnay/rust-toolchain`, `actions/create-release` → `gh release create`).",
+    example: "```yaml\nsteps:\n  - uses: actions-rs/toolchain@v1   # reported: archived\n  \
+              - uses: dtolnay/rust-toolchain@stable\n```",
+    fix: "Replace the action with its maintained successor (the archived repository's \
+          README usually names one) or with a few lines of `run:`. Waive the finding \
+          where an archived action is a deliberate choice.",
+}
 
 /// The built-in list, as written in `crates/core/rules/ci/archived-actions.toml`.
 const DATA_TOML: &str = include_str!(concat!(
@@ -23,38 +48,6 @@ static ARCHIVED: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .into_iter()
         .collect()
 });
-
-static META: Meta = Meta {
-    id: "ci/archived-action",
-    summary: "Actions and reusable workflows do not come from archived repositories",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
-        name: "extend",
-        kind: "array of strings",
-        help: "More archived repositories, as `owner/repo`, added to the built-in list. \
-               Default: none.",
-    }],
-    docs: Docs {
-        what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
-               action or reusable workflow whose repository is archived, at any ref and path. \
-               Reported at `owner/repo`. The list is shipped with goldpath (`crates/core/rules/\
-               ci/archived-actions.toml`, taken from zizmor's list, MIT licence) and read \
-               offline: an action archived after the release is not known until the list is \
-               refreshed, or added with `extend`.",
-        why: "An archived repository gets no fixes and no security updates: a vulnerability \
-              found in the action, or in the dependencies it bundles, stays. Most archived \
-              actions name a maintained successor (`actions-rs/toolchain` → \
-              `dtolnay/rust-toolchain`, `actions/create-release` → `gh release create`).",
-        example: "```yaml\nsteps:\n  - uses: actions-rs/toolchain@v1   # reported: archived\n  \
-                  - uses: dtolnay/rust-toolchain@stable\n```",
-        fix: "Replace the action with its maintained successor (the archived repository's \
-              README usually names one) or with a few lines of `run:`. Waive the finding \
-              where an archived action is a deliberate choice.",
-    },
-};
 
 struct ArchivedAction {
     extend: HashSet<String>,

@@ -1,5 +1,3 @@
-//! ci/bot-condition
-
 use std::collections::HashMap;
 
 use super::dangerous_trigger::PRIVILEGED;
@@ -8,52 +6,39 @@ use super::{each_workflow, nth_key};
 use crate::ci::ast::{parse_condition, Expr, Kind, Op};
 use crate::ci::github::GithubFile;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/bot-condition",
     summary: "Privileged workflows do not trust `github.actor` to identify a bot",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "In a workflow triggered by `pull_request_target`, `workflow_run` or \
-               `issue_comment` (the triggers `ci/dangerous-trigger` judges: they run with the \
-               base repository's secrets and a write token), a job's or step's `if:` that lets \
-               a bot through by the run's actor: `github.actor`, `github.triggering_actor` or \
-               `github.event.sender.login` compared with `==` to a name ending in `[bot]` \
-               (`'dependabot[bot]'`, any letter case, written `github['actor']` too), \
-               `github.actor_id` or `github.event.sender.id` compared with the id of \
-               Dependabot or Renovate, or `endsWith`/`contains` of those names with `[bot]`. \
-               Comparisons under `!` (which keep the bot out) and `!=` are not reported. \
-               Reported at the comparison.",
-        why: "`github.actor` is whoever caused the latest event, not who wrote the pull \
-              request: an outsider opens a pull request from a fork, then makes Dependabot \
-              act on it (asking it to rebase or recreate the branch the fork's pull request \
-              is based on), and the run's actor is `dependabot[bot]`. A job that auto-merges \
-              or approves \"Dependabot's\" pull requests, with the base repository's token, \
-              then does so for the outsider's code.",
-        example: "```yaml\non: pull_request_target\njobs:\n  automerge:\n    if: github.actor == \
-                  'dependabot[bot]'        # reported\n    steps:\n      - run: gh pr merge --auto \
-                  \"$PR\"\n```",
-        fix: "Check who opened the pull request, which cannot be spoofed: \
-              `github.event.pull_request.user.login == 'dependabot[bot]'` (and for \
-              `workflow_run`, the triggering run's `github.event.workflow_run.actor.login` \
-              is no better: check the pull request's author through the API).",
-    },
-};
-
-struct BotCondition;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(BotCondition))
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    rule: BotCondition,
+    what: "In a workflow triggered by `pull_request_target`, `workflow_run` or \
+           `issue_comment` (the triggers `ci/dangerous-trigger` judges: they run with the \
+           base repository's secrets and a write token), a job's or step's `if:` that lets \
+           a bot through by the run's actor: `github.actor`, `github.triggering_actor` or \
+           `github.event.sender.login` compared with `==` to a name ending in `[bot]` \
+           (`'dependabot[bot]'`, any letter case, written `github['actor']` too), \
+           `github.actor_id` or `github.event.sender.id` compared with the id of \
+           Dependabot or Renovate, or `endsWith`/`contains` of those names with `[bot]`. \
+           Comparisons under `!` (which keep the bot out) and `!=` are not reported. \
+           Reported at the comparison.",
+    why: "`github.actor` is whoever caused the latest event, not who wrote the pull \
+          request: an outsider opens a pull request from a fork, then makes Dependabot \
+          act on it (asking it to rebase or recreate the branch the fork's pull request \
+          is based on), and the run's actor is `dependabot[bot]`. A job that auto-merges \
+          or approves \"Dependabot's\" pull requests, with the base repository's token, \
+          then does so for the outsider's code.",
+    example: "```yaml\non: pull_request_target\njobs:\n  automerge:\n    if: github.actor == \
+              'dependabot[bot]'        # reported\n    steps:\n      - run: gh pr merge --auto \
+              \"$PR\"\n```",
+    fix: "Check who opened the pull request, which cannot be spoofed: \
+          `github.event.pull_request.user.login == 'dependabot[bot]'` (and for \
+          `workflow_run`, the triggering run's `github.event.workflow_run.actor.login` \
+          is no better: check the pull request's author through the API).",
 }
 
 /// Contexts naming the actor of the run, which an outsider can make a bot.

@@ -1,5 +1,3 @@
-//! ci/cache-poisoning
-
 use std::collections::{HashMap, HashSet};
 
 use super::{each_workflow, nth_key};
@@ -8,85 +6,80 @@ use crate::ci::version;
 use crate::ci::Text;
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/cache-poisoning",
     summary: "Workflows that publish releases do not restore caches",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of globs",
         help: "Cache-aware actions (`owner/repo` or `owner/repo/path`) that are not reported: \
                `[\"my-org/*\"]`. Default: none.",
     }],
-    docs: Docs {
-        what: "In a workflow that publishes (triggered by `release`, by a `push` of `tags`, or \
-               by a `push` to a branch whose name contains `release`; a workflow that also \
-               runs on `pull_request`, `pull_request_target` or `merge_group` is a CI workflow \
-               and counts only when one of its jobs publishes: a publishing action, or a \
-               `run:` with `cargo publish`, `npm publish`, `twine upload`, `uv publish`, \
-               `docker push`, `gh release create`, `goreleaser`, `mvn deploy`, ...), or in a \
-               job that runs a \
-               well-known publishing action (`pypa/gh-action-pypi-publish`, \
-               `softprops/action-gh-release`, `goreleaser/goreleaser-action`, \
-               `docker/build-push-action` with `push` set, cloud deploy actions, ...), every \
-               step of a cache-aware action that restores a cache is reported at its `uses`, \
-               in the jobs whose work reaches what is published: the jobs that publish, and \
-               those that upload an artifact such a job downloads (by name or pattern). When no \
-               job visibly publishes, the jobs that could (a write permission or the default \
-               token, a secret other than `GITHUB_TOKEN`, a deployment `environment`) count, \
-               and when none could either, every job. A test job of a release workflow that \
-               uploads nothing the release downloads is not reported: its cache reaches no \
-               release. When every publishing job runs for tags only \
-               (`if: startsWith(github.ref, 'refs/tags/')`), a switch written as that \
-               expression is read for a tag push. \
-               The actions and their switches: `actions/cache` and `actions/cache/restore` \
-               (unless `lookup-only: true`), `Swatinem/rust-cache` (unless `lookup-only`), \
-               `actions/setup-go`, `actions-rust-lang/setup-rust-toolchain`, `jdx/mise-action`, \
-               `mlugg/setup-zig` (`use-cache`), `DeterminateSystems/magic-nix-cache-action` \
-               (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`; only in npm projects, whose \
-               root package.json says `packageManager: npm@…`): on unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
-               `actions/setup-python`, `actions/setup-java`, `graalvm/setup-graalvm` \
-               (`cache:` set), `actions/setup-dotnet` (`cache: true`), `ruby/setup-ruby` \
-               (`bundler-cache`), `PyO3/maturin-action` (`sccache`), \
-               `docker/setup-buildx-action` (`cache-binary` with `version`): off unless \
-               switched on; `astral-sh/setup-uv` (`enable-cache`, on by default before v10: \
-               the version comes from the ref or a `# v…` comment after a SHA, and a SHA \
-               without one is reported as possibly caching); `oven-sh/setup-bun` (unless \
-               `no-cache`), `gradle/actions/setup-gradle` (unless `cache-disabled`), \
-               `ramsey/composer-install` (unless `ignore-cache: true|yes|1`); \
-               `Mozilla-Actions/sccache-action`, `nix-community/cache-nix-action` and \
-               `awalsh128/cache-apt-pkgs-action` always. A switch written as an expression is \
-               reported as possibly caching, except in a workflow run only by tags and \
-               releases where the expression is `startsWith(github.ref, 'refs/tags/')` or \
-               `github.event_name == 'push' && github.ref_type == 'tag'` (or their negation, \
-               or `true`/`false`): it is then evaluated for a tag push. Composite actions are \
-               not judged (their callers are).",
-        why: "GitHub's cache is shared by every workflow run of the repository's default \
-              branch and its pull requests' base: a job that runs untrusted code with the \
-              cache (a pull request build, a compromised test dependency) can write an entry \
-              that the release workflow restores, and the poisoned files end up in the \
-              published artifact. A release built from a clean state cannot be poisoned that \
-              way.",
-        example: "```yaml\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    steps:\n      \
-                  - uses: actions/setup-go@v5           # reported: caches by default\n      \
-                  - uses: actions/setup-go@v5           # not reported\n        with: {cache: \
-                  false}\n```",
-        fix: "Switch the cache off in the publishing workflow (`cache: false`, `lookup-only: \
-              true`, `enable-cache: false`, ...) or remove the cache step. Build speed matters \
-              less for a release than its integrity.",
-    },
-};
+    what: "In a workflow that publishes (triggered by `release`, by a `push` of `tags`, or \
+           by a `push` to a branch whose name contains `release`; a workflow that also \
+           runs on `pull_request`, `pull_request_target` or `merge_group` is a CI workflow \
+           and counts only when one of its jobs publishes: a publishing action, or a \
+           `run:` with `cargo publish`, `npm publish`, `twine upload`, `uv publish`, \
+           `docker push`, `gh release create`, `goreleaser`, `mvn deploy`, ...), or in a \
+           job that runs a \
+           well-known publishing action (`pypa/gh-action-pypi-publish`, \
+           `softprops/action-gh-release`, `goreleaser/goreleaser-action`, \
+           `docker/build-push-action` with `push` set, cloud deploy actions, ...), every \
+           step of a cache-aware action that restores a cache is reported at its `uses`, \
+           in the jobs whose work reaches what is published: the jobs that publish, and \
+           those that upload an artifact such a job downloads (by name or pattern). When no \
+           job visibly publishes, the jobs that could (a write permission or the default \
+           token, a secret other than `GITHUB_TOKEN`, a deployment `environment`) count, \
+           and when none could either, every job. A test job of a release workflow that \
+           uploads nothing the release downloads is not reported: its cache reaches no \
+           release. When every publishing job runs for tags only \
+           (`if: startsWith(github.ref, 'refs/tags/')`), a switch written as that \
+           expression is read for a tag push. \
+           The actions and their switches: `actions/cache` and `actions/cache/restore` \
+           (unless `lookup-only: true`), `Swatinem/rust-cache` (unless `lookup-only`), \
+           `actions/setup-go`, `actions-rust-lang/setup-rust-toolchain`, `jdx/mise-action`, \
+           `mlugg/setup-zig` (`use-cache`), `DeterminateSystems/magic-nix-cache-action` \
+           (`use-gha-cache`) and `actions/setup-node` from v5 (`package-manager-cache`; only in npm projects, whose \
+           root package.json says `packageManager: npm@…`): on unless switched off; `actions/setup-node` (`cache: npm|yarn|pnpm`), \
+           `actions/setup-python`, `actions/setup-java`, `graalvm/setup-graalvm` \
+           (`cache:` set), `actions/setup-dotnet` (`cache: true`), `ruby/setup-ruby` \
+           (`bundler-cache`), `PyO3/maturin-action` (`sccache`), \
+           `docker/setup-buildx-action` (`cache-binary` with `version`): off unless \
+           switched on; `astral-sh/setup-uv` (`enable-cache`, on by default before v10: \
+           the version comes from the ref or a `# v…` comment after a SHA, and a SHA \
+           without one is reported as possibly caching); `oven-sh/setup-bun` (unless \
+           `no-cache`), `gradle/actions/setup-gradle` (unless `cache-disabled`), \
+           `ramsey/composer-install` (unless `ignore-cache: true|yes|1`); \
+           `Mozilla-Actions/sccache-action`, `nix-community/cache-nix-action` and \
+           `awalsh128/cache-apt-pkgs-action` always. A switch written as an expression is \
+           reported as possibly caching, except in a workflow run only by tags and \
+           releases where the expression is `startsWith(github.ref, 'refs/tags/')` or \
+           `github.event_name == 'push' && github.ref_type == 'tag'` (or their negation, \
+           or `true`/`false`): it is then evaluated for a tag push. Composite actions are \
+           not judged (their callers are).",
+    why: "GitHub's cache is shared by every workflow run of the repository's default \
+          branch and its pull requests' base: a job that runs untrusted code with the \
+          cache (a pull request build, a compromised test dependency) can write an entry \
+          that the release workflow restores, and the poisoned files end up in the \
+          published artifact. A release built from a clean state cannot be poisoned that \
+          way.",
+    example: "```yaml\non:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    steps:\n      \
+              - uses: actions/setup-go@v5           # reported: caches by default\n      \
+              - uses: actions/setup-go@v5           # not reported\n        with: {cache: \
+              false}\n```",
+    fix: "Switch the cache off in the publishing workflow (`cache: false`, `lookup-only: \
+          true`, `enable-cache: false`, ...) or remove the cache step. Build speed matters \
+          less for a release than its integrity.",
+}
 
 /// How a value switches a cache.
 #[derive(Clone, Copy)]

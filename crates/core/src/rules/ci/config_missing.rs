@@ -1,13 +1,35 @@
-//! ci/config-missing
-
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/config-missing",
+    summary: "The repository has a CI configuration",
+    level: Warning,
+    tier: Bronze,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [{
+        name: "files",
+        kind: "array of globs",
+        help: "The files that count as a CI configuration. Default: GitHub workflows \
+               (`.github/workflows/*.yml`, `*.yaml`), `.gitlab-ci.yml`, CircleCI, Jenkins, \
+               Azure Pipelines, Bitbucket, Buildkite, Travis, Drone and Woodpecker files. Set \
+               it to `[\".github/workflows/*.yml\", \".github/workflows/*.yaml\"]` to accept \
+               GitHub Actions only.",
+    }],
+    what: "At least one file of the repository matches the `files` globs: a GitHub Actions \
+           workflow, a `.gitlab-ci.yml`, or another CI system's configuration. One \
+           repository-wide finding when none does.",
+    why: "Without CI nothing checks a change before it merges: tests, builds and every \
+          other guardrail depend on a pipeline existing.",
+    example: "A repository with only `src/` and `README.md` is reported: `no CI \
+              configuration`. One with `.github/workflows/ci.yml` is not.",
+    fix: "Add a workflow (`.github/workflows/ci.yml`) or a `.gitlab-ci.yml` that builds \
+          and tests the project on every pull request.",
+}
 
 /// The CI configurations recognised by default.
 const DEFAULT_FILES: &[&str] = &[
@@ -28,35 +50,6 @@ const DEFAULT_FILES: &[&str] = &[
     ".woodpecker.yml",
     ".woodpecker/*.yml",
 ];
-
-static META: Meta = Meta {
-    id: "ci/config-missing",
-    summary: "The repository has a CI configuration",
-    default_level: Level::Warning,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[OptionDoc {
-        name: "files",
-        kind: "array of globs",
-        help: "The files that count as a CI configuration. Default: GitHub workflows \
-               (`.github/workflows/*.yml`, `*.yaml`), `.gitlab-ci.yml`, CircleCI, Jenkins, \
-               Azure Pipelines, Bitbucket, Buildkite, Travis, Drone and Woodpecker files. Set \
-               it to `[\".github/workflows/*.yml\", \".github/workflows/*.yaml\"]` to accept \
-               GitHub Actions only.",
-    }],
-    docs: Docs {
-        what: "At least one file of the repository matches the `files` globs: a GitHub Actions \
-               workflow, a `.gitlab-ci.yml`, or another CI system's configuration. One \
-               repository-wide finding when none does.",
-        why: "Without CI nothing checks a change before it merges: tests, builds and every \
-              other guardrail depend on a pipeline existing.",
-        example: "A repository with only `src/` and `README.md` is reported: `no CI \
-                  configuration`. One with `.github/workflows/ci.yml` is not.",
-        fix: "Add a workflow (`.github/workflows/ci.yml`) or a `.gitlab-ci.yml` that builds \
-              and tests the project on every pull request.",
-    },
-};
 
 struct ConfigMissing {
     files: GlobList,

@@ -1,46 +1,31 @@
-//! ci/container-credentials
-
 use std::collections::HashMap;
 
 use super::places::from_to;
 use super::{each_workflow, nth_key};
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/container-credentials",
     summary: "Container registry passwords in workflows come from secrets, not the file",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A job's `container:` or one of its `services:` whose `credentials.password` \
-               is written in the file: a non-empty value with no `${{ }}` expression. \
-               Reported from the `credentials` key (where zizmor reports it) to the password; \
-               the finding's snippet is redacted.",
-        why: "A password committed to a workflow is readable by everyone who can read the \
-              repository, forever (it stays in the history), and usually grants more than \
-              pulling one image.",
-        example: "```yaml\ncontainer:\n  image: registry.example.com/build:1\n  credentials:   \
-                  # reported\n    username: ci\n    password: hunter2\n```",
-        fix: "Store the password as an Actions secret and write \
-              `password: ${{ secrets.REGISTRY_PASSWORD }}`; rotate the committed one. For \
-              GitHub's registry use `${{ secrets.GITHUB_TOKEN }}` with `packages: read`.",
-    },
-};
-
-struct ContainerCredentials;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(ContainerCredentials))
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    rule: ContainerCredentials,
+    what: "A job's `container:` or one of its `services:` whose `credentials.password` \
+           is written in the file: a non-empty value with no `${{ }}` expression. \
+           Reported from the `credentials` key (where zizmor reports it) to the password; \
+           the finding's snippet is redacted.",
+    why: "A password committed to a workflow is readable by everyone who can read the \
+          repository, forever (it stays in the history), and usually grants more than \
+          pulling one image.",
+    example: "```yaml\ncontainer:\n  image: registry.example.com/build:1\n  credentials:   \
+              # reported\n    username: ci\n    password: hunter2\n```",
+    fix: "Store the password as an Actions secret and write \
+          `password: ${{ secrets.REGISTRY_PASSWORD }}`; rotate the committed one. For \
+          GitHub's registry use `${{ secrets.GITHUB_TOKEN }}` with `packages: read`.",
 }
 
 impl Rule for ContainerCredentials {

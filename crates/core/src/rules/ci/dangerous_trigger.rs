@@ -1,5 +1,3 @@
-//! ci/dangerous-trigger
-
 use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
@@ -10,85 +8,72 @@ use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
 use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/dangerous-trigger",
+    summary:
+        "`pull_request_target` and `workflow_run` workflows do not check out pull request code",
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    rule: DangerousTrigger,
+    what: "In a workflow triggered by `pull_request_target`, `workflow_run` or \
+           `issue_comment` (a comment on a pull request runs the base repository's \
+           workflow, with its secrets): a step \
+           that checks out the pull request's code. That is `actions/checkout` whose \
+           `ref` or `repository` reads the head of the pull request \
+           (`github.event.pull_request.head.sha`, `.head.ref`, `.head.repo.full_name`, \
+           `github.head_ref`, `github.event.pull_request.merge_commit_sha`, \
+           `github.event.workflow_run.head_sha`, `.head_branch`, \
+           `.head_repository.full_name`, `.pull_requests[*].head.*`) or names \
+           `refs/pull/...`; and a `run:` script that fetches or checks out those refs \
+           (`git fetch`/`git checkout` with such an expression, `gh pr checkout`). \
+           The head is followed through `env:` at workflow, job and step level \
+           (`ref: ${{ env.HEAD }}`, `git fetch origin \"$HEAD\"`), through step and \
+           job outputs (a `run:` step writing it to `$GITHUB_OUTPUT`, or an action that \
+           resolves a commented pull request's branch such as \
+           `xt0rted/pull-request-comment-branch`, listed in \
+           `crates/core/rules/ci/injection-sinks.toml`). \
+           Reported at the expression (or command) itself, inside block scalars too. \
+           A job whose `if:` restricts it to pull requests opened by a GitHub App bot \
+           (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \
+           a warning at tier gold instead: a pull request's author cannot be spoofed \
+           (unlike `github.actor`), so the code is the bot's, though a dependency update \
+           still runs its build scripts with the token. So is a checkout after a step of the \
+           same job whose script checks, through the REST API, that the user has write \
+           access (`/collaborators/.../permission`) and `exit 1`s otherwise: only \
+           collaborators' pull requests get that far. \
+           In a `workflow_run` workflow, also reported: a step that runs code from an \
+           artifact of another run (`actions/download-artifact` with `run-id`, \
+           `dawidd6/action-download-artifact`, `gh run download`, `actions/github-script` \
+           calling `downloadArtifact`), after `unzip`/`tar -x` too: a script run from the \
+           folder it went to (`bash out/deploy.sh`, `./out/tool`, `uses: ./out/action`), or, \
+           when it was unpacked into the workspace itself, a build tool that runs whatever \
+           the workspace holds (`npm ci`, `make`, `pip install .`, `cargo build`, ...). \
+           Reading the artifact as data (`cat`, `jq`, `github-script` reading a number) is \
+           the documented safe pattern and is not reported.",
+    why: "These triggers run in the context of the base repository: with its secrets and \
+          a token that can write, even for a pull request from a fork. Checking out the \
+          fork's code and then building or testing it (`npm install` runs scripts, a \
+          Makefile runs anything) lets any outsider run code with those secrets: a \
+          \"pwn request\".",
+    example: "```yaml\non: pull_request_target\njobs:\n  test:\n    steps:\n      - uses: \
+              actions/checkout@v4\n        with:\n          ref: ${{ \
+              github.event.pull_request.head.sha }}   # reported\n      - run: npm ci && \
+              npm test\n```",
+    fix: "Build and test pull requests with the `pull_request` trigger, which runs \
+          without secrets and with a read-only token for forks. Keep \
+          `pull_request_target` for jobs that only label or comment and never run the \
+          pull request's code; pass results from a `pull_request` workflow to a \
+          `workflow_run` one as artifacts, treated as untrusted data.",
+}
 
 /// Events whose workflows run with the base repository's secrets and a write token, whatever
 /// the pull request's origin.
 /// `issue_comment` too: a comment on a pull request runs the base repository's workflow, and
 /// workflows that act on commands in comments (`/test`) often check the pull request out.
 pub(crate) const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
-
-static META: Meta = Meta {
-    id: "ci/dangerous-trigger",
-    summary:
-        "`pull_request_target` and `workflow_run` workflows do not check out pull request code",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "In a workflow triggered by `pull_request_target`, `workflow_run` or \
-               `issue_comment` (a comment on a pull request runs the base repository's \
-               workflow, with its secrets): a step \
-               that checks out the pull request's code. That is `actions/checkout` whose \
-               `ref` or `repository` reads the head of the pull request \
-               (`github.event.pull_request.head.sha`, `.head.ref`, `.head.repo.full_name`, \
-               `github.head_ref`, `github.event.pull_request.merge_commit_sha`, \
-               `github.event.workflow_run.head_sha`, `.head_branch`, \
-               `.head_repository.full_name`, `.pull_requests[*].head.*`) or names \
-               `refs/pull/...`; and a `run:` script that fetches or checks out those refs \
-               (`git fetch`/`git checkout` with such an expression, `gh pr checkout`). \
-               The head is followed through `env:` at workflow, job and step level \
-               (`ref: ${{ env.HEAD }}`, `git fetch origin \"$HEAD\"`), through step and \
-               job outputs (a `run:` step writing it to `$GITHUB_OUTPUT`, or an action that \
-               resolves a commented pull request's branch such as \
-               `xt0rted/pull-request-comment-branch`, listed in \
-               `crates/core/rules/ci/injection-sinks.toml`). \
-               Reported at the expression (or command) itself, inside block scalars too. \
-               A job whose `if:` restricts it to pull requests opened by a GitHub App bot \
-               (`github.event.pull_request.user.login == 'dependabot[bot]'`, with no `||`) is \
-               a warning at tier gold instead: a pull request's author cannot be spoofed \
-               (unlike `github.actor`), so the code is the bot's, though a dependency update \
-               still runs its build scripts with the token. So is a checkout after a step of the \
-               same job whose script checks, through the REST API, that the user has write \
-               access (`/collaborators/.../permission`) and `exit 1`s otherwise: only \
-               collaborators' pull requests get that far. \
-               In a `workflow_run` workflow, also reported: a step that runs code from an \
-               artifact of another run (`actions/download-artifact` with `run-id`, \
-               `dawidd6/action-download-artifact`, `gh run download`, `actions/github-script` \
-               calling `downloadArtifact`), after `unzip`/`tar -x` too: a script run from the \
-               folder it went to (`bash out/deploy.sh`, `./out/tool`, `uses: ./out/action`), or, \
-               when it was unpacked into the workspace itself, a build tool that runs whatever \
-               the workspace holds (`npm ci`, `make`, `pip install .`, `cargo build`, ...). \
-               Reading the artifact as data (`cat`, `jq`, `github-script` reading a number) is \
-               the documented safe pattern and is not reported.",
-        why: "These triggers run in the context of the base repository: with its secrets and \
-              a token that can write, even for a pull request from a fork. Checking out the \
-              fork's code and then building or testing it (`npm install` runs scripts, a \
-              Makefile runs anything) lets any outsider run code with those secrets: a \
-              \"pwn request\".",
-        example: "```yaml\non: pull_request_target\njobs:\n  test:\n    steps:\n      - uses: \
-                  actions/checkout@v4\n        with:\n          ref: ${{ \
-                  github.event.pull_request.head.sha }}   # reported\n      - run: npm ci && \
-                  npm test\n```",
-        fix: "Build and test pull requests with the `pull_request` trigger, which runs \
-              without secrets and with a read-only token for forks. Keep \
-              `pull_request_target` for jobs that only label or comment and never run the \
-              pull request's code; pass results from a `pull_request` workflow to a \
-              `workflow_run` one as artifacts, treated as untrusted data.",
-    },
-};
-
-struct DangerousTrigger;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(DangerousTrigger))
-}
 
 /// The bot a job is restricted to when its `if:` requires the pull request's author to be a
 /// GitHub App (`github.event.pull_request.user.login == 'dependabot[bot]'`), with no `||` that

@@ -1,52 +1,45 @@
-//! ci/dependabot-cooldown
-
 use crate::ci::dependabot::{self, Update};
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-/// The default minimum cooldown, in days.
-const DEFAULT_DAYS: i64 = 7;
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/dependabot-cooldown",
     summary: "Dependabot waits a few days before proposing a new release (`cooldown`)",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "days",
         kind: "integer",
         help: "The shortest acceptable `cooldown.default-days`. Default: 7.",
     }],
-    docs: Docs {
-        what: "Every entry of `updates` in `.github/dependabot.yml` (or `.yaml`) has a \
-               `cooldown` whose `default-days` is at least `days` (7 by default). Reported at \
-               the entry's `package-ecosystem` when there is no `cooldown`, at `cooldown` when \
-               it sets no `default-days` (unless `semver-major-days`, `semver-minor-days` and \
-               `semver-patch-days` are all set to at least `days`), and at `default-days` when \
-               it is shorter. Entries that are not mappings are left to Dependabot's own \
-               validation.",
-        why: "Compromised releases (of npm packages, PyPI packages, actions) are usually found \
-              and yanked within days. Without a cooldown Dependabot proposes a new release \
-              the hour it is published, and a team that merges its pull requests quickly \
-              installs the compromised version. A cooldown of a week lets the ecosystem \
-              notice first; security updates are not delayed by it.",
-        example: "```yaml\nupdates:\n  - package-ecosystem: cargo      # reported: no \
-                  cooldown\n    directory: /\n    schedule: {interval: weekly}\n  - \
-                  package-ecosystem: npm\n    directory: /\n    schedule: {interval: weekly}\n    \
-                  cooldown:\n      default-days: 7             # not reported\n```",
-        fix: "Add `cooldown: {default-days: 7}` to each entry (and, if you want, longer \
-              `semver-major-days`). Lower the bar with `days` where a shorter wait is a \
-              deliberate choice.",
-    },
-};
+    what: "Every entry of `updates` in `.github/dependabot.yml` (or `.yaml`) has a \
+           `cooldown` whose `default-days` is at least `days` (7 by default). Reported at \
+           the entry's `package-ecosystem` when there is no `cooldown`, at `cooldown` when \
+           it sets no `default-days` (unless `semver-major-days`, `semver-minor-days` and \
+           `semver-patch-days` are all set to at least `days`), and at `default-days` when \
+           it is shorter. Entries that are not mappings are left to Dependabot's own \
+           validation.",
+    why: "Compromised releases (of npm packages, PyPI packages, actions) are usually found \
+          and yanked within days. Without a cooldown Dependabot proposes a new release \
+          the hour it is published, and a team that merges its pull requests quickly \
+          installs the compromised version. A cooldown of a week lets the ecosystem \
+          notice first; security updates are not delayed by it.",
+    example: "```yaml\nupdates:\n  - package-ecosystem: cargo      # reported: no \
+              cooldown\n    directory: /\n    schedule: {interval: weekly}\n  - \
+              package-ecosystem: npm\n    directory: /\n    schedule: {interval: weekly}\n    \
+              cooldown:\n      default-days: 7             # not reported\n```",
+    fix: "Add `cooldown: {default-days: 7}` to each entry (and, if you want, longer \
+          `semver-major-days`). Lower the bar with `days` where a shorter wait is a \
+          deliberate choice.",
+}
+
+/// The default minimum cooldown, in days.
+const DEFAULT_DAYS: i64 = 7;
 
 struct DependabotCooldown {
     days: i64,

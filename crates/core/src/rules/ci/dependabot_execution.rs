@@ -1,43 +1,28 @@
-//! ci/dependabot-execution
-
 use crate::ci::dependabot;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/dependabot-execution",
     summary: "Dependabot does not run code from dependencies while it updates them",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "No entry of `updates` in `.github/dependabot.yml` (or `.yaml`) sets \
-               `insecure-external-code-execution: allow`. Reported at the value.",
-        why: "With `allow`, Dependabot runs the code of the manifests it updates (a \
-              `setup.py`, a gemspec, a Gradle script) while resolving versions, with access \
-              to the private registries and credentials of the repository's Dependabot \
-              configuration. A compromised or typosquatted dependency then runs its own code \
-              there.",
-        example: "```yaml\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    \
-                  schedule: {interval: weekly}\n    insecure-external-code-execution: allow   \
-                  # reported\n```",
-        fix: "Remove the key (`deny` is the default) or set it to `deny`. If resolution needs \
-              code execution (a `setup.py` that computes its dependencies), move the \
-              dependencies to a declarative file (`pyproject.toml`, `requirements.txt`).",
-    },
-};
-
-struct DependabotExecution;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(DependabotExecution))
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    rule: DependabotExecution,
+    what: "No entry of `updates` in `.github/dependabot.yml` (or `.yaml`) sets \
+           `insecure-external-code-execution: allow`. Reported at the value.",
+    why: "With `allow`, Dependabot runs the code of the manifests it updates (a \
+          `setup.py`, a gemspec, a Gradle script) while resolving versions, with access \
+          to the private registries and credentials of the repository's Dependabot \
+          configuration. A compromised or typosquatted dependency then runs its own code \
+          there.",
+    example: "```yaml\nupdates:\n  - package-ecosystem: pip\n    directory: /\n    \
+              schedule: {interval: weekly}\n    insecure-external-code-execution: allow   \
+              # reported\n```",
+    fix: "Remove the key (`deny` is the default) or set it to `deny`. If resolution needs \
+          code execution (a `setup.py` that computes its dependencies), move the \
+          dependencies to a declarative file (`pyproject.toml`, `requirements.txt`).",
 }
 
 impl Rule for DependabotExecution {

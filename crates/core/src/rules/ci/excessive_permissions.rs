@@ -1,47 +1,40 @@
-//! ci/excessive-permissions
-
 use super::each_workflow;
 use crate::ci::github::{Grant, Permissions};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/excessive-permissions",
     summary: "Top-level workflow permissions are read-only; no `write-all` anywhere",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of strings",
         help: "Scopes that may be `write` at the top level, such as `[\"id-token\"]`. \
                Default: none.",
     }],
-    docs: Docs {
-        what: "In workflows: `permissions: write-all` at the top level or in a job, and every \
-               scope set to `write` in the top-level `permissions` of a workflow with more \
-               than one job (each reported at its value). Write scopes in a job's own \
-               `permissions` are the recommended way to grant them and are not reported, nor \
-               are top-level write scopes of a single-job workflow, which are that job's, nor \
-               those of a workflow whose every job sets its own `permissions` (the top level \
-               applies to none of them).",
-        why: "Top-level permissions apply to every job of the workflow, including jobs added \
-              later and jobs that run third-party code (linters, test dependencies). A token \
-              that can write contents, packages or pull requests turns any compromised step \
-              into a compromised repository. `write-all` grants every scope at once.",
-        example: "```yaml\npermissions:\n  contents: write     # reported\njobs:\n  release:\n    \
-                  permissions:\n      contents: write   # fine: only this job\n```",
-        fix: "Set the top level to `contents: read` (or `{}`), and grant write scopes in the \
-              `permissions` of the jobs that need them. Replace `write-all` with the scopes \
-              the job uses.",
-    },
-};
+    what: "In workflows: `permissions: write-all` at the top level or in a job, and every \
+           scope set to `write` in the top-level `permissions` of a workflow with more \
+           than one job (each reported at its value). Write scopes in a job's own \
+           `permissions` are the recommended way to grant them and are not reported, nor \
+           are top-level write scopes of a single-job workflow, which are that job's, nor \
+           those of a workflow whose every job sets its own `permissions` (the top level \
+           applies to none of them).",
+    why: "Top-level permissions apply to every job of the workflow, including jobs added \
+          later and jobs that run third-party code (linters, test dependencies). A token \
+          that can write contents, packages or pull requests turns any compromised step \
+          into a compromised repository. `write-all` grants every scope at once.",
+    example: "```yaml\npermissions:\n  contents: write     # reported\njobs:\n  release:\n    \
+              permissions:\n      contents: write   # fine: only this job\n```",
+    fix: "Set the top level to `contents: read` (or `{}`), and grant write scopes in the \
+          `permissions` of the jobs that need them. Replace `write-all` with the scopes \
+          the job uses.",
+}
 
 struct ExcessivePermissions {
     allow: Vec<String>,

@@ -1,5 +1,3 @@
-//! ci/github-env
-
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -13,61 +11,48 @@ use crate::ci::expr::{context_refs, expressions};
 use crate::ci::github::{self, GithubFile, Uses};
 use crate::ci::Scalar;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/github-env",
     summary: "Privileged workflows do not write computed values to `$GITHUB_ENV` or `$GITHUB_PATH`",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A `run:` script that writes a value it computes to the environment file or the \
-               path file: `>> $GITHUB_ENV`, `>> \"${GITHUB_PATH}\"`, `| tee -a $GITHUB_ENV` \
-               (bash and sh), `>> $env:GITHUB_ENV`, `Out-File`, `Add-Content`, `Set-Content` \
-               or `Tee-Object` with `$env:GITHUB_ENV` (PowerShell), `>> %GITHUB_ENV%` (cmd). \
-               Judged in workflows triggered by `pull_request_target`, `workflow_run` or \
-               `issue_comment` (the triggers `ci/dangerous-trigger` judges), in the root \
-               `action.yml` (a published action does not know who calls it), and in \
-               reusable workflows and composite actions of the repository that such a \
-               workflow runs (`uses: ./.github/workflows/x.yml` in a job, \
-               `uses: ./.github/actions/x` in a step, followed through the called \
-               workflows). Not reported: `echo` and \
-               `printf` of literal text (`echo \"CI=true\" >> $GITHUB_ENV`), and values built \
-               only from the runner's own variables and contexts no one outside chooses \
-               (`$GITHUB_SHA`, `$RUNNER_TEMP`, `$HOME`, `${{ github.run_id }}`, \
-               `${{ runner.os }}`, `${{ secrets.X }}`, `${{ matrix.x }}`). Reported from \
-               the `run:` value (the line zizmor reports, so its \
-               `# zizmor: ignore[github-env]` comments apply) to the write; the message \
-               gives the write's own line.",
-        why: "Every later step of the job reads `$GITHUB_ENV` and `$GITHUB_PATH`. In a job \
-              that runs with the base repository's secrets for someone else's pull request, a \
-              value that comes from the pull request (its title, a file of its checkout, an \
-              artifact of its build) can set `LD_PRELOAD`, `BASH_ENV`, `NODE_OPTIONS` or a \
-              `PATH` entry (a multi-line value adds variables of its own) and so run the \
-              attacker's code in the following steps.",
-        example: "```yaml\non: pull_request_target\njobs:\n  label:\n    steps:\n      - env:\n          \
-                  TITLE: ${{ github.event.pull_request.title }}\n        run: |            # reported\n          \
-                  echo \"TITLE=$TITLE\" >> $GITHUB_ENV\n```",
-        fix: "Pass values between steps as step outputs (`>> $GITHUB_OUTPUT`, read with \
-              `${{ steps.x.outputs.y }}` into an `env:` of the step that needs it), which do \
-              not reach every later process. If a value must go to `$GITHUB_ENV`, validate it \
-              first (a fixed pattern such as `^[0-9a-f]{40}$`) and never write text from the \
-              pull request unchecked.",
-    },
-};
-
-struct GithubEnv;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(GithubEnv))
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    rule: GithubEnv,
+    what: "A `run:` script that writes a value it computes to the environment file or the \
+           path file: `>> $GITHUB_ENV`, `>> \"${GITHUB_PATH}\"`, `| tee -a $GITHUB_ENV` \
+           (bash and sh), `>> $env:GITHUB_ENV`, `Out-File`, `Add-Content`, `Set-Content` \
+           or `Tee-Object` with `$env:GITHUB_ENV` (PowerShell), `>> %GITHUB_ENV%` (cmd). \
+           Judged in workflows triggered by `pull_request_target`, `workflow_run` or \
+           `issue_comment` (the triggers `ci/dangerous-trigger` judges), in the root \
+           `action.yml` (a published action does not know who calls it), and in \
+           reusable workflows and composite actions of the repository that such a \
+           workflow runs (`uses: ./.github/workflows/x.yml` in a job, \
+           `uses: ./.github/actions/x` in a step, followed through the called \
+           workflows). Not reported: `echo` and \
+           `printf` of literal text (`echo \"CI=true\" >> $GITHUB_ENV`), and values built \
+           only from the runner's own variables and contexts no one outside chooses \
+           (`$GITHUB_SHA`, `$RUNNER_TEMP`, `$HOME`, `${{ github.run_id }}`, \
+           `${{ runner.os }}`, `${{ secrets.X }}`, `${{ matrix.x }}`). Reported from \
+           the `run:` value (the line zizmor reports, so its \
+           `# zizmor: ignore[github-env]` comments apply) to the write; the message \
+           gives the write's own line.",
+    why: "Every later step of the job reads `$GITHUB_ENV` and `$GITHUB_PATH`. In a job \
+          that runs with the base repository's secrets for someone else's pull request, a \
+          value that comes from the pull request (its title, a file of its checkout, an \
+          artifact of its build) can set `LD_PRELOAD`, `BASH_ENV`, `NODE_OPTIONS` or a \
+          `PATH` entry (a multi-line value adds variables of its own) and so run the \
+          attacker's code in the following steps.",
+    example: "```yaml\non: pull_request_target\njobs:\n  label:\n    steps:\n      - env:\n          \
+              TITLE: ${{ github.event.pull_request.title }}\n        run: |            # reported\n          \
+              echo \"TITLE=$TITLE\" >> $GITHUB_ENV\n```",
+    fix: "Pass values between steps as step outputs (`>> $GITHUB_OUTPUT`, read with \
+          `${{ steps.x.outputs.y }}` into an `env:` of the step that needs it), which do \
+          not reach every later process. If a value must go to `$GITHUB_ENV`, validate it \
+          first (a fixed pattern such as `^[0-9a-f]{40}$`) and never write text from the \
+          pull request unchecked.",
 }
 
 /// A redirection to the environment or path file in bash, PowerShell or cmd.

@@ -1,5 +1,3 @@
-//! ci/gitlab-image-unpinned
-
 use std::collections::{HashMap, HashSet};
 
 use super::unpinned_action::image_name;
@@ -8,50 +6,45 @@ use crate::ci::gitlab::{ImageRole, Pipeline};
 use crate::ci::image_digest;
 use crate::context::Context;
 use crate::doc::{Node, Value};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/gitlab-image-unpinned",
     summary: "GitLab CI images and services are pinned by digest",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of globs",
         help: "Image names (without tag or digest, after variables are expanded) that may \
                stay on a tag: `[\"registry.example.com/ci/*\"]`. Default: none.",
     }],
-    docs: Docs {
-        what: "Every `image:` and `services:` entry, in both forms (`image: ruby:3.3` and \
-               `image: { name: ruby:3.3 }`), in jobs (hidden template jobs included), in \
-               `default:` and at the top level, in `.gitlab-ci.yml` and its local includes \
-               (`<<` merge keys applied: an image written once in an anchor is reported once, \
-               where it is written). An image without an `@sha256:` digest is reported at its \
-               value. Variables (`$VAR`, `${VAR}`) are expanded from the job's and the \
-               top-level `variables:`; an image whose tag (or whole name) is still a variable \
-               after that, such as `$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`, cannot be judged and \
-               is skipped.",
-        why: "A tag such as `ruby:3.3` or `docker:24-dind` is re-pointed at every release: the \
-              pipeline runs different software from one day to the next, and whoever controls \
-              the tag controls your pipeline and its secrets. A digest names exactly one \
-              image.",
-        example:
-            "```yaml\ndefault:\n  image: ruby:3.3                          # reported\nbuild:\n  \
-                  image:\n    name: golang:1.22@sha256:4d9a...      # fine\n  services:\n    - \
-                  docker:24-dind                       # reported\n```",
-        fix: "Append the digest (`docker buildx imagetools inspect IMAGE:TAG` prints it) and \
-              keep the tag for readers: `ruby:3.3@sha256:...`. Renovate updates pinned \
-              digests in `.gitlab-ci.yml`.",
-    },
-};
+    what: "Every `image:` and `services:` entry, in both forms (`image: ruby:3.3` and \
+           `image: { name: ruby:3.3 }`), in jobs (hidden template jobs included), in \
+           `default:` and at the top level, in `.gitlab-ci.yml` and its local includes \
+           (`<<` merge keys applied: an image written once in an anchor is reported once, \
+           where it is written). An image without an `@sha256:` digest is reported at its \
+           value. Variables (`$VAR`, `${VAR}`) are expanded from the job's and the \
+           top-level `variables:`; an image whose tag (or whole name) is still a variable \
+           after that, such as `$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`, cannot be judged and \
+           is skipped.",
+    why: "A tag such as `ruby:3.3` or `docker:24-dind` is re-pointed at every release: the \
+          pipeline runs different software from one day to the next, and whoever controls \
+          the tag controls your pipeline and its secrets. A digest names exactly one \
+          image.",
+    example:
+        "```yaml\ndefault:\n  image: ruby:3.3                          # reported\nbuild:\n  \
+              image:\n    name: golang:1.22@sha256:4d9a...      # fine\n  services:\n    - \
+              docker:24-dind                       # reported\n```",
+    fix: "Append the digest (`docker buildx imagetools inspect IMAGE:TAG` prints it) and \
+          keep the tag for readers: `ruby:3.3@sha256:...`. Renovate updates pinned \
+          digests in `.gitlab-ci.yml`.",
+}
 
 struct GitlabImageUnpinned {
     allow: GlobList,

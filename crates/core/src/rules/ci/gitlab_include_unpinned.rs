@@ -1,57 +1,50 @@
-//! ci/gitlab-include-unpinned
-
 use std::collections::HashMap;
 
 use super::{gitlab_pipeline, judged, nth_key};
 use crate::ci::gitlab::IncludeKind;
 use crate::ci::is_full_sha;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/gitlab-include-unpinned",
     summary: "GitLab includes from other projects, URLs and components are pinned to a tag or SHA",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of globs",
         help: "Projects (`group/project`), URLs or component paths (without `@version`) that \
                may stay unpinned: `[\"my-group/ci-templates\"]`. `*` does not cross `/`. \
                Default: none.",
     }],
-    docs: Docs {
-        what: "Each `include:` of `.gitlab-ci.yml` and the local files it includes, judged \
-               with this heuristic: `project:` needs a `ref:` that is a full 40-character \
-               commit SHA or looks like a release tag (`1.2`, `v1.2.3`, `v2.0.0-rc.1`: digits \
-               and dots, an optional `v`, an optional suffix after `-` or `+`); no `ref` (the \
-               project's default branch) or any other ref (a branch such as `main`) is \
-               reported. `remote:` URLs are reported unless they contain a 40-character SHA. \
-               `component:` is reported when its version is `~latest`, missing, a branch, or \
-               a partial version (`1`, `1.2`: GitLab resolves those to the newest match); a \
-               full `1.2.3` or a SHA is pinned. `local:` and `template:` (GitLab's own \
-               templates, versioned with GitLab) are fine. Reported at the ref, URL or \
-               component (the `project:` when there is no `ref`).",
-        why: "An include runs its jobs with your pipeline's variables and secrets. A branch or \
-              the default branch can change under you at any time, by anyone who can push \
-              there; a tag or SHA is what you reviewed.",
-        example: "```yaml\ninclude:\n  - project: acme/ci-templates\n    ref: main             \
-                  # reported: a branch\n    file: /build.yml\n  - project: acme/ci-templates\n    \
-                  ref: v1.4.2           # fine\n    file: /test.yml\n  - component: \
-                  gitlab.com/acme/lint@~latest   # reported\n```",
-        fix: "Set `ref:` to a release tag or a commit SHA of the included project, and \
-              `@1.2.3` on components. Let Renovate propose updates (it understands GitLab \
-              includes).",
-    },
-};
+    what: "Each `include:` of `.gitlab-ci.yml` and the local files it includes, judged \
+           with this heuristic: `project:` needs a `ref:` that is a full 40-character \
+           commit SHA or looks like a release tag (`1.2`, `v1.2.3`, `v2.0.0-rc.1`: digits \
+           and dots, an optional `v`, an optional suffix after `-` or `+`); no `ref` (the \
+           project's default branch) or any other ref (a branch such as `main`) is \
+           reported. `remote:` URLs are reported unless they contain a 40-character SHA. \
+           `component:` is reported when its version is `~latest`, missing, a branch, or \
+           a partial version (`1`, `1.2`: GitLab resolves those to the newest match); a \
+           full `1.2.3` or a SHA is pinned. `local:` and `template:` (GitLab's own \
+           templates, versioned with GitLab) are fine. Reported at the ref, URL or \
+           component (the `project:` when there is no `ref`).",
+    why: "An include runs its jobs with your pipeline's variables and secrets. A branch or \
+          the default branch can change under you at any time, by anyone who can push \
+          there; a tag or SHA is what you reviewed.",
+    example: "```yaml\ninclude:\n  - project: acme/ci-templates\n    ref: main             \
+              # reported: a branch\n    file: /build.yml\n  - project: acme/ci-templates\n    \
+              ref: v1.4.2           # fine\n    file: /test.yml\n  - component: \
+              gitlab.com/acme/lint@~latest   # reported\n```",
+    fix: "Set `ref:` to a release tag or a commit SHA of the included project, and \
+          `@1.2.3` on components. Let Renovate propose updates (it understands GitLab \
+          includes).",
+}
 
 struct GitlabIncludeUnpinned {
     allow: GlobList,

@@ -1,27 +1,22 @@
-//! ci/gitlab-required-job
-
 use serde::Deserialize;
 
 use super::gitlab_pipeline;
 use crate::ci::gitlab::{Job, Pipeline};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::options::{at_string, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/gitlab-required-job",
     summary: "Required GitLab CI jobs and stages exist",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: false },
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: Repository { path_list: false },
+    build: build,
+    options: [
+        {
             name: "jobs",
             kind: "array of tables { name?, name-regex?, stage?, script-regex?, help? }",
             help: "Each entry is one requirement, met by a visible job (not a `.hidden` \
@@ -31,7 +26,7 @@ static META: Meta = Meta {
                    line of its `script` (own or inherited). `name` names the requirement in \
                    findings (default: the criteria). `help` says how to fix. Default: none.",
         },
-        OptionDoc {
+        {
             name: "stages",
             kind: "array of strings",
             help: "Stages the pipeline must declare (or have by default: `.pre`, `build`, \
@@ -39,23 +34,21 @@ static META: Meta = Meta {
                    none.",
         },
     ],
-    docs: Docs {
-        what: "When the repository has a `.gitlab-ci.yml`: each requirement of `jobs` is met \
-               by some job of the pipeline (the root file and its local includes, `<<` merge \
-               keys and `extends` applied), and each stage of `stages` exists and has a job. \
-               A missing job is reported at the root file; a missing stage at the `stages` \
-               key. A repository without `.gitlab-ci.yml` is left to `ci/config-missing`.",
-        why: "The golden path says what every pipeline runs: tests, a security scan, a \
-              container scan before deploy. Stating it as policy catches the pipeline where \
-              such a job was commented out or renamed away.",
-        example: "```toml\n[rules.\"ci/gitlab-required-job\"]\njobs = [{ name = \"unit tests\", \
-                  stage = \"test\", script-regex = '\\b(go|cargo|npm) test\\b' }]\nstages = \
-                  [\"test\", \"deploy\"]\n```\nA pipeline whose only `test`-stage job runs \
-                  `make lint` is reported: `no job meets required job `unit tests``.",
-        fix: "Add the job or stage to `.gitlab-ci.yml`, or include the shared template that \
-              defines it.",
-    },
-};
+    what: "When the repository has a `.gitlab-ci.yml`: each requirement of `jobs` is met \
+           by some job of the pipeline (the root file and its local includes, `<<` merge \
+           keys and `extends` applied), and each stage of `stages` exists and has a job. \
+           A missing job is reported at the root file; a missing stage at the `stages` \
+           key. A repository without `.gitlab-ci.yml` is left to `ci/config-missing`.",
+    why: "The golden path says what every pipeline runs: tests, a security scan, a \
+          container scan before deploy. Stating it as policy catches the pipeline where \
+          such a job was commented out or renamed away.",
+    example: "```toml\n[rules.\"ci/gitlab-required-job\"]\njobs = [{ name = \"unit tests\", \
+              stage = \"test\", script-regex = '\\b(go|cargo|npm) test\\b' }]\nstages = \
+              [\"test\", \"deploy\"]\n```\nA pipeline whose only `test`-stage job runs \
+              `make lint` is reported: `no job meets required job `unit tests``.",
+    fix: "Add the job or stage to `.gitlab-ci.yml`, or include the shared template that \
+          defines it.",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

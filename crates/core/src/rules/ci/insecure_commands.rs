@@ -1,5 +1,3 @@
-//! ci/insecure-commands
-
 use std::collections::HashMap;
 
 use super::places::{env_blocks, from_to};
@@ -7,50 +5,37 @@ use super::{each_github, nth_key};
 use crate::ci::github::GithubFile;
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-const VARIABLE: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/insecure-commands",
     summary: "The deprecated `set-env` and `add-path` workflow commands stay disabled",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "`ACTIONS_ALLOW_UNSECURE_COMMANDS` set to a value the runner reads as true \
-               (`true` in any letter case, spaces around allowed, as .NET's `bool.TryParse` \
-               reads it; `yes` and `1` are false) in an `env:` of the workflow, a job, a step \
-               or a composite action's step, or in a `strategy.matrix` entry (which a step \
-               passes on with `env: ${{ matrix.env }}`). Reported from the `env:` key (the \
-               line zizmor reports, so its `# zizmor: ignore[insecure-commands]` comments \
-               apply) to the value.",
-        why: "The variable re-enables the `::set-env::` and `::add-path::` commands that \
-              GitHub disabled in 2020 (CVE-2020-15228): any process whose output the runner \
-              reads (a test printing a pull request's title, a log of fetched data) can then \
-              set `LD_PRELOAD`, `NODE_OPTIONS` or `PATH` for every later step and run code \
-              with the job's token and secrets.",
-        example:
-            "```yaml\njobs:\n  build:\n    env:                                # reported\n      \
-                  ACTIONS_ALLOW_UNSECURE_COMMANDS: true\n```",
-        fix: "Remove the variable and write to the environment files instead: \
-              `echo \"NAME=value\" >> \"$GITHUB_ENV\"` and `echo \"$DIR\" >> \"$GITHUB_PATH\"`. \
-              An action that still prints `::set-env::` has a newer release that does not.",
-    },
-};
-
-struct InsecureCommands;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(InsecureCommands))
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    rule: InsecureCommands,
+    what: "`ACTIONS_ALLOW_UNSECURE_COMMANDS` set to a value the runner reads as true \
+           (`true` in any letter case, spaces around allowed, as .NET's `bool.TryParse` \
+           reads it; `yes` and `1` are false) in an `env:` of the workflow, a job, a step \
+           or a composite action's step, or in a `strategy.matrix` entry (which a step \
+           passes on with `env: ${{ matrix.env }}`). Reported from the `env:` key (the \
+           line zizmor reports, so its `# zizmor: ignore[insecure-commands]` comments \
+           apply) to the value.",
+    why: "The variable re-enables the `::set-env::` and `::add-path::` commands that \
+          GitHub disabled in 2020 (CVE-2020-15228): any process whose output the runner \
+          reads (a test printing a pull request's title, a log of fetched data) can then \
+          set `LD_PRELOAD`, `NODE_OPTIONS` or `PATH` for every later step and run code \
+          with the job's token and secrets.",
+    example:
+        "```yaml\njobs:\n  build:\n    env:                                # reported\n      \
+              ACTIONS_ALLOW_UNSECURE_COMMANDS: true\n```",
+    fix: "Remove the variable and write to the environment files instead: \
+          `echo \"NAME=value\" >> \"$GITHUB_ENV\"` and `echo \"$DIR\" >> \"$GITHUB_PATH\"`. \
+          An action that still prints `::set-env::` has a newer release that does not.",
 }
+
+const VARIABLE: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
 
 /// Whether the runner reads `value` as true (`bool.TryParse`: `true` in any case, trimmed).
 fn truthy(node: &Node) -> bool {

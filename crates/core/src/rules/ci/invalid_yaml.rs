@@ -1,79 +1,64 @@
-//! ci/invalid-yaml
-
 use std::collections::HashMap;
 
 use super::{github_files, gitlab_pipeline, judged, nth_key};
 use crate::ci::github::{is_action_path, is_workflow_path};
 use crate::ci::gitlab::ProblemKind;
 use crate::context::{Context, ReadError};
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/invalid-yaml",
     summary: "CI files parse and have the structure GitHub or GitLab requires: YAML syntax, one \
               document, no duplicate keys or `<<` merge keys in GitHub files, no wrongly-typed \
               `jobs`, `steps`, `stages`, `script`",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "GitHub workflows (`.github/workflows/*.yml`), actions (`action.yml` at the root, \
-               under `.github/actions/` and wherever a step's `uses: ./path` points) and GitLab pipelines (`.gitlab-ci.yml` and the \
-               local files it includes) are valid YAML, reported at the line and column of the \
-               first syntax error. Also reported: a GitHub file with several YAML documents or \
-               whose document is not a mapping; a `<<` merge key in a GitHub file (GitHub \
-               accepts anchors and aliases but rejects merge keys; GitLab supports them, so \
-               they are applied there); a key written twice in one mapping of a GitHub file, \
-               at the second occurrence with the line of the first (GitHub rejects the file; \
-               GitLab accepts duplicate keys, the last one winning, so they are not reported \
-               there); a GitLab local include that does not exist, and include cycles.\n\n\
-               Values of a type GitHub or GitLab rejects where the structure needs a mapping \
-               or a list are reported at the value, with the type found: in a workflow, `on` \
-               (an event name, a list of names or a mapping), `jobs` (a mapping), each job (a \
-               mapping), `steps` (a list) and each step (a mapping); in an action, `runs` (a \
-               mapping) and `runs.steps`; in a GitLab pipeline file, `stages` (a list), a \
-               top-level key that is neither a global keyword (`default`, `include`, \
-               `stages`, `variables`, `workflow`, ...) nor hidden (`.name`) and is not a \
-               mapping (GitLab reads it as a job), the `script`, `before_script` and \
-               `after_script` of a visible job (a string or a list), and a `<<` merge key whose \
-               value is not a mapping or a list of mappings. Empty values (`jobs:` with nothing) \
-               and the rest of the schema (unknown keywords, required keys) are not judged.\n\n\
-               Indentation inside flow collections (`[...]`, `{...}`) and quoted strings is not \
-               judged, as GitHub and libyaml do not judge it: a `]` under the `-` of its `- [`, \
-               or a quoted string continued at column 1, is valid. The YAML reader (saphyr) \
-               follows YAML 1.2 strictly there, so on such an indentation error the file is \
-               read again with the lines inside those constructs indented up to their opening \
-               bracket or quote, which cannot change the meaning (leading white space there is \
-               only separation); that reading is kept only if every moved line is inside a flow \
-               collection or quoted string of it, else the first error is reported.",
-        why: "A workflow that does not parse never runs: GitHub shows the error only in the \
-              Actions tab, after the push, and the checks it should have run silently stop \
-              guarding the branch. Every other `ci/*` rule also needs the file to parse.",
-        example: "```yaml\nx: &defaults {runs-on: ubuntu-latest}\njobs:\n  test:\n    <<: \
-                  *defaults      # reported at `<<`: GitHub rejects merge keys\n```\nA syntax \
-                  error such as an unclosed `[` is reported where the parser finds it, with the \
-                  parser's message; the rest of that file is then not judged. `jobs: 5` is \
-                  reported at `5`: `` `jobs` must be a mapping of job ids to jobs, found an \
-                  integer ``; `on: push` written twice at the second `on`: `` duplicate key `on` \
-                  (first at line 1) ``.",
-        fix: "Fix the syntax or the value at the reported position; remove or merge a \
-              duplicated key. For merge keys in a GitHub workflow, \
-              write the keys out in each job, or move the shared part into a reusable \
-              workflow or a composite action.",
-    },
-};
-
-struct InvalidYaml;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(InvalidYaml))
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    rule: InvalidYaml,
+    what: "GitHub workflows (`.github/workflows/*.yml`), actions (`action.yml` at the root, \
+           under `.github/actions/` and wherever a step's `uses: ./path` points) and GitLab pipelines (`.gitlab-ci.yml` and the \
+           local files it includes) are valid YAML, reported at the line and column of the \
+           first syntax error. Also reported: a GitHub file with several YAML documents or \
+           whose document is not a mapping; a `<<` merge key in a GitHub file (GitHub \
+           accepts anchors and aliases but rejects merge keys; GitLab supports them, so \
+           they are applied there); a key written twice in one mapping of a GitHub file, \
+           at the second occurrence with the line of the first (GitHub rejects the file; \
+           GitLab accepts duplicate keys, the last one winning, so they are not reported \
+           there); a GitLab local include that does not exist, and include cycles.\n\n\
+           Values of a type GitHub or GitLab rejects where the structure needs a mapping \
+           or a list are reported at the value, with the type found: in a workflow, `on` \
+           (an event name, a list of names or a mapping), `jobs` (a mapping), each job (a \
+           mapping), `steps` (a list) and each step (a mapping); in an action, `runs` (a \
+           mapping) and `runs.steps`; in a GitLab pipeline file, `stages` (a list), a \
+           top-level key that is neither a global keyword (`default`, `include`, \
+           `stages`, `variables`, `workflow`, ...) nor hidden (`.name`) and is not a \
+           mapping (GitLab reads it as a job), the `script`, `before_script` and \
+           `after_script` of a visible job (a string or a list), and a `<<` merge key whose \
+           value is not a mapping or a list of mappings. Empty values (`jobs:` with nothing) \
+           and the rest of the schema (unknown keywords, required keys) are not judged.\n\n\
+           Indentation inside flow collections (`[...]`, `{...}`) and quoted strings is not \
+           judged, as GitHub and libyaml do not judge it: a `]` under the `-` of its `- [`, \
+           or a quoted string continued at column 1, is valid. The YAML reader (saphyr) \
+           follows YAML 1.2 strictly there, so on such an indentation error the file is \
+           read again with the lines inside those constructs indented up to their opening \
+           bracket or quote, which cannot change the meaning (leading white space there is \
+           only separation); that reading is kept only if every moved line is inside a flow \
+           collection or quoted string of it, else the first error is reported.",
+    why: "A workflow that does not parse never runs: GitHub shows the error only in the \
+          Actions tab, after the push, and the checks it should have run silently stop \
+          guarding the branch. Every other `ci/*` rule also needs the file to parse.",
+    example: "```yaml\nx: &defaults {runs-on: ubuntu-latest}\njobs:\n  test:\n    <<: \
+              *defaults      # reported at `<<`: GitHub rejects merge keys\n```\nA syntax \
+              error such as an unclosed `[` is reported where the parser finds it, with the \
+              parser's message; the rest of that file is then not judged. `jobs: 5` is \
+              reported at `5`: `` `jobs` must be a mapping of job ids to jobs, found an \
+              integer ``; `on: push` written twice at the second `on`: `` duplicate key `on` \
+              (first at line 1) ``.",
+    fix: "Fix the syntax or the value at the reported position; remove or merge a \
+          duplicated key. For merge keys in a GitHub workflow, \
+          write the keys out in each job, or move the shared part into a reusable \
+          workflow or a composite action.",
 }
 
 impl Rule for InvalidYaml {

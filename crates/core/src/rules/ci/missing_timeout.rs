@@ -1,55 +1,49 @@
-//! ci/missing-timeout
-
 use super::each_workflow;
 use crate::ci::github::{Job, Workflow};
 use crate::context::Context;
 use crate::edit::{text, Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/missing-timeout",
     summary: "Workflow jobs set `timeout-minutes`",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
     fixable: true,
-    options: &[
-        OptionDoc {
+    build: build,
+    options: [
+        {
             name: "max",
             kind: "integer (minutes)",
             help: "Also report a literal `timeout-minutes` above this many minutes. Default: no \
                    maximum.",
         },
-        OptionDoc {
+        {
             name: "fix-minutes",
             kind: "integer (minutes)",
             help: "The `timeout-minutes` that `goldpath fix` writes. Default: 30, or `max` when \
                    that is lower; at most `max`.",
         },
     ],
-    docs: Docs {
-        what: "Every job of a workflow that runs steps has `timeout-minutes`; reported at the \
-               job's id. Jobs that call a reusable workflow (`uses:`) are exempt: GitHub does \
-               not accept `timeout-minutes` on them (the called workflow's jobs set their \
-               own). With `max`, a literal timeout above it is reported at its value; an \
-               expression is not judged.",
-        why: "A job without a timeout runs for up to six hours when a test hangs or a network \
-              call never returns: it holds a runner (and its cost) and delays every pipeline \
-              queued behind it.",
-        example: "```yaml\njobs:\n  test:              # reported\n    runs-on: \
-                  ubuntu-latest\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: \
-                  15    # fine\n```",
-        fix: "Add `timeout-minutes:` to each job, a little above its usual duration. \
-              `goldpath fix` adds `timeout-minutes: 30` (the `fix-minutes` option) to each \
-              job: after its `runs-on` line, or as its first key, at the job's indentation; \
-              adjust the number to the job.",
-    },
-};
+    what: "Every job of a workflow that runs steps has `timeout-minutes`; reported at the \
+           job's id. Jobs that call a reusable workflow (`uses:`) are exempt: GitHub does \
+           not accept `timeout-minutes` on them (the called workflow's jobs set their \
+           own). With `max`, a literal timeout above it is reported at its value; an \
+           expression is not judged.",
+    why: "A job without a timeout runs for up to six hours when a test hangs or a network \
+          call never returns: it holds a runner (and its cost) and delays every pipeline \
+          queued behind it.",
+    example: "```yaml\njobs:\n  test:              # reported\n    runs-on: \
+              ubuntu-latest\n  build:\n    runs-on: ubuntu-latest\n    timeout-minutes: \
+              15    # fine\n```",
+    fix: "Add `timeout-minutes:` to each job, a little above its usual duration. \
+          `goldpath fix` adds `timeout-minutes: 30` (the `fix-minutes` option) to each \
+          job: after its `runs-on` line, or as its first key, at the job's indentation; \
+          adjust the number to the job.",
+}
 
 struct MissingTimeout {
     max: Option<i64>,

@@ -5,37 +5,40 @@
 //! The parsing is shared: every rule asks `github_files` or `gitlab_pipeline`, which parse
 //! each file once per check through the engine's memo, whatever the number of rules.
 
-pub mod archived_action;
-pub mod bot_condition;
-pub mod cache_poisoning;
-pub mod config_missing;
-pub mod container_credentials;
-pub mod dangerous_trigger;
-pub mod dependabot_cooldown;
-pub mod dependabot_execution;
-pub mod excessive_permissions;
-pub mod github_env;
-pub mod gitlab_image_unpinned;
-pub mod gitlab_include_unpinned;
-pub mod gitlab_required_job;
-pub mod insecure_commands;
-pub mod invalid_yaml;
-pub mod missing_timeout;
-pub mod permissions_missing;
-pub mod persist_credentials;
 mod places;
-pub mod required_workflow;
-pub mod secrets_overexposed;
-pub mod secrets_unredacted;
 pub mod supply_chain;
-pub mod template_injection;
-pub mod typosquat_action;
-pub mod unpinned_action;
-pub mod unpinned_image;
-pub mod unsound_condition;
-pub mod unsound_contains;
-pub mod update_tool_missing;
-pub mod vulnerable_action;
+
+super::rule_modules! {
+    archived_action,
+    bot_condition,
+    cache_poisoning,
+    config_missing,
+    container_credentials,
+    dangerous_trigger,
+    dependabot_cooldown,
+    dependabot_execution,
+    excessive_permissions,
+    github_env,
+    gitlab_image_unpinned,
+    gitlab_include_unpinned,
+    gitlab_required_job,
+    insecure_commands,
+    invalid_yaml,
+    missing_timeout,
+    permissions_missing,
+    persist_credentials,
+    required_workflow,
+    secrets_overexposed,
+    secrets_unredacted,
+    template_injection,
+    typosquat_action,
+    unpinned_action,
+    unpinned_image,
+    unsound_condition,
+    unsound_contains,
+    update_tool_missing,
+    vulnerable_action,
+}
 
 use std::sync::Arc;
 

@@ -1,49 +1,35 @@
-//! ci/permissions-missing
-
 use super::each_workflow;
 use crate::ci::github::Workflow;
 use crate::context::Context;
 use crate::edit::{text, Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/permissions-missing",
     summary: "Workflows set the token's `permissions` at the top level",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
     fixable: true,
-    options: &[],
-    docs: Docs {
-        what: "Every workflow has a top-level `permissions` key, unless every one of its jobs \
-               sets `permissions` itself (then no job runs with the default). Reported at the \
-               workflow's first key. Actions are not judged: their steps run with the token of \
-               the workflow that calls them.",
-        why: "Without `permissions`, each job's `GITHUB_TOKEN` gets the repository's or \
-              organisation's default: read and write on contents, packages, pull requests, \
-              issues and more in repositories created before February 2023. A compromised \
-              step or dependency can then push code or tamper with releases. Declaring the \
-              permissions also documents what the workflow needs.",
-        example: "```yaml\non: pull_request\njobs:\n  test: ...\n```\nis reported at `on`. \
-                  Adding\n```yaml\npermissions:\n  contents: read\n```\nat the top level (and \
-                  granting more per job where needed) fixes it.",
-        fix: "Add `permissions: contents: read` (or `permissions: {}` when the jobs need no \
-              token) at the top level, and give individual jobs the write scopes they need \
-              with their own `permissions`. `goldpath fix` inserts `permissions:` with \
-              `contents: read` just above `jobs:` (above the comments that lead into it), \
-              indented like the file's jobs.",
-    },
-};
-
-struct PermissionsMissing;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(PermissionsMissing))
+    rule: PermissionsMissing,
+    what: "Every workflow has a top-level `permissions` key, unless every one of its jobs \
+           sets `permissions` itself (then no job runs with the default). Reported at the \
+           workflow's first key. Actions are not judged: their steps run with the token of \
+           the workflow that calls them.",
+    why: "Without `permissions`, each job's `GITHUB_TOKEN` gets the repository's or \
+          organisation's default: read and write on contents, packages, pull requests, \
+          issues and more in repositories created before February 2023. A compromised \
+          step or dependency can then push code or tamper with releases. Declaring the \
+          permissions also documents what the workflow needs.",
+    example: "```yaml\non: pull_request\njobs:\n  test: ...\n```\nis reported at `on`. \
+              Adding\n```yaml\npermissions:\n  contents: read\n```\nat the top level (and \
+              granting more per job where needed) fixes it.",
+    fix: "Add `permissions: contents: read` (or `permissions: {}` when the jobs need no \
+          token) at the top level, and give individual jobs the write scopes they need \
+          with their own `permissions`. `goldpath fix` inserts `permissions:` with \
+          `contents: read` just above `jobs:` (above the comments that lead into it), \
+          indented like the file's jobs.",
 }
 
 impl Rule for PermissionsMissing {

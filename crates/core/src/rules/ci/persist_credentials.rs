@@ -1,5 +1,3 @@
-//! ci/persist-credentials
-
 use std::collections::HashMap;
 
 use super::{each_workflow, nth_key};
@@ -7,50 +5,38 @@ use crate::ci::github::{Job, Step, Workflow};
 use crate::context::Context;
 use crate::doc::Value;
 use crate::edit::{text, Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/persist-credentials",
     summary: "`actions/checkout` does not keep the token on disk in jobs that upload the checkout",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
     fixable: true,
-    options: &[],
-    docs: Docs {
-        what: "Each `actions/checkout` step without `persist-credentials: false` in a job that \
-               uploads the checkout as an artifact: a step using `actions/upload-artifact` or \
-               `actions/upload-pages-artifact` whose `path` (any line of it) is the workspace \
-               (`.`, `./`, `${{ github.workspace }}`), a glob from the workspace whose last \
-               segment is `*` or `**`, or the checkout's own `path` (or a folder above it, or \
-               a glob inside it). Reported at the checkout's `uses` value. Uploads of build \
-               folders (`dist`, `target/*.html`) are not reported: the token then stays in \
-               `.git/config` on the runner, which is discarded.",
-        why: "`actions/checkout` writes the job's token into `.git/config` by default so later \
-              steps can push. An artifact that includes the checkout publishes that token to \
-              anyone who can download the artifact: in a public repository, everyone \
-              (\"ArtiPACKED\", 2024).",
-        example: "```yaml\nsteps:\n  - uses: actions/checkout@v4           # reported\n  - run: \
-                  make dist\n  - uses: actions/upload-artifact@v4\n    with: {path: .}\n```\n\
-                  With `path: dist/` instead, nothing is reported.",
-        fix: "Add `with: persist-credentials: false` to the checkout. A job that must push \
-              can pass the token explicitly to that one command instead. Upload only the \
-              folders the artifact needs. `goldpath fix` adds `persist-credentials: false` to \
-              the checkout's `with:` (creating `with:` after the `uses` line when there is \
-              none, or setting an existing `persist-credentials` to `false`), in block or \
-              flow style as the step is written.",
-    },
-};
-
-struct PersistCredentials;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(PersistCredentials))
+    rule: PersistCredentials,
+    what: "Each `actions/checkout` step without `persist-credentials: false` in a job that \
+           uploads the checkout as an artifact: a step using `actions/upload-artifact` or \
+           `actions/upload-pages-artifact` whose `path` (any line of it) is the workspace \
+           (`.`, `./`, `${{ github.workspace }}`), a glob from the workspace whose last \
+           segment is `*` or `**`, or the checkout's own `path` (or a folder above it, or \
+           a glob inside it). Reported at the checkout's `uses` value. Uploads of build \
+           folders (`dist`, `target/*.html`) are not reported: the token then stays in \
+           `.git/config` on the runner, which is discarded.",
+    why: "`actions/checkout` writes the job's token into `.git/config` by default so later \
+          steps can push. An artifact that includes the checkout publishes that token to \
+          anyone who can download the artifact: in a public repository, everyone \
+          (\"ArtiPACKED\", 2024).",
+    example: "```yaml\nsteps:\n  - uses: actions/checkout@v4           # reported\n  - run: \
+              make dist\n  - uses: actions/upload-artifact@v4\n    with: {path: .}\n```\n\
+              With `path: dist/` instead, nothing is reported.",
+    fix: "Add `with: persist-credentials: false` to the checkout. A job that must push \
+          can pass the token explicitly to that one command instead. Upload only the \
+          folders the artifact needs. `goldpath fix` adds `persist-credentials: false` to \
+          the checkout's `with:` (creating `with:` after the `uses` line when there is \
+          none, or setting an existing `persist-credentials` to `false`), in block or \
+          flow style as the step is written.",
 }
 
 const UPLOADS: &[&str] = &["actions/upload-artifact", "actions/upload-pages-artifact"];

@@ -1,33 +1,24 @@
-//! ci/required-workflow
-
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 use crate::ci::github::{GithubFile, Step, Uses, Workflow};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-/// How many levels of local reusable workflows (`uses: ./.github/workflows/x.yml`) are
-/// followed when looking for steps.
-const MAX_CALL_DEPTH: usize = 4;
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/required-workflow",
     summary:
         "Required GitHub workflows exist: triggered by the right events, running the right steps",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: false },
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: Repository { path_list: false },
+    build: build,
+    options: [{
         name: "workflows",
         kind: "array of tables { name, on?, jobs?, steps?, help? }",
         help: "Each entry is one requirement, met when one workflow of \
@@ -41,24 +32,26 @@ static META: Meta = Meta {
                (`uses: ./.github/workflows/x.yml`) count. `help` says how to fix. Default: \
                none.",
     }],
-    docs: Docs {
-        what: "For each entry of `workflows`, some workflow is triggered by every event of \
-               its `on`, has a job matching each glob of its `jobs`, and a step matching each \
-               entry of its `steps`. When none does, one finding says what is missing in the \
-               workflow that came closest (at its `on` key), or at the repository when no \
-               workflow has the events.",
-        why: "The golden path usually says what every pull request must go through: tests, a \
-              linter, a security scan. Stating it as policy catches the repository whose \
-              tests quietly stopped running on pull requests.",
-        example: "```toml\n[rules.\"ci/required-workflow\"]\nworkflows = [\n  { name = \"tests \
-                  on pull requests\", on = [\"pull_request\"], steps = [\n    { uses = \
-                  \"actions/checkout\" }, { run = '\\b(cargo|npm|go) test\\b' },\n  ] },\n]\n```\n\
-                  A repository whose only workflow runs `cargo test` on `push` is reported: \
-                  `ci.yml is not triggered by pull_request`.",
-        fix: "Add the events and steps to the workflow named in the finding, or add a \
-              workflow that does what the requirement says.",
-    },
-};
+    what: "For each entry of `workflows`, some workflow is triggered by every event of \
+           its `on`, has a job matching each glob of its `jobs`, and a step matching each \
+           entry of its `steps`. When none does, one finding says what is missing in the \
+           workflow that came closest (at its `on` key), or at the repository when no \
+           workflow has the events.",
+    why: "The golden path usually says what every pull request must go through: tests, a \
+          linter, a security scan. Stating it as policy catches the repository whose \
+          tests quietly stopped running on pull requests.",
+    example: "```toml\n[rules.\"ci/required-workflow\"]\nworkflows = [\n  { name = \"tests \
+              on pull requests\", on = [\"pull_request\"], steps = [\n    { uses = \
+              \"actions/checkout\" }, { run = '\\b(cargo|npm|go) test\\b' },\n  ] },\n]\n```\n\
+              A repository whose only workflow runs `cargo test` on `push` is reported: \
+              `ci.yml is not triggered by pull_request`.",
+    fix: "Add the events and steps to the workflow named in the finding, or add a \
+          workflow that does what the requirement says.",
+}
+
+/// How many levels of local reusable workflows (`uses: ./.github/workflows/x.yml`) are
+/// followed when looking for steps.
+const MAX_CALL_DEPTH: usize = 4;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

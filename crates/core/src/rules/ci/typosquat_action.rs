@@ -1,16 +1,50 @@
-//! ci/typosquat-action
-
 use std::sync::LazyLock;
 
 use super::supply_chain::{each_remote_use, repositories};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/typosquat-action",
+    summary: "Action names are not near-misses of well-known actions",
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
+            name: "extend",
+            kind: "array of strings",
+            help: "More well-known actions, as `owner/repo`, added to the built-in list. \
+                   Default: none.",
+        },
+        {
+            name: "allow",
+            kind: "array of globs",
+            help: "Actions (`owner/repo`) that are not reported even when they are near a \
+                   well-known name: `[\"my-org/*\"]`. Default: none.",
+        },
+    ],
+    what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
+           `owner/repo` that is one edit away from a well-known action under another \
+           owner: a character left out (`action/checkout`), added (`actiions/checkout`), \
+           replaced (`acti0ns/checkout`) or two neighbours swapped (`dokcer/login-action`). \
+           Names are compared without letter case; names shorter than 8 characters, an \
+           owner's own actions (`actions/setup-go` beside `actions/setup-node`) and the \
+           well-known names themselves are not reported. The list is shipped with goldpath \
+           (`crates/core/rules/ci/popular-actions.toml`, zizmor's list and a few \
+           additions) and read offline. Reported at `owner/repo`.",
+    why: "A typo in `uses:` runs whatever the owner of the misspelled name publishes, with \
+          the job's token and secrets. Typosquatters register such names on purpose.",
+    example: "```yaml\nsteps:\n  - uses: actions/checkout@v4    # the real one\n  - uses: \
+              actoins/checkout@v4    # reported: swaps two characters of \
+              actions/checkout\n```",
+    fix: "Correct the name. If the action really is another one with a close name, add \
+          it to `allow`.",
+}
 
 /// The built-in list, as written in `crates/core/rules/ci/popular-actions.toml`.
 const DATA_TOML: &str = include_str!(concat!(
@@ -24,47 +58,6 @@ static POPULAR: LazyLock<Vec<String>> =
 /// Names shorter than this are not compared: one edit away from a short name is too many
 /// unrelated names.
 const MIN_LEN: usize = 8;
-
-static META: Meta = Meta {
-    id: "ci/typosquat-action",
-    summary: "Action names are not near-misses of well-known actions",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
-            name: "extend",
-            kind: "array of strings",
-            help: "More well-known actions, as `owner/repo`, added to the built-in list. \
-                   Default: none.",
-        },
-        OptionDoc {
-            name: "allow",
-            kind: "array of globs",
-            help: "Actions (`owner/repo`) that are not reported even when they are near a \
-                   well-known name: `[\"my-org/*\"]`. Default: none.",
-        },
-    ],
-    docs: Docs {
-        what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
-               `owner/repo` that is one edit away from a well-known action under another \
-               owner: a character left out (`action/checkout`), added (`actiions/checkout`), \
-               replaced (`acti0ns/checkout`) or two neighbours swapped (`dokcer/login-action`). \
-               Names are compared without letter case; names shorter than 8 characters, an \
-               owner's own actions (`actions/setup-go` beside `actions/setup-node`) and the \
-               well-known names themselves are not reported. The list is shipped with goldpath \
-               (`crates/core/rules/ci/popular-actions.toml`, zizmor's list and a few \
-               additions) and read offline. Reported at `owner/repo`.",
-        why: "A typo in `uses:` runs whatever the owner of the misspelled name publishes, with \
-              the job's token and secrets. Typosquatters register such names on purpose.",
-        example: "```yaml\nsteps:\n  - uses: actions/checkout@v4    # the real one\n  - uses: \
-                  actoins/checkout@v4    # reported: swaps two characters of \
-                  actions/checkout\n```",
-        fix: "Correct the name. If the action really is another one with a close name, add \
-              it to `allow`.",
-    },
-};
 
 struct TyposquatAction {
     popular: Vec<String>,

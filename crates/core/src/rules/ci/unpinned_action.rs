@@ -1,35 +1,30 @@
-//! ci/unpinned-action
-
 use std::collections::HashMap;
 
 use super::{each_github, nth_key};
 use crate::ci::github::{GithubFile, Uses};
 use crate::ci::{image_digest, is_full_sha, Scalar, Text};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Tier, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/unpinned-action",
     summary: "Actions and reusable workflows are pinned to a full commit SHA",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "allow",
             kind: "array of globs",
             help: "Actions that may stay on a tag or branch, matched against `owner/repo` and \
                    `owner/repo/path` (and, for `docker://` steps, the image name): \
                    `[\"my-org/*\"]`. `*` does not cross `/`. Default: none.",
         },
-        OptionDoc {
+        {
             name: "trusted",
             kind: "array of globs",
             help: "Actions, matched like `allow`, whose unpinned uses are reported at tier \
@@ -38,27 +33,25 @@ static META: Meta = Meta {
                    none.",
         },
     ],
-    docs: Docs {
-        what: "Every `uses:` of a step (in workflows and composite actions) and of a job (a \
-               reusable workflow, `owner/repo/.github/workflows/x.yml@ref`) names a full \
-               40-character commit SHA after `@`. Reported at the ref's exact line and \
-               column: a tag (`@v4`), a branch (`@main`), a short SHA, or no ref at all. \
-               `docker://` steps are pinned when the image has an `@sha256:` digest. Local \
-               actions and workflows (`./path`, `$/path`) are part of the repository and are \
-               not reported; a `uses` with an expression cannot be judged and is skipped.",
-        why: "A tag or branch can be moved to other code after you reviewed it: a compromised \
-              action (as with tj-actions/changed-files in 2025) then runs in your workflow, \
-              with your secrets and token. A commit SHA cannot be moved.",
-        example: "```yaml\nsteps:\n  - uses: actions/checkout@v4            # reported at \
-                  `v4`\n  - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # \
-                  v4.1.1\n```\nthe second step is pinned; the comment keeps the version \
-                  readable (Dependabot and Renovate update both).",
-        fix: "Replace the ref with the SHA of the release's commit (`git ls-remote \
-              https://github.com/OWNER/REPO refs/tags/TAG`, or a tool such as pinact or \
-              Renovate's `helpers:pinGitHubActionDigests`) and keep the tag in a comment. \
-              Exempt owners you trust with `allow`, or lower their tier with `trusted`.",
-    },
-};
+    what: "Every `uses:` of a step (in workflows and composite actions) and of a job (a \
+           reusable workflow, `owner/repo/.github/workflows/x.yml@ref`) names a full \
+           40-character commit SHA after `@`. Reported at the ref's exact line and \
+           column: a tag (`@v4`), a branch (`@main`), a short SHA, or no ref at all. \
+           `docker://` steps are pinned when the image has an `@sha256:` digest. Local \
+           actions and workflows (`./path`, `$/path`) are part of the repository and are \
+           not reported; a `uses` with an expression cannot be judged and is skipped.",
+    why: "A tag or branch can be moved to other code after you reviewed it: a compromised \
+          action (as with tj-actions/changed-files in 2025) then runs in your workflow, \
+          with your secrets and token. A commit SHA cannot be moved.",
+    example: "```yaml\nsteps:\n  - uses: actions/checkout@v4            # reported at \
+              `v4`\n  - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # \
+              v4.1.1\n```\nthe second step is pinned; the comment keeps the version \
+              readable (Dependabot and Renovate update both).",
+    fix: "Replace the ref with the SHA of the release's commit (`git ls-remote \
+          https://github.com/OWNER/REPO refs/tags/TAG`, or a tool such as pinact or \
+          Renovate's `helpers:pinGitHubActionDigests`) and keep the tag in a comment. \
+          Exempt owners you trust with `allow`, or lower their tier with `trusted`.",
+}
 
 struct UnpinnedAction {
     allow: GlobList,

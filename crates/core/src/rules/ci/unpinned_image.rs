@@ -1,5 +1,3 @@
-//! ci/unpinned-image
-
 use std::collections::HashMap;
 
 use super::unpinned_action::image_name;
@@ -8,48 +6,43 @@ use crate::ci::github::GithubFile;
 use crate::ci::{image_digest, Scalar};
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/unpinned-image",
     summary: "Job containers, service containers and Docker actions use images pinned by digest",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of globs",
         help: "Image names (without tag or digest) that may stay on a tag, such as \
                `[\"ghcr.io/my-org/*\"]`. Default: none.",
     }],
-    docs: Docs {
-        what: "In workflows, the image of each job's `container` (a string or `image:`) and of \
-               each of its `services`; in a Docker action's `action.yml`, a `runs.image` of \
-               the form `docker://...`. Each is reported at its value unless it has an \
-               `@sha256:` digest. An image given by a matrix value (`${{ matrix.image }}`, \
-               `node:${{ matrix.node }}`) is judged for each value the job's \
-               `strategy.matrix` lists (the key's list and its `include` entries), reported at \
-               the value; other expressions (a matrix from `fromJSON`, `env`, inputs) cannot \
-               be judged and are skipped. `uses: docker://...` steps are judged by \
-               `ci/unpinned-action`.",
-        why: "A tag such as `postgres:16` or `node:20` is re-pointed at every release: the job \
-              runs different software from one day to the next, and a compromised registry \
-              account can ship anything under it. A digest names exactly one image.",
-        example:
-            "```yaml\ncontainer: node:20                              # reported\nservices:\n  \
-                  db:\n    image: postgres@sha256:4d9a...   # fine\n```",
-        fix: "Append the digest (`docker buildx imagetools inspect IMAGE:TAG` prints it) and \
-              keep the tag for readers: `node:20@sha256:...`. Renovate and Dependabot update \
-              pinned digests.",
-    },
-};
+    what: "In workflows, the image of each job's `container` (a string or `image:`) and of \
+           each of its `services`; in a Docker action's `action.yml`, a `runs.image` of \
+           the form `docker://...`. Each is reported at its value unless it has an \
+           `@sha256:` digest. An image given by a matrix value (`${{ matrix.image }}`, \
+           `node:${{ matrix.node }}`) is judged for each value the job's \
+           `strategy.matrix` lists (the key's list and its `include` entries), reported at \
+           the value; other expressions (a matrix from `fromJSON`, `env`, inputs) cannot \
+           be judged and are skipped. `uses: docker://...` steps are judged by \
+           `ci/unpinned-action`.",
+    why: "A tag such as `postgres:16` or `node:20` is re-pointed at every release: the job \
+          runs different software from one day to the next, and a compromised registry \
+          account can ship anything under it. A digest names exactly one image.",
+    example:
+        "```yaml\ncontainer: node:20                              # reported\nservices:\n  \
+              db:\n    image: postgres@sha256:4d9a...   # fine\n```",
+    fix: "Append the digest (`docker buildx imagetools inspect IMAGE:TAG` prints it) and \
+          keep the tag for readers: `node:20@sha256:...`. Renovate and Dependabot update \
+          pinned digests.",
+}
 
 struct UnpinnedImage {
     allow: GlobList,

@@ -1,51 +1,36 @@
-//! ci/unsound-condition
-
 use std::collections::HashMap;
 
 use super::places::{conditions, from_to};
 use super::{each_github, nth_key};
 use crate::ci::expr::expressions;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/unsound-condition",
     summary: "`if:` conditions are one expression, not a string that is always true",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A job's or step's `if:` (in workflows and composite actions) holding a \
-               `${{ }}` expression with any other text around it: a second expression \
-               (`${{ a }} && ${{ b }}`), words (`true && ${{ x }}`), spaces inside quotes \
-               (`\"${{ x }} \"`), or the line break that a `|` or `>` block scalar keeps at \
-               its end (`|-` and `>-` strip it, and are fine). A condition whose only \
-               expression is `true` or `always()` is not reported: it is always true anyway. \
-               Reported from the `if` key to the end of the condition.",
-        why: "GitHub evaluates an `if:` with text around its `${{ }}` as a string template: \
-              the expression's value is pasted into the text, and any non-empty string is \
-              true. The condition never stops the job or step, whatever the expression says: \
-              a step meant to run only on the default branch, only for maintainers or only \
-              after a check runs every time.",
-        example: "```yaml\n- run: ./deploy\n  if: |                         # reported: always true\n    \
-                  ${{ github.ref == 'refs/heads/main' }}\n```",
-        fix: "Write the condition as one expression and nothing else: \
-              `if: github.ref == 'refs/heads/main'` (the `${{ }}` is optional in `if:`), \
-              `if: ${{ a && b }}` for several parts, or `|-` / `>-` for a block scalar.",
-    },
-};
-
-struct UnsoundCondition;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(UnsoundCondition))
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    rule: UnsoundCondition,
+    what: "A job's or step's `if:` (in workflows and composite actions) holding a \
+           `${{ }}` expression with any other text around it: a second expression \
+           (`${{ a }} && ${{ b }}`), words (`true && ${{ x }}`), spaces inside quotes \
+           (`\"${{ x }} \"`), or the line break that a `|` or `>` block scalar keeps at \
+           its end (`|-` and `>-` strip it, and are fine). A condition whose only \
+           expression is `true` or `always()` is not reported: it is always true anyway. \
+           Reported from the `if` key to the end of the condition.",
+    why: "GitHub evaluates an `if:` with text around its `${{ }}` as a string template: \
+          the expression's value is pasted into the text, and any non-empty string is \
+          true. The condition never stops the job or step, whatever the expression says: \
+          a step meant to run only on the default branch, only for maintainers or only \
+          after a check runs every time.",
+    example: "```yaml\n- run: ./deploy\n  if: |                         # reported: always true\n    \
+              ${{ github.ref == 'refs/heads/main' }}\n```",
+    fix: "Write the condition as one expression and nothing else: \
+          `if: github.ref == 'refs/heads/main'` (the `${{ }}` is optional in `if:`), \
+          `if: ${{ a && b }}` for several parts, or `|-` / `>-` for a block scalar.",
 }
 
 /// Why GitHub reads `condition` as a string, if it does: the text beside its expressions.

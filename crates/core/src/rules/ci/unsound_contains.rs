@@ -1,5 +1,3 @@
-//! ci/unsound-contains
-
 use std::collections::HashMap;
 
 use super::places::conditions;
@@ -7,46 +5,33 @@ use super::{each_github, nth_key};
 use crate::ci::ast::{parse_condition, Expr, Kind};
 use crate::ci::expr::untrusted;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ci/unsound-contains",
     summary: "`if:` conditions do not test membership with `contains` on a string",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A job's or step's `if:` (in workflows and composite actions) calling \
-               `contains('a b c', x)` with a string literal as the first argument and, as the \
-               second, a context whose value a user can choose: a branch or tag name \
-               (`github.ref`, `github.ref_name`, `github.head_ref`, `github.base_ref`), an \
-               actor's name (`github.actor`, `github.triggering_actor`), any `env.*` or \
-               `inputs.*`, or one of the outsider-controlled contexts of \
-               `ci/template-injection` (titles, bodies, commit messages). Contexts from a \
-               fixed vocabulary (`github.event_name`, `runner.os`, `runner.name`) are not \
-               reported. Reported at the call.",
-        why: "On a string, `contains` is a substring test: `contains('refs/heads/main \
-              refs/heads/develop', github.ref)` is also true for a branch named `mai`, `dev` \
-              or `heads/main refs`, so anyone who can push a branch (or name a pull request's) \
-              passes a check meant to allow two branches only.",
-        example: "```yaml\n- run: ./deploy\n  if: contains('refs/heads/main refs/heads/prod', github.ref)   # reported\n```",
-        fix: "Test against a list: `contains(fromJSON('[\"refs/heads/main\", \
-              \"refs/heads/prod\"]'), github.ref)`, or compare each value: \
-              `github.ref == 'refs/heads/main' || github.ref == 'refs/heads/prod'`.",
-    },
-};
-
-struct UnsoundContains;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(UnsoundContains))
+    level: Warning,
+    tier: Silver,
+    scope: PerFile,
+    rule: UnsoundContains,
+    what: "A job's or step's `if:` (in workflows and composite actions) calling \
+           `contains('a b c', x)` with a string literal as the first argument and, as the \
+           second, a context whose value a user can choose: a branch or tag name \
+           (`github.ref`, `github.ref_name`, `github.head_ref`, `github.base_ref`), an \
+           actor's name (`github.actor`, `github.triggering_actor`), any `env.*` or \
+           `inputs.*`, or one of the outsider-controlled contexts of \
+           `ci/template-injection` (titles, bodies, commit messages). Contexts from a \
+           fixed vocabulary (`github.event_name`, `runner.os`, `runner.name`) are not \
+           reported. Reported at the call.",
+    why: "On a string, `contains` is a substring test: `contains('refs/heads/main \
+          refs/heads/develop', github.ref)` is also true for a branch named `mai`, `dev` \
+          or `heads/main refs`, so anyone who can push a branch (or name a pull request's) \
+          passes a check meant to allow two branches only.",
+    example: "```yaml\n- run: ./deploy\n  if: contains('refs/heads/main refs/heads/prod', github.ref)   # reported\n```",
+    fix: "Test against a list: `contains(fromJSON('[\"refs/heads/main\", \
+          \"refs/heads/prod\"]'), github.ref)`, or compare each value: \
+          `github.ref == 'refs/heads/main' || github.ref == 'refs/heads/prod'`.",
 }
 
 /// Contexts whose value a user can choose, beyond the outsider-controlled ones.

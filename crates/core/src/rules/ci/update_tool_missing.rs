@@ -1,18 +1,46 @@
-//! ci/update-tool-missing
-
 use std::collections::BTreeSet;
 
 use super::find;
 use crate::context::Context;
 use crate::edit::{Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::Platform;
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::snapshot::FileEntry;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/update-tool-missing",
+    summary: "A dependency update tool (Dependabot or Renovate) is configured",
+    level: Warning,
+    tier: Silver,
+    scope: Repository { path_list: true },
+    fixable: true,
+    rule: UpdateToolMissing,
+    what: "The repository has a Dependabot configuration (`.github/dependabot.yml` or \
+           `.yaml`) or a Renovate one: `renovate.json`, `renovate.json5`, `.renovaterc`, \
+           `.renovaterc.json`, `.renovaterc.json5`, `.github/renovate.json(5)`, \
+           `.gitlab/renovate.json(5)`, or a `renovate` key in the root `package.json`. \
+           One repository-wide finding when none is found. Renovate set up centrally for \
+           an organisation (a global config) cannot be seen from the repository: waive \
+           the rule there.",
+    why: "Dependencies, actions and images go stale and collect known vulnerabilities; \
+          pinned SHAs and digests (see `ci/unpinned-action`) are only safe when a bot \
+          keeps proposing their updates.",
+    example: "A repository with workflows and a `Cargo.lock` but no `.github/dependabot.yml` \
+              is reported; adding\n```yaml\nversion: 2\nupdates:\n  - package-ecosystem: \
+              cargo\n    directory: /\n    schedule: {interval: weekly}\n  - \
+              package-ecosystem: github-actions\n    directory: /\n    schedule: \
+              {interval: weekly}\n```\nfixes it.",
+    fix: "Add `.github/dependabot.yml` with an entry per ecosystem (including \
+          `github-actions`), or a `renovate.json` (`{\"extends\": \
+          [\"config:recommended\"]}`). On GitHub (`[settings] platform`), `goldpath fix` \
+          writes `.github/dependabot.yml` with one weekly `updates` entry per ecosystem it \
+          finds: `cargo` (`Cargo.toml`; workspace members are left to their workspace), \
+          `npm` (`package.json`), `gomod` (`go.mod`), `pip` (`requirements*.txt`, \
+          `pyproject.toml`, `setup.py`, `Pipfile`), `github-actions` (workflows or \
+          actions) and `docker` (`Dockerfile`s), with the directories they are in \
+          (`node_modules` and `vendor` are skipped).",
+}
 
 /// Dependabot's configuration files.
 const DEPENDABOT: &[&str] = crate::ci::dependabot::PATHS;
@@ -29,48 +57,6 @@ const RENOVATE: &[&str] = &[
     ".gitlab/renovate.json",
     ".gitlab/renovate.json5",
 ];
-
-static META: Meta = Meta {
-    id: "ci/update-tool-missing",
-    summary: "A dependency update tool (Dependabot or Renovate) is configured",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
-    fixable: true,
-    options: &[],
-    docs: Docs {
-        what: "The repository has a Dependabot configuration (`.github/dependabot.yml` or \
-               `.yaml`) or a Renovate one: `renovate.json`, `renovate.json5`, `.renovaterc`, \
-               `.renovaterc.json`, `.renovaterc.json5`, `.github/renovate.json(5)`, \
-               `.gitlab/renovate.json(5)`, or a `renovate` key in the root `package.json`. \
-               One repository-wide finding when none is found. Renovate set up centrally for \
-               an organisation (a global config) cannot be seen from the repository: waive \
-               the rule there.",
-        why: "Dependencies, actions and images go stale and collect known vulnerabilities; \
-              pinned SHAs and digests (see `ci/unpinned-action`) are only safe when a bot \
-              keeps proposing their updates.",
-        example: "A repository with workflows and a `Cargo.lock` but no `.github/dependabot.yml` \
-                  is reported; adding\n```yaml\nversion: 2\nupdates:\n  - package-ecosystem: \
-                  cargo\n    directory: /\n    schedule: {interval: weekly}\n  - \
-                  package-ecosystem: github-actions\n    directory: /\n    schedule: \
-                  {interval: weekly}\n```\nfixes it.",
-        fix: "Add `.github/dependabot.yml` with an entry per ecosystem (including \
-              `github-actions`), or a `renovate.json` (`{\"extends\": \
-              [\"config:recommended\"]}`). On GitHub (`[settings] platform`), `goldpath fix` \
-              writes `.github/dependabot.yml` with one weekly `updates` entry per ecosystem it \
-              finds: `cargo` (`Cargo.toml`; workspace members are left to their workspace), \
-              `npm` (`package.json`), `gomod` (`go.mod`), `pip` (`requirements*.txt`, \
-              `pyproject.toml`, `setup.py`, `Pipfile`), `github-actions` (workflows or \
-              actions) and `docker` (`Dockerfile`s), with the directories they are in \
-              (`node_modules` and `vendor` are skipped).",
-    },
-};
-
-struct UpdateToolMissing;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(UpdateToolMissing))
-}
 
 impl Rule for UpdateToolMissing {
     fn wants(&self) -> Vec<String> {

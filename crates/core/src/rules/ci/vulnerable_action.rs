@@ -1,17 +1,52 @@
-//! ci/vulnerable-action
-
 use std::cmp::Ordering;
 use std::sync::LazyLock;
 
 use super::supply_chain::each_remote_use;
 use crate::ci::version::{self, Source, Version};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ci/vulnerable-action",
+    summary: "Actions are not used at versions with a known security advisory",
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
+        name: "ignore",
+        kind: "array of strings",
+        help: "Advisory ids (`GHSA-...`) not to report, for advisories that do not apply to \
+               how the action is used here. Default: none.",
+    }],
+    what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
+           action at a version inside the affected range of a security advisory of GitHub's \
+           Advisory Database (ecosystem `actions`). The table is shipped with goldpath \
+           (`crates/core/rules/ci/action-advisories.toml`) and read offline, never from the \
+           network: refresh it with `scripts/refresh-action-advisories.py` (docs/ci.md). \
+           The version is the ref when it is a version tag (`@v4.1.2`, `@4.1.2`), or, for \
+           a commit SHA, a version comment after it on the same line (`@<sha> # v4.1.2`, \
+           as Dependabot and Renovate write them); a SHA without such a comment, a \
+           branch, or any other ref is not reported (the SHA cannot be resolved offline). \
+           A floating tag (`@v4`, `@v4.1`) moves to the newest release of its line: it is \
+           reported only when that newest release is affected too (`@v40` under `< 41`, \
+           not `@v4` under `>= 4.0.0, < 4.1.3`). Reported at the ref, or at the comment's \
+           version for a SHA pin, once per advisory. An advisory about tags moved to a \
+           malicious commit (tj-actions/changed-files in March 2025, marked `moved-tags` \
+           in the table) is reported for tag references only: a SHA pin still names the \
+           commit its version first named.",
+    why: "A version with a published vulnerability (a compromised release, a command \
+          injection, a leaked token) is an attack that is known, documented and often \
+          exploited by scanners within hours.",
+    example: "```yaml\nsteps:\n  - uses: tj-actions/changed-files@v45.0.7   # reported: \
+              GHSA-mrrh-fwg8-r2c3\n  - uses: actions/download-artifact@v4       # not \
+              reported: v4 moves to 4.1.3 and later\n```",
+    fix: "Update the action to the fixed version the finding names (or later), keeping a \
+          SHA pin and its version comment in step. If an advisory does not apply to how \
+          the action is used, add its id to `ignore` with the reason in a comment.",
+}
 
 /// The built-in table, as written in `crates/core/rules/ci/action-advisories.toml`.
 const DATA_TOML: &str = include_str!(concat!(
@@ -133,48 +168,6 @@ static ADVISORIES: LazyLock<Vec<Advisory>> = LazyLock::new(|| {
     parse_table(DATA_TOML)
         .unwrap_or_else(|e| panic!("rules/ci/action-advisories.toml is invalid: {e}"))
 });
-
-static META: Meta = Meta {
-    id: "ci/vulnerable-action",
-    summary: "Actions are not used at versions with a known security advisory",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
-        name: "ignore",
-        kind: "array of strings",
-        help: "Advisory ids (`GHSA-...`) not to report, for advisories that do not apply to \
-               how the action is used here. Default: none.",
-    }],
-    docs: Docs {
-        what: "No `uses:` of a step (in workflows and composite actions) or of a job names an \
-               action at a version inside the affected range of a security advisory of GitHub's \
-               Advisory Database (ecosystem `actions`). The table is shipped with goldpath \
-               (`crates/core/rules/ci/action-advisories.toml`) and read offline, never from the \
-               network: refresh it with `scripts/refresh-action-advisories.py` (docs/ci.md). \
-               The version is the ref when it is a version tag (`@v4.1.2`, `@4.1.2`), or, for \
-               a commit SHA, a version comment after it on the same line (`@<sha> # v4.1.2`, \
-               as Dependabot and Renovate write them); a SHA without such a comment, a \
-               branch, or any other ref is not reported (the SHA cannot be resolved offline). \
-               A floating tag (`@v4`, `@v4.1`) moves to the newest release of its line: it is \
-               reported only when that newest release is affected too (`@v40` under `< 41`, \
-               not `@v4` under `>= 4.0.0, < 4.1.3`). Reported at the ref, or at the comment's \
-               version for a SHA pin, once per advisory. An advisory about tags moved to a \
-               malicious commit (tj-actions/changed-files in March 2025, marked `moved-tags` \
-               in the table) is reported for tag references only: a SHA pin still names the \
-               commit its version first named.",
-        why: "A version with a published vulnerability (a compromised release, a command \
-              injection, a leaked token) is an attack that is known, documented and often \
-              exploited by scanners within hours.",
-        example: "```yaml\nsteps:\n  - uses: tj-actions/changed-files@v45.0.7   # reported: \
-                  GHSA-mrrh-fwg8-r2c3\n  - uses: actions/download-artifact@v4       # not \
-                  reported: v4 moves to 4.1.3 and later\n```",
-        fix: "Update the action to the fixed version the finding names (or later), keeping a \
-              SHA pin and its version comment in step. If an advisory does not apply to how \
-              the action is used, add its id to `ignore` with the reason in a comment.",
-    },
-};
 
 struct VulnerableAction {
     ignore: Vec<String>,

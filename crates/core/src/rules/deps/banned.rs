@@ -1,5 +1,3 @@
-//! deps/banned
-
 use std::collections::HashSet;
 
 use goldpath_manifests::{Ecosystem, Package, Position};
@@ -8,22 +6,19 @@ use serde::Deserialize;
 use super::spec::{fold, PackageSpec};
 use super::{parsed_files, repo_files, span};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::options::take_entries;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/banned",
     summary: "Packages (or versions of them) the organisation has banned",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "packages",
         kind: "array of tables { ecosystem, name, version?, reason?, use-instead? }",
         help: "Each entry bans a package: `ecosystem` is `cargo`, `npm` (also pnpm and yarn \
@@ -40,31 +35,29 @@ static META: Meta = Meta {
                its position. \
                `reason` is part of the message; `use-instead` becomes the help. Default: none.",
     }],
-    docs: Docs {
-        what: "Direct dependencies are reported at the manifest line that declares them \
-               (`Cargo.toml`, `package.json`, `go.mod`, `pyproject.toml`, `requirements*.txt`); \
-               transitive ones at their lockfile entry (`Cargo.lock`, `package-lock.json`, \
-               `go.sum`, `poetry.lock`, `uv.lock`). Without `version`, any declaration or \
-               locked copy is reported. Where a lockfile does not say which packages are \
-               direct (npm v1, yarn classic, poetry.lock), a package a manifest beside it \
-               declares counts as direct. With `version`, locked versions are compared (a \
-               direct one is reported at the manifest line that declares it, once), and so are manifest requirements that \
-               pin one exact version (`=1.2.3`, `==1.2.3`, a go.mod version); a range in a \
-               manifest is not judged, since only the lockfile says what it resolves to.",
-        why: "Some packages are known to be unmaintained, vulnerable, licensed unacceptably or \
-              replaced by an organisation-wide choice. Banning them in one policy keeps every \
-              repository off them, with the reason and the replacement in the message.",
-        example: "```toml\n[rules.\"deps/banned\"]\npackages = [\n  { ecosystem = \"cargo\", \
-                  name = \"openssl\", reason = \"use rustls\", use-instead = \"rustls\" },\n  \
-                  { ecosystem = \"pypi\", name = \"requests\", version = \"<2.31\", reason = \
-                  \"CVE-2023-32681\" },\n]\n```\n`openssl = \"0.10\"` in Cargo.toml is reported \
-                  at its line: `banned cargo package openssl: use rustls`; `requests` locked \
-                  at 2.32.3 in uv.lock is not, at 2.28.0 it is.",
-        fix: "Remove the dependency or move to the replacement; for a transitive one, update \
-              or replace the direct dependency that pulls it in (`cargo tree -i NAME`, \
-              `npm explain NAME`, `go mod why -m NAME`, `uv tree --invert NAME`).",
-    },
-};
+    what: "Direct dependencies are reported at the manifest line that declares them \
+           (`Cargo.toml`, `package.json`, `go.mod`, `pyproject.toml`, `requirements*.txt`); \
+           transitive ones at their lockfile entry (`Cargo.lock`, `package-lock.json`, \
+           `go.sum`, `poetry.lock`, `uv.lock`). Without `version`, any declaration or \
+           locked copy is reported. Where a lockfile does not say which packages are \
+           direct (npm v1, yarn classic, poetry.lock), a package a manifest beside it \
+           declares counts as direct. With `version`, locked versions are compared (a \
+           direct one is reported at the manifest line that declares it, once), and so are manifest requirements that \
+           pin one exact version (`=1.2.3`, `==1.2.3`, a go.mod version); a range in a \
+           manifest is not judged, since only the lockfile says what it resolves to.",
+    why: "Some packages are known to be unmaintained, vulnerable, licensed unacceptably or \
+          replaced by an organisation-wide choice. Banning them in one policy keeps every \
+          repository off them, with the reason and the replacement in the message.",
+    example: "```toml\n[rules.\"deps/banned\"]\npackages = [\n  { ecosystem = \"cargo\", \
+              name = \"openssl\", reason = \"use rustls\", use-instead = \"rustls\" },\n  \
+              { ecosystem = \"pypi\", name = \"requests\", version = \"<2.31\", reason = \
+              \"CVE-2023-32681\" },\n]\n```\n`openssl = \"0.10\"` in Cargo.toml is reported \
+              at its line: `banned cargo package openssl: use rustls`; `requests` locked \
+              at 2.32.3 in uv.lock is not, at 2.28.0 it is.",
+    fix: "Remove the dependency or move to the replacement; for a transitive one, update \
+          or replace the direct dependency that pulls it in (`cargo tree -i NAME`, \
+          `npm explain NAME`, `go mod why -m NAME`, `uv tree --invert NAME`).",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -1,5 +1,3 @@
-//! deps/duplicate-versions
-
 use std::collections::HashMap;
 
 use goldpath_manifests::{FileKind, Package};
@@ -7,29 +5,26 @@ use goldpath_manifests::{FileKind, Package};
 use super::spec::fold;
 use super::{parsed_files_of, span};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/duplicate-versions",
     summary: "A lockfile holds several versions of the same package",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "max-versions",
             kind: "integer",
             help: "How many versions of one package a lockfile may hold before it is \
                    reported. Default 1 (any duplicate is reported); 2 tolerates one \
                    transition between major versions.",
         },
-        OptionDoc {
+        {
             name: "allow",
             kind: "array of strings",
             help: "Package names exempt from the rule (exact; Python names compared after \
@@ -37,26 +32,24 @@ static META: Meta = Meta {
                    across the ecosystem (`windows-sys`, `syn`). Default: none.",
         },
     ],
-    docs: Docs {
-        what: "In each lockfile (`Cargo.lock`, `package-lock.json`, `npm-shrinkwrap.json`, \
-               `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`), a package locked at \
-               more distinct versions than `max-versions` is reported once, at the lockfile \
-               entry of its second version, with every version listed. `go.sum` is not \
-               judged: it records every version that took part in version selection, while a \
-               Go build uses one version of each module.",
-        why: "Each extra copy of a package is compiled or shipped again: longer builds, larger \
-              bundles, and for some packages (React, serde traits, global registries) subtle \
-              bugs where two copies do not recognise each other's types or state. A \
-              duplicate usually means one dependency lags behind and can be updated.",
-        example: "A Cargo.lock holding `syn 1.0.109` and `syn 2.0.60` is reported at the \
-                  entry of `syn 2.0.60`: `cargo package syn is locked at 2 versions: \
-                  1.0.109, 2.0.60`.",
-        fix: "Update the dependencies that pull in the older version (`cargo tree -d`, \
-              `npm ls NAME`, `pnpm why NAME`, `yarn why NAME`, `uv tree --invert NAME`), \
-              dedupe (`npm dedupe`, `pnpm dedupe`, `yarn dedupe`), or allow the package when \
-              the duplicate is expected.",
-    },
-};
+    what: "In each lockfile (`Cargo.lock`, `package-lock.json`, `npm-shrinkwrap.json`, \
+           `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`), a package locked at \
+           more distinct versions than `max-versions` is reported once, at the lockfile \
+           entry of its second version, with every version listed. `go.sum` is not \
+           judged: it records every version that took part in version selection, while a \
+           Go build uses one version of each module.",
+    why: "Each extra copy of a package is compiled or shipped again: longer builds, larger \
+          bundles, and for some packages (React, serde traits, global registries) subtle \
+          bugs where two copies do not recognise each other's types or state. A \
+          duplicate usually means one dependency lags behind and can be updated.",
+    example: "A Cargo.lock holding `syn 1.0.109` and `syn 2.0.60` is reported at the \
+              entry of `syn 2.0.60`: `cargo package syn is locked at 2 versions: \
+              1.0.109, 2.0.60`.",
+    fix: "Update the dependencies that pull in the older version (`cargo tree -d`, \
+          `npm ls NAME`, `pnpm why NAME`, `yarn why NAME`, `uv tree --invert NAME`), \
+          dedupe (`npm dedupe`, `pnpm dedupe`, `yarn dedupe`), or allow the package when \
+          the duplicate is expected.",
+}
 
 struct DuplicateVersions {
     max: usize,

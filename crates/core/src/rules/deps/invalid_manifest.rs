@@ -1,55 +1,40 @@
-//! deps/invalid-manifest
-
 use super::{judged_kind, parsed_files, span, wants};
 use crate::context::{Context, ReadError};
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::{Level, Violation};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/invalid-manifest",
     summary: "Dependency manifests and lockfiles parse",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "Every manifest and lockfile the `deps/*` rules read (`Cargo.toml`, \
-               `Cargo.lock`, `package.json`, `package-lock.json`, `npm-shrinkwrap.json`, \
-               `pnpm-lock.yaml`, `yarn.lock`, `go.mod`, `go.sum`, `pyproject.toml`, \
-               `requirements*.txt`, `poetry.lock`, `uv.lock`) must parse; a file that does not \
-               is reported at the line and column where parsing stopped, with the parser's \
-               message; a file that is not UTF-8 text is reported at its first invalid byte. \
-               The other `deps/*` rules cannot judge such a file, so this rule is \
-               what keeps it from passing silently. Files under `node_modules/`, \
-               `site-packages/` and `.venv/` are installed code and are not read, and so \
-               are test fixtures that belong to no workspace (a manifest under `tests/`, \
-               `test/`, `testdata/`, `fixtures/` or `__fixtures__/` that no workspace's \
-               members, path dependency or go.work reaches: docs/deps.md). A key \
-               written twice in one object of `package.json` is reported as a warning at the \
-               second occurrence: npm accepts the file but keeps only the last value, so the \
-               first (a dependency's version, a script) is silently ignored.",
-        why: "A manifest the package manager cannot read breaks every build, and a lockfile \
-              it cannot read is regenerated or ignored, so the versions it was meant to pin \
-              are not the ones installed. Either way the dependency rules would otherwise \
-              judge nothing and report nothing.",
-        example: "`[dependencies]\\nserde = 1` in Cargo.toml is reported at 2:9: `Cargo.toml \
-                  does not parse: dependency `serde` must be a string or a table, not \
-                  integer`.",
-        fix: "Fix the syntax at the reported position; for a lockfile, regenerate it with the \
-              package manager (`cargo generate-lockfile`, `npm install`, `pnpm install`, \
-              `yarn`, `go mod tidy`, `uv lock`, `poetry lock`) rather than editing it by hand.",
-    },
-};
-
-struct InvalidManifest;
-
-fn build(_params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(InvalidManifest))
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    rule: InvalidManifest,
+    what: "Every manifest and lockfile the `deps/*` rules read (`Cargo.toml`, \
+           `Cargo.lock`, `package.json`, `package-lock.json`, `npm-shrinkwrap.json`, \
+           `pnpm-lock.yaml`, `yarn.lock`, `go.mod`, `go.sum`, `pyproject.toml`, \
+           `requirements*.txt`, `poetry.lock`, `uv.lock`) must parse; a file that does not \
+           is reported at the line and column where parsing stopped, with the parser's \
+           message; a file that is not UTF-8 text is reported at its first invalid byte. \
+           The other `deps/*` rules cannot judge such a file, so this rule is \
+           what keeps it from passing silently. Files under `node_modules/`, \
+           `site-packages/` and `.venv/` are installed code and are not read, and so \
+           are test fixtures that belong to no workspace (a manifest under `tests/`, \
+           `test/`, `testdata/`, `fixtures/` or `__fixtures__/` that no workspace's \
+           members, path dependency or go.work reaches: docs/deps.md). A key \
+           written twice in one object of `package.json` is reported as a warning at the \
+           second occurrence: npm accepts the file but keeps only the last value, so the \
+           first (a dependency's version, a script) is silently ignored.",
+    why: "A manifest the package manager cannot read breaks every build, and a lockfile \
+          it cannot read is regenerated or ignored, so the versions it was meant to pin \
+          are not the ones installed. Either way the dependency rules would otherwise \
+          judge nothing and report nothing.",
+    example: "`[dependencies]\\nserde = 1` in Cargo.toml is reported at 2:9: `Cargo.toml \
+              does not parse: dependency `serde` must be a string or a table, not \
+              integer`.",
+    fix: "Fix the syntax at the reported position; for a lockfile, regenerate it with the \
+          package manager (`cargo generate-lockfile`, `npm install`, `pnpm install`, \
+          `yarn`, `go mod tidy`, `uv lock`, `poetry lock`) rather than editing it by hand.",
 }
 
 impl Rule for InvalidManifest {

@@ -1,5 +1,3 @@
-//! deps/license
-
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -9,23 +7,20 @@ use serde::Deserialize;
 use super::spec::{fold, PackageSpec};
 use super::{dir_of, join, parsed_files_of, repo_files, span, Repo};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Level, Violation};
 use crate::policy::options::{at_string, take_entries};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/license",
     summary: "Dependencies are under licences the policy allows",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "allow",
             kind: "array of strings",
             help: "SPDX licence identifiers allowed (`MIT`, `Apache-2.0`, `BSD-3-Clause`, \
@@ -34,14 +29,14 @@ static META: Meta = Meta {
                    needs both. An identifier SPDX does not know is a policy error at its \
                    position. Required: without it every known licence is reported.",
         },
-        OptionDoc {
+        {
             name: "packages",
             kind: "array of tables { ecosystem, name, version?, reason? }",
             help: "Packages exempt from the rule (a reviewed exception), in the same spec \
                    syntax as `deps/banned`; malformed or never-matching specs are policy \
                    errors. Default: none.",
         },
-        OptionDoc {
+        {
             name: "unknown-level",
             kind: "string",
             help: "Level of the finding for a package whose licence the repository's files \
@@ -49,7 +44,7 @@ static META: Meta = Meta {
                    `error`, or `off` to leave them out. It never exceeds the rule's own \
                    level. Default `note`.",
         },
-        OptionDoc {
+        {
             name: "cargo-registry-cache",
             kind: "boolean",
             help: "Read Cargo crates' `license` from the local registry cache \
@@ -58,41 +53,39 @@ static META: Meta = Meta {
                    `true`; `false` judges only what the repository's files say, so results do \
                    not depend on the machine.",
         },
-        OptionDoc {
+        {
             name: "cargo-home",
             kind: "string",
             help: "The Cargo home to read the registry cache from, instead of CARGO_HOME or \
                    `~/.cargo`.",
         },
     ],
-    docs: Docs {
-        what: "Every package a lockfile locks (`Cargo.lock`, `package-lock.json`, \
-               `npm-shrinkwrap.json`, `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`, \
-               `go.sum`) is judged by its licence as far as the repository knows it: the \
-               `license` of each package in npm lockfiles v2/v3; the licence declared by the \
-               manifest of a workspace package or local path dependency in the repository; \
-               for Cargo crates, the `license` field of the crate's `Cargo.toml` in the local \
-               registry cache when it is there. The licence is an SPDX expression evaluated \
-               against `allow` (exceptions after `WITH` only add permissions, so the licence \
-               before them decides). A direct dependency is reported at the manifest line \
-               that declares it, a transitive one at its lockfile entry. A package whose \
-               licence is unknown (pnpm, yarn, Go and Python lockfiles record none; a crate \
-               not in the cache) or not an SPDX expression gets its own finding at \
-               `unknown-level`.",
-        why: "A dependency's licence binds what you ship: a copyleft or non-commercial \
-              licence deep in the tree can oblige you to publish your source or stop \
-              selling. Checking the lockfile on every change catches the new dependency that \
-              brings one, before release, when replacing it is still cheap.",
-        example: "```toml\n[rules.\"deps/license\"]\nallow = [\"MIT\", \"Apache-2.0\", \
-                  \"BSD-3-Clause\", \"ISC\"]\nunknown-level = \"warning\"\npackages = [{ \
-                  ecosystem = \"npm\", name = \"caniuse-lite\", reason = \"CC-BY-4.0 data, \
-                  reviewed\" }]\n```\nA package-lock.json entry `node_modules/gpl-thing` \
-                  with `\"license\": \"GPL-3.0-only\"` is reported: `npm package gpl-thing \
-                  1.0.0 is licensed GPL-3.0-only, which the policy does not allow`.",
-        fix: "Replace the dependency with one under an allowed licence, or after legal \
-              review add it to `packages` with the reason (or its licence to `allow`).",
-    },
-};
+    what: "Every package a lockfile locks (`Cargo.lock`, `package-lock.json`, \
+           `npm-shrinkwrap.json`, `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`, \
+           `go.sum`) is judged by its licence as far as the repository knows it: the \
+           `license` of each package in npm lockfiles v2/v3; the licence declared by the \
+           manifest of a workspace package or local path dependency in the repository; \
+           for Cargo crates, the `license` field of the crate's `Cargo.toml` in the local \
+           registry cache when it is there. The licence is an SPDX expression evaluated \
+           against `allow` (exceptions after `WITH` only add permissions, so the licence \
+           before them decides). A direct dependency is reported at the manifest line \
+           that declares it, a transitive one at its lockfile entry. A package whose \
+           licence is unknown (pnpm, yarn, Go and Python lockfiles record none; a crate \
+           not in the cache) or not an SPDX expression gets its own finding at \
+           `unknown-level`.",
+    why: "A dependency's licence binds what you ship: a copyleft or non-commercial \
+          licence deep in the tree can oblige you to publish your source or stop \
+          selling. Checking the lockfile on every change catches the new dependency that \
+          brings one, before release, when replacing it is still cheap.",
+    example: "```toml\n[rules.\"deps/license\"]\nallow = [\"MIT\", \"Apache-2.0\", \
+              \"BSD-3-Clause\", \"ISC\"]\nunknown-level = \"warning\"\npackages = [{ \
+              ecosystem = \"npm\", name = \"caniuse-lite\", reason = \"CC-BY-4.0 data, \
+              reviewed\" }]\n```\nA package-lock.json entry `node_modules/gpl-thing` \
+              with `\"license\": \"GPL-3.0-only\"` is reported: `npm package gpl-thing \
+              1.0.0 is licensed GPL-3.0-only, which the policy does not allow`.",
+    fix: "Replace the dependency with one under an allowed licence, or after legal \
+          review add it to `packages` with the reason (or its licence to `allow`).",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

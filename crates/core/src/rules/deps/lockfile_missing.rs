@@ -1,55 +1,48 @@
-//! deps/lockfile-missing
-
 use std::collections::HashSet;
 
 use goldpath_manifests::FileKind;
 
 use super::{dir_of, join, judged_kind, parsed};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/lockfile-missing",
     summary: "Every manifest that declares dependencies has a committed lockfile",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow-libraries",
         kind: "boolean",
         help: "Let Cargo packages that build only a library (no `src/main.rs`, no `src/bin/`, \
                no `[[bin]]`) go without `Cargo.lock`, as Cargo's documentation used to advise. \
                Default `false`: a lockfile makes a library's CI reproducible too.",
     }],
-    docs: Docs {
-        what: "Each `Cargo.toml`, `package.json`, `go.mod` and `pyproject.toml` that declares \
-               at least one dependency (or a Cargo/npm workspace) needs a lockfile: \
-               `Cargo.lock` in its directory or a parent (a workspace's lockfile locks its \
-               members); `package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock`, \
-               `pnpm-lock.yaml` or `bun.lock(b)` in its directory or a parent; `go.sum` beside \
-               `go.mod`; `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock` or `pylock.toml` \
-               in its directory or a parent, or a `requirements*.txt` beside it (pip-tools \
-               style). Manifests under `node_modules/`, `site-packages/` and `.venv/` are \
-               installed code and are not judged; files that do not parse are left to \
-               `deps/invalid-manifest`.",
-        why: "Without a lockfile every install resolves versions anew: builds are not \
-              reproducible, a compromised or broken release reaches CI and production the \
-              moment it is published, and reviews never see which versions changed.",
-        example: "`web/package.json` with `\"dependencies\": {\"react\": \"^18\"}` and no \
-                  lockfile in `web/` or at the root is reported: `package.json declares \
-                  dependencies but no lockfile locks them (package-lock.json, ...)`; with \
-                  `web/package-lock.json` committed it is not.",
-        fix: "Run the package manager's install (`cargo generate-lockfile`, `npm install`, \
-              `go mod tidy`, `uv lock`, `poetry lock`) and commit the lockfile; remove it from \
-              `.gitignore` if it is listed there.",
-    },
-};
+    what: "Each `Cargo.toml`, `package.json`, `go.mod` and `pyproject.toml` that declares \
+           at least one dependency (or a Cargo/npm workspace) needs a lockfile: \
+           `Cargo.lock` in its directory or a parent (a workspace's lockfile locks its \
+           members); `package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock`, \
+           `pnpm-lock.yaml` or `bun.lock(b)` in its directory or a parent; `go.sum` beside \
+           `go.mod`; `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock` or `pylock.toml` \
+           in its directory or a parent, or a `requirements*.txt` beside it (pip-tools \
+           style). Manifests under `node_modules/`, `site-packages/` and `.venv/` are \
+           installed code and are not judged; files that do not parse are left to \
+           `deps/invalid-manifest`.",
+    why: "Without a lockfile every install resolves versions anew: builds are not \
+          reproducible, a compromised or broken release reaches CI and production the \
+          moment it is published, and reviews never see which versions changed.",
+    example: "`web/package.json` with `\"dependencies\": {\"react\": \"^18\"}` and no \
+              lockfile in `web/` or at the root is reported: `package.json declares \
+              dependencies but no lockfile locks them (package-lock.json, ...)`; with \
+              `web/package-lock.json` committed it is not.",
+    fix: "Run the package manager's install (`cargo generate-lockfile`, `npm install`, \
+          `go mod tidy`, `uv lock`, `poetry lock`) and commit the lockfile; remove it from \
+          `.gitignore` if it is listed there.",
+}
 
 struct LockfileMissing {
     allow_libraries: bool,

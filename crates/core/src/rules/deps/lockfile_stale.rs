@@ -1,5 +1,3 @@
-//! deps/lockfile-stale
-
 use std::collections::{HashMap, HashSet};
 
 use goldpath_manifests::{DepKind, Ecosystem, FileKind, Manifest, Package, Source};
@@ -7,61 +5,48 @@ use goldpath_manifests::{DepKind, Ecosystem, FileKind, Manifest, Package, Source
 use super::spec::{fold, VersionMatch};
 use super::{dir_of, repo_files, span, RepoFile};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/lockfile-stale",
     summary: "The lockfile locks every direct dependency at a version its requirement allows",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "For each manifest and the lockfile that locks it (`Cargo.toml` and `Cargo.lock`; \
-               `package.json` and `package-lock.json`, `npm-shrinkwrap.json`, \
-               `pnpm-lock.yaml` or `yarn.lock`; `go.mod` and `go.sum`; `pyproject.toml` and \
-               `uv.lock` or `poetry.lock`), every direct dependency from a registry, git or URL \
-               must be in the lockfile, and when the requirement is a version range the \
-               ecosystem's syntax can express (semver for Cargo and npm, PEP 440 for Python) \
-               at least one locked version must satisfy it; for Go, `go.sum` must hold the \
-               required version (or its `replace`ment). Findings are at the manifest line. A \
-               lockfile locks a manifest when it lists the manifest's package among its own \
-               (Cargo.lock's and uv.lock's local packages, the workspace directories of \
-               package-lock.json v2/v3, pnpm-lock.yaml and yarn berry), else when it is in the \
-               same directory; a Cargo.toml with its own `[workspace]` (a cargo-fuzz crate) \
-               is locked only by a Cargo.lock beside it. A package that package.json forces \
-               to a version (yarn `resolutions`, npm `overrides`, `pnpm.overrides`) only has \
-               to be locked: the package manager installs the forced version whatever the \
-               range says. Path dependencies, `workspace = true` entries, npm peer \
-               dependencies and dist-tags (`next`), and Poetry-only syntax (`^1.2`) are only \
-               checked for presence or not at all; optional dependencies and Cargo \
-               `[workspace.dependencies]` only when they are locked. Manifests and lockfiles \
-               that do not parse are left to `deps/invalid-manifest`.",
-        why: "A lockfile that no longer matches its manifest means the manifest was edited \
-              without running the package manager: CI installs something other than what \
-              review saw (`npm ci` and `cargo build --locked` fail outright), and the \
-              version a reviewer reads in the manifest is not the one that runs.",
-        example: "`\"react\": \"^18.2.0\"` in package.json while package-lock.json locks \
-                  react 17.0.2 is reported at the package.json line: `npm dependency react \
-                  requires ^18.2.0 but package-lock.json locks 17.0.2`; a `serde = \"1\"` added \
-                  to Cargo.toml without updating Cargo.lock: `cargo dependency serde is \
-                  declared but Cargo.lock does not lock it`.",
-        fix: "Run the package manager so that it updates the lockfile (`cargo update -p NAME` \
-              or `cargo build`, `npm install`, `pnpm install`, `yarn`, `go mod tidy`, `uv \
-              lock`, `poetry lock`) and commit the lockfile with the manifest.",
-    },
-};
-
-struct LockfileStale;
-
-fn build(_params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(LockfileStale))
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    rule: LockfileStale,
+    what: "For each manifest and the lockfile that locks it (`Cargo.toml` and `Cargo.lock`; \
+           `package.json` and `package-lock.json`, `npm-shrinkwrap.json`, \
+           `pnpm-lock.yaml` or `yarn.lock`; `go.mod` and `go.sum`; `pyproject.toml` and \
+           `uv.lock` or `poetry.lock`), every direct dependency from a registry, git or URL \
+           must be in the lockfile, and when the requirement is a version range the \
+           ecosystem's syntax can express (semver for Cargo and npm, PEP 440 for Python) \
+           at least one locked version must satisfy it; for Go, `go.sum` must hold the \
+           required version (or its `replace`ment). Findings are at the manifest line. A \
+           lockfile locks a manifest when it lists the manifest's package among its own \
+           (Cargo.lock's and uv.lock's local packages, the workspace directories of \
+           package-lock.json v2/v3, pnpm-lock.yaml and yarn berry), else when it is in the \
+           same directory; a Cargo.toml with its own `[workspace]` (a cargo-fuzz crate) \
+           is locked only by a Cargo.lock beside it. A package that package.json forces \
+           to a version (yarn `resolutions`, npm `overrides`, `pnpm.overrides`) only has \
+           to be locked: the package manager installs the forced version whatever the \
+           range says. Path dependencies, `workspace = true` entries, npm peer \
+           dependencies and dist-tags (`next`), and Poetry-only syntax (`^1.2`) are only \
+           checked for presence or not at all; optional dependencies and Cargo \
+           `[workspace.dependencies]` only when they are locked. Manifests and lockfiles \
+           that do not parse are left to `deps/invalid-manifest`.",
+    why: "A lockfile that no longer matches its manifest means the manifest was edited \
+          without running the package manager: CI installs something other than what \
+          review saw (`npm ci` and `cargo build --locked` fail outright), and the \
+          version a reviewer reads in the manifest is not the one that runs.",
+    example: "`\"react\": \"^18.2.0\"` in package.json while package-lock.json locks \
+              react 17.0.2 is reported at the package.json line: `npm dependency react \
+              requires ^18.2.0 but package-lock.json locks 17.0.2`; a `serde = \"1\"` added \
+              to Cargo.toml without updating Cargo.lock: `cargo dependency serde is \
+              declared but Cargo.lock does not lock it`.",
+    fix: "Run the package manager so that it updates the lockfile (`cargo update -p NAME` \
+          or `cargo build`, `npm install`, `pnpm install`, `yarn`, `go mod tidy`, `uv \
+          lock`, `poetry lock`) and commit the lockfile with the manifest.",
 }
 
 /// `path` relative to `dir` (`""` for `dir` itself), when it is inside it.

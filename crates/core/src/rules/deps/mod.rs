@@ -3,16 +3,19 @@
 //! judges the files that belong to the project (`project.rs`): test fixtures that no
 //! workspace reaches are left out.
 
-pub mod banned;
-pub mod duplicate_versions;
-pub mod invalid_manifest;
-pub mod license;
-pub mod lockfile_missing;
-pub mod lockfile_stale;
+super::rule_modules! {
+    banned,
+    duplicate_versions,
+    invalid_manifest,
+    license,
+    lockfile_missing,
+    lockfile_stale,
+    source_not_allowed,
+    wildcard_version,
+}
+
 pub(crate) mod project;
-pub mod source_not_allowed;
 pub(crate) mod spec;
-pub mod wildcard_version;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,27 +1,22 @@
-//! deps/source-not-allowed
-
 use std::collections::HashSet;
 
 use goldpath_manifests::{Ecosystem, FileKind, Package, Source};
 
 use super::{parsed_files, repo_files, span, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/source-not-allowed",
     summary: "Dependencies come only from allowed registries, git hosts, paths and URLs",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "registries",
             kind: "array of strings",
             help: "Registries allowed besides each ecosystem's public one (crates.io, \
@@ -30,7 +25,7 @@ static META: Meta = Meta {
                    matched as a prefix at a `/`) or Cargo/Poetry/uv registry names (`corp`). \
                    An entry ending in `*` is a plain prefix. Default: none.",
         },
-        OptionDoc {
+        {
             name: "public-registries",
             kind: "boolean",
             help: "Whether each ecosystem's public registry is allowed. `false` for an \
@@ -38,20 +33,20 @@ static META: Meta = Meta {
                    `registries`); a dependency whose file does not say which registry is then \
                    judged by its lockfile entry. Default `true`.",
         },
-        OptionDoc {
+        {
             name: "git",
             kind: "array of strings",
             help: "Git repositories allowed, as URL prefixes (`https://github.com/my-org/`, \
                    `github:my-org/`); `[\"*\"]` allows any. Default: none, so every git \
                    dependency is reported.",
         },
-        OptionDoc {
+        {
             name: "urls",
             kind: "array of strings",
             help: "Direct URLs (tarballs, wheels) allowed, as prefixes; `[\"*\"]` allows any. \
                    Default: none.",
         },
-        OptionDoc {
+        {
             name: "paths",
             kind: "boolean",
             help: "Whether local path dependencies (Cargo `path =`, npm `file:`/`link:`, Go \
@@ -60,33 +55,31 @@ static META: Meta = Meta {
                    Default `true`.",
         },
     ],
-    docs: Docs {
-        what: "Each dependency's source (registry, git, local path or direct URL) must be on \
-               the policy's allow-lists. Manifests (`Cargo.toml`, `package.json`, `go.mod` \
-               `replace`, `pyproject.toml`, `requirements*.txt` and its `--index-url`/\
-               `--extra-index-url`) are judged at the declaring line; lockfiles (`Cargo.lock`, \
-               `package-lock.json`, `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`) \
-               say where each package was actually fetched from, so their entries are judged \
-               too: a direct dependency at the manifest line that declares it, a transitive one \
-               at its lockfile entry. Git and URL sources are reported unless allowed; \
-               registries other than the public ones unless listed.",
-        why: "Every source a build fetches from is one more party that can change the code \
-              you ship: a git branch can be force-pushed, a tarball URL can serve different \
-              bytes, and an unexpected registry may be a typo-squatted mirror. Organisations \
-              usually require that everything comes through the public registry or their own \
-              mirror, where it is scanned and cached.",
-        example: "```toml\n[rules.\"deps/source-not-allowed\"]\nregistries = \
-                  [\"https://npm.corp.example\"]\ngit = [\"https://github.com/my-org/\"]\n```\n\
-                  `forked = { git = \"https://github.com/someone/forked\" }` in Cargo.toml is \
-                  reported at its line: `cargo dependency forked comes from git \
-                  https://github.com/someone/forked, which the policy does not allow`; a \
-                  `package-lock.json` entry resolved from `https://registry.evil.example/...` is \
-                  reported at that entry.",
-        fix: "Depend on a released version from an allowed registry (publish the fork to the \
-              organisation's registry if you need it), or add the source to the policy's \
-              allow-list after review.",
-    },
-};
+    what: "Each dependency's source (registry, git, local path or direct URL) must be on \
+           the policy's allow-lists. Manifests (`Cargo.toml`, `package.json`, `go.mod` \
+           `replace`, `pyproject.toml`, `requirements*.txt` and its `--index-url`/\
+           `--extra-index-url`) are judged at the declaring line; lockfiles (`Cargo.lock`, \
+           `package-lock.json`, `pnpm-lock.yaml`, `yarn.lock`, `poetry.lock`, `uv.lock`) \
+           say where each package was actually fetched from, so their entries are judged \
+           too: a direct dependency at the manifest line that declares it, a transitive one \
+           at its lockfile entry. Git and URL sources are reported unless allowed; \
+           registries other than the public ones unless listed.",
+    why: "Every source a build fetches from is one more party that can change the code \
+          you ship: a git branch can be force-pushed, a tarball URL can serve different \
+          bytes, and an unexpected registry may be a typo-squatted mirror. Organisations \
+          usually require that everything comes through the public registry or their own \
+          mirror, where it is scanned and cached.",
+    example: "```toml\n[rules.\"deps/source-not-allowed\"]\nregistries = \
+              [\"https://npm.corp.example\"]\ngit = [\"https://github.com/my-org/\"]\n```\n\
+              `forked = { git = \"https://github.com/someone/forked\" }` in Cargo.toml is \
+              reported at its line: `cargo dependency forked comes from git \
+              https://github.com/someone/forked, which the policy does not allow`; a \
+              `package-lock.json` entry resolved from `https://registry.evil.example/...` is \
+              reported at that entry.",
+    fix: "Depend on a released version from an allowed registry (publish the fork to the \
+          organisation's registry if you need it), or add the source to the policy's \
+          allow-list after review.",
+}
 
 const PUBLIC: &[(Ecosystem, &str)] = &[
     (

@@ -1,57 +1,50 @@
-//! deps/wildcard-version
-
 use goldpath_manifests::{Ecosystem, Package, Source};
 
 use super::{parsed_files_of, span};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "deps/wildcard-version",
     summary: "Dependencies declared with `*`, `latest`, no version, or (optionally) no upper bound",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "unbounded",
             kind: "boolean",
             help: "Also report requirements with a lower bound only (`>=1.2`, `>1`), which \
                    accept every future major version. Default `false`.",
         },
-        OptionDoc {
+        {
             name: "allow",
             kind: "array of strings",
             help: "Package names exempt from the rule (exact; Python names compared after \
                    PEP 503 normalisation). Default: none.",
         },
     ],
-    docs: Docs {
-        what: "Each dependency a manifest declares from a registry (`Cargo.toml` dependency \
-               tables, `package.json` dependency objects, `pyproject.toml` PEP 621 / PEP 735 / \
-               Poetry lists, `requirements*.txt`) whose requirement accepts any version: `*`, \
-               `x`, `latest`, `next` (npm dist-tags), an empty string, or a Python requirement \
-               without a version specifier. The finding is at the dependency's line. Git, path \
-               and URL dependencies, Cargo `workspace = true` entries (judged at the workspace \
-               root) and Go modules (always exact) are not judged, nor are manifests in test \
-               fixture directories that no workspace reaches (docs/deps.md).",
-        why: "A wildcard lets the next install pick any release, including a new major version \
-              with breaking changes or a hijacked release; the lockfile hides it only until \
-              someone updates it. Registries such as crates.io reject wildcard requirements \
-              for this reason.",
-        example: "`\"left-pad\": \"*\"` in package.json and `requests` alone in \
-                  requirements.txt are reported; `\"left-pad\": \"^1.3.0\"` and \
-                  `requests>=2.31,<3` are not.",
-        fix: "Declare the range you test against: a caret range (`^1.3`) for Cargo and npm, \
-              a compatible release (`~=2.31`) or bounded range for Python.",
-    },
-};
+    what: "Each dependency a manifest declares from a registry (`Cargo.toml` dependency \
+           tables, `package.json` dependency objects, `pyproject.toml` PEP 621 / PEP 735 / \
+           Poetry lists, `requirements*.txt`) whose requirement accepts any version: `*`, \
+           `x`, `latest`, `next` (npm dist-tags), an empty string, or a Python requirement \
+           without a version specifier. The finding is at the dependency's line. Git, path \
+           and URL dependencies, Cargo `workspace = true` entries (judged at the workspace \
+           root) and Go modules (always exact) are not judged, nor are manifests in test \
+           fixture directories that no workspace reaches (docs/deps.md).",
+    why: "A wildcard lets the next install pick any release, including a new major version \
+          with breaking changes or a hijacked release; the lockfile hides it only until \
+          someone updates it. Registries such as crates.io reject wildcard requirements \
+          for this reason.",
+    example: "`\"left-pad\": \"*\"` in package.json and `requests` alone in \
+              requirements.txt are reported; `\"left-pad\": \"^1.3.0\"` and \
+              `requests>=2.31,<3` are not.",
+    fix: "Declare the range you test against: a caret range (`^1.3`) for Cargo and npm, \
+          a compatible release (`~=2.31`) or bounded range for Python.",
+}
 
 struct WildcardVersion {
     unbounded: bool,

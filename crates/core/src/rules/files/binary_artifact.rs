@@ -1,18 +1,79 @@
-//! files/binary-artifact
-
 use rayon::prelude::*;
 
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Level, Violation};
 use crate::glob::GlobList;
 use crate::policy::options::{at_string, compile_globs};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::rules::security::secrets::default_fixtures;
 use crate::snapshot::{FileEntry, FileMode};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "files/binary-artifact",
+    summary: "No committed build outputs: executables, libraries, object files, packages",
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
+            name: "extensions",
+            kind: "array of strings",
+            help: "File extensions that are build outputs, without the dot; matched ignoring \
+                   case, and a version suffix is ignored (`libz.so.1.2` has extension `so`). \
+                   Replaces the default list: exe dll so dylib a o obj lib class jar war ear \
+                   pyc pyo whl egg wasm apk ipa msi dmg deb rpm.",
+        },
+        {
+            name: "allow",
+            kind: "array of globs",
+            help: "Files exempt from the rule, such as prebuilt binaries a project commits on \
+                   purpose (`vendor/prebuilt/**`). Default: none.",
+        },
+        {
+            name: "allow-wrappers",
+            kind: "boolean",
+            help: "Whether the build-tool wrappers their ecosystems say to commit are exempt: \
+                   `gradle/wrapper/gradle-wrapper.jar` and `.mvn/wrapper/maven-wrapper.jar`, \
+                   at any depth. Default: true.",
+        },
+        {
+            name: "fixtures",
+            kind: "array of globs",
+            help: "Paths of test fixtures, where a build output is reported as a note (it \
+                   never blocks a tier). Default: directories named test, tests, testdata, \
+                   test-data, test_data, testing, fixtures, fixture, __fixtures__, __tests__, \
+                   __mocks__, spec, specs, examples, example or samples at any depth, and \
+                   files named `*_test.*`, `*.test.*`, `*.spec.*` or `test_*.py` (the \
+                   `fixtures` of `security/secrets`). `fixtures = []` treats them like other \
+                   files.",
+        },
+    ],
+    what: "Regular files that are build outputs, by either of two pieces of evidence. By \
+           extension: the file's extension is in `extensions`. By magic bytes: a file with \
+           no extension (or only a version number after its last dot), or with the \
+           executable bit, starts like an ELF, PE (`MZ` with a valid `PE` header), Mach-O \
+           (thin or universal) or WebAssembly binary, or a Java class file. Only those \
+           files are read, and only when no extension already decided. Each finding says \
+           which evidence it rests on. Two kinds of binary are expected in a repository. \
+           Build-tool wrappers are exempt (`allow-wrappers`): Gradle and Maven document \
+           committing `gradle-wrapper.jar` and `maven-wrapper.jar` so that every clone \
+           builds with the pinned tool version (check them with Gradle's wrapper \
+           validation action). Binaries under a test-fixture path (`fixtures`: tests/, \
+           testdata/, fixtures/ ...), such as the wheels a package manager's tests \
+           install, are notes: listed, blocking no tier.",
+    why: "Build outputs in git cannot be reviewed, go stale against their sources, bloat \
+          every clone forever, and are a favourite way to smuggle code past review: \
+          nobody reads the diff of a binary.",
+    example: "`dist/app.exe` is reported: `committed build artifact: extension .exe \
+              (Windows executable)`; so is an extensionless `bin/server` that starts with \
+              `\\x7fELF`: `committed build artifact: magic bytes of an ELF executable or \
+              library`. `scripts/release` (a shell script with the executable bit) is not.",
+    fix: "Remove the file (`git rm --cached FILE`), ignore the build directory in \
+          `.gitignore`, build it in CI, and publish binaries to a registry or as release \
+          assets. A binary that must be committed goes in `allow`.",
+}
 
 /// The extensions reported by default, with what they are.
 const DEFAULT_EXTENSIONS: &[(&str, &str)] = &[
@@ -40,74 +101,6 @@ const DEFAULT_EXTENSIONS: &[(&str, &str)] = &[
     ("deb", "Debian package"),
     ("rpm", "RPM package"),
 ];
-
-static META: Meta = Meta {
-    id: "files/binary-artifact",
-    summary: "No committed build outputs: executables, libraries, object files, packages",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
-            name: "extensions",
-            kind: "array of strings",
-            help: "File extensions that are build outputs, without the dot; matched ignoring \
-                   case, and a version suffix is ignored (`libz.so.1.2` has extension `so`). \
-                   Replaces the default list: exe dll so dylib a o obj lib class jar war ear \
-                   pyc pyo whl egg wasm apk ipa msi dmg deb rpm.",
-        },
-        OptionDoc {
-            name: "allow",
-            kind: "array of globs",
-            help: "Files exempt from the rule, such as prebuilt binaries a project commits on \
-                   purpose (`vendor/prebuilt/**`). Default: none.",
-        },
-        OptionDoc {
-            name: "allow-wrappers",
-            kind: "boolean",
-            help: "Whether the build-tool wrappers their ecosystems say to commit are exempt: \
-                   `gradle/wrapper/gradle-wrapper.jar` and `.mvn/wrapper/maven-wrapper.jar`, \
-                   at any depth. Default: true.",
-        },
-        OptionDoc {
-            name: "fixtures",
-            kind: "array of globs",
-            help: "Paths of test fixtures, where a build output is reported as a note (it \
-                   never blocks a tier). Default: directories named test, tests, testdata, \
-                   test-data, test_data, testing, fixtures, fixture, __fixtures__, __tests__, \
-                   __mocks__, spec, specs, examples, example or samples at any depth, and \
-                   files named `*_test.*`, `*.test.*`, `*.spec.*` or `test_*.py` (the \
-                   `fixtures` of `security/secrets`). `fixtures = []` treats them like other \
-                   files.",
-        },
-    ],
-    docs: Docs {
-        what: "Regular files that are build outputs, by either of two pieces of evidence. By \
-               extension: the file's extension is in `extensions`. By magic bytes: a file with \
-               no extension (or only a version number after its last dot), or with the \
-               executable bit, starts like an ELF, PE (`MZ` with a valid `PE` header), Mach-O \
-               (thin or universal) or WebAssembly binary, or a Java class file. Only those \
-               files are read, and only when no extension already decided. Each finding says \
-               which evidence it rests on. Two kinds of binary are expected in a repository. \
-               Build-tool wrappers are exempt (`allow-wrappers`): Gradle and Maven document \
-               committing `gradle-wrapper.jar` and `maven-wrapper.jar` so that every clone \
-               builds with the pinned tool version (check them with Gradle's wrapper \
-               validation action). Binaries under a test-fixture path (`fixtures`: tests/, \
-               testdata/, fixtures/ ...), such as the wheels a package manager's tests \
-               install, are notes: listed, blocking no tier.",
-        why: "Build outputs in git cannot be reviewed, go stale against their sources, bloat \
-              every clone forever, and are a favourite way to smuggle code past review: \
-              nobody reads the diff of a binary.",
-        example: "`dist/app.exe` is reported: `committed build artifact: extension .exe \
-                  (Windows executable)`; so is an extensionless `bin/server` that starts with \
-                  `\\x7fELF`: `committed build artifact: magic bytes of an ELF executable or \
-                  library`. `scripts/release` (a shell script with the executable bit) is not.",
-        fix: "Remove the file (`git rm --cached FILE`), ignore the build directory in \
-              `.gitignore`, build it in CI, and publish binaries to a registry or as release \
-              assets. A binary that must be committed goes in `allow`.",
-    },
-};
 
 struct BinaryArtifact {
     /// Lowercase extensions, each with a description when one is known.

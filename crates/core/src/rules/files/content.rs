@@ -1,30 +1,22 @@
-//! files/content
-
 use serde::Deserialize;
 
 use super::shorten;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Origin, Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::{LineIndex, Span};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-/// Findings reported per file before the rest are summed up in one.
-const MAX_PER_FILE: usize = 100;
-
-static META: Meta = Meta {
+declare_rule! {
     id: "files/content",
     summary: "File contents match (or do not match) regular expressions",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "checks",
         kind: "array of tables { files = [globs], must-match?, must-not-match?, message?, help? }",
         help: "Each check applies to the files its `files` globs match, and needs at least one \
@@ -32,25 +24,26 @@ static META: Meta = Meta {
                multi-line mode: `^` and `$` match at the start and end of every line). `message` replaces the \
                generated message; `help` says how to fix. Default: none.",
     }],
-    docs: Docs {
-        what: "For each entry of `checks` and each file its `files` globs match: with \
-               `must-match`, a file in which the expression matches nowhere is reported at the \
-               file; with `must-not-match`, every match is reported at its exact line and \
-               column. Files that are not valid UTF-8 are scanned too (as bytes). At most 100 \
-               findings are reported per file, then one that counts the rest.",
-        why: "Some conventions live inside files: a licence header on every source file, no \
-              `TODO` without a ticket, no `http://` URL in configuration, no internal host \
-              name in public code. A regular expression states them once for every \
-              repository.",
-        example: "```toml\n[rules.\"files/content\"]\nchecks = [\n  { files = [\"**/*.rs\"], \
-                  must-match = '^// SPDX-License-Identifier: ', message = \"missing SPDX \
-                  header\" },\n  { files = [\"**/*.yml\"], must-not-match = 'http://[^\\s\"]+' \
-                  },\n]\n```\nA `src/main.rs` without the header is reported at the file; a \
-                  workflow containing `http://example.com` is reported at that URL.",
-        fix: "Change the file so it complies, or narrow the check's `files` globs if the \
-              file should not be held to it. A single occurrence can be waived.",
-    },
-};
+    what: "For each entry of `checks` and each file its `files` globs match: with \
+           `must-match`, a file in which the expression matches nowhere is reported at the \
+           file; with `must-not-match`, every match is reported at its exact line and \
+           column. Files that are not valid UTF-8 are scanned too (as bytes). At most 100 \
+           findings are reported per file, then one that counts the rest.",
+    why: "Some conventions live inside files: a licence header on every source file, no \
+          `TODO` without a ticket, no `http://` URL in configuration, no internal host \
+          name in public code. A regular expression states them once for every \
+          repository.",
+    example: "```toml\n[rules.\"files/content\"]\nchecks = [\n  { files = [\"**/*.rs\"], \
+              must-match = '^// SPDX-License-Identifier: ', message = \"missing SPDX \
+              header\" },\n  { files = [\"**/*.yml\"], must-not-match = 'http://[^\\s\"]+' \
+              },\n]\n```\nA `src/main.rs` without the header is reported at the file; a \
+              workflow containing `http://example.com` is reported at that URL.",
+    fix: "Change the file so it complies, or narrow the check's `files` globs if the \
+          file should not be held to it. A single occurrence can be waived.",
+}
+
+/// Findings reported per file before the rest are summed up in one.
+const MAX_PER_FILE: usize = 100;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -1,30 +1,25 @@
-//! files/forbidden
-
 use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Tier, Violation};
 use crate::glob::{Glob, GlobList};
 use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::rules::security::secrets::{default_fixtures, is_placeholder, scan};
 use crate::snapshot::FileMode;
 use crate::span::LineIndex;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "files/forbidden",
     summary: "Files that must never be committed (secrets, private keys, OS litter)",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "paths",
             kind: "array of tables { glob, reason, help?, tier?, only-if-secret?, allow? }",
             help: "Each entry forbids the files its `glob` matches. `reason` says why and is part \
@@ -34,52 +29,50 @@ static META: Meta = Meta {
                    credential (for environment files, see below). A file matching several \
                    entries is reported once, for the first that applies. Default: none.",
         },
-        OptionDoc {
+        {
             name: "allow",
             kind: "array of globs",
             help: "Files exempt from every entry, such as `**/.env.example`. Default: none.",
         },
     ],
-    docs: Docs {
-        what: "Every file (symbolic links included) whose path matches the `glob` of an entry of \
-               `paths` and no glob of `allow` is reported at the file, with the entry's reason. \
-               An entry with `only-if-secret = true` reads the file (UTF-8 text, `KEY=value` \
-               lines, `export` allowed) and reports it only when it holds a credential: a \
-               token or private key `security/secrets` recognises, a URL with a password \
-               for a remote host (`postgres://app:s3cret@db.acme.io`; a password for \
-               `localhost`, a loopback address or a dotless compose service name such as \
-               `postgres` is a development default), or an assignment to a key whose last \
-               word is PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, KEY (not PUBLIC_KEY), \
-               APIKEY, PASSPHRASE or CREDENTIALS with a literal value: not empty, not a \
-               reference (`${DB_PASSWORD}`, `$TOKEN`), not a placeholder (`changeme`, \
-               `changeit`, `<token>`, `****`, a value naming itself such as `db_password`), \
-               not a path. That last test is skipped for test and example files (a name with \
-               the word test, tests, testing, example, sample or template, such as \
-               `.env.test` or `example.docker.env`, or a path under test fixtures: tests/, \
-               testdata/, fixtures/, examples/ ...), whose values are the tests' own. \
-               The finding then points at the value, masked in outputs, and says which key \
-               holds it; a symbolic link holds no content and is not reported by such an \
-               entry. `builtin:recommended` forbids `.env` files so: the name of an \
-               environment file says little (docker compose reads `.env` for image versions \
-               and ports; tools generate `*.env` manifests), the credential in it is the leak.",
-        why: "A committed `.env` file or private key is a leaked secret: it stays in the history \
-              after it is deleted, in every clone and fork. Editor and OS litter such as \
-              `.DS_Store` says nothing about the code and leaks directory listings.",
-        example: "```toml\n[rules.\"files/forbidden\"]\npaths = [\n  { glob = \"**/*.env\", \
-                  only-if-secret = true, reason = \"environment files hold secrets\" },\n  \
-                  { glob = \"**/*.key\", reason = \"private keys\", allow = \
-                  [\"**/testdata/**\"] },\n]\nallow = [\"**/.env.example\"]\n```\n\
-                  `config/prod.env` with `DB_PASSWORD=hunter2` is reported: `forbidden file \
-                  (matches **/*.env): environment files hold secrets (`DB_PASSWORD` has a \
-                  literal value)`; one with `IMAGE_VERSION=1.2` or `DB_PASSWORD=${DB_PASSWORD}` \
-                  is not, nor is `.env.example` or `testdata/server.key`.",
-        fix: "Remove the file from the repository (`git rm --cached FILE`), add it to \
-              `.gitignore`, and if it held a secret, rotate the secret: deleting the file does \
-              not remove it from history. Commit a template such as `.env.example` instead, \
-              or keep the environment file with the secret moved to the CI's or the \
-              platform's secret store.",
-    },
-};
+    what: "Every file (symbolic links included) whose path matches the `glob` of an entry of \
+           `paths` and no glob of `allow` is reported at the file, with the entry's reason. \
+           An entry with `only-if-secret = true` reads the file (UTF-8 text, `KEY=value` \
+           lines, `export` allowed) and reports it only when it holds a credential: a \
+           token or private key `security/secrets` recognises, a URL with a password \
+           for a remote host (`postgres://app:s3cret@db.acme.io`; a password for \
+           `localhost`, a loopback address or a dotless compose service name such as \
+           `postgres` is a development default), or an assignment to a key whose last \
+           word is PASSWORD, PASSWD, PWD, PASS, SECRET, TOKEN, KEY (not PUBLIC_KEY), \
+           APIKEY, PASSPHRASE or CREDENTIALS with a literal value: not empty, not a \
+           reference (`${DB_PASSWORD}`, `$TOKEN`), not a placeholder (`changeme`, \
+           `changeit`, `<token>`, `****`, a value naming itself such as `db_password`), \
+           not a path. That last test is skipped for test and example files (a name with \
+           the word test, tests, testing, example, sample or template, such as \
+           `.env.test` or `example.docker.env`, or a path under test fixtures: tests/, \
+           testdata/, fixtures/, examples/ ...), whose values are the tests' own. \
+           The finding then points at the value, masked in outputs, and says which key \
+           holds it; a symbolic link holds no content and is not reported by such an \
+           entry. `builtin:recommended` forbids `.env` files so: the name of an \
+           environment file says little (docker compose reads `.env` for image versions \
+           and ports; tools generate `*.env` manifests), the credential in it is the leak.",
+    why: "A committed `.env` file or private key is a leaked secret: it stays in the history \
+          after it is deleted, in every clone and fork. Editor and OS litter such as \
+          `.DS_Store` says nothing about the code and leaks directory listings.",
+    example: "```toml\n[rules.\"files/forbidden\"]\npaths = [\n  { glob = \"**/*.env\", \
+              only-if-secret = true, reason = \"environment files hold secrets\" },\n  \
+              { glob = \"**/*.key\", reason = \"private keys\", allow = \
+              [\"**/testdata/**\"] },\n]\nallow = [\"**/.env.example\"]\n```\n\
+              `config/prod.env` with `DB_PASSWORD=hunter2` is reported: `forbidden file \
+              (matches **/*.env): environment files hold secrets (`DB_PASSWORD` has a \
+              literal value)`; one with `IMAGE_VERSION=1.2` or `DB_PASSWORD=${DB_PASSWORD}` \
+              is not, nor is `.env.example` or `testdata/server.key`.",
+    fix: "Remove the file from the repository (`git rm --cached FILE`), add it to \
+          `.gitignore`, and if it held a secret, rotate the secret: deleting the file does \
+          not remove it from history. Commit a template such as `.env.example` instead, \
+          or keep the environment file with the secret moved to the CI's or the \
+          platform's secret store.",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -1,28 +1,23 @@
-//! files/max-size
-
 use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{Origin, Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::snapshot::FileEntry;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "files/max-size",
     summary: "No committed file is larger than a limit",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "max",
             kind: "integer (bytes) or string with a unit",
             help: "The largest size allowed: a number of bytes, or a string such as \
@@ -30,30 +25,28 @@ static META: Meta = Meta {
                    1000; KiB, MiB, GiB, TiB powers of 1024; case is ignored). Default: \
                    `\"5 MiB\"`.",
         },
-        OptionDoc {
+        {
             name: "overrides",
             kind: "array of tables { files = [globs], max }",
             help: "Other limits for some files, such as fixtures or fonts; `max` as above. The \
                    first entry whose globs match a file sets its limit. Default: none.",
         },
     ],
-    docs: Docs {
-        what: "Every regular file larger than its limit (the first matching entry of \
-               `overrides`, else `max`) is reported at the file, with its size and the limit. \
-               Sizes come from the index or the file system: contents are not read. Symbolic \
-               links and submodules are not judged.",
-        why: "Git keeps every version of every file forever: one committed build output, \
-              video or database dump makes every clone slower, for everyone, for good. \
-              Large files belong in Git LFS, a package registry or release assets.",
-        example: "```toml\n[rules.\"files/max-size\"]\nmax = \"1 MiB\"\noverrides = [{ files \
-                  = [\"testdata/**\"], max = \"20 MiB\" }]\n```\nA 3 MiB `assets/intro.mp4` is \
-                  reported: `3 MiB (3145728 bytes) is over the 1 MiB limit`; a 3 MiB \
-                  `testdata/dump.sql` is not.",
-        fix: "Remove the file from the repository (and from history if it must not stay in \
-              clones), and store it with Git LFS, in a registry or as a release asset. If it \
-              belongs in the repository, raise the limit for it with `overrides`.",
-    },
-};
+    what: "Every regular file larger than its limit (the first matching entry of \
+           `overrides`, else `max`) is reported at the file, with its size and the limit. \
+           Sizes come from the index or the file system: contents are not read. Symbolic \
+           links and submodules are not judged.",
+    why: "Git keeps every version of every file forever: one committed build output, \
+          video or database dump makes every clone slower, for everyone, for good. \
+          Large files belong in Git LFS, a package registry or release assets.",
+    example: "```toml\n[rules.\"files/max-size\"]\nmax = \"1 MiB\"\noverrides = [{ files \
+              = [\"testdata/**\"], max = \"20 MiB\" }]\n```\nA 3 MiB `assets/intro.mp4` is \
+              reported: `3 MiB (3145728 bytes) is over the 1 MiB limit`; a 3 MiB \
+              `testdata/dump.sql` is not.",
+    fix: "Remove the file from the repository (and from history if it must not stay in \
+          clones), and store it with Git LFS, in a registry or as a release asset. If it \
+          belongs in the repository, raise the limit for it with `overrides`.",
+}
 
 /// 5 MiB.
 const DEFAULT_MAX: Limit = Limit {

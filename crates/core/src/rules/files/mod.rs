@@ -1,11 +1,13 @@
 //! `files/*`: which files a repository has, what they contain, how large and how named.
 
-pub mod binary_artifact;
-pub mod content;
-pub mod forbidden;
-pub mod max_size;
-pub mod naming;
-pub mod required;
+super::rule_modules! {
+    binary_artifact,
+    content,
+    forbidden,
+    max_size,
+    naming,
+    required,
+}
 
 /// `value` cut to `max` characters, with an ellipsis when cut.
 pub(crate) fn shorten(value: &str, max: usize) -> String {

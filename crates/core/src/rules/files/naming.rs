@@ -1,27 +1,22 @@
-//! files/naming
-
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::options::{at_string, compile_globs, take_entries};
 use crate::policy::{compile_regex, Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "files/naming",
     summary: "File and directory names follow naming conventions (kebab-case, snake_case, ...)",
-    default_level: Level::Warning,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "conventions",
         kind: "array of tables { files = [globs], style, pattern?, part?, message? }",
         help: "Each convention applies to the files its `files` globs match; the first \
@@ -34,26 +29,24 @@ static META: Meta = Meta {
                (every directory of the path, a leading dot ignored). `message` replaces the \
                generated message; the offending name is appended. Default: none.",
     }],
-    docs: Docs {
-        what: "For each file, the first entry of `conventions` whose globs match it: the part \
-               of its path the entry names must follow the entry's style. Digits count as \
-               lowercase in kebab-case, snake_case and lowercase, and as part of a word \
-               elsewhere (`v2-api` is kebab-case, `Base64Codec` PascalCase). A directory is \
-               reported once, at the first file under it. A path that is not valid UTF-8 is \
-               reported whenever any convention is configured.",
-        why: "Consistent names make files predictable to find and to import, and avoid \
-              case-only differences that break checkouts on case-insensitive file systems \
-              (macOS, Windows).",
-        example: "```toml\n[rules.\"files/naming\"]\nconventions = [\n  { files = \
-                  [\"src/components/**/*.tsx\"], style = \"PascalCase\" },\n  { files = \
-                  [\"src/**\"], style = \"kebab-case\" },\n]\n```\n`src/components/Button.tsx` \
-                  and `src/api/v2-client.ts` pass; `src/api/httpClient.ts` is reported: file \
-                  name stem `httpClient` is not kebab-case.",
-        fix: "Rename the file or directory (`git mv`), and update what refers to it. If a \
-              group of files follows another convention on purpose, add an entry for it \
-              before the general one.",
-    },
-};
+    what: "For each file, the first entry of `conventions` whose globs match it: the part \
+           of its path the entry names must follow the entry's style. Digits count as \
+           lowercase in kebab-case, snake_case and lowercase, and as part of a word \
+           elsewhere (`v2-api` is kebab-case, `Base64Codec` PascalCase). A directory is \
+           reported once, at the first file under it. A path that is not valid UTF-8 is \
+           reported whenever any convention is configured.",
+    why: "Consistent names make files predictable to find and to import, and avoid \
+          case-only differences that break checkouts on case-insensitive file systems \
+          (macOS, Windows).",
+    example: "```toml\n[rules.\"files/naming\"]\nconventions = [\n  { files = \
+              [\"src/components/**/*.tsx\"], style = \"PascalCase\" },\n  { files = \
+              [\"src/**\"], style = \"kebab-case\" },\n]\n```\n`src/components/Button.tsx` \
+              and `src/api/v2-client.ts` pass; `src/api/httpClient.ts` is reported: file \
+              name stem `httpClient` is not kebab-case.",
+    fix: "Rename the file or directory (`git mv`), and update what refers to it. If a \
+          group of files follows another convention on purpose, add an entry for it \
+          before the general one.",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

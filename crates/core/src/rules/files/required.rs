@@ -1,27 +1,23 @@
-//! files/required
-
 use serde::Deserialize;
 
 use crate::context::Context;
 use crate::edit::{Edit, Fix, FixOptions};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Tier, Violation};
 use crate::glob::{Glob, GlobList};
 use crate::policy::{Params, Platform, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::rules::ownership::codeowners_missing;
 use crate::rules::security::security_policy;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "files/required",
     summary: "Required files exist (each requirement is any-of a list of globs)",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
+    level: Error,
+    tier: Bronze,
+    scope: Repository { path_list: true },
     fixable: true,
-    options: &[OptionDoc {
+    build: build,
+    options: [{
         name: "files",
         kind: "array of tables { name, any-of = [globs], tier?, help?, unless-private? }",
         help: "Each entry is one requirement, met when any tracked file matches any of its \
@@ -30,28 +26,26 @@ static META: Meta = Meta {
                `unless-private = true` drops the requirement when `[settings] private = true` \
                (a licence).",
     }],
-    docs: Docs {
-        what: "For each entry of `files`, at least one file of the repository matches one of its \
-               `any-of` globs. A repository-wide finding names each requirement that is not met.",
-        why: "A README, a licence and a security policy are how people and tools find out what \
-              a repository is, whether they may use it, and how to report a vulnerability.",
-        example: "```toml\n[rules.\"files/required\"]\nfiles = [\n  { name = \"README\", \
-                  any-of = [\"README*\", \"readme*\"] },\n]\n```\nA repository with only \
-                  `docs/README.md` is reported (`README*` matches at the root only); one with \
-                  `README.md` is not.",
-        fix: "Add the file, or change the globs if your organisation names it differently. \
-              For a requirement whose `any-of` lists a plain path to a file named \
-              `SECURITY.md` (as `builtin:recommended`'s security policy does) or `CODEOWNERS`, \
-              `goldpath fix` creates it from the same template as `security/security-policy` \
-              or `ownership/codeowners-missing`: at `SECURITY.md` or the platform's first \
-              CODEOWNERS location when listed (where those rules' fixes write), else at the \
-              first such path. A placeholder never meets a requirement: a security policy whose \
-              only contacts are placeholders (the `TODO-security-contact@example.com` that \
-              fix writes, addresses at `example.com`...) or a CODEOWNERS file whose only owners \
-              are (`@TODO-org/TODO-team`, `@org/team`...) is reported at the placeholder, at the \
-              requirement's tier, until a person replaces it.",
-    },
-};
+    what: "For each entry of `files`, at least one file of the repository matches one of its \
+           `any-of` globs. A repository-wide finding names each requirement that is not met.",
+    why: "A README, a licence and a security policy are how people and tools find out what \
+          a repository is, whether they may use it, and how to report a vulnerability.",
+    example: "```toml\n[rules.\"files/required\"]\nfiles = [\n  { name = \"README\", \
+              any-of = [\"README*\", \"readme*\"] },\n]\n```\nA repository with only \
+              `docs/README.md` is reported (`README*` matches at the root only); one with \
+              `README.md` is not.",
+    fix: "Add the file, or change the globs if your organisation names it differently. \
+          For a requirement whose `any-of` lists a plain path to a file named \
+          `SECURITY.md` (as `builtin:recommended`'s security policy does) or `CODEOWNERS`, \
+          `goldpath fix` creates it from the same template as `security/security-policy` \
+          or `ownership/codeowners-missing`: at `SECURITY.md` or the platform's first \
+          CODEOWNERS location when listed (where those rules' fixes write), else at the \
+          first such path. A placeholder never meets a requirement: a security policy whose \
+          only contacts are placeholders (the `TODO-security-contact@example.com` that \
+          fix writes, addresses at `example.com`...) or a CODEOWNERS file whose only owners \
+          are (`@TODO-org/TODO-team`, `@org/team`...) is reported at the placeholder, at the \
+          requirement's tier, until a person replaces it.",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -1,58 +1,51 @@
-//! obs/alert-rules
-
 use super::ignored;
 use super::service::judged;
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/alert-rules",
     summary: "Every alerting rule has a severity, a summary and a runbook_url",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
+        {
             name: "required",
             kind: "boolean",
             help: "Report a service with no alerting rule at all (a Sloth or Pyrra SLO, which \
                    generate alerts, counts as one). Default `true`.",
         },
-        OptionDoc {
+        {
             name: "severities",
             kind: "array of strings",
             help: "The allowed values of the `severity` label (such as `[\"critical\", \
                    \"warning\", \"info\"]`). Default: any non-empty value.",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service, every alerting rule (a rule with \
-               `alert:`) of Prometheus rule files (YAML with `groups:` of `rules:`) and of \
-               `PrometheusRule` objects (`monitoring.coreos.com/v1`) has an `expr`, a \
-               `severity` label, a `summary` annotation and a `runbook_url` annotation, all \
-               non-empty; each missing one is reported at the alert's name. Recording rules \
-               are not judged. A service with no alerting rule, and no Sloth or Pyrra SLO to \
-               generate them, is reported once. Helm templates are not YAML and are not read.",
-        why: "The person paged at night sees the alert's labels and annotations, not the \
-              rule file: the severity routes it, the summary says what broke, the runbook \
-              says what to do. An alert without them costs the first minutes of every \
-              incident.",
-        example: "```yaml\ngroups:\n  - name: checkout\n    rules:\n      - alert: \
-                  HighErrorRate\n        expr: job:errors:ratio5m > 0.05\n        labels: \
-                  {severity: page}\n        annotations: {summary: Errors above 5%}\n```\nis \
-                  reported at `HighErrorRate`: ``alert `HighErrorRate` has no runbook_url \
-                  annotation``.",
-        fix: "Add `labels.severity`, `annotations.summary` and `annotations.runbook_url` \
-              (a link to the runbook section for this alert) to every alerting rule.",
-    },
-};
+    what: "In a repository judged as a service, every alerting rule (a rule with \
+           `alert:`) of Prometheus rule files (YAML with `groups:` of `rules:`) and of \
+           `PrometheusRule` objects (`monitoring.coreos.com/v1`) has an `expr`, a \
+           `severity` label, a `summary` annotation and a `runbook_url` annotation, all \
+           non-empty; each missing one is reported at the alert's name. Recording rules \
+           are not judged. A service with no alerting rule, and no Sloth or Pyrra SLO to \
+           generate them, is reported once. Helm templates are not YAML and are not read.",
+    why: "The person paged at night sees the alert's labels and annotations, not the \
+          rule file: the severity routes it, the summary says what broke, the runbook \
+          says what to do. An alert without them costs the first minutes of every \
+          incident.",
+    example: "```yaml\ngroups:\n  - name: checkout\n    rules:\n      - alert: \
+              HighErrorRate\n        expr: job:errors:ratio5m > 0.05\n        labels: \
+              {severity: page}\n        annotations: {summary: Errors above 5%}\n```\nis \
+              reported at `HighErrorRate`: ``alert `HighErrorRate` has no runbook_url \
+              annotation``.",
+    fix: "Add `labels.severity`, `annotations.summary` and `annotations.runbook_url` \
+          (a link to the runbook section for this alert) to every alerting rule.",
+}
 
 struct AlertRules {
     required: bool,

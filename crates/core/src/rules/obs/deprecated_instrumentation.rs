@@ -1,5 +1,3 @@
-//! obs/deprecated-instrumentation
-
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
@@ -7,24 +5,21 @@ use serde::Deserialize;
 use super::service::judged;
 use super::{deps, judged_ecosystems, take_ecosystems, Eco, Pattern, ECOSYSTEMS_OPTION};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::options::take_entries;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/deprecated-instrumentation",
     summary: "No deprecated instrumentation (OpenTracing, OpenCensus, Jaeger clients)",
-    default_level: Level::Warning,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
+    level: Warning,
+    tier: Bronze,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
         ECOSYSTEMS_OPTION,
-        OptionDoc {
+        {
             name: "packages",
             kind: "array of tables",
             help: "More deprecated packages: `[{ ecosystem = \"npm\", package = \
@@ -32,24 +27,22 @@ static META: Meta = Meta {
                    \"...\" }]` (`package` accepts `prefix*`; `reason` is optional).",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service, no manifest declares a package that \
-               `ecosystems.toml` lists as deprecated instrumentation: OpenTracing APIs and \
-               contrib libraries, OpenCensus, the retired Jaeger clients, the removed or \
-               deprecated OpenTelemetry Jaeger exporters, Spring Cloud Sleuth. Each \
-               declaration is reported at its line, with what to use instead and why. \
-               Development dependencies are not judged.",
-        why: "OpenTracing and OpenCensus are archived and their bridges are in maintenance at \
-              best; the Jaeger clients stopped receiving fixes, and Jaeger ingests OTLP \
-              natively. Staying on them means missed security fixes and instrumentation that \
-              new libraries no longer support.",
-        example: "package.json with `\"jaeger-client\": \"^3.19.0\"` is reported at that line: \
-                  `` `jaeger-client` is deprecated instrumentation: use `@opentelemetry/sdk-node \
-                  with @opentelemetry/exporter-trace-otlp-http` instead ``.",
-        fix: "Migrate to OpenTelemetry: replace the API calls with the OpenTelemetry API (the \
-              OpenTracing and OpenCensus shims help during the move) and export over OTLP.",
-    },
-};
+    what: "In a repository judged as a service, no manifest declares a package that \
+           `ecosystems.toml` lists as deprecated instrumentation: OpenTracing APIs and \
+           contrib libraries, OpenCensus, the retired Jaeger clients, the removed or \
+           deprecated OpenTelemetry Jaeger exporters, Spring Cloud Sleuth. Each \
+           declaration is reported at its line, with what to use instead and why. \
+           Development dependencies are not judged.",
+    why: "OpenTracing and OpenCensus are archived and their bridges are in maintenance at \
+          best; the Jaeger clients stopped receiving fixes, and Jaeger ingests OTLP \
+          natively. Staying on them means missed security fixes and instrumentation that \
+          new libraries no longer support.",
+    example: "package.json with `\"jaeger-client\": \"^3.19.0\"` is reported at that line: \
+              `` `jaeger-client` is deprecated instrumentation: use `@opentelemetry/sdk-node \
+              with @opentelemetry/exporter-trace-otlp-http` instead ``.",
+    fix: "Migrate to OpenTelemetry: replace the API calls with the OpenTelemetry API (the \
+          OpenTracing and OpenCensus shims help during the move) and export over OTLP.",
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -1,5 +1,3 @@
-//! obs/health-check
-
 use std::collections::BTreeSet;
 
 use super::service::judged;
@@ -8,36 +6,33 @@ use super::{
     take_ecosystems, take_packages, Eco, PatternSet, ECOSYSTEMS_OPTION,
 };
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/health-check",
     summary:
         "A service has health checks: Kubernetes probes, a HEALTHCHECK, a health library or route",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
+    level: Error,
+    tier: Bronze,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
         ECOSYSTEMS_OPTION,
-        OptionDoc {
+        {
             name: "packages",
             kind: "table of arrays of packages",
             help: "More health-check libraries, per ecosystem: `{ npm = [\"@acme/health\"] }`.",
         },
-        OptionDoc {
+        {
             name: "routes",
             kind: "array of strings",
             help: "More route paths that count as a health endpoint in source, besides \
                    `/healthz`, `/health`, `/livez`, `/readyz`, `/ready`, `/live`, `/-/healthy` \
                    and `/-/ready` (such as `/ping`).",
         },
-        OptionDoc {
+        {
             name: "probes",
             kind: "boolean",
             help: "Report each container of a Deployment, StatefulSet, DaemonSet, \
@@ -45,40 +40,38 @@ static META: Meta = Meta {
                    a `readinessProbe`. Default `true`.",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service: every container of a long-running \
-               Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Rollout, \
-               Knative Service) declares a `livenessProbe` and a `readinessProbe`, each \
-               missing one reported at the container's name. Kustomize patches (files a \
-               kustomization lists under `patches`, `patchesStrategicMerge` or \
-               `patchesJson6902`, and workloads whose containers have no `image`) are not \
-               judged as whole workloads: a probe in the base counts for every overlay, and a \
-               probe a patch adds counts for the base container of the same workload and \
-               name. Workloads under tooling and test directories (`hack/`, `scripts/`, \
-               `tests/`, `examples/` ...: the directories service detection rules out) are \
-               development add-ons, not judged. Without Kubernetes workloads, \
-               the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
-               the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
-               Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
-               Actuator, terminus, django-health-check, tonic-health, ...), a gRPC health \
-               service (`google.golang.org/grpc/health`, `grpc.health.v1` in source, \
-               `grpc_health_probe` in a Dockerfile), or a health route in non-test source \
-               files: `/healthz`, `/health`, `/livez`, `/readyz`, `/ready`, `/live`, and the \
-               Prometheus ecosystem's `/-/healthy` and `/-/ready`, also in Django's form \
-               (`path('healthz/', ...)`). `/ping` and `/status` count only when the `routes` \
-               option adds them.",
-        why: "Orchestrators restart what they know is dead and route traffic only to what \
-              says it is ready; without health checks a wedged process keeps receiving \
-              requests and a deploy goes out before the new version can serve.",
-        example: "A Deployment whose container `api` has a `livenessProbe` only is reported \
-                  at `name: api`: ``container `api` of Deployment `web` has a livenessProbe \
-                  but no readinessProbe``. A repository with only a Dockerfile and no `HEALTHCHECK`, \
-                  health library or route is reported once for the repository.",
-        fix: "Serve `/livez` (the process is alive) and `/readyz` (it can take traffic), and \
-              declare both probes on every container; for plain Docker, add `HEALTHCHECK \
-              CMD` to the final stage.",
-    },
-};
+    what: "In a repository judged as a service: every container of a long-running \
+           Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Rollout, \
+           Knative Service) declares a `livenessProbe` and a `readinessProbe`, each \
+           missing one reported at the container's name. Kustomize patches (files a \
+           kustomization lists under `patches`, `patchesStrategicMerge` or \
+           `patchesJson6902`, and workloads whose containers have no `image`) are not \
+           judged as whole workloads: a probe in the base counts for every overlay, and a \
+           probe a patch adds counts for the base container of the same workload and \
+           name. Workloads under tooling and test directories (`hack/`, `scripts/`, \
+           `tests/`, `examples/` ...: the directories service detection rules out) are \
+           development add-ons, not judged. Without Kubernetes workloads, \
+           the service needs one health check of any kind: a Dockerfile `HEALTHCHECK` in \
+           the final stage (not `HEALTHCHECK NONE`), a Compose `healthcheck`, probes in a \
+           Helm chart's templates, a health library from `ecosystems.toml` (Spring Boot \
+           Actuator, terminus, django-health-check, tonic-health, ...), a gRPC health \
+           service (`google.golang.org/grpc/health`, `grpc.health.v1` in source, \
+           `grpc_health_probe` in a Dockerfile), or a health route in non-test source \
+           files: `/healthz`, `/health`, `/livez`, `/readyz`, `/ready`, `/live`, and the \
+           Prometheus ecosystem's `/-/healthy` and `/-/ready`, also in Django's form \
+           (`path('healthz/', ...)`). `/ping` and `/status` count only when the `routes` \
+           option adds them.",
+    why: "Orchestrators restart what they know is dead and route traffic only to what \
+          says it is ready; without health checks a wedged process keeps receiving \
+          requests and a deploy goes out before the new version can serve.",
+    example: "A Deployment whose container `api` has a `livenessProbe` only is reported \
+              at `name: api`: ``container `api` of Deployment `web` has a livenessProbe \
+              but no readinessProbe``. A repository with only a Dockerfile and no `HEALTHCHECK`, \
+              health library or route is reported once for the repository.",
+    fix: "Serve `/livez` (the process is alive) and `/readyz` (it can take traffic), and \
+          declare both probes on every container; for plain Docker, add `HEALTHCHECK \
+          CMD` to the final stage.",
+}
 
 struct HealthCheck {
     only: Option<BTreeSet<Eco>>,

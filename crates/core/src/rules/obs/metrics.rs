@@ -1,5 +1,3 @@
-//! obs/metrics
-
 use std::collections::BTreeSet;
 
 use super::service::judged;
@@ -8,49 +6,44 @@ use super::{
     Presence, ECOSYSTEMS_OPTION,
 };
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/metrics",
     summary: "A service depends on a metrics library or exporter",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
+    level: Error,
+    tier: Silver,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
         ECOSYSTEMS_OPTION,
-        OptionDoc {
+        {
             name: "packages",
             kind: "table of arrays of packages",
             help: "More packages that count as a metrics library, per ecosystem: \
                    `{ go = [\"github.com/acme/metrics\"] }`. Added to the built-in list.",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service, the manifests of at least one ecosystem \
-               declare a metrics library or exporter from `ecosystems.toml`: Prometheus \
-               clients (`prometheus`, `prometheus-client`, `prom-client`, \
-               `github.com/prometheus/client_golang`, `io.prometheus:*`), the OpenTelemetry \
-               metrics SDKs and exporters (for Cargo, `opentelemetry_sdk` or \
-               `opentelemetry-otlp` with their `metrics` feature), `metrics` and its \
-               exporters, Micrometer, StatsD and DogStatsD clients, Spring Boot Actuator. \
-               Development dependencies do not count.",
-        why: "Rates, errors and durations are what SLOs, dashboards and alerts are computed \
-              from; a service that exposes no metrics can only be watched from the outside.",
-        example: "A Go service whose go.mod requires only `github.com/go-chi/chi/v5` is \
-                  reported at go.mod: ``no metrics library found in go.mod: expected \
-                  `github.com/prometheus/client_golang`, ...``; requiring \
-                  `github.com/prometheus/client_golang` fixes it.",
-        fix: "Add a metrics library, expose request counts and latencies (RED metrics), and \
-              have them scraped or pushed over OTLP. An internal metrics package can be \
-              listed under `packages` in this rule's options.",
-    },
-};
+    what: "In a repository judged as a service, the manifests of at least one ecosystem \
+           declare a metrics library or exporter from `ecosystems.toml`: Prometheus \
+           clients (`prometheus`, `prometheus-client`, `prom-client`, \
+           `github.com/prometheus/client_golang`, `io.prometheus:*`), the OpenTelemetry \
+           metrics SDKs and exporters (for Cargo, `opentelemetry_sdk` or \
+           `opentelemetry-otlp` with their `metrics` feature), `metrics` and its \
+           exporters, Micrometer, StatsD and DogStatsD clients, Spring Boot Actuator. \
+           Development dependencies do not count.",
+    why: "Rates, errors and durations are what SLOs, dashboards and alerts are computed \
+          from; a service that exposes no metrics can only be watched from the outside.",
+    example: "A Go service whose go.mod requires only `github.com/go-chi/chi/v5` is \
+              reported at go.mod: ``no metrics library found in go.mod: expected \
+              `github.com/prometheus/client_golang`, ...``; requiring \
+              `github.com/prometheus/client_golang` fixes it.",
+    fix: "Add a metrics library, expose request counts and latencies (RED metrics), and \
+          have them scraped or pushed over OTLP. An internal metrics package can be \
+          listed under `packages` in this rule's options.",
+}
 
 struct Metrics {
     only: Option<BTreeSet<Eco>>,

@@ -15,15 +15,17 @@
 //!
 //! See docs/observability.md.
 
-pub mod alert_rules;
-pub mod deprecated_instrumentation;
-pub mod health_check;
-pub mod metrics;
-pub mod otel_config;
-pub mod runbook;
-pub mod slo;
-pub mod structured_logging;
-pub mod tracing_sdk;
+super::rule_modules! {
+    alert_rules,
+    deprecated_instrumentation,
+    health_check,
+    metrics,
+    otel_config,
+    runbook,
+    slo,
+    structured_logging,
+    tracing_sdk,
+}
 
 pub(crate) mod deploy;
 pub(crate) mod jvm;

@@ -1,52 +1,45 @@
-//! obs/otel-config
-
 use super::deploy::{self, EnvVar};
 use super::service::judged;
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::Span;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/otel-config",
     summary: "The deployment sets OTEL_SERVICE_NAME and an OTLP exporter endpoint",
-    default_level: Level::Warning,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Silver,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [{
         name: "require-endpoint",
         kind: "boolean",
         help: "Require an exporter endpoint as well as the service name. Default `true`; \
                `false` when every pod reaches a collector at the SDK's default \
                (`localhost:4317`), such as a sidecar or a node agent behind a host port.",
     }],
-    docs: Docs {
-        what: "In a repository judged as a service, the variables the OpenTelemetry SDKs read \
-               are set where the service is deployed: `OTEL_SERVICE_NAME` (or \
-               `service.name=` in `OTEL_RESOURCE_ATTRIBUTES`) and an exporter endpoint, \
-               `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, with a \
-               non-empty value (or a Kubernetes `valueFrom`). Places read: the final stage of \
-               each Dockerfile (`ENV`, including stages it is built from), the `env` of every \
-               container of Kubernetes workloads, ConfigMap `data`, Compose `environment`, and \
-               the text of Helm chart files. The two may be set in different places.",
-        why: "Without a service name every span lands under `unknown_service`, and without \
-              an endpoint the SDK exports to localhost, where nothing listens in most \
-              clusters: the instrumentation runs and the traces are lost.",
-        example: "A Dockerfile with `ENV OTEL_SERVICE_NAME=checkout` and no endpoint anywhere \
-                  is reported at `OTEL_SERVICE_NAME`: `OTEL_SERVICE_NAME in Dockerfile ENV \
-                  (Dockerfile:3) sets the service name, but no exporter endpoint (...) is set \
-                  in any ...`; adding \
-                  `OTEL_EXPORTER_OTLP_ENDPOINT` to the Deployment's env fixes it.",
-        fix: "Set `OTEL_SERVICE_NAME` in the image or the manifest, and \
-              `OTEL_EXPORTER_OTLP_ENDPOINT` to the collector (for example \
-              `http://otel-collector:4317`) in the deployment's environment.",
-    },
-};
+    what: "In a repository judged as a service, the variables the OpenTelemetry SDKs read \
+           are set where the service is deployed: `OTEL_SERVICE_NAME` (or \
+           `service.name=` in `OTEL_RESOURCE_ATTRIBUTES`) and an exporter endpoint, \
+           `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, with a \
+           non-empty value (or a Kubernetes `valueFrom`). Places read: the final stage of \
+           each Dockerfile (`ENV`, including stages it is built from), the `env` of every \
+           container of Kubernetes workloads, ConfigMap `data`, Compose `environment`, and \
+           the text of Helm chart files. The two may be set in different places.",
+    why: "Without a service name every span lands under `unknown_service`, and without \
+          an endpoint the SDK exports to localhost, where nothing listens in most \
+          clusters: the instrumentation runs and the traces are lost.",
+    example: "A Dockerfile with `ENV OTEL_SERVICE_NAME=checkout` and no endpoint anywhere \
+              is reported at `OTEL_SERVICE_NAME`: `OTEL_SERVICE_NAME in Dockerfile ENV \
+              (Dockerfile:3) sets the service name, but no exporter endpoint (...) is set \
+              in any ...`; adding \
+              `OTEL_EXPORTER_OTLP_ENDPOINT` to the Deployment's env fixes it.",
+    fix: "Set `OTEL_SERVICE_NAME` in the image or the manifest, and \
+          `OTEL_EXPORTER_OTLP_ENDPOINT` to the collector (for example \
+          `http://otel-collector:4317`) in the deployment's environment.",
+}
 
 struct OtelConfig {
     require_endpoint: bool,

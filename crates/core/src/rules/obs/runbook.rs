@@ -1,50 +1,43 @@
-//! obs/runbook
-
 use super::service::{catalog, judged};
 use super::{file_name, ignored};
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/runbook",
     summary: "A service links or contains its runbook",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [{
         name: "files",
         kind: "array of globs",
         help: "More files that count as a runbook (such as `[\"ops/playbook.md\"]`), \
                besides `RUNBOOK.md`, `runbook*.md` and anything under a `runbook/` or \
                `runbooks/` directory.",
     }],
-    docs: Docs {
-        what: "In a repository judged as a service, a runbook is found in one of: a \
-               `catalog-info.yaml` link (`metadata.links`) whose URL, title or type mentions \
-               a runbook; a catalog annotation whose key or value does; a `runbook_url` \
-               annotation on an alerting rule; or a document: a Markdown, AsciiDoc or \
-               reStructuredText file named `runbook*` (such as `RUNBOOK.md` or \
-               `docs/runbook-checkout.md`), or any file under a `runbook/` or `runbooks/` \
-               directory.",
-        why: "At three in the morning the on-call engineer needs the service's failure modes, \
-              dashboards and safe actions in one place they can find from the alert or the \
-              catalog, not in someone's head.",
-        example: "A service with a catalog-info.yaml and no runbook anywhere is reported at \
-                  catalog-info.yaml: `no runbook found: ...`; adding `links: [{url: \
-                  https://runbooks.example.com/checkout, title: Runbook}]` fixes it.",
-        fix: "Write the runbook (docs/runbook.md in the repository, or a page elsewhere) and \
-              link it from catalog-info.yaml's `metadata.links` and from each alert's \
-              `runbook_url`.",
-    },
-};
+    what: "In a repository judged as a service, a runbook is found in one of: a \
+           `catalog-info.yaml` link (`metadata.links`) whose URL, title or type mentions \
+           a runbook; a catalog annotation whose key or value does; a `runbook_url` \
+           annotation on an alerting rule; or a document: a Markdown, AsciiDoc or \
+           reStructuredText file named `runbook*` (such as `RUNBOOK.md` or \
+           `docs/runbook-checkout.md`), or any file under a `runbook/` or `runbooks/` \
+           directory.",
+    why: "At three in the morning the on-call engineer needs the service's failure modes, \
+          dashboards and safe actions in one place they can find from the alert or the \
+          catalog, not in someone's head.",
+    example: "A service with a catalog-info.yaml and no runbook anywhere is reported at \
+              catalog-info.yaml: `no runbook found: ...`; adding `links: [{url: \
+              https://runbooks.example.com/checkout, title: Runbook}]` fixes it.",
+    fix: "Write the runbook (docs/runbook.md in the repository, or a page elsewhere) and \
+          link it from catalog-info.yaml's `metadata.links` and from each alert's \
+          `runbook_url`.",
+}
 
 struct Runbook {
     files: Option<GlobList>,

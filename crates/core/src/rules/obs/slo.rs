@@ -1,62 +1,55 @@
-//! obs/slo
-
 use std::collections::BTreeSet;
 
 use super::ignored;
 use super::service::judged;
 use crate::context::Context;
 use crate::doc::Node;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::Span;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/slo",
     summary: "A service has a valid SLO (OpenSLO v1, Sloth or Pyrra)",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[OptionDoc {
+    level: Warning,
+    tier: Gold,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [{
         name: "required",
         kind: "boolean",
         help: "Report a service without any SLO document. Default `true`; with `false` only \
                the documents found are validated.",
     }],
-    docs: Docs {
-        what: "In a repository judged as a service, at least one YAML file holds an SLO, and \
-               every SLO document is valid. OpenSLO v1 (`apiVersion: openslo/v1`, `kind: SLO`) \
-               needs `metadata.name` (an RFC 1123 label), `spec.service`, exactly one of \
-               `spec.indicator` (an inline SLI with `metadata.name` and a `ratioMetric` or \
-               `thresholdMetric`) or `spec.indicatorRef` (naming an `SLI` document of the \
-               repository), `spec.budgetingMethod` (`Occurrences`, `Timeslices` or \
-               `RatioTimeslices`), non-empty `spec.objectives` each with `target` in (0, 1) or \
-               `targetPercent` in (0, 100) (and `timeSliceTarget` and `timeSliceWindow` with \
-               `Timeslices`), and `spec.timeWindow`: one entry with a `duration` such as \
-               `28d` and `isRolling` (a `calendar` when not rolling). Sloth \
-               (`sloth.slok.dev/v1` `PrometheusServiceLevel`: `spec.service`, `spec.slos` \
-               each with `name`, `objective` in (0, 100] and an `sli` of `events`, `raw` or \
-               `plugin`) and Pyrra (`pyrra.dev/v1alpha1` `ServiceLevelObjective`: \
-               `spec.target` in (0, 100), `spec.window`, and an `indicator` of `ratio`, \
-               `latency`, `latencyNative` or `bool_gauge`) are accepted. Each problem is \
-               reported at its key.",
-        why: "An SLO turns \"is the service fine?\" into a number agreed in advance: it decides \
-              when to page, when to slow releases down, and what reliability work is worth. \
-              A malformed SLO document is silently ignored by the tools that generate alerts \
-              from it.",
-        example: "`slo.yaml` with `apiVersion: openslo/v1`, `kind: SLO` and `budgetingMethod: \
-                  Weekly` is reported at `Weekly`: ``budgetingMethod `Weekly` must be \
-                  Occurrences, Timeslices or RatioTimeslices``. A service without any SLO document is \
-                  reported once.",
-        fix: "Write the service's SLOs as OpenSLO v1 documents (or Sloth / Pyrra resources) \
-              in the repository, beside the service they describe, and fix each reported \
-              key.",
-    },
-};
+    what: "In a repository judged as a service, at least one YAML file holds an SLO, and \
+           every SLO document is valid. OpenSLO v1 (`apiVersion: openslo/v1`, `kind: SLO`) \
+           needs `metadata.name` (an RFC 1123 label), `spec.service`, exactly one of \
+           `spec.indicator` (an inline SLI with `metadata.name` and a `ratioMetric` or \
+           `thresholdMetric`) or `spec.indicatorRef` (naming an `SLI` document of the \
+           repository), `spec.budgetingMethod` (`Occurrences`, `Timeslices` or \
+           `RatioTimeslices`), non-empty `spec.objectives` each with `target` in (0, 1) or \
+           `targetPercent` in (0, 100) (and `timeSliceTarget` and `timeSliceWindow` with \
+           `Timeslices`), and `spec.timeWindow`: one entry with a `duration` such as \
+           `28d` and `isRolling` (a `calendar` when not rolling). Sloth \
+           (`sloth.slok.dev/v1` `PrometheusServiceLevel`: `spec.service`, `spec.slos` \
+           each with `name`, `objective` in (0, 100] and an `sli` of `events`, `raw` or \
+           `plugin`) and Pyrra (`pyrra.dev/v1alpha1` `ServiceLevelObjective`: \
+           `spec.target` in (0, 100), `spec.window`, and an `indicator` of `ratio`, \
+           `latency`, `latencyNative` or `bool_gauge`) are accepted. Each problem is \
+           reported at its key.",
+    why: "An SLO turns \"is the service fine?\" into a number agreed in advance: it decides \
+          when to page, when to slow releases down, and what reliability work is worth. \
+          A malformed SLO document is silently ignored by the tools that generate alerts \
+          from it.",
+    example: "`slo.yaml` with `apiVersion: openslo/v1`, `kind: SLO` and `budgetingMethod: \
+              Weekly` is reported at `Weekly`: ``budgetingMethod `Weekly` must be \
+              Occurrences, Timeslices or RatioTimeslices``. A service without any SLO document is \
+              reported once.",
+    fix: "Write the service's SLOs as OpenSLO v1 documents (or Sloth / Pyrra resources) \
+          in the repository, beside the service they describe, and fix each reported \
+          key.",
+}
 
 struct Slo {
     required: bool,

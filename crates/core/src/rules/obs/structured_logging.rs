@@ -1,5 +1,3 @@
-//! obs/structured-logging
-
 use std::collections::BTreeSet;
 
 use super::service::judged;
@@ -8,59 +6,54 @@ use super::{
     Pattern, PatternSet, Presence, SourceMarker, ECOSYSTEMS_OPTION,
 };
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/structured-logging",
     summary: "A service logs structured (JSON) records",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
+    level: Error,
+    tier: Bronze,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
         ECOSYSTEMS_OPTION,
-        OptionDoc {
+        {
             name: "packages",
             kind: "table of arrays of packages",
             help: "More packages that count as structured logging, per ecosystem: \
                    `{ npm = [\"@acme/logger\"] }`. Added to the built-in list.",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service, the manifests of at least one ecosystem \
-               declare a structured logger from `ecosystems.toml`: `tracing-subscriber` with \
-               its `json` feature, `tracing-bunyan-formatter` or `slog-json` (Rust); zap, \
-               zerolog, logrus, go-kit/log, hclog (Go); pino, winston, bunyan (Node.js); \
-               structlog, python-json-logger, ecs-logging (Python); the logstash Logback \
-               encoder, Elastic ECS layouts or Log4j's JSON template layout (JVM). Failing \
-               that, evidence outside the manifests counts: in non-test source, Go's standard \
-               `log/slog` import or a wrapper inside a larger module (promslog, dskit's \
-               log), a Python `JsonFormatter`/`JSONFormatter` or loguru's `serialize=True`; \
-               for the JVM, Spring Boot's `logging.structured.format.console`/`.file` in \
-               `application*.properties`/`.yml`, or a JSON encoder or layout in \
-               `logback*.xml`/`log4j2*.xml`. Spring Boot's default Logback console pattern \
-               and Django's default logging are plain text. When only plain logging is found \
-               (`tracing-subscriber` without `json`, `env_logger`, `logback-classic`, \
-               `loguru`), the finding names it; it also names the source and settings it \
-               looked for.",
-        why: "Log pipelines index fields, not prose: a JSON record with a level, a message, \
-              a trace id and the request's attributes can be searched, correlated with its \
-              trace and counted; a formatted line needs a regex per team.",
-        example: "Cargo.toml with `tracing-subscriber = { version = \"0.3\", features = \
-                  [\"env-filter\"] }` is reported at that line: ``tracing-subscriber found in \
-                  Cargo.toml, but it is not structured on its own: no structured logging \
-                  library (expected `tracing-subscriber` with its `json` feature, ...)``; \
-                  adding `\"json\"` to its features fixes it.",
-        fix: "Emit logs as JSON to stdout: enable `tracing-subscriber`'s `json` feature and \
-              use `fmt().json()`, or adopt the ecosystem's structured logger; include the \
-              trace and span ids in each record.",
-    },
-};
+    what: "In a repository judged as a service, the manifests of at least one ecosystem \
+           declare a structured logger from `ecosystems.toml`: `tracing-subscriber` with \
+           its `json` feature, `tracing-bunyan-formatter` or `slog-json` (Rust); zap, \
+           zerolog, logrus, go-kit/log, hclog (Go); pino, winston, bunyan (Node.js); \
+           structlog, python-json-logger, ecs-logging (Python); the logstash Logback \
+           encoder, Elastic ECS layouts or Log4j's JSON template layout (JVM). Failing \
+           that, evidence outside the manifests counts: in non-test source, Go's standard \
+           `log/slog` import or a wrapper inside a larger module (promslog, dskit's \
+           log), a Python `JsonFormatter`/`JSONFormatter` or loguru's `serialize=True`; \
+           for the JVM, Spring Boot's `logging.structured.format.console`/`.file` in \
+           `application*.properties`/`.yml`, or a JSON encoder or layout in \
+           `logback*.xml`/`log4j2*.xml`. Spring Boot's default Logback console pattern \
+           and Django's default logging are plain text. When only plain logging is found \
+           (`tracing-subscriber` without `json`, `env_logger`, `logback-classic`, \
+           `loguru`), the finding names it; it also names the source and settings it \
+           looked for.",
+    why: "Log pipelines index fields, not prose: a JSON record with a level, a message, \
+          a trace id and the request's attributes can be searched, correlated with its \
+          trace and counted; a formatted line needs a regex per team.",
+    example: "Cargo.toml with `tracing-subscriber = { version = \"0.3\", features = \
+              [\"env-filter\"] }` is reported at that line: ``tracing-subscriber found in \
+              Cargo.toml, but it is not structured on its own: no structured logging \
+              library (expected `tracing-subscriber` with its `json` feature, ...)``; \
+              adding `\"json\"` to its features fixes it.",
+    fix: "Emit logs as JSON to stdout: enable `tracing-subscriber`'s `json` feature and \
+          use `fmt().json()`, or adopt the ecosystem's structured logger; include the \
+          trace and span ids in each record.",
+}
 
 struct StructuredLogging {
     only: Option<BTreeSet<Eco>>,

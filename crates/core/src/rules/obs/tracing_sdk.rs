@@ -1,5 +1,3 @@
-//! obs/tracing-sdk
-
 use std::collections::BTreeSet;
 
 use super::service::judged;
@@ -8,64 +6,59 @@ use super::{
     take_ecosystems, take_packages, violation_at, Dep, Eco, PatternSet, ECOSYSTEMS_OPTION,
 };
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "obs/tracing-sdk",
     summary: "A service depends on an OpenTelemetry tracing SDK and an exporter",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[
+    level: Error,
+    tier: Silver,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [
         ECOSYSTEMS_OPTION,
-        OptionDoc {
+        {
             name: "sdk",
             kind: "table of arrays of packages",
             help: "More packages that count as a tracing SDK, per ecosystem: \
                    `{ cargo = [\"acme-telemetry\"], npm = [\"@acme/otel-*\"] }` (`prefix*` and, \
                    for Cargo, `name[feature]` accepted). Added to the built-in list.",
         },
-        OptionDoc {
+        {
             name: "exporter",
             kind: "table of arrays of packages",
             help: "More packages that count as a span exporter, per ecosystem, as for `sdk`.",
         },
     ],
-    docs: Docs {
-        what: "In a repository judged as a service (see docs/observability.md), the \
-               dependency manifests of at least one ecosystem declare a tracing SDK and an \
-               exporter for it, or a distribution that brings both. What counts is data \
-               (`ecosystems.toml`): for Rust, `tracing` plus `opentelemetry`, \
-               `opentelemetry_sdk` or `tracing-opentelemetry`, with an exporter such as \
-               `opentelemetry-otlp`; for Go, `go.opentelemetry.io/otel/sdk` with an \
-               `otlptrace` exporter; for Node.js, `@opentelemetry/sdk-node` (which brings the \
-               OTLP exporters) or `sdk-trace-*` with `exporter-trace-otlp-*`; for Python, \
-               `opentelemetry-sdk` with `opentelemetry-exporter-otlp*`; for the JVM, \
-               `io.opentelemetry:opentelemetry-sdk` with `opentelemetry-exporter-otlp`, the \
-               Spring Boot starter, or the Java agent (in the build or attached with \
-               `-javaagent` in a Dockerfile). Development dependencies do not count. The \
-               finding says what was found and what is missing.",
-        why: "Traces are how a request is followed across services; without an SDK and an \
-              exporter, instrumentation records nothing, and an incident is debugged from \
-              logs alone. An OpenTelemetry SDK with an OTLP exporter keeps the service \
-              vendor-neutral: the collector decides where spans go.",
-        example: "A Rust service whose Cargo.toml has `tracing` and `tracing-subscriber` only \
-                  is reported at `tracing`: `tracing found in Cargo.toml, but no \
-                  OpenTelemetry SDK or exporter (...)`. With `tracing-opentelemetry`, \
-                  `opentelemetry_sdk` and `opentelemetry-otlp` added it is not.",
-        fix: "Add the ecosystem's OpenTelemetry SDK and its OTLP exporter, initialise them at \
-              start-up, and point the exporter at the collector with \
-              `OTEL_EXPORTER_OTLP_ENDPOINT` (see `obs/otel-config`). If the organisation \
-              wraps OpenTelemetry in an internal package, list it under `sdk` and `exporter` \
-              in this rule's options.",
-    },
-};
+    what: "In a repository judged as a service (see docs/observability.md), the \
+           dependency manifests of at least one ecosystem declare a tracing SDK and an \
+           exporter for it, or a distribution that brings both. What counts is data \
+           (`ecosystems.toml`): for Rust, `tracing` plus `opentelemetry`, \
+           `opentelemetry_sdk` or `tracing-opentelemetry`, with an exporter such as \
+           `opentelemetry-otlp`; for Go, `go.opentelemetry.io/otel/sdk` with an \
+           `otlptrace` exporter; for Node.js, `@opentelemetry/sdk-node` (which brings the \
+           OTLP exporters) or `sdk-trace-*` with `exporter-trace-otlp-*`; for Python, \
+           `opentelemetry-sdk` with `opentelemetry-exporter-otlp*`; for the JVM, \
+           `io.opentelemetry:opentelemetry-sdk` with `opentelemetry-exporter-otlp`, the \
+           Spring Boot starter, or the Java agent (in the build or attached with \
+           `-javaagent` in a Dockerfile). Development dependencies do not count. The \
+           finding says what was found and what is missing.",
+    why: "Traces are how a request is followed across services; without an SDK and an \
+          exporter, instrumentation records nothing, and an incident is debugged from \
+          logs alone. An OpenTelemetry SDK with an OTLP exporter keeps the service \
+          vendor-neutral: the collector decides where spans go.",
+    example: "A Rust service whose Cargo.toml has `tracing` and `tracing-subscriber` only \
+              is reported at `tracing`: `tracing found in Cargo.toml, but no \
+              OpenTelemetry SDK or exporter (...)`. With `tracing-opentelemetry`, \
+              `opentelemetry_sdk` and `opentelemetry-otlp` added it is not.",
+    fix: "Add the ecosystem's OpenTelemetry SDK and its OTLP exporter, initialise them at \
+          start-up, and point the exporter at the collector with \
+          `OTEL_EXPORTER_OTLP_ENDPOINT` (see `obs/otel-config`). If the organisation \
+          wraps OpenTelemetry in an internal package, list it under `sdk` and `exporter` \
+          in this rule's options.",
+}
 
 struct TracingSdk {
     only: Option<BTreeSet<Eco>>,

@@ -1,5 +1,3 @@
-//! ownership/catalog-info
-
 use std::collections::HashMap;
 
 use goldpath_codeowners::{Owner, OwnerKind};
@@ -8,13 +6,73 @@ use super::codeowners;
 use crate::context::Context;
 use crate::doc::{Node, Value};
 use crate::edit::{text, Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::{Level, Violation};
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::Span;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ownership/catalog-info",
+    summary: "Backstage catalog-info.yaml files are valid: envelope, name, and each kind's owner, type and lifecycle",
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    fixable: true,
+    build: build,
+    options: [
+        {
+            name: "required",
+            kind: "boolean",
+            help: "Also report a repository without `catalog-info.yaml` (or `.yml`) at its \
+                   root. Default `false`: not every organisation runs Backstage, so the rule \
+                   only judges the catalog files that exist.",
+        },
+        {
+            name: "owner-in-codeowners",
+            kind: "boolean",
+            help: "Also require each entity's `spec.owner` to be among the owners CODEOWNERS \
+                   gives the catalog file itself (for a catalog file at the root: the \
+                   repository's default owners). The names compare without letter case: the \
+                   catalog owner without its kind and namespace (`group:default/payments` → \
+                   `payments`) against the last part of each CODEOWNERS owner (`@acme/payments` \
+                   → `payments`, `@jane` → `jane`) or the part of an email address before the \
+                   `@`. Default `false`.",
+        },
+    ],
+    what: "Every `catalog-info.yaml` and `catalog-info.yml` (anywhere in the repository) \
+           parses as YAML without a key written twice in one mapping (Backstage's YAML \
+           parser rejects the document; reported at the second occurrence), and each of \
+           its documents (several may be separated by `---`; \
+           empty ones are skipped) is a Backstage entity: a mapping with `apiVersion`, \
+           `kind` and `metadata.name`. `metadata.name` has at most 63 characters of \
+           `[a-zA-Z0-9-_.]`, starting and ending with a letter or digit; \
+           `metadata.namespace`, when set, is lower-case letters, digits and single `-`. \
+           Backstage's own kinds (Component, API, Resource, System, Domain, Group, User, \
+           Location) use `apiVersion: backstage.io/v1alpha1` (or `v1beta1`); a kind \
+           written in the wrong letter case, or an unknown kind with a `backstage.io` \
+           apiVersion, is reported (a warning: a plugin may define it); other \
+           apiVersions (a plugin's kinds, `scaffolder.backstage.io` templates) are \
+           accepted. Required `spec` fields: Component `type`, `lifecycle`, `owner`; API \
+           also `definition`; Resource `type`, `owner`; System and Domain `owner`; Group \
+           `type`, `children`; Location `target` or `targets`. `spec.owner` is an entity \
+           reference `[kind:][namespace/]name` to a group or a user. Two entities with the \
+           same kind, namespace and name in one file are reported. Each problem is \
+           reported at the key or value concerned (a missing key at the key of the \
+           mapping that lacks it).",
+    why: "The catalog is how a portal, an on-call tool or a scorecard finds out what a \
+          repository is and who owns it. Backstage rejects an entity that does not \
+          validate, so a broken file silently takes the component out of the catalog.",
+    example: "```yaml\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  \
+              name: payments_api-\nspec:\n  type: service\n  owner: group:payments\n```\nis \
+              reported twice: the name ends with `-` (line 4), and `spec` has no \
+              `lifecycle` (line 5).",
+    fix: "Fix the field at the reported position. The Backstage descriptor format \
+          reference lists each kind's fields; `lifecycle` is usually `experimental`, \
+          `production` or `deprecated`. `goldpath fix` adds each missing required `spec` \
+          field as a `TODO` marker (`lifecycle: TODO`; `children: []`) at the top of \
+          `spec`, and a `spec:` with them at the end of an entity that has none, for a \
+          person to fill in; other problems are left to a person.",
+}
 
 /// The files this rule reads, anywhere in the repository.
 const FILES: &str = "**/catalog-info.{yaml,yml}";
@@ -35,70 +93,6 @@ const KINDS: &[(&str, &[&str])] = &[
     ("Location", &[]),
     ("Template", &[]),
 ];
-
-static META: Meta = Meta {
-    id: "ownership/catalog-info",
-    summary: "Backstage catalog-info.yaml files are valid: envelope, name, and each kind's owner, type and lifecycle",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: true,
-    options: &[
-        OptionDoc {
-            name: "required",
-            kind: "boolean",
-            help: "Also report a repository without `catalog-info.yaml` (or `.yml`) at its \
-                   root. Default `false`: not every organisation runs Backstage, so the rule \
-                   only judges the catalog files that exist.",
-        },
-        OptionDoc {
-            name: "owner-in-codeowners",
-            kind: "boolean",
-            help: "Also require each entity's `spec.owner` to be among the owners CODEOWNERS \
-                   gives the catalog file itself (for a catalog file at the root: the \
-                   repository's default owners). The names compare without letter case: the \
-                   catalog owner without its kind and namespace (`group:default/payments` → \
-                   `payments`) against the last part of each CODEOWNERS owner (`@acme/payments` \
-                   → `payments`, `@jane` → `jane`) or the part of an email address before the \
-                   `@`. Default `false`.",
-        },
-    ],
-    docs: Docs {
-        what: "Every `catalog-info.yaml` and `catalog-info.yml` (anywhere in the repository) \
-               parses as YAML without a key written twice in one mapping (Backstage's YAML \
-               parser rejects the document; reported at the second occurrence), and each of \
-               its documents (several may be separated by `---`; \
-               empty ones are skipped) is a Backstage entity: a mapping with `apiVersion`, \
-               `kind` and `metadata.name`. `metadata.name` has at most 63 characters of \
-               `[a-zA-Z0-9-_.]`, starting and ending with a letter or digit; \
-               `metadata.namespace`, when set, is lower-case letters, digits and single `-`. \
-               Backstage's own kinds (Component, API, Resource, System, Domain, Group, User, \
-               Location) use `apiVersion: backstage.io/v1alpha1` (or `v1beta1`); a kind \
-               written in the wrong letter case, or an unknown kind with a `backstage.io` \
-               apiVersion, is reported (a warning: a plugin may define it); other \
-               apiVersions (a plugin's kinds, `scaffolder.backstage.io` templates) are \
-               accepted. Required `spec` fields: Component `type`, `lifecycle`, `owner`; API \
-               also `definition`; Resource `type`, `owner`; System and Domain `owner`; Group \
-               `type`, `children`; Location `target` or `targets`. `spec.owner` is an entity \
-               reference `[kind:][namespace/]name` to a group or a user. Two entities with the \
-               same kind, namespace and name in one file are reported. Each problem is \
-               reported at the key or value concerned (a missing key at the key of the \
-               mapping that lacks it).",
-        why: "The catalog is how a portal, an on-call tool or a scorecard finds out what a \
-              repository is and who owns it. Backstage rejects an entity that does not \
-              validate, so a broken file silently takes the component out of the catalog.",
-        example: "```yaml\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  \
-                  name: payments_api-\nspec:\n  type: service\n  owner: group:payments\n```\nis \
-                  reported twice: the name ends with `-` (line 4), and `spec` has no \
-                  `lifecycle` (line 5).",
-        fix: "Fix the field at the reported position. The Backstage descriptor format \
-              reference lists each kind's fields; `lifecycle` is usually `experimental`, \
-              `production` or `deprecated`. `goldpath fix` adds each missing required `spec` \
-              field as a `TODO` marker (`lifecycle: TODO`; `children: []`) at the top of \
-              `spec`, and a `spec:` with them at the end of an entity that has none, for a \
-              person to fill in; other problems are left to a person.",
-    },
-};
 
 struct CatalogInfo {
     required: bool,

@@ -1,54 +1,40 @@
-//! ownership/codeowners-missing
-
 use super::codeowners;
 use crate::context::Context;
 use crate::edit::{Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/codeowners-missing",
     summary: "The repository has a CODEOWNERS file where its platform looks for one",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
+    level: Error,
+    tier: Bronze,
+    scope: Repository { path_list: true },
     fixable: true,
-    options: &[],
-    docs: Docs {
-        what: "A `CODEOWNERS` file exists at one of the locations the platform (`[settings] \
-               platform`) reads: on GitHub `.github/CODEOWNERS`, `CODEOWNERS` or \
-               `docs/CODEOWNERS`; on GitLab `CODEOWNERS`, `docs/CODEOWNERS` or \
-               `.gitlab/CODEOWNERS`. One repository-wide finding when there is none; it names \
-               the `CODEOWNERS` files that exist elsewhere (which the platform never reads) and \
-               files at a right location whose name differs only in letter case. A file that \
-               still names a placeholder owner (the `@TODO-org/TODO-team` that `goldpath fix` \
-               writes, `@org/team`...) is reported at each such owner, like a missing file.",
-        why: "Code owners are who reviews a change and who is paged about a file. Without the \
-              file no one is asked to review anything, branch protection cannot require an \
-              owner's approval, and tools (this one included) cannot say who owns what.",
-        example: "A repository whose only ownership file is `src/CODEOWNERS` is reported: GitHub \
-                  reads `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS` only. One with \
-                  `.github/CODEOWNERS` is not.",
-        fix: "Add `.github/CODEOWNERS` (GitLab: `CODEOWNERS`) starting with a default owner for \
-              everything, then more specific lines: `* @acme/platform`, `/docs/ @acme/docs`. \
-              `goldpath fix` writes that file with comments explaining it and one line, \
-              `* OWNER`, where OWNER is `goldpath fix --owner` or, without it, the placeholder \
-              team `@TODO-org/TODO-team`, which this rule keeps reporting (as it does any \
-              placeholder owner: one with a `TODO` part, `@org/team`, `@your-org/your-team`, \
-              `@username`, an address at `example.com`) until a person names the real owner. \
-              It does not when a misnamed or misplaced CODEOWNERS file exists: move that \
-              one instead.",
-    },
-};
-
-struct CodeownersMissing;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(CodeownersMissing))
+    rule: CodeownersMissing,
+    what: "A `CODEOWNERS` file exists at one of the locations the platform (`[settings] \
+           platform`) reads: on GitHub `.github/CODEOWNERS`, `CODEOWNERS` or \
+           `docs/CODEOWNERS`; on GitLab `CODEOWNERS`, `docs/CODEOWNERS` or \
+           `.gitlab/CODEOWNERS`. One repository-wide finding when there is none; it names \
+           the `CODEOWNERS` files that exist elsewhere (which the platform never reads) and \
+           files at a right location whose name differs only in letter case. A file that \
+           still names a placeholder owner (the `@TODO-org/TODO-team` that `goldpath fix` \
+           writes, `@org/team`...) is reported at each such owner, like a missing file.",
+    why: "Code owners are who reviews a change and who is paged about a file. Without the \
+          file no one is asked to review anything, branch protection cannot require an \
+          owner's approval, and tools (this one included) cannot say who owns what.",
+    example: "A repository whose only ownership file is `src/CODEOWNERS` is reported: GitHub \
+              reads `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS` only. One with \
+              `.github/CODEOWNERS` is not.",
+    fix: "Add `.github/CODEOWNERS` (GitLab: `CODEOWNERS`) starting with a default owner for \
+          everything, then more specific lines: `* @acme/platform`, `/docs/ @acme/docs`. \
+          `goldpath fix` writes that file with comments explaining it and one line, \
+          `* OWNER`, where OWNER is `goldpath fix --owner` or, without it, the placeholder \
+          team `@TODO-org/TODO-team`, which this rule keeps reporting (as it does any \
+          placeholder owner: one with a `TODO` part, `@org/team`, `@your-org/your-team`, \
+          `@username`, an address at `example.com`) until a person names the real owner. \
+          It does not when a misnamed or misplaced CODEOWNERS file exists: move that \
+          one instead.",
 }
 
 impl Rule for CodeownersMissing {

@@ -1,45 +1,30 @@
-//! ownership/codeowners-multiple-files
-
 use super::{codeowners, judged, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/codeowners-multiple-files",
     summary: "Only one CODEOWNERS file: the platform reads the first it finds and ignores the rest",
-    default_level: Level::Warning,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: false },
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "When CODEOWNERS files exist at several of the platform's locations, each one \
-               after the first is reported at its path: GitHub looks at `.github/CODEOWNERS`, \
-               then `CODEOWNERS`, then `docs/CODEOWNERS`; GitLab at `CODEOWNERS`, \
-               `docs/CODEOWNERS`, then `.gitlab/CODEOWNERS`. Files named `CODEOWNERS` anywhere \
-               else (`src/CODEOWNERS`, or `.gitlab/CODEOWNERS` on GitHub) are reported too, \
-               since the platform never reads them, unless they lie in vendored or generated \
-               code or in `exclude`d paths (`vendor/github.com/x/y/CODEOWNERS` is the vendored \
-               project's own). (When there is no effective file at all, \
-               `ownership/codeowners-missing` names those instead.)",
-        why: "Only the first file counts. People edit the other one, see their change merged, \
-              and are never asked to review anything: the ownership they wrote silently does \
-              not exist.",
-        example: "A repository with `.github/CODEOWNERS` and `CODEOWNERS` gets one finding at \
-                  `CODEOWNERS`: GitHub uses `.github/CODEOWNERS`.",
-        fix: "Merge the ignored file's lines into the effective one and delete it.",
-    },
-};
-
-struct MultipleFiles;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(MultipleFiles))
+    level: Warning,
+    tier: Bronze,
+    scope: Repository { path_list: false },
+    rule: MultipleFiles,
+    what: "When CODEOWNERS files exist at several of the platform's locations, each one \
+           after the first is reported at its path: GitHub looks at `.github/CODEOWNERS`, \
+           then `CODEOWNERS`, then `docs/CODEOWNERS`; GitLab at `CODEOWNERS`, \
+           `docs/CODEOWNERS`, then `.gitlab/CODEOWNERS`. Files named `CODEOWNERS` anywhere \
+           else (`src/CODEOWNERS`, or `.gitlab/CODEOWNERS` on GitHub) are reported too, \
+           since the platform never reads them, unless they lie in vendored or generated \
+           code or in `exclude`d paths (`vendor/github.com/x/y/CODEOWNERS` is the vendored \
+           project's own). (When there is no effective file at all, \
+           `ownership/codeowners-missing` names those instead.)",
+    why: "Only the first file counts. People edit the other one, see their change merged, \
+          and are never asked to review anything: the ownership they wrote silently does \
+          not exist.",
+    example: "A repository with `.github/CODEOWNERS` and `CODEOWNERS` gets one finding at \
+              `CODEOWNERS`: GitHub uses `.github/CODEOWNERS`.",
+    fix: "Merge the ignored file's lines into the effective one and delete it.",
 }
 
 impl Rule for MultipleFiles {

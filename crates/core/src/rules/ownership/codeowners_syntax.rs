@@ -1,56 +1,41 @@
-//! ownership/codeowners-syntax
-
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{codeowners, judged, report_diagnostics, wants, Unusable};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/codeowners-syntax",
     summary: "The CODEOWNERS file parses in the platform's dialect",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "The effective CODEOWNERS file is read in the platform's dialect (`[settings] \
-               platform`) and every problem the parser finds is reported at its exact line and \
-               columns: errors (lines the platform skips or misreads) at the rule's level, \
-               warnings as warnings. On GitHub: `!` negation, a leading `\\#`, `***`, `[ ]` \
-               ranges (which match themselves), a file over 3 MB (GitHub does not load it at \
-               all). On GitLab: unclosed or empty section headings, bad approval counts, \
-               optional sections with approvals, entries with no owners and no section \
-               default, inline `#` comments (read as owners), text GitLab ignores. On both: a \
-               binary file, invalid UTF-8, a byte order mark, and a file that cannot be read. \
-               Owners with a bad format, duplicate patterns and patterns that match nothing \
-               have rules of their own (`ownership/owner-format`, \
-               `ownership/duplicate-pattern`, `ownership/pattern-matches-nothing`). \
-               At most 200 are reported one by one; one more finding counts the rest.",
-        why: "GitHub skips a line it cannot parse and GitLab reads some mistakes as owners: \
-              either way the ownership you wrote is not the one that applies, and nothing \
-              tells you until a review request goes to the wrong people or to no one.",
-        example: "On GitHub, `!/docs/generated/ @acme/docs` is reported at column 1 \
-                  (negation is not supported, the line is skipped); on GitLab, `*.md @docs # \
-                  docs team` is reported at the `#` (GitLab has no inline comments).",
-        fix: "Fix the line at the reported position, in the platform's syntax: GitHub supports \
-              gitignore-like patterns without `!` and `[ ]`, and `#` comments; GitLab supports \
-              sections, `!` exclusions and `@@role` owners, and comments on lines of their \
-              own only. If the repository is on the other platform, set `[settings] \
-              platform`.",
-    },
-};
-
-struct CodeownersSyntax;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(CodeownersSyntax))
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    rule: CodeownersSyntax,
+    what: "The effective CODEOWNERS file is read in the platform's dialect (`[settings] \
+           platform`) and every problem the parser finds is reported at its exact line and \
+           columns: errors (lines the platform skips or misreads) at the rule's level, \
+           warnings as warnings. On GitHub: `!` negation, a leading `\\#`, `***`, `[ ]` \
+           ranges (which match themselves), a file over 3 MB (GitHub does not load it at \
+           all). On GitLab: unclosed or empty section headings, bad approval counts, \
+           optional sections with approvals, entries with no owners and no section \
+           default, inline `#` comments (read as owners), text GitLab ignores. On both: a \
+           binary file, invalid UTF-8, a byte order mark, and a file that cannot be read. \
+           Owners with a bad format, duplicate patterns and patterns that match nothing \
+           have rules of their own (`ownership/owner-format`, \
+           `ownership/duplicate-pattern`, `ownership/pattern-matches-nothing`). \
+           At most 200 are reported one by one; one more finding counts the rest.",
+    why: "GitHub skips a line it cannot parse and GitLab reads some mistakes as owners: \
+          either way the ownership you wrote is not the one that applies, and nothing \
+          tells you until a review request goes to the wrong people or to no one.",
+    example: "On GitHub, `!/docs/generated/ @acme/docs` is reported at column 1 \
+              (negation is not supported, the line is skipped); on GitLab, `*.md @docs # \
+              docs team` is reported at the `#` (GitLab has no inline comments).",
+    fix: "Fix the line at the reported position, in the platform's syntax: GitHub supports \
+          gitignore-like patterns without `!` and `[ ]`, and `#` comments; GitLab supports \
+          sections, `!` exclusions and `@@role` owners, and comments on lines of their \
+          own only. If the repository is on the other platform, set `[settings] \
+          platform`.",
 }
 
 /// Whether a diagnostic is this rule's (the others have dedicated rules).

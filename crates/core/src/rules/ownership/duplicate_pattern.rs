@@ -1,43 +1,28 @@
-//! ownership/duplicate-pattern
-
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{report_diagnostics, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/duplicate-pattern",
     summary: "No pattern appears twice in CODEOWNERS (in the same GitLab section)",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A pattern written again further down the CODEOWNERS file (on GitLab: again in \
-               the same section, compared after GitLab's normalisation) is reported at the \
-               later occurrence, naming the earlier line. \
-               At most 200 are reported one by one; one more finding counts the rest.",
-        why: "Only one of the two lines ever applies: on GitHub the last matching line wins, so \
-              the earlier one is dead; on GitLab the later entry replaces the earlier but keeps \
-              its rank. Whoever reads the earlier line believes it assigns owners.",
-        example: "```\n/docs/ @acme/docs\n*.md  @acme/writers\n/docs/ @acme/platform\n```\nis \
-                  reported at line 3: line 1 never applies.",
-        fix: "Keep one line per pattern, with all its owners: `/docs/ @acme/docs \
-              @acme/platform`.",
-    },
-};
-
-struct DuplicatePattern;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(DuplicatePattern))
+    level: Warning,
+    tier: Gold,
+    scope: PerFile,
+    rule: DuplicatePattern,
+    what: "A pattern written again further down the CODEOWNERS file (on GitLab: again in \
+           the same section, compared after GitLab's normalisation) is reported at the \
+           later occurrence, naming the earlier line. \
+           At most 200 are reported one by one; one more finding counts the rest.",
+    why: "Only one of the two lines ever applies: on GitHub the last matching line wins, so \
+          the earlier one is dead; on GitLab the later entry replaces the earlier but keeps \
+          its rank. Whoever reads the earlier line believes it assigns owners.",
+    example: "```\n/docs/ @acme/docs\n*.md  @acme/writers\n/docs/ @acme/platform\n```\nis \
+              reported at line 3: line 1 never applies.",
+    fix: "Keep one line per pattern, with all its owners: `/docs/ @acme/docs \
+          @acme/platform`.",
 }
 
 impl Rule for DuplicatePattern {

@@ -8,16 +8,18 @@
 //! match nothing, unowned files) also share one pass over every path (`analysis`). `goldpath owners` loads the
 //! same [`Codeowners`] outside the engine.
 
-pub mod catalog_info;
-pub mod codeowners_missing;
-pub mod codeowners_multiple_files;
-pub mod codeowners_syntax;
-pub mod duplicate_pattern;
-pub mod owner_format;
-pub mod pattern_matches_nothing;
-pub mod shadowed_pattern;
-pub mod unknown_owner;
-pub mod unowned_files;
+super::rule_modules! {
+    catalog_info,
+    codeowners_missing,
+    codeowners_multiple_files,
+    codeowners_syntax,
+    duplicate_pattern,
+    owner_format,
+    pattern_matches_nothing,
+    shadowed_pattern,
+    unknown_owner,
+    unowned_files,
+}
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -1,48 +1,33 @@
-//! ownership/owner-format
-
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{report_diagnostics, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/owner-format",
     summary: "Every owner in CODEOWNERS is a user, a team or an email address the platform accepts",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "Each owner of the effective CODEOWNERS file has the platform's syntax, reported \
-               at its line and columns. GitHub: `@user`, `@org/team` or an email address \
-               (`name@example.com`); anything else, `@@role` included, is an error and GitHub \
-               skips the whole line. GitLab: `@user` or `@group`, `@group/subgroup/...`, an \
-               email address, or a role `@@developer`, `@@maintainer`, `@@owner`; GitLab \
-               ignores a malformed owner (an error), and a section heading whose default owners \
-               hold none that is valid is an error too (malformed default owners alone are \
-               warnings). \
-               At most 200 are reported one by one; one more finding counts the rest.",
-        why: "A bare `team` or `@org/` is not an owner. On GitHub the whole line is skipped, so \
-              its files fall back to an earlier line's owners, or to none; on GitLab the owner \
-              is dropped. Either way reviews stop going where the file says.",
-        example: "`*.md docs-team` is reported at `docs-team` (column 6): it needs a leading \
-                  `@`. `*.md @acme/docs` is not.",
-        fix: "Write the owner as `@user`, `@org/team` (GitLab: `@group/subgroup`) or an email \
-              address. A team needs the organisation: `@acme/docs`, not `@docs`, on GitHub.",
-    },
-};
-
-struct OwnerFormat;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(OwnerFormat))
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    rule: OwnerFormat,
+    what: "Each owner of the effective CODEOWNERS file has the platform's syntax, reported \
+           at its line and columns. GitHub: `@user`, `@org/team` or an email address \
+           (`name@example.com`); anything else, `@@role` included, is an error and GitHub \
+           skips the whole line. GitLab: `@user` or `@group`, `@group/subgroup/...`, an \
+           email address, or a role `@@developer`, `@@maintainer`, `@@owner`; GitLab \
+           ignores a malformed owner (an error), and a section heading whose default owners \
+           hold none that is valid is an error too (malformed default owners alone are \
+           warnings). \
+           At most 200 are reported one by one; one more finding counts the rest.",
+    why: "A bare `team` or `@org/` is not an owner. On GitHub the whole line is skipped, so \
+          its files fall back to an earlier line's owners, or to none; on GitLab the owner \
+          is dropped. Either way reviews stop going where the file says.",
+    example: "`*.md docs-team` is reported at `docs-team` (column 6): it needs a leading \
+              `@`. `*.md @acme/docs` is not.",
+    fix: "Write the owner as `@user`, `@org/team` (GitLab: `@group/subgroup`) or an email \
+          address. A team needs the organisation: `@acme/docs`, not `@docs`, on GitHub.",
 }
 
 impl Rule for OwnerFormat {

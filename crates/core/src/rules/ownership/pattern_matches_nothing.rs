@@ -1,50 +1,35 @@
-//! ownership/pattern-matches-nothing
-
 use std::collections::HashMap;
 
 use goldpath_codeowners::DiagnosticCode;
 
 use super::{analysis, pattern_text, push_capped_with, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/pattern-matches-nothing",
     summary: "Every CODEOWNERS pattern matches at least one file of the repository",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "Each active line of the effective CODEOWNERS file (GitLab exclusions included) \
-               matches at least one file of the snapshot (paths under `[settings] exclude` \
-               and the vendored and generated files goldpath skips count: they exist, and \
-               `/vendor/ @acme/deps` is not dead). A line that matches none is reported at its pattern; when \
-               the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
-               GitLab) the message says so. Lines the platform skips are \
-               `ownership/codeowners-syntax`'s. \
-               At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
-               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
-               finding on the CODEOWNERS file names the limit instead.",
-        why: "A pattern that matches nothing is usually a directory that moved or a typo \
-              (`/scr/`, `*.tsx` in a repository of `.ts` files): the files it was meant for \
-              have other owners, or none, and the line misleads whoever reads it.",
-        example: "`/legacy/ @acme/old-team` in a repository without a `legacy` directory is \
-                  reported at `/legacy/`.",
-        fix: "Fix the pattern so it names the files it is meant for, or delete the line.",
-    },
-};
-
-struct PatternMatchesNothing;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(PatternMatchesNothing))
+    level: Warning,
+    tier: Gold,
+    scope: Repository { path_list: true },
+    rule: PatternMatchesNothing,
+    what: "Each active line of the effective CODEOWNERS file (GitLab exclusions included) \
+           matches at least one file of the snapshot (paths under `[settings] exclude` \
+           and the vendored and generated files goldpath skips count: they exist, and \
+           `/vendor/ @acme/deps` is not dead). A line that matches none is reported at its pattern; when \
+           the pattern can never match any file (`/` on GitHub, an unclosed `[` on \
+           GitLab) the message says so. Lines the platform skips are \
+           `ownership/codeowners-syntax`'s. \
+           At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
+           CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+           finding on the CODEOWNERS file names the limit instead.",
+    why: "A pattern that matches nothing is usually a directory that moved or a typo \
+          (`/scr/`, `*.tsx` in a repository of `.ts` files): the files it was meant for \
+          have other owners, or none, and the line misleads whoever reads it.",
+    example: "`/legacy/ @acme/old-team` in a repository without a `legacy` directory is \
+              reported at `/legacy/`.",
+    fix: "Fix the pattern so it names the files it is meant for, or delete the line.",
 }
 
 impl Rule for PatternMatchesNothing {

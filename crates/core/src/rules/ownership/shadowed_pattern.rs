@@ -1,55 +1,40 @@
-//! ownership/shadowed-pattern
-
 use std::collections::HashMap;
 
 use super::{analysis, describe_rule, pattern_text, push_capped, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
-use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, Rule, RuleDef, Scope};
+use crate::finding::Violation;
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
+declare_rule! {
+    id: "ownership/shadowed-pattern",
+    summary: "No CODEOWNERS line is overridden by later lines for every file it matches",
+    level: Warning,
+    tier: Gold,
+    scope: Repository { path_list: true },
+    rule: ShadowedPattern,
+    what: "A CODEOWNERS line that matches files of the repository but decides the owners \
+           of none of them, because for each such file a later line (of its section, on \
+           GitLab, or a GitLab exclusion) wins, is reported at its pattern; the message \
+           names the overriding lines. Every file of the snapshot counts, including paths \
+           under `[settings] exclude` and the vendored and generated files goldpath \
+           skips. Lines that match no file are \
+           `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
+           further down is `ownership/duplicate-pattern`'s. \
+           At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
+           CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+           finding on the CODEOWNERS file names the limit instead.",
+    why: "The last matching line wins. A specific line placed above a broader one (`/docs/ \
+          @acme/docs` above `*.md @acme/writers`) looks like it assigns owners but never \
+          does: the people it names are never asked to review.",
+    example: "```\n/docs/*.md @acme/docs\n*.md       @acme/writers\n```\nLine 1 is \
+              reported when every file it matches is a `.md` file: line 2 decides them \
+              all.",
+    fix: "Move the specific line below the broader ones (CODEOWNERS is read top to bottom, \
+          the last match wins), or delete it if the later owners are right.",
+}
 
 /// How many overriding lines a message names.
 const NAMED: usize = 3;
-
-static META: Meta = Meta {
-    id: "ownership/shadowed-pattern",
-    summary: "No CODEOWNERS line is overridden by later lines for every file it matches",
-    default_level: Level::Warning,
-    tier: Tier::Gold,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[],
-    docs: Docs {
-        what: "A CODEOWNERS line that matches files of the repository but decides the owners \
-               of none of them, because for each such file a later line (of its section, on \
-               GitLab, or a GitLab exclusion) wins, is reported at its pattern; the message \
-               names the overriding lines. Every file of the snapshot counts, including paths \
-               under `[settings] exclude` and the vendored and generated files goldpath \
-               skips. Lines that match no file are \
-               `ownership/pattern-matches-nothing`'s, and a line whose pattern is repeated \
-               further down is `ownership/duplicate-pattern`'s. \
-               At most 200 are reported one by one; one more finding counts the rest. When matching the file against the tree takes more pattern checks than the limit of \
-               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
-               finding on the CODEOWNERS file names the limit instead.",
-        why: "The last matching line wins. A specific line placed above a broader one (`/docs/ \
-              @acme/docs` above `*.md @acme/writers`) looks like it assigns owners but never \
-              does: the people it names are never asked to review.",
-        example: "```\n/docs/*.md @acme/docs\n*.md       @acme/writers\n```\nLine 1 is \
-                  reported when every file it matches is a `.md` file: line 2 decides them \
-                  all.",
-        fix: "Move the specific line below the broader ones (CODEOWNERS is read top to bottom, \
-              the last match wins), or delete it if the later owners are right.",
-    },
-};
-
-struct ShadowedPattern;
-
-fn build(_: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
-    Ok(Box::new(ShadowedPattern))
-}
 
 impl Rule for ShadowedPattern {
     fn wants(&self) -> Vec<String> {

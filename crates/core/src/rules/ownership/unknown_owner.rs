@@ -1,25 +1,20 @@
-//! ownership/unknown-owner
-
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use goldpath_codeowners::{Owner, OwnerKind};
 
 use super::{codeowners, judged, push_capped, wants};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/unknown-owner",
     summary: "Every CODEOWNERS owner matches the organisation's allowed owners",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allowed",
         kind: "array of globs (required)",
         help: "The owners that may appear, as globs matched without regard to letter case \
@@ -28,22 +23,20 @@ static META: Meta = Meta {
                `@acme/**` also matches GitLab subgroups. GitLab roles (`@@maintainer`) are \
                always allowed: they name the project's own members.",
     }],
-    docs: Docs {
-        what: "Each owner of the effective CODEOWNERS file (section default owners included, \
-               on GitLab) matches one of the `allowed` globs; each one that does not is \
-               reported at its line and column. \
-               At most 200 are reported one by one; one more finding counts the rest.",
-        why: "An owner from outside the organisation (a personal account, a former \
-              contractor's address, a team of another organisation after a copy and paste) is \
-              asked to review changes it should not see, or cannot approve them, and the code \
-              is in effect unowned.",
-        example: "```toml\n[rules.\"ownership/unknown-owner\"]\nallowed = [\"@acme/*\", \
-                  \"*@acme.com\"]\n```\nIn `*.rs @acme/rust @bob ops@gmail.com`, `@bob` and \
-                  `ops@gmail.com` are reported; `@acme/rust` is not.",
-        fix: "Replace the owner with a team of the organisation, or add it to `allowed` if it \
-              belongs there.",
-    },
-};
+    what: "Each owner of the effective CODEOWNERS file (section default owners included, \
+           on GitLab) matches one of the `allowed` globs; each one that does not is \
+           reported at its line and column. \
+           At most 200 are reported one by one; one more finding counts the rest.",
+    why: "An owner from outside the organisation (a personal account, a former \
+          contractor's address, a team of another organisation after a copy and paste) is \
+          asked to review changes it should not see, or cannot approve them, and the code \
+          is in effect unowned.",
+    example: "```toml\n[rules.\"ownership/unknown-owner\"]\nallowed = [\"@acme/*\", \
+              \"*@acme.com\"]\n```\nIn `*.rs @acme/rust @bob ops@gmail.com`, `@bob` and \
+              `ops@gmail.com` are reported; `@acme/rust` is not.",
+    fix: "Replace the owner with a team of the organisation, or add it to `allowed` if it \
+          belongs there.",
+}
 
 struct UnknownOwner {
     allowed: GlobSet,

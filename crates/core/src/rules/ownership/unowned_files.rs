@@ -1,5 +1,3 @@
-//! ownership/unowned-files
-
 use goldpath_codeowners::{CodeOwners, Ownership};
 
 use super::{
@@ -7,31 +5,25 @@ use super::{
     WorkLimit,
 };
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-/// Per-file findings before the rest are summed up in one.
-const DEFAULT_MAX_FINDINGS: usize = 200;
-
-static META: Meta = Meta {
+declare_rule! {
     id: "ownership/unowned-files",
     summary: "Every file has a code owner",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Silver,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "ignore",
             kind: "array of globs",
             help: "Files that need no owner (generated files, lockfiles). Default: none.",
         },
-        OptionDoc {
+        {
             name: "max-findings",
             kind: "integer",
             help: "At most this many files are reported one by one (the first in path order); \
@@ -40,34 +32,35 @@ static META: Meta = Meta {
                    reports every file.",
         },
     ],
-    docs: Docs {
-        what: "Each file is owned according to the effective CODEOWNERS file read in the \
-               platform's dialect. A file is unowned when no line matches it (\"no CODEOWNERS \
-               rule matches\") or when the line that decides it has no owners (\"the last \
-               matching rule (`.github/CODEOWNERS:12`, `/legacy/`) has no owners\"); on GitLab, \
-               when none of the sections that match it gives it an owner (a section's \
-               exclusion counts as no owner). Reported at the file. In `--staged` and \
-               pull-request mode only changed and added files are judged. When there is no \
-               CODEOWNERS file, or GitHub would not load it, or it cannot be read, one \
-               repository-wide finding says so instead of one per file (not for a change: \
-               the missing file is `ownership/codeowners-missing`'s finding, reported when a \
-               change removes it). Vendored and \
-               generated files (`vendor/`, `node_modules/`, `.gitattributes` \
-               `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
-               are skipped like excluded ones and not reported. When matching the file against the tree takes more pattern checks than the limit of \
-               CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
-               finding on the CODEOWNERS file names the limit instead.",
-        why: "A file without an owner gets no required review: a change to it merges with \
-              whoever happens to approve, and when it breaks there is no one to ask.",
-        example: "With `/src/ @acme/dev` as the only line, `README.md` is reported (no rule \
-                  matches) and `src/a.rs` is not. With `* @acme/all` and `/legacy/` (no \
-                  owners) below it, `legacy/lib.c` is reported: the line that decides it has \
-                  no owners.",
-        fix: "Add a default owner on the first line (`* @org/team`) and more specific lines \
-              below it, or give the pattern that decides the file an owner. `goldpath owners \
-              --unowned` lists every unowned file; `ignore` exempts files that need no owner.",
-    },
-};
+    what: "Each file is owned according to the effective CODEOWNERS file read in the \
+           platform's dialect. A file is unowned when no line matches it (\"no CODEOWNERS \
+           rule matches\") or when the line that decides it has no owners (\"the last \
+           matching rule (`.github/CODEOWNERS:12`, `/legacy/`) has no owners\"); on GitLab, \
+           when none of the sections that match it gives it an owner (a section's \
+           exclusion counts as no owner). Reported at the file. In `--staged` and \
+           pull-request mode only changed and added files are judged. When there is no \
+           CODEOWNERS file, or GitHub would not load it, or it cannot be read, one \
+           repository-wide finding says so instead of one per file (not for a change: \
+           the missing file is `ownership/codeowners-missing`'s finding, reported when a \
+           change removes it). Vendored and \
+           generated files (`vendor/`, `node_modules/`, `.gitattributes` \
+           `linguist-vendored`/`linguist-generated`: see `[settings] include-vendored`) \
+           are skipped like excluded ones and not reported. When matching the file against the tree takes more pattern checks than the limit of \
+           CODEOWNERS work (100,000,000, see docs/limits.md) the tree is not matched and one \
+           finding on the CODEOWNERS file names the limit instead.",
+    why: "A file without an owner gets no required review: a change to it merges with \
+          whoever happens to approve, and when it breaks there is no one to ask.",
+    example: "With `/src/ @acme/dev` as the only line, `README.md` is reported (no rule \
+              matches) and `src/a.rs` is not. With `* @acme/all` and `/legacy/` (no \
+              owners) below it, `legacy/lib.c` is reported: the line that decides it has \
+              no owners.",
+    fix: "Add a default owner on the first line (`* @org/team`) and more specific lines \
+          below it, or give the pattern that decides the file an owner. `goldpath owners \
+          --unowned` lists every unowned file; `ignore` exempts files that need no owner.",
+}
+
+/// Per-file findings before the rest are summed up in one.
+const DEFAULT_MAX_FINDINGS: usize = 200;
 
 struct UnownedFiles {
     ignore: GlobList,

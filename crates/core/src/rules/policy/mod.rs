@@ -1,8 +1,10 @@
 //! `policy/*`: findings the engine reports about the policy and the run itself.
 
-pub mod baseline_stale;
-pub mod unread_file;
-pub mod waiver_expired;
+super::rule_modules! {
+    baseline_stale,
+    unread_file,
+    waiver_expired,
+}
 
 use crate::context::Context;
 use crate::finding::Violation;

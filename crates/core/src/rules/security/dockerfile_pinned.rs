@@ -1,52 +1,45 @@
-//! security/dockerfile-pinned
-
 use super::dockerfile::{self, Dockerfile};
 use crate::context::{Context, ReadError};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::LineIndex;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "security/dockerfile-pinned",
     summary: "Every Dockerfile FROM names its image by digest (@sha256:…)",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "allow",
         kind: "array of globs",
         help: "Images that may stay on a tag, matched against the reference without tag or \
                digest (`registry.acme.com/base/*`). Default: none.",
     }],
-    docs: Docs {
-        what: "In every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, each \
-               `FROM` names its image with a digest (`image@sha256:<64 hex>`, with or without a \
-               tag before it). `FROM scratch` and `FROM` an earlier stage's name (`FROM build`) \
-               are not images and pass; `--platform=` and other flags are skipped. Build \
-               arguments are read conservatively: `FROM $BASE` is resolved with the defaults of \
-               `ARG`s declared before the first `FROM` (and `${X:-default}`), and reported when \
-               a variable has no default, since nothing proves what it will be. The finding \
-               points at the image reference. A `FROM` without an image, a Dockerfile without any \
-               `FROM`, and one that is not UTF-8 text are reported too: docker cannot build them \
-               and nothing can be judged in them.",
-        why: "A tag such as `python:3.12` or `latest` moves: a rebuild of the same commit pulls \
-              a different image, and whoever can push to the tag can change what you ship. A \
-              digest names exactly one image. OpenSSF Scorecard's Pinned-Dependencies check \
-              asks for the same.",
-        example: "`FROM python:3.12-slim` is reported; \
-                  `FROM python:3.12-slim@sha256:2a6c…` (64 hex digits) is not, nor is \
-                  `FROM build AS test` after `FROM golang@sha256:… AS build`.",
-        fix: "Resolve the tag's digest (`docker buildx imagetools inspect python:3.12-slim`, or \
-              `crane digest`) and write `FROM python:3.12-slim@sha256:…`; keep the tag for \
-              readers. Dependabot and Renovate update pinned digests.",
-    },
-};
+    what: "In every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, each \
+           `FROM` names its image with a digest (`image@sha256:<64 hex>`, with or without a \
+           tag before it). `FROM scratch` and `FROM` an earlier stage's name (`FROM build`) \
+           are not images and pass; `--platform=` and other flags are skipped. Build \
+           arguments are read conservatively: `FROM $BASE` is resolved with the defaults of \
+           `ARG`s declared before the first `FROM` (and `${X:-default}`), and reported when \
+           a variable has no default, since nothing proves what it will be. The finding \
+           points at the image reference. A `FROM` without an image, a Dockerfile without any \
+           `FROM`, and one that is not UTF-8 text are reported too: docker cannot build them \
+           and nothing can be judged in them.",
+    why: "A tag such as `python:3.12` or `latest` moves: a rebuild of the same commit pulls \
+          a different image, and whoever can push to the tag can change what you ship. A \
+          digest names exactly one image. OpenSSF Scorecard's Pinned-Dependencies check \
+          asks for the same.",
+    example: "`FROM python:3.12-slim` is reported; \
+              `FROM python:3.12-slim@sha256:2a6c…` (64 hex digits) is not, nor is \
+              `FROM build AS test` after `FROM golang@sha256:… AS build`.",
+    fix: "Resolve the tag's digest (`docker buildx imagetools inspect python:3.12-slim`, or \
+          `crane digest`) and write `FROM python:3.12-slim@sha256:…`; keep the tag for \
+          readers. Dependabot and Renovate update pinned digests.",
+}
 
 struct DockerfilePinned {
     allow: GlobList,

@@ -1,8 +1,6 @@
-//! security/dockerfile-user
-
 use super::dockerfile::{self, Dockerfile, Instruction, Stage};
 use crate::context::Context;
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -10,52 +8,47 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::glob::GlobList;
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::LineIndex;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "security/dockerfile-user",
     summary: "The final stage of every Dockerfile runs as a non-root USER",
-    default_level: Level::Error,
-    tier: Tier::Gold,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Gold,
+    scope: PerFile,
+    build: build,
+    options: [{
         name: "nonroot-images",
         kind: "array of globs",
         help: "More base images that run as a non-root user, as globs over `name:tag` \
                (`registry.acme.io/base/*:*`), added to the built-in list.",
     }],
-    docs: Docs {
-        what: "In every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, the \
-               last `USER` instruction of the final stage names a user other than root (`root`, \
-               `0`, `root:group` and `0:group` are root; any other name or number, such as \
-               `USER 65532` or `USER 1000:1000`, is not). A final stage built `FROM` an earlier \
-               stage inherits that stage's last `USER`. Without any `USER`, a stage built from \
-               a base image that already runs as a non-root user passes: distroless \
-               `:nonroot` and `:debug-nonroot` tags, Chainguard images except their `-dev` \
-               variants, `nginx-unprivileged`, .NET's chiseled images (the list is data, \
-               `nonroot_images.toml`; `nonroot-images` adds to it). With no `USER` and any \
-               other base the finding is at the final `FROM`; with a root `USER` it is at that \
-               user. A user or image given by a build argument is resolved with the argument's \
-               default; a user that cannot be resolved is given the benefit of the doubt. Line \
-               continuations, comments, parser directives and heredocs are read as Docker reads \
-               them.",
-        why: "A container runs as root unless told otherwise, and root in a container is one \
-              kernel bug or mounted socket away from root on the host. A non-root user is the \
-              cheapest line of defence (CIS Docker Benchmark 4.1).",
-        example: "```dockerfile\nFROM node:20\nCOPY . /app\nCMD [\"node\", \"/app/index.js\"]\n\
-                  ```\nis reported at `FROM node:20`; adding `USER node` before `CMD` fixes \
-                  it, while `USER root` as the last `USER` is reported at `root`.",
-        fix: "Create or pick an unprivileged user and switch to it at the end of the final \
-              stage: `RUN useradd --system app` then `USER app` (distroless images ship \
-              `nonroot`, Node images `node`). Do the steps that need root before the `USER` \
-              line.",
-    },
-};
+    what: "In every `Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, the \
+           last `USER` instruction of the final stage names a user other than root (`root`, \
+           `0`, `root:group` and `0:group` are root; any other name or number, such as \
+           `USER 65532` or `USER 1000:1000`, is not). A final stage built `FROM` an earlier \
+           stage inherits that stage's last `USER`. Without any `USER`, a stage built from \
+           a base image that already runs as a non-root user passes: distroless \
+           `:nonroot` and `:debug-nonroot` tags, Chainguard images except their `-dev` \
+           variants, `nginx-unprivileged`, .NET's chiseled images (the list is data, \
+           `nonroot_images.toml`; `nonroot-images` adds to it). With no `USER` and any \
+           other base the finding is at the final `FROM`; with a root `USER` it is at that \
+           user. A user or image given by a build argument is resolved with the argument's \
+           default; a user that cannot be resolved is given the benefit of the doubt. Line \
+           continuations, comments, parser directives and heredocs are read as Docker reads \
+           them.",
+    why: "A container runs as root unless told otherwise, and root in a container is one \
+          kernel bug or mounted socket away from root on the host. A non-root user is the \
+          cheapest line of defence (CIS Docker Benchmark 4.1).",
+    example: "```dockerfile\nFROM node:20\nCOPY . /app\nCMD [\"node\", \"/app/index.js\"]\n\
+              ```\nis reported at `FROM node:20`; adding `USER node` before `CMD` fixes \
+              it, while `USER root` as the last `USER` is reported at `root`.",
+    fix: "Create or pick an unprivileged user and switch to it at the end of the final \
+          stage: `RUN useradd --system app` then `USER app` (distroless images ship \
+          `nonroot`, Node images `node`). Do the steps that need root before the `USER` \
+          line.",
+}
 
 struct DockerfileUser {
     nonroot: GlobList,

@@ -1,96 +1,89 @@
-//! security/license
-
 use crate::context::Context;
 use crate::doc::{Node, Value};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::snapshot::FileEntry;
 
 use super::license_text::{self, is_gnu, Variant};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "security/license",
     summary: "A recognised licence file at the root, agreeing with the licence the manifests \
               declare",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::Repository { path_list: true },
-    fixable: false,
-    options: &[OptionDoc {
+    level: Error,
+    tier: Bronze,
+    scope: Repository { path_list: true },
+    build: build,
+    options: [{
         name: "report-missing",
         kind: "boolean",
         help: "Report a repository without a licence file (default `true`; never when \
                `[settings] private = true`). `builtin:recommended` sets it to `false` because \
                its `files/required` already reports the missing licence.",
     }],
-    docs: Docs {
-        what: "The project has a licence file whose text goldpath recognises, and the licence \
-               the manifests declare agrees with it. Licence files are the root's `LICENSE`, \
-               `LICENCE`, `COPYING` and `UNLICENSE` (any case, any extension or suffix: \
-               `LICENSE-MIT`, `COPYING.LESSER`) and a REUSE `LICENSES/<SPDX-id>.txt`; files \
-               of other projects' licences are not the project's (`LICENSE-THIRD-PARTY`, \
-               `THIRD_PARTY_NOTICES`, `LICENSE.notices`, names with `3rd-party`, `vendor` or \
-               `dependencies`, and any `licenses/` folder below the root). A text is \
-               recognised by an `SPDX-License-Identifier:` line in its first 20 lines, or by \
-               matching it against the canonical SPDX texts of about forty common licences \
-               (GPL-2.0, GPL-3.0, LGPL-2.0, LGPL-2.1, LGPL-3.0, AGPL-3.0, MPL-1.1, MPL-2.0, \
-               Apache-1.1, Apache-2.0, MIT, MIT-0, X11, BSD-2-Clause, BSD-3-Clause, \
-               BSD-3-Clause-Clear, BSD-4-Clause, ISC, 0BSD, Zlib, Unlicense, CC0-1.0, \
-               CC-BY-4.0, CC-BY-SA-4.0, BSL-1.0, BUSL-1.1, EPL-1.0, EPL-2.0, EUPL-1.2, \
-               CDDL-1.0, Artistic-2.0, Python-2.0, PSF-2.0, PostgreSQL, NCSA, UPL-1.0, \
-               Unicode-3.0, OFL-1.1, BlueOak-1.0.0, Elastic-2.0, SSPL-1.0) the way askalono \
-               does: the text is normalised (case, punctuation, whitespace, copyright lines), \
-               cut into word pairs, and scored by the Dice coefficient against each licence; \
-               the best licence at 0.9 or more is taken, then narrowed to the lines it \
-               covers, and the rest of the file is searched again, so a file holding several \
-               licence texts (`MIT` for the Python code and `GPL-3.0` for the C++ code, or a \
-               dual licence in one file) yields each of them. GPL, LGPL and AGPL are told \
-               apart by their whole text. For a GNU licence, `-or-later` or `-only` comes \
-               from a notice beside the text (\"either version 3 of the License, or (at your \
-               option) any later version\", \"version 2 only\"; the sample notice in the \
-               licence's own \"How to Apply These Terms\" appendix does not count); a bare \
-               text is reported as `GPL-3.0-only or GPL-3.0-or-later` and agrees with either, \
-               and deprecated ids (`GPL-3.0`) are never reported. When no licence file is \
-               recognised, each is reported; an unrecognised file beside a recognised one is \
-               not. The licence declared in the root manifests (`Cargo.toml` \
-               `package.license`, also through `license.workspace = true`, and \
-               `workspace.package.license`; `package.json` `license`; `pyproject.toml` \
-               `project.license` and `tool.poetry.license`) is parsed as an SPDX expression \
-               and must agree with the licence files: the licences found satisfy the \
-               expression (`MIT OR Apache-2.0` with `LICENSE-MIT` and `LICENSE-APACHE`, or \
-               either one), and each licence found is named in it, except a licence that may \
-               cover only part of the project or be one of a choice: one of several in the \
-               same file, one in `LICENSES/`, or the GPL text shipped beside an LGPL (which \
-               supplements it). `-only` and `-or-later` must not contradict the notice. For \
-               `pyproject.toml`, PEP 639 `project.license-files` (globs) names the package's \
-               licence files instead of the root's; a listed glob that matches nothing (a git \
-               submodule) may hold any licence, so the expression is then only checked for \
-               naming the licences found. A disagreement or an invalid expression is reported \
-               at the manifest's value. No licence file is a repository-wide finding, except \
-               in private repositories (`[settings] private = true`). The licence texts are \
-               linked into the binary (about 450 kB) and their word pairs counted once per \
-               run, on first use; `spdx`'s prebuilt store of every SPDX licence would add \
-               about 5 MB, a C build of zstd and some 300 ms to each run.",
-        why: "Without a licence nobody may legally use, copy or change the code, whatever the \
-              README says. A licence file that no tool recognises, or one that contradicts \
-              the package metadata, leaves users, registries and compliance scanners guessing. \
-              OpenSSF Scorecard's License check asks for a recognised licence file.",
-        example: "`LICENSE` with the MIT text and `Cargo.toml` with `license = \"Apache-2.0\"` \
-                  is reported at `\"Apache-2.0\"`; the same file with `license = \"MIT\"`, or \
-                  `LICENSE-MIT` and `LICENSE-APACHE` with `license = \"MIT OR Apache-2.0\"`, \
-                  is not.",
-        fix: "Copy the licence's canonical text from https://spdx.org/licenses/ (or \
-              choosealicense.com) into `LICENSE`, unedited apart from the year and the holder, \
-              and write the same SPDX identifier in the manifests. For a GNU licence, say \
-              which version applies in a notice at the top of the file (or in the manifest: \
-              `GPL-3.0-or-later`). Keep your dependencies' licences in a \
-              `LICENSE-THIRD-PARTY` or `NOTICE` file.",
-    },
-};
+    what: "The project has a licence file whose text goldpath recognises, and the licence \
+           the manifests declare agrees with it. Licence files are the root's `LICENSE`, \
+           `LICENCE`, `COPYING` and `UNLICENSE` (any case, any extension or suffix: \
+           `LICENSE-MIT`, `COPYING.LESSER`) and a REUSE `LICENSES/<SPDX-id>.txt`; files \
+           of other projects' licences are not the project's (`LICENSE-THIRD-PARTY`, \
+           `THIRD_PARTY_NOTICES`, `LICENSE.notices`, names with `3rd-party`, `vendor` or \
+           `dependencies`, and any `licenses/` folder below the root). A text is \
+           recognised by an `SPDX-License-Identifier:` line in its first 20 lines, or by \
+           matching it against the canonical SPDX texts of about forty common licences \
+           (GPL-2.0, GPL-3.0, LGPL-2.0, LGPL-2.1, LGPL-3.0, AGPL-3.0, MPL-1.1, MPL-2.0, \
+           Apache-1.1, Apache-2.0, MIT, MIT-0, X11, BSD-2-Clause, BSD-3-Clause, \
+           BSD-3-Clause-Clear, BSD-4-Clause, ISC, 0BSD, Zlib, Unlicense, CC0-1.0, \
+           CC-BY-4.0, CC-BY-SA-4.0, BSL-1.0, BUSL-1.1, EPL-1.0, EPL-2.0, EUPL-1.2, \
+           CDDL-1.0, Artistic-2.0, Python-2.0, PSF-2.0, PostgreSQL, NCSA, UPL-1.0, \
+           Unicode-3.0, OFL-1.1, BlueOak-1.0.0, Elastic-2.0, SSPL-1.0) the way askalono \
+           does: the text is normalised (case, punctuation, whitespace, copyright lines), \
+           cut into word pairs, and scored by the Dice coefficient against each licence; \
+           the best licence at 0.9 or more is taken, then narrowed to the lines it \
+           covers, and the rest of the file is searched again, so a file holding several \
+           licence texts (`MIT` for the Python code and `GPL-3.0` for the C++ code, or a \
+           dual licence in one file) yields each of them. GPL, LGPL and AGPL are told \
+           apart by their whole text. For a GNU licence, `-or-later` or `-only` comes \
+           from a notice beside the text (\"either version 3 of the License, or (at your \
+           option) any later version\", \"version 2 only\"; the sample notice in the \
+           licence's own \"How to Apply These Terms\" appendix does not count); a bare \
+           text is reported as `GPL-3.0-only or GPL-3.0-or-later` and agrees with either, \
+           and deprecated ids (`GPL-3.0`) are never reported. When no licence file is \
+           recognised, each is reported; an unrecognised file beside a recognised one is \
+           not. The licence declared in the root manifests (`Cargo.toml` \
+           `package.license`, also through `license.workspace = true`, and \
+           `workspace.package.license`; `package.json` `license`; `pyproject.toml` \
+           `project.license` and `tool.poetry.license`) is parsed as an SPDX expression \
+           and must agree with the licence files: the licences found satisfy the \
+           expression (`MIT OR Apache-2.0` with `LICENSE-MIT` and `LICENSE-APACHE`, or \
+           either one), and each licence found is named in it, except a licence that may \
+           cover only part of the project or be one of a choice: one of several in the \
+           same file, one in `LICENSES/`, or the GPL text shipped beside an LGPL (which \
+           supplements it). `-only` and `-or-later` must not contradict the notice. For \
+           `pyproject.toml`, PEP 639 `project.license-files` (globs) names the package's \
+           licence files instead of the root's; a listed glob that matches nothing (a git \
+           submodule) may hold any licence, so the expression is then only checked for \
+           naming the licences found. A disagreement or an invalid expression is reported \
+           at the manifest's value. No licence file is a repository-wide finding, except \
+           in private repositories (`[settings] private = true`). The licence texts are \
+           linked into the binary (about 450 kB) and their word pairs counted once per \
+           run, on first use; `spdx`'s prebuilt store of every SPDX licence would add \
+           about 5 MB, a C build of zstd and some 300 ms to each run.",
+    why: "Without a licence nobody may legally use, copy or change the code, whatever the \
+          README says. A licence file that no tool recognises, or one that contradicts \
+          the package metadata, leaves users, registries and compliance scanners guessing. \
+          OpenSSF Scorecard's License check asks for a recognised licence file.",
+    example: "`LICENSE` with the MIT text and `Cargo.toml` with `license = \"Apache-2.0\"` \
+              is reported at `\"Apache-2.0\"`; the same file with `license = \"MIT\"`, or \
+              `LICENSE-MIT` and `LICENSE-APACHE` with `license = \"MIT OR Apache-2.0\"`, \
+              is not.",
+    fix: "Copy the licence's canonical text from https://spdx.org/licenses/ (or \
+          choosealicense.com) into `LICENSE`, unedited apart from the year and the holder, \
+          and write the same SPDX identifier in the manifests. For a GNU licence, say \
+          which version applies in a notice at the top of the file (or in the manifest: \
+          `GPL-3.0-or-later`). Keep your dependencies' licences in a \
+          `LICENSE-THIRD-PARTY` or `NOTICE` file.",
+}
 
 /// How a licence id names its `-only`/`-or-later` form: the SPDX id split into the licence
 /// and the variant. The deprecated bare GNU ids (`GPL-3.0`) mean `-only` in SPDX's list;

@@ -3,12 +3,15 @@
 //! private keys or cloud credentials.
 
 pub mod dockerfile;
-pub mod dockerfile_pinned;
-pub mod dockerfile_user;
-pub mod license;
 mod license_text;
-pub mod secrets;
-pub mod security_policy;
+
+super::rule_modules! {
+    dockerfile_pinned,
+    dockerfile_user,
+    license,
+    secrets,
+    security_policy,
+}
 
 /// The globs of Dockerfiles and Containerfiles, shared by the `dockerfile-*` rules.
 pub(crate) const DOCKERFILE_GLOBS: &[&str] = &[

@@ -1,5 +1,3 @@
-//! security/secrets
-
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -7,24 +5,21 @@ use rayon::prelude::*;
 use crate::ci::Scalar;
 use crate::context::Context;
 use crate::doc::{parse_single, Format, Node};
-use crate::finding::{fingerprint, Level, Tier, Violation};
+use crate::finding::{fingerprint, Level, Violation};
 use crate::glob::GlobList;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::span::{LineIndex, Span};
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "security/secrets",
     summary: "No private keys or cloud credentials in tracked text files",
-    default_level: Level::Error,
-    tier: Tier::Bronze,
-    scope: Scope::PerFile,
-    fixable: false,
-    options: &[
-        OptionDoc {
+    level: Error,
+    tier: Bronze,
+    scope: PerFile,
+    build: build,
+    options: [
+        {
             name: "files",
             kind: "array of globs",
             help: "Files scanned. Default: every file (`**`). `builtin:recommended` narrows it \
@@ -33,13 +28,13 @@ static META: Meta = Meta {
                    documentation or data) so that a full check of a large \
                    repository stays fast; set `files = [\"**\"]` for a full scan.",
         },
-        OptionDoc {
+        {
             name: "allow",
             kind: "array of globs",
             help: "Files not scanned, such as test fixtures with fake keys (`testdata/**`). \
                    Default: none.",
         },
-        OptionDoc {
+        {
             name: "fixtures",
             kind: "array of globs",
             help: "Paths of test fixtures and examples, where a PEM private key is reported as \
@@ -50,64 +45,62 @@ static META: Meta = Meta {
                    `*.spec.*` or `test_*.py`. `fixtures = []` treats them like other files.",
         },
     ],
-    docs: Docs {
-        what: "Every text file is scanned for secrets with an unmistakable shape, following \
-               gitleaks' default rules where they are anchored on a fixed prefix or structure: \
-               PEM private key blocks (a `-----BEGIN` line naming a `PRIVATE KEY`: RSA, \
-               OPENSSH, EC, DSA, PGP, ENCRYPTED or none, followed right away by lines of \
-               base64, 64 characters or more in all, possibly inside a string with escaped \
-               `\\n`: a header alone, a header followed by code, as in a test of a key \
-               parser, or a key shortened with `...`, as in documentation, is not a key), the `\"private_key\"` of a Google Cloud \
-               service-account JSON key, AWS access key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA` \
-               and 16 more), GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, \
-               `github_pat_`), GitLab tokens (`glpat-`, `gldt-`, `glrt-`, `glptt-`), npm \
-               tokens (`npm_`), PyPI upload tokens (`pypi-AgEIcHlwaS5vcmc`), Docker Hub \
-               personal access tokens (`dckr_pat_`), Slack tokens (`xoxb-` and the other \
-               `xox` and `xapp-` formats) and webhook URLs (`hooks.slack.com/services/`), \
-               Google API keys (`AIza`), Stripe live secret keys (`sk_live_`, `rk_live_`), \
-               OpenAI (`sk-proj-` ... `T3BlbkFJ`) and Anthropic (`sk-ant-api03-`) API keys, \
-               SendGrid (`SG.`), Shopify (`shpat_`, `shpss_` ...), Twilio (`SK` and 32 hex \
-               digits), RubyGems, DigitalOcean, Hugging Face tokens and age secret keys. A \
-               match that reads as a placeholder is not a secret: a published example \
-               (`AKIAIOSFODNN7EXAMPLE`), `xxxx`, `fake`, `dummy`, `sample`, `redacted`, a \
-               sequence such as `1234567890`, or too little entropy for a generated token \
-               (`ghp_` and 36 `a`; gitleaks' thresholds). In GitHub workflows, a literal \
-               `password` in the `credentials` of a job's `container` or of a service is \
-               reported too (`${{ secrets.X }}`, `${VAR}`, `<password>` and other \
-               placeholders are not). Each is reported at its exact position with the kind \
-               of secret in the message; the secret itself is never printed (outputs mask \
-               it in the source line) and the fingerprint uses a hash of it, so it follows \
-               the secret when lines move. A private key under a test-fixture path \
-               (`fixtures`) is a note, which blocks no tier: TLS and SSH tests need keys, \
-               generated for them, that open nothing; a token of a service (AWS, GitHub, \
-               Slack ...) is an error wherever it is, because a real one works wherever it \
-               was committed, and fake ones do not have its shape. Binary files (a NUL byte \
-               in the first 8 KiB, unless the file starts with a UTF-16 byte-order mark) are \
-               skipped; UTF-16 files (by their byte-order mark) are decoded, and invalid UTF-8 \
-               bytes are read as U+FFFD, so one stray byte does not hide a file's secrets; in `--staged` \
-               and pull-request mode only changed files are scanned. Pull-request mode \
-               (`--base`) also scans every commit of the pull request (following first \
-               parents from the head to the merge base): each file a commit added or modified \
-               that the head no longer has, as it was in that commit, so a secret committed and \
-               then deleted or replaced still fails the run, reported at its path and line \
-               with `(in commit abc1234; removed or changed later, but it stays in the \
-               history: rotate it)` after the message. The same secret at the same path is \
-               reported once. At most 1,000 commits (the newest) and 20,000 such files are \
-               scanned; beyond that a note on standard error says what was left out.",
-        why: "A committed credential is public to everyone who can read the repository, in \
-              every clone and fork, for ever: deleting the file does not remove it from \
-              history. Attackers scan public repositories for these formats within minutes.",
-        example: "A `config.py` that assigns an access key id literally (`AKIA` and 16 \
-                  characters) is reported as `AWS access key id committed in a tracked file`, \
-                  with the key masked; `AWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]` \
-                  is not, nor is AWS's documented example `AKIAIOSFODNN7EXAMPLE`. \
-                  `tests/tls/server-key.pem` is a note; `deploy/server-key.pem` is an error.",
-        fix: "Revoke and rotate the credential first: it is compromised from the moment it was \
-              pushed. Then remove it from the file, load it from the environment or a secret \
-              manager, and consider rewriting history (git filter-repo). Fake keys in test \
-              fixtures outside the `fixtures` paths go under `allow`.",
-    },
-};
+    what: "Every text file is scanned for secrets with an unmistakable shape, following \
+           gitleaks' default rules where they are anchored on a fixed prefix or structure: \
+           PEM private key blocks (a `-----BEGIN` line naming a `PRIVATE KEY`: RSA, \
+           OPENSSH, EC, DSA, PGP, ENCRYPTED or none, followed right away by lines of \
+           base64, 64 characters or more in all, possibly inside a string with escaped \
+           `\\n`: a header alone, a header followed by code, as in a test of a key \
+           parser, or a key shortened with `...`, as in documentation, is not a key), the `\"private_key\"` of a Google Cloud \
+           service-account JSON key, AWS access key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA` \
+           and 16 more), GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, \
+           `github_pat_`), GitLab tokens (`glpat-`, `gldt-`, `glrt-`, `glptt-`), npm \
+           tokens (`npm_`), PyPI upload tokens (`pypi-AgEIcHlwaS5vcmc`), Docker Hub \
+           personal access tokens (`dckr_pat_`), Slack tokens (`xoxb-` and the other \
+           `xox` and `xapp-` formats) and webhook URLs (`hooks.slack.com/services/`), \
+           Google API keys (`AIza`), Stripe live secret keys (`sk_live_`, `rk_live_`), \
+           OpenAI (`sk-proj-` ... `T3BlbkFJ`) and Anthropic (`sk-ant-api03-`) API keys, \
+           SendGrid (`SG.`), Shopify (`shpat_`, `shpss_` ...), Twilio (`SK` and 32 hex \
+           digits), RubyGems, DigitalOcean, Hugging Face tokens and age secret keys. A \
+           match that reads as a placeholder is not a secret: a published example \
+           (`AKIAIOSFODNN7EXAMPLE`), `xxxx`, `fake`, `dummy`, `sample`, `redacted`, a \
+           sequence such as `1234567890`, or too little entropy for a generated token \
+           (`ghp_` and 36 `a`; gitleaks' thresholds). In GitHub workflows, a literal \
+           `password` in the `credentials` of a job's `container` or of a service is \
+           reported too (`${{ secrets.X }}`, `${VAR}`, `<password>` and other \
+           placeholders are not). Each is reported at its exact position with the kind \
+           of secret in the message; the secret itself is never printed (outputs mask \
+           it in the source line) and the fingerprint uses a hash of it, so it follows \
+           the secret when lines move. A private key under a test-fixture path \
+           (`fixtures`) is a note, which blocks no tier: TLS and SSH tests need keys, \
+           generated for them, that open nothing; a token of a service (AWS, GitHub, \
+           Slack ...) is an error wherever it is, because a real one works wherever it \
+           was committed, and fake ones do not have its shape. Binary files (a NUL byte \
+           in the first 8 KiB, unless the file starts with a UTF-16 byte-order mark) are \
+           skipped; UTF-16 files (by their byte-order mark) are decoded, and invalid UTF-8 \
+           bytes are read as U+FFFD, so one stray byte does not hide a file's secrets; in `--staged` \
+           and pull-request mode only changed files are scanned. Pull-request mode \
+           (`--base`) also scans every commit of the pull request (following first \
+           parents from the head to the merge base): each file a commit added or modified \
+           that the head no longer has, as it was in that commit, so a secret committed and \
+           then deleted or replaced still fails the run, reported at its path and line \
+           with `(in commit abc1234; removed or changed later, but it stays in the \
+           history: rotate it)` after the message. The same secret at the same path is \
+           reported once. At most 1,000 commits (the newest) and 20,000 such files are \
+           scanned; beyond that a note on standard error says what was left out.",
+    why: "A committed credential is public to everyone who can read the repository, in \
+          every clone and fork, for ever: deleting the file does not remove it from \
+          history. Attackers scan public repositories for these formats within minutes.",
+    example: "A `config.py` that assigns an access key id literally (`AKIA` and 16 \
+              characters) is reported as `AWS access key id committed in a tracked file`, \
+              with the key masked; `AWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]` \
+              is not, nor is AWS's documented example `AKIAIOSFODNN7EXAMPLE`. \
+              `tests/tls/server-key.pem` is a note; `deploy/server-key.pem` is an error.",
+    fix: "Revoke and rotate the credential first: it is compromised from the moment it was \
+          pushed. Then remove it from the file, load it from the environment or a secret \
+          manager, and consider rewriting history (git filter-repo). Fake keys in test \
+          fixtures outside the `fixtures` paths go under `allow`.",
+}
 
 /// The kinds of secret the rule knows: the name in the message, the pattern that finds it, and
 /// the least Shannon entropy (bits per character) a real one has. The formats and thresholds

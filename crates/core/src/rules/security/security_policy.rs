@@ -1,27 +1,23 @@
-//! security/security-policy
-
 use std::sync::OnceLock;
 
 use crate::context::Context;
 use crate::edit::{Edit, Fix};
-use crate::finding::{Level, Tier, Violation};
+use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
-use crate::rule::{Docs, Meta, OptionDoc, Rule, RuleDef, Scope};
+use crate::rule::{declare_rule, Rule};
 use crate::snapshot::FileEntry;
 use crate::span::LineIndex;
 
-/// Registry entry.
-pub const RULE: RuleDef = RuleDef { meta: &META, build };
-
-static META: Meta = Meta {
+declare_rule! {
     id: "security/security-policy",
     summary: "A security policy (SECURITY.md) says how to report a vulnerability: an e-mail \
               address or a URL",
-    default_level: Level::Error,
-    tier: Tier::Silver,
-    scope: Scope::Repository { path_list: true },
+    level: Error,
+    tier: Silver,
+    scope: Repository { path_list: true },
     fixable: true,
-    options: &[OptionDoc {
+    build: build,
+    options: [{
         name: "report-missing",
         kind: "boolean",
         help: "Report a repository without a security policy, or whose policy names only \
@@ -29,33 +25,31 @@ static META: Meta = Meta {
                because its `files/required` already reports both, so the same gap is not \
                reported twice.",
     }],
-    docs: Docs {
-        what: "The repository has a security policy: `SECURITY.md` (also `.markdown`, `.rst`, \
-               `.txt` or no extension; the name in any case) at the root, in `.github/` or in \
-               `docs/`, the places GitHub looks. The first found in that order must contain a \
-               contact: an e-mail address or an `http(s)://` URL (a reporting form, GitHub's \
-               private vulnerability reporting page, a bug bounty). A policy without either is \
-               reported at the file; no policy at all is a repository-wide finding. A policy \
-               whose only contacts are placeholders (the `TODO-security-contact@example.com` \
-               that `goldpath fix` writes, an address whose local part is `todo`, any address \
-               or URL at `example.com`, `example.org`, `example.net` or `*.example`) reaches \
-               no one and is reported at the first of them. With `report-missing = false` \
-               both the missing file and the placeholder are left to `files/required`, which \
-               reports them at its own tier.",
-        why: "Someone who finds a vulnerability needs a private way to tell you; without one \
-              they open a public issue, or tell no one. OpenSSF Scorecard's Security-Policy \
-              check asks for the file and a way to get in touch.",
-        example: "A `SECURITY.md` that says only \"please report vulnerabilities responsibly\" \
-                  is reported; one that says \"write to security@example.com\" or links \
-                  `https://github.com/acme/app/security/advisories/new` is not.",
-        fix: "Add `SECURITY.md` with the address or form to report to, what to include, and how \
-              soon you answer. On GitHub, enable private vulnerability reporting and link its \
-              page. When the file is missing, `goldpath fix` writes `SECURITY.md` from a \
-              template naming the contact given with `goldpath fix --security-contact`, or the \
-              placeholder `TODO-security-contact@example.com`, which is reported until a person \
-              replaces it (replace the other `TODO`s too). A policy without a contact is left to a person.",
-    },
-};
+    what: "The repository has a security policy: `SECURITY.md` (also `.markdown`, `.rst`, \
+           `.txt` or no extension; the name in any case) at the root, in `.github/` or in \
+           `docs/`, the places GitHub looks. The first found in that order must contain a \
+           contact: an e-mail address or an `http(s)://` URL (a reporting form, GitHub's \
+           private vulnerability reporting page, a bug bounty). A policy without either is \
+           reported at the file; no policy at all is a repository-wide finding. A policy \
+           whose only contacts are placeholders (the `TODO-security-contact@example.com` \
+           that `goldpath fix` writes, an address whose local part is `todo`, any address \
+           or URL at `example.com`, `example.org`, `example.net` or `*.example`) reaches \
+           no one and is reported at the first of them. With `report-missing = false` \
+           both the missing file and the placeholder are left to `files/required`, which \
+           reports them at its own tier.",
+    why: "Someone who finds a vulnerability needs a private way to tell you; without one \
+          they open a public issue, or tell no one. OpenSSF Scorecard's Security-Policy \
+          check asks for the file and a way to get in touch.",
+    example: "A `SECURITY.md` that says only \"please report vulnerabilities responsibly\" \
+              is reported; one that says \"write to security@example.com\" or links \
+              `https://github.com/acme/app/security/advisories/new` is not.",
+    fix: "Add `SECURITY.md` with the address or form to report to, what to include, and how \
+          soon you answer. On GitHub, enable private vulnerability reporting and link its \
+          page. When the file is missing, `goldpath fix` writes `SECURITY.md` from a \
+          template naming the contact given with `goldpath fix --security-contact`, or the \
+          placeholder `TODO-security-contact@example.com`, which is reported until a person \
+          replaces it (replace the other `TODO`s too). A policy without a contact is left to a person.",
+}
 
 struct SecurityPolicy {
     report_missing: bool,
