@@ -108,7 +108,7 @@ const AUDITS: &[Audit] = &[
         name: "cache-poisoning",
         zizmor: &["cache-poisoning"],
         goldpath: &["ci/cache-poisoning"],
-        min_both: 29,
+        min_both: 26,
         max_goldpath_only: 0,
     },
     Audit {
