@@ -1,6 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{each_workflow, nth_key};
+use crate::ci::ast::{self, Expr, Kind as ExprKind, Op};
 use crate::ci::github::{Grant, Job, RemoteRef, Step, Trigger, Uses, Workflow};
 use crate::ci::version;
 use crate::ci::Text;
@@ -360,68 +361,70 @@ fn job_publishes(job: &Job) -> bool {
     })
 }
 
-/// A switch expression evaluated for a tag push, when it is one of the forms understood.
+/// A switch written as one `${{ }}` expression, evaluated for a tag push: `Some` when its
+/// value then is known (see [`for_tag_push`]).
 fn tag_push_value(value: &str) -> Option<bool> {
-    let inner = value
-        .trim()
-        .strip_prefix("${{")?
-        .strip_suffix("}}")?
-        .trim()
-        .to_owned();
-    eval_for_tag(&inner)
+    let inner = value.trim().strip_prefix("${{")?.strip_suffix("}}")?;
+    eval_for_tag(inner)
 }
 
-fn eval_for_tag(expr: &str) -> Option<bool> {
-    let expr = expr.trim();
-    if let Some(rest) = expr.strip_prefix('!') {
-        return eval_for_tag(rest).map(|v| !v);
-    }
-    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
-        if balanced(inner) {
-            return eval_for_tag(inner);
+fn eval_for_tag(expression: &str) -> Option<bool> {
+    for_tag_push(&ast::parse(expression).ok()?)
+}
+
+/// The value of an expression in a run triggered by a tag push, when the expression tells:
+/// `startsWith(github.ref, 'refs/tags/')`, `github.ref_type == 'tag'` and
+/// `github.event_name == 'push'` are true then, and literals, `!`, `&&` and `||` combine them.
+/// GitHub compares strings without letter case.
+fn for_tag_push(expr: &Expr) -> Option<bool> {
+    let is = |e: &Expr, value: &str| e.as_str().is_some_and(|s| s.eq_ignore_ascii_case(value));
+    let context = |e: &Expr, path: &str| e.context_path().as_deref() == Some(path);
+    match &expr.kind {
+        ExprKind::Bool(b) => Some(*b),
+        ExprKind::Not(inner) => for_tag_push(inner).map(|v| !v),
+        ExprKind::Call(name, args) if name == "startswith" && args.len() == 2 => {
+            (context(&args[0], "github.ref") && is(&args[1], "refs/tags/")).then_some(true)
         }
+        ExprKind::Binary(left, Op::Eq, right) => {
+            let known = |a: &Expr, b: &Expr| {
+                (context(a, "github.ref_type") && is(b, "tag"))
+                    || (context(a, "github.event_name") && is(b, "push"))
+            };
+            (known(left, right) || known(right, left)).then_some(true)
+        }
+        ExprKind::Binary(left, Op::And, right) => match (for_tag_push(left), for_tag_push(right)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        ExprKind::Binary(left, Op::Or, right) => match (for_tag_push(left), for_tag_push(right)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        _ => None,
     }
-    let normal: String = expr
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
-        .replace('"', "'");
-    match normal.as_str() {
-        "true" => return Some(true),
-        "false" => return Some(false),
-        "startswith(github.ref,'refs/tags/')" => return Some(true),
-        _ => {}
-    }
-    let terms: Vec<&str> = normal.split("&&").collect();
-    let expected = ["github.event_name=='push'", "github.ref_type=='tag'"];
-    let swapped = |t: &str| {
-        t.split_once("==")
-            .map(|(a, b)| format!("{b}=={a}"))
-            .unwrap_or_default()
-    };
-    let matches = terms.len() == 2
-        && terms
-            .iter()
-            .all(|t| expected.contains(t) || expected.iter().any(|e| swapped(e) == *t));
-    matches.then_some(true)
 }
 
-fn balanced(text: &str) -> bool {
-    let mut depth = 0i32;
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
+/// Whether a job's `if:` lets it run only for a tag push: one of the conditions joined by
+/// `&&` is `startsWith(github.ref, 'refs/tags/')` or `github.ref_type == 'tag'`.
+fn requires_tag(condition: &str) -> bool {
+    fn walk(expr: &Expr) -> bool {
+        let context = |e: &Expr, path: &str| e.context_path().as_deref() == Some(path);
+        let is = |e: &Expr, value: &str| e.as_str().is_some_and(|s| s.eq_ignore_ascii_case(value));
+        match &expr.kind {
+            ExprKind::Binary(left, Op::And, right) => walk(left) || walk(right),
+            ExprKind::Call(name, args) if name == "startswith" && args.len() == 2 => {
+                context(&args[0], "github.ref") && is(&args[1], "refs/tags/")
             }
-            _ => {}
+            ExprKind::Binary(left, Op::Eq, right) => {
+                (context(left, "github.ref_type") && is(right, "tag"))
+                    || (context(right, "github.ref_type") && is(left, "tag"))
+            }
+            _ => false,
         }
     }
-    depth == 0
+    ast::parse_condition(condition).is_some_and(|e| walk(&e))
 }
 
 /// How a step's control evaluates, and the input that decided it (for the message).
@@ -826,15 +829,9 @@ impl Rule for CachePoisoning {
             // is off for every run that publishes.
             let publishers: Vec<&Job> = workflow.jobs.iter().filter(|j| job_publishes(j)).collect();
             let publishes_on_tags_only = !publishers.is_empty()
-                && publishers.iter().all(|j| {
-                    j.condition.as_ref().is_some_and(|c| {
-                        let text: String = c.value.chars().filter(|c| !c.is_whitespace()).collect();
-                        !text.contains("||")
-                            && text
-                                .replace('"', "'")
-                                .contains("startsWith(github.ref,'refs/tags/')")
-                    })
-                });
+                && publishers
+                    .iter()
+                    .all(|j| j.condition.as_ref().is_some_and(|c| requires_tag(&c.value)));
             let facts = Facts {
                 triggers: &triggers,
                 publishes_on_tags_only,
@@ -1028,7 +1025,7 @@ mod tests {
             Some(true)
         );
         assert_eq!(
-            eval_for_tag("!(startsWith(github.ref, \"refs/tags/\"))"),
+            eval_for_tag("!(startsWith(github.ref, 'REFS/TAGS/'))"),
             Some(false)
         );
         assert_eq!(eval_for_tag("false"), Some(false));
