@@ -1,10 +1,9 @@
 use std::collections::HashMap;
 
-use super::dangerous_trigger::PRIVILEGED;
+use super::dangerous_trigger::privileged_trigger;
 use super::places::conditions;
-use super::{each_workflow, nth_key};
+use super::{each_github, nth_key};
 use crate::ci::ast::{parse_condition, Expr, Kind, Op};
-use crate::ci::github::GithubFile;
 use crate::context::Context;
 use crate::finding::Violation;
 use crate::rule::{declare_rule, Rule};
@@ -114,18 +113,12 @@ impl Rule for BotCondition {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        each_workflow(cx, |file, workflow| {
-            let Some(trigger) = workflow
-                .on
-                .iter()
-                .find(|t| PRIVILEGED.contains(&t.event.as_str()))
-            else {
+        each_github(cx, |file, github| {
+            let Some(event) = github.as_workflow().and_then(privileged_trigger) else {
                 return;
             };
-            let event = trigger.event.as_str();
             let mut seen = HashMap::new();
-            let github = GithubFile::Workflow(workflow.clone());
-            for condition in conditions(&github) {
+            for condition in conditions(github) {
                 let text = &condition.value.value;
                 let Some(expr) = parse_condition(text) else {
                     continue;
@@ -134,11 +127,7 @@ impl Rule for BotCondition {
                 bot_checks(&expr, &mut found);
                 for check in found {
                     let written = &text[check.range.clone()];
-                    let whose = match condition.job {
-                        Some(job) if condition.owner == "job" => format!("job `{job}`"),
-                        Some(job) => format!("a step of job `{job}`"),
-                        None => "a step".to_owned(),
-                    };
+                    let whose = condition.whose();
                     out.push(
                         Violation::file(
                             &file.path,
@@ -148,7 +137,7 @@ impl Rule for BotCondition {
                                  bot act on their pull request"
                             ),
                         )
-                        .span(workflow.text.locate(&condition.value, check.range.clone()))
+                        .span(github.text().locate(&condition.value, check.range.clone()))
                         .help(
                             "check the pull request's author instead: \
                              `github.event.pull_request.user.login == 'dependabot[bot]'`",

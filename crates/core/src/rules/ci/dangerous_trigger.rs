@@ -1,10 +1,9 @@
 use std::collections::HashMap;
 
-use super::{each_workflow, nth_key};
+use super::{each_github, nth_key};
 use crate::ci::artifacts;
 use crate::ci::expr::ContextRef;
 use crate::ci::flow::{shell_variables, Flow, DATA};
-use crate::ci::github::GithubFile;
 use crate::ci::Scalar;
 use crate::context::Context;
 use crate::finding::{Level, Tier, Violation};
@@ -73,7 +72,17 @@ declare_rule! {
 /// the pull request's origin.
 /// `issue_comment` too: a comment on a pull request runs the base repository's workflow, and
 /// workflows that act on commands in comments (`/test`) often check the pull request out.
-pub(crate) const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+/// The first of a workflow's triggers that runs it with the base repository's secrets and a
+/// write token ([`PRIVILEGED`]), if it has one.
+pub(crate) fn privileged_trigger(workflow: &crate::ci::github::Workflow) -> Option<&str> {
+    workflow
+        .on
+        .iter()
+        .map(|t| t.event.as_str())
+        .find(|event| PRIVILEGED.contains(event))
+}
 
 /// The bot a job is restricted to when its `if:` requires the pull request's author to be a
 /// GitHub App (`github.event.pull_request.user.login == 'dependabot[bot]'`), with no `||` that
@@ -135,15 +144,13 @@ impl Rule for DangerousTrigger {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        each_workflow(cx, |file, workflow| {
-            let Some(trigger) = workflow
-                .on
-                .iter()
-                .find(|t| PRIVILEGED.contains(&t.event.as_str()))
-            else {
+        each_github(cx, |file, github| {
+            let Some(workflow) = github.as_workflow() else {
                 return;
             };
-            let event = trigger.event.as_str();
+            let Some(event) = privileged_trigger(workflow) else {
+                return;
+            };
             let text = &workflow.text;
             let mut seen = HashMap::new();
             let gates: HashMap<&str, Option<String>> = workflow
@@ -166,8 +173,7 @@ impl Rule for DangerousTrigger {
                 source: &source,
                 outputs: &DATA.pull_request_heads,
             };
-            let github = GithubFile::Workflow(workflow.clone());
-            flow.each_step(&github, |job_id, step, scope| {
+            flow.each_step(github, |job_id, step, scope| {
                 let bot = gates.get(job_id).cloned().flatten();
                 let checked = permission_gates
                     .get(job_id)

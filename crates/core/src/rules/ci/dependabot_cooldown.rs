@@ -1,4 +1,4 @@
-use crate::ci::dependabot::{self, Update};
+use crate::ci::dependabot::Update;
 use crate::context::Context;
 use crate::doc::Node;
 use crate::finding::Violation;
@@ -128,24 +128,11 @@ impl DependabotCooldown {
 
 impl Rule for DependabotCooldown {
     fn wants(&self) -> Vec<String> {
-        dependabot::PATHS.iter().map(|p| (*p).to_owned()).collect()
+        super::dependabot_wants()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for file in cx.wanted() {
-            if !dependabot::is_config_path(&file.path) {
-                continue;
-            }
-            let Some(docs) = cx.documents(file) else {
-                continue;
-            };
-            // A file that does not parse is reported by `policy/unread-file` or Dependabot.
-            let Ok(docs) = docs.as_ref() else { continue };
-            let Some(root) = docs.first() else { continue };
-            for update in dependabot::updates(root) {
-                self.judge(&file.path, &update, out);
-            }
-        }
+        super::each_dependabot_update(cx, |path, update| self.judge(path, update, out));
     }
 }
 

@@ -1,4 +1,3 @@
-use crate::ci::dependabot;
 use crate::context::Context;
 use crate::finding::Violation;
 use crate::rule::{declare_rule, Rule};
@@ -27,32 +26,23 @@ declare_rule! {
 
 impl Rule for DependabotExecution {
     fn wants(&self) -> Vec<String> {
-        dependabot::PATHS.iter().map(|p| (*p).to_owned()).collect()
+        super::dependabot_wants()
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        for file in cx.wanted() {
-            if !dependabot::is_config_path(&file.path) {
-                continue;
-            }
-            let Some(docs) = cx.documents(file) else {
-                continue;
-            };
-            let Ok(docs) = docs.as_ref() else { continue };
-            let Some(root) = docs.first() else { continue };
-            for update in dependabot::updates(root) {
+        super::each_dependabot_update(cx, |path, update| {
                 let Some(value) = update.node.get("insecure-external-code-execution") else {
-                    continue;
+                    return;
                 };
                 if !value
                     .as_str()
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("allow"))
                 {
-                    continue;
+                    return;
                 }
                 out.push(
                     Violation::file(
-                        &file.path,
+                        path,
                         format!(
                             "Dependabot updates `{}` may run code from the dependencies they update (`insecure-external-code-execution: allow`)",
                             update.label()
@@ -62,8 +52,7 @@ impl Rule for DependabotExecution {
                     .help("remove `insecure-external-code-execution` (the default is `deny`)")
                     .key(format!("{}:{}", update.index, update.label())),
                 );
-            }
-        }
+        });
     }
 }
 

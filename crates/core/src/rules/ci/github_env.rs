@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::dangerous_trigger::PRIVILEGED;
+use super::dangerous_trigger::privileged_trigger;
 use super::places::{from_to, step_nodes};
 use super::{each_github, nth_key, GITHUB_MEMO};
 use crate::ci::expr::{context_refs, expressions};
@@ -301,7 +301,7 @@ fn privileged_locals(cx: &Context<'_>) -> BTreeSet<String> {
     }
     let mut queue: Vec<String> = workflows
         .iter()
-        .filter(|(_, w)| w.on.iter().any(|t| PRIVILEGED.contains(&t.event.as_str())))
+        .filter(|(_, w)| privileged_trigger(w).is_some())
         .map(|(p, _)| p.clone())
         .collect();
     let mut reached = BTreeSet::new();
@@ -337,8 +337,8 @@ impl Rule for GithubEnv {
         each_github(cx, |file, github| {
             let why = match github {
                 GithubFile::Workflow(w) => {
-                    match w.on.iter().find(|t| PRIVILEGED.contains(&t.event.as_str())) {
-                        Some(t) => format!("a `{}` workflow", t.event),
+                    match privileged_trigger(w) {
+                        Some(event) => format!("a `{event}` workflow"),
                         None => {
                             let used = used.get_or_insert_with(|| privileged_locals(cx));
                             if !used.contains(&file.path) {

@@ -222,6 +222,36 @@ fn used_local_actions(cx: &Context<'_>) -> Vec<String> {
     found
 }
 
+/// What a Dependabot rule wants read: `.github/dependabot.yml` (or `.yaml`).
+pub(crate) fn dependabot_wants() -> Vec<String> {
+    crate::ci::dependabot::PATHS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+/// Calls `each` with the path of every judged Dependabot configuration and each of its
+/// `updates` entries. A file that does not parse is reported by `policy/unread-file` or by
+/// Dependabot itself.
+pub(crate) fn each_dependabot_update(
+    cx: &Context<'_>,
+    mut each: impl FnMut(&str, &crate::ci::dependabot::Update<'_>),
+) {
+    for file in cx.wanted() {
+        if !crate::ci::dependabot::is_config_path(&file.path) {
+            continue;
+        }
+        let Some(docs) = cx.documents(file) else {
+            continue;
+        };
+        let Ok(docs) = docs.as_ref() else { continue };
+        let Some(root) = docs.first() else { continue };
+        for update in crate::ci::dependabot::updates(root) {
+            each(&file.path, &update);
+        }
+    }
+}
+
 /// Calls `each` with every judged GitHub file that parsed.
 pub(crate) fn each_github<'a>(cx: &Context<'a>, mut each: impl FnMut(&'a FileEntry, &GithubFile)) {
     for (file, parsed) in github_files(cx) {

@@ -19,6 +19,17 @@ pub(crate) struct Condition<'f> {
     pub key: Span,
 }
 
+impl Condition<'_> {
+    /// Whose condition it is, as a phrase: "job `build`", "a step of job `build`", "a step".
+    pub fn whose(&self) -> String {
+        match self.job {
+            Some(job) if self.owner == "job" => format!("job `{job}`"),
+            Some(job) => format!("a step of job `{job}`"),
+            None => "a step".to_owned(),
+        }
+    }
+}
+
 /// An `env:` mapping (or expression) of the workflow, a job, a step or an action's step.
 pub(crate) struct EnvBlock<'f> {
     /// The `env` key.

@@ -73,11 +73,7 @@ impl Rule for UnsoundCondition {
                 let Some(why) = string_condition(&condition.value.value) else {
                     continue;
                 };
-                let whose = match condition.job {
-                    Some(job) if condition.owner == "job" => format!("job `{job}`"),
-                    Some(job) => format!("a step of job `{job}`"),
-                    None => "a step".to_owned(),
-                };
+                let whose = condition.whose();
                 out.push(
                     Violation::file(
                         &file.path,
