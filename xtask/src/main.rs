@@ -564,6 +564,16 @@ fn generate(repo: &Path, files: usize) -> Result<()> {
     Ok(())
 }
 
+/// What a peer tool prints for `--version`; `None` when it is not installed.
+fn peer_version(program: &std::ffi::OsStr) -> Option<String> {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+}
+
 /// `cargo xtask bench-ci`: the `ci/*` rules on generated workflows.
 fn bench_ci(args: &[String]) -> Result<()> {
     let mut workflows = 40;
@@ -610,12 +620,7 @@ fn bench_ci(args: &[String]) -> Result<()> {
     // The peer on the same files: zizmor (`pip install zizmor`), offline so that no audit
     // waits on the network, with its exit codes for findings turned off.
     let zizmor = std::env::var_os("ZIZMOR").unwrap_or_else(|| "zizmor".into());
-    let zizmor_version = Command::new(&zizmor)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let zizmor_version = peer_version(&zizmor);
     if zizmor_version.is_some() {
         let mut c = Command::new(&zizmor);
         c.args([
@@ -816,12 +821,7 @@ fn bench_repolinter(args: &[String]) -> Result<()> {
     };
     let goldpath = build_release(&root)?;
     let repolinter = std::env::var_os("REPOLINTER").unwrap_or_else(|| "repolinter".into());
-    let version = Command::new(&repolinter)
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let version = peer_version(&repolinter);
     let mut cases: Vec<(&str, Command)> = vec![("git ls-files", {
         let mut c = git(&repo);
         c.arg("ls-files");
