@@ -62,10 +62,13 @@ impl Glob {
 #[derive(Debug, Clone)]
 pub struct GlobList {
     globs: Vec<Glob>,
-    /// The globs compiled together; `None` when the combined automaton is over globset's size
-    /// limit (each glob compiles on its own, many long ones together may not), in which case
-    /// every glob is matched on its own rather than the list matching nothing.
-    set: Option<GlobSet>,
+    /// The globs compiled together, on first use: a rule is built (its options checked) even
+    /// when `--only` leaves it out or the policy turns it off, and compiling every rule's
+    /// globs up front cost more than a small check itself. Inside, `None` when the combined
+    /// automaton is over globset's size limit (each glob compiles on its own, many long ones
+    /// together may not), in which case every glob is matched on its own rather than the list
+    /// matching nothing.
+    set: OnceLock<Option<GlobSet>>,
 }
 
 impl Default for GlobList {
@@ -77,21 +80,31 @@ impl Default for GlobList {
 impl GlobList {
     /// A set of globs.
     pub fn new(globs: Vec<Glob>) -> Self {
-        let mut builder = GlobSetBuilder::new();
-        for glob in &globs {
-            builder.add(glob.glob.clone());
+        Self {
+            globs,
+            set: OnceLock::new(),
         }
-        let set = match builder.build() {
-            Ok(set) => Some(set),
-            Err(e) => {
-                tracing::debug!(
-                    globs = globs.len(),
-                    "the globs do not compile together ({e}): matching them one by one"
-                );
-                None
-            }
-        };
-        Self { globs, set }
+    }
+
+    fn set(&self) -> Option<&GlobSet> {
+        self.set
+            .get_or_init(|| {
+                let mut builder = GlobSetBuilder::new();
+                for glob in &self.globs {
+                    builder.add(glob.glob.clone());
+                }
+                match builder.build() {
+                    Ok(set) => Some(set),
+                    Err(e) => {
+                        tracing::debug!(
+                            globs = self.globs.len(),
+                            "the globs do not compile together ({e}): matching them one by one"
+                        );
+                        None
+                    }
+                }
+            })
+            .as_ref()
     }
 
     /// Compiles patterns; the first bad one is an error.
@@ -105,7 +118,7 @@ impl GlobList {
 
     /// Whether any glob matches.
     pub fn is_match(&self, path: &str) -> bool {
-        match &self.set {
+        match self.set() {
             Some(set) => set.is_match(path),
             None => self.globs.iter().any(|g| g.is_match(path)),
         }
@@ -113,7 +126,7 @@ impl GlobList {
 
     /// Indices of the globs that match.
     pub fn matches(&self, path: &str) -> Vec<usize> {
-        match &self.set {
+        match self.set() {
             Some(set) => set.matches(path),
             None => (0..self.globs.len())
                 .filter(|&i| self.globs[i].is_match(path))
@@ -162,13 +175,22 @@ mod tests {
         let patterns: Vec<String> = (0..50).map(|i| format!("d{i}/{long}")).collect();
         let list = GlobList::from_patterns(&patterns).unwrap();
         assert!(
-            list.set.is_none(),
+            list.set().is_none(),
             "the set built: the test no longer covers the fallback"
         );
         let path = format!("d7/{}", "x".repeat(4000));
         assert!(list.is_match(&path));
         assert_eq!(list.matches(&path), [7]);
         assert!(!list.is_match("d7/short"));
+    }
+
+    #[test]
+    fn a_list_compiles_on_first_use() {
+        let list = GlobList::from_patterns(&["src/**/*.rs", "*.md"]).unwrap();
+        assert!(list.set.get().is_none(), "compiled before any match");
+        assert!(list.is_match("src/a/b.rs"));
+        assert!(list.set.get().is_some_and(Option::is_some));
+        assert_eq!(list.matches("README.md"), [1]);
     }
 
     #[test]
