@@ -41,6 +41,8 @@ pub struct Context<'a> {
     pub(crate) snapshot: &'a dyn Snapshot,
     pub(crate) all: &'a [&'a FileEntry],
     pub(crate) files: &'a [&'a FileEntry],
+    /// The names of `files`, indexed on first search ([`Context::files_matching`]).
+    pub(crate) names: &'a OnceLock<crate::select::Names>,
     pub(crate) wanted: Vec<&'a FileEntry>,
     pub(crate) contents: &'a HashMap<usize, Content>,
     pub(crate) settings: &'a Settings,
@@ -90,10 +92,30 @@ impl Memo {
 }
 
 impl<'a> Context<'a> {
+    /// Runs `work` on every item, on all of the check's threads: for a rule that prepares
+    /// many independent files (each parsed into a [`memo`](Self::memo)) before it walks them
+    /// in order, so that the first rule to ask does not parse them all on one thread while
+    /// the other threads wait for it.
+    ///
+    /// Never call it from inside a memo's `build`: a thread waiting for its items may pick
+    /// up another rule, and if that rule asks for the memo being built on this very thread,
+    /// the check deadlocks. Per-file memos built by `work` itself are fine.
+    pub fn each_parallel<T: Sync>(&self, items: &[T], work: impl Fn(&T) + Sync + Send) {
+        use rayon::prelude::*;
+        items.par_iter().for_each(work);
+    }
+
     /// The files this rule judges: every file, or in change mode only the changed ones when
     /// the rule's scope is per-file. Excluded paths are never here.
     pub fn files(&self) -> &[&'a FileEntry] {
         self.files
+    }
+
+    /// The files this rule judges ([`files`](Self::files)) that one of `globs` matches, found
+    /// without matching every path: globs with a literal directory look only inside it, globs
+    /// that match anywhere only at names holding their literal part ([`crate::select`]).
+    pub fn files_matching(&self, globs: &crate::glob::GlobList) -> Vec<&'a FileEntry> {
+        crate::select::matching(globs, self.files, self.names)
     }
 
     /// Every file of the snapshot except excluded and skipped (vendored, generated) ones,

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -313,6 +313,15 @@ impl Engine {
                 .collect(),
             None => all.clone(),
         };
+        // The lists' file names, for the searches of rules and wants that look for a few
+        // files by name; one index when every file is judged.
+        let all_names = OnceLock::new();
+        let judged_names = OnceLock::new();
+        let judged_names = if changed.is_some() {
+            &judged_names
+        } else {
+            &all_names
+        };
         tracing::debug!(
             files = all.len(),
             judged = judged.len(),
@@ -368,8 +377,12 @@ impl Engine {
         let answers: Vec<Vec<&FileEntry>> = distinct
             .par_iter()
             .map(|(patterns, judged_only)| {
-                let list: &[&FileEntry] = if *judged_only { &judged } else { &all };
-                wanted_files(patterns, list)
+                let (list, names) = if *judged_only {
+                    (&judged, judged_names)
+                } else {
+                    (&all, &all_names)
+                };
+                wanted_files(patterns, list, names)
             })
             .collect();
         let wanted_by_rule: Vec<Vec<&FileEntry>> = requests
@@ -421,6 +434,10 @@ impl Engine {
                     files: match rule.scope {
                         Scope::PerFile => &judged,
                         Scope::Repository { .. } => &all,
+                    },
+                    names: match rule.scope {
+                        Scope::PerFile => judged_names,
+                        Scope::Repository { .. } => &all_names,
                     },
                     wanted,
                     contents: &contents,
@@ -743,13 +760,17 @@ fn undeclared_reads(rule: &dyn Rule, mut read: Vec<String>) -> Vec<String> {
 }
 
 /// The regular files of `list` (sorted by path) that match one of `patterns`.
-fn wanted_files<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
+fn wanted_files<'f>(
+    patterns: &[String],
+    list: &[&'f FileEntry],
+    names: &OnceLock<crate::select::Names>,
+) -> Vec<&'f FileEntry> {
     if patterns.is_empty() {
         return Vec::new();
     }
     // Narrow down first, compile the globs only when something is left: most rules want
     // files most repositories do not have, and compiling a glob set costs more than the search.
-    let candidates = candidates(patterns, list);
+    let candidates = crate::select::candidates(patterns, list, names);
     tracing::trace!(?patterns, candidates = candidates.len(), "wanted files");
     if candidates.is_empty() {
         return candidates;
@@ -762,124 +783,6 @@ fn wanted_files<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f File
         Err(e) => {
             tracing::warn!(?patterns, "a rule wants files by a bad glob: {e}");
             Vec::new()
-        }
-    }
-}
-
-/// The files of `list` (sorted by path) that can match one of `patterns`: those under each
-/// glob's literal directory, or, for globs that can match anywhere, those whose name holds
-/// the glob's literal part.
-fn candidates<'f>(patterns: &[String], list: &[&'f FileEntry]) -> Vec<&'f FileEntry> {
-    let expanded: Vec<String> = patterns.iter().flat_map(|p| expand_braces(p, 64)).collect();
-    let patterns = &expanded;
-    let prefixes: Option<Vec<&str>> = patterns.iter().map(|p| literal_dir_prefix(p)).collect();
-    if let Some(mut prefixes) = prefixes {
-        prefixes.sort_unstable();
-        prefixes.dedup();
-        let mut ranges: Vec<std::ops::Range<usize>> = prefixes
-            .iter()
-            .map(|prefix| {
-                let start = list.partition_point(|f| f.path.as_str() < *prefix);
-                let len = list[start..].partition_point(|f| f.path.starts_with(prefix));
-                start..start + len
-            })
-            .collect();
-        ranges.sort_by_key(|r| r.start);
-        let mut seen_until = 0;
-        let mut out = Vec::new();
-        for range in ranges {
-            let start = range.start.max(seen_until);
-            if start < range.end {
-                out.extend_from_slice(&list[start..range.end]);
-                seen_until = range.end;
-            }
-        }
-        return out;
-    }
-    let literals: Option<Vec<&str>> = patterns.iter().map(|p| required_name_literal(p)).collect();
-    match literals {
-        Some(literals) => {
-            let name = |f: &FileEntry| -> usize { f.path.rfind('/').map_or(0, |slash| slash + 1) };
-            // One pass over each name for all the literals at once: a rule such as
-            // security/secrets wants a few dozen kinds of files, and 100,000 names times a few
-            // dozen substring searches showed in profiles.
-            match aho_corasick::AhoCorasick::new(&literals) {
-                Ok(matcher) => list
-                    .iter()
-                    .filter(|f| matcher.is_match(&f.path[name(f)..]))
-                    .copied()
-                    .collect(),
-                Err(_) => list
-                    .iter()
-                    .filter(|f| {
-                        let file_name = &f.path[name(f)..];
-                        literals.iter().any(|literal| file_name.contains(literal))
-                    })
-                    .copied()
-                    .collect(),
-            }
-        }
-        None => list.to_vec(),
-    }
-}
-
-/// The longest run of literal characters in a glob's last segment, which every matching file
-/// name contains; `None` when there is none worth testing (fewer than 3 characters).
-fn required_name_literal(pattern: &str) -> Option<&str> {
-    let name = pattern.rsplit('/').next().unwrap_or(pattern);
-    if name.contains(['{', '[', '\\']) {
-        // Alternatives and classes: only the part before them is certainly literal.
-        let end = name.find(['{', '[', '\\']).unwrap_or(name.len());
-        return longest_literal(&name[..end]);
-    }
-    longest_literal(name)
-}
-
-fn longest_literal(text: &str) -> Option<&str> {
-    text.split(['*', '?'])
-        .max_by_key(|run| run.len())
-        .filter(|run| run.len() >= 3)
-}
-
-/// Expands the first `{a,b}` group of a glob into one glob per alternative, recursively, up to
-/// `limit` globs (then the rest stay unexpanded, which only makes the search wider). Used to
-/// find literal prefixes in globs such as `{.github/CODEOWNERS,CODEOWNERS}`.
-fn expand_braces(pattern: &str, limit: usize) -> Vec<String> {
-    let Some(open) = pattern.find('{') else {
-        return vec![pattern.to_owned()];
-    };
-    let Some(close) = pattern[open..].find('}').map(|i| open + i) else {
-        return vec![pattern.to_owned()];
-    };
-    let inner = &pattern[open + 1..close];
-    if inner.contains(['{', '[', '\\']) {
-        return vec![pattern.to_owned()];
-    }
-    let alternatives: Vec<&str> = inner.split(',').collect();
-    if alternatives.len() > limit {
-        return vec![pattern.to_owned()];
-    }
-    let mut out = Vec::new();
-    for alternative in alternatives {
-        let joined = format!("{}{alternative}{}", &pattern[..open], &pattern[close + 1..]);
-        let budget = (limit / out.len().max(1)).max(1);
-        out.extend(expand_braces(&joined, budget));
-        if out.len() >= limit {
-            return vec![pattern.to_owned()];
-        }
-    }
-    out
-}
-
-/// The literal directory part of a glob (`.github/workflows/` for `.github/workflows/*.yml`,
-/// the whole path for a glob without wildcards), or `None` when it can match anywhere.
-fn literal_dir_prefix(pattern: &str) -> Option<&str> {
-    let pattern = pattern.trim_start_matches('/');
-    match pattern.find(['*', '?', '[', '{', '\\']) {
-        None => Some(pattern),
-        Some(wild) => {
-            let dir_end = pattern[..wild].rfind('/')? + 1;
-            Some(&pattern[..dir_end])
         }
     }
 }
@@ -1332,31 +1235,6 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn literal_prefixes_bound_where_a_glob_can_match() {
-        assert_eq!(
-            literal_dir_prefix(".github/workflows/*.yml"),
-            Some(".github/workflows/")
-        );
-        assert_eq!(literal_dir_prefix("/CODEOWNERS"), Some("CODEOWNERS"));
-        assert_eq!(literal_dir_prefix("docs/{a,b}/x.md"), Some("docs/"));
-        assert_eq!(literal_dir_prefix("**/action.yml"), None);
-        assert_eq!(literal_dir_prefix("README*"), None);
-        assert_eq!(
-            required_name_literal("**/catalog-info.{yaml,yml}"),
-            Some("catalog-info.")
-        );
-        assert_eq!(required_name_literal("**/*.tfvars"), Some(".tfvars"));
-        assert_eq!(required_name_literal("**/*"), None);
-        assert_eq!(
-            expand_braces("{.github/CODEOWNERS,CODEOWNERS}", 64),
-            [".github/CODEOWNERS", "CODEOWNERS"]
-        );
-        assert_eq!(expand_braces("a/*.{yml,yaml}", 64), ["a/*.yml", "a/*.yaml"]);
-        assert_eq!(expand_braces("{a,b}{c,d}", 64).len(), 4);
-        assert_eq!(required_name_literal("**/a[bc]d"), None);
-    }
-
-    #[test]
     fn wanted_files_match_inside_prefix_ranges_only() {
         let snapshot = crate::MemorySnapshot::new()
             .with_file(".github/workflows/a.yml", "")
@@ -1370,7 +1248,7 @@ mod tests {
         let list: Vec<&FileEntry> = snapshot.files().iter().collect();
         let paths = |patterns: &[&str]| -> Vec<String> {
             let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-            wanted_files(&patterns, &list)
+            wanted_files(&patterns, &list, &OnceLock::new())
                 .iter()
                 .map(|f| f.path.clone())
                 .collect()

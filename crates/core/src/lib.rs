@@ -26,6 +26,7 @@ pub mod rule;
 pub mod rules;
 pub mod safe_write;
 pub mod schema;
+pub mod select;
 pub mod snapshot;
 /// Positions in text: spans and the line index (of [`goldpath_document`]).
 pub mod span {

@@ -75,7 +75,7 @@ fn build(params: &mut Params) -> Result<Box<dyn Rule>, PolicyError> {
 
 impl Rule for ConfigMissing {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
-        if cx.files().iter().any(|f| self.files.is_match(&f.path)) {
+        if !cx.files_matching(&self.files).is_empty() {
             return;
         }
         let shown: Vec<&str> = self.patterns.iter().map(String::as_str).take(4).collect();

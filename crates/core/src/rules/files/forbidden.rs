@@ -141,9 +141,9 @@ impl Rule for ForbiddenFiles {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let found: Vec<Violation> = cx
-            .files()
+            .files_matching(&self.set)
             .par_iter()
-            .filter(|file| file.mode != FileMode::Submodule && self.set.is_match(&file.path))
+            .filter(|file| file.mode != FileMode::Submodule)
             .filter(|file| !self.allow.is_match(&file.path))
             .filter_map(|file| {
                 // The first entry that applies: matched, not exempted, and (for an entry about

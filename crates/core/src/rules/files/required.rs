@@ -114,11 +114,7 @@ impl Rule for Required {
             if requirement.unless_private && cx.settings().private {
                 continue;
             }
-            let matching: Vec<_> = cx
-                .files()
-                .iter()
-                .filter(|f| requirement.globs.is_match(&f.path))
-                .collect();
+            let matching = cx.files_matching(&requirement.globs);
             if !matching.is_empty() {
                 // A file goldpath has a template for that still holds only its placeholder
                 // does not meet the requirement.
