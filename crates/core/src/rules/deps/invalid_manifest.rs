@@ -1,4 +1,4 @@
-use super::{judged_kind, parsed_files, span, wants};
+use super::{judged_kind, parsed_files, project, span, wants};
 use crate::context::{Context, ReadError};
 use crate::finding::{Level, Violation};
 use crate::rule::{declare_rule, Rule};
@@ -43,8 +43,9 @@ impl Rule for InvalidManifest {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
+        let project = project(cx);
         for file in cx.wanted() {
-            if judged_kind(cx, file).is_none() || !matches!(cx.text(file), Err(ReadError::NotUtf8))
+            if judged_kind(&project, file).is_none() || !matches!(cx.text(file), Err(ReadError::NotUtf8))
             {
                 continue;
             }
@@ -93,7 +94,7 @@ impl Rule for InvalidManifest {
                 )
                 .span(span(&error.position))
                 .help(
-                    if judged_kind(cx, file).is_some_and(|kind| kind.is_lockfile()) {
+                    if judged_kind(&project, file).is_some_and(|kind| kind.is_lockfile()) {
                         "fix the syntax here, or regenerate the lockfile with its package manager"
                     } else {
                         "fix the syntax here"

@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use goldpath_manifests::FileKind;
 
-use super::{dir_of, join, judged_kind, parsed};
+use super::{dir_of, join, judged_kind, parsed, project};
 use crate::context::Context;
 use crate::finding::Violation;
 use crate::policy::{Params, PolicyError};
@@ -110,8 +110,9 @@ impl Rule for LockfileMissing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         let mut repo: Option<std::sync::Arc<Paths>> = None;
+        let project = project(cx);
         for file in cx.wanted() {
-            let manifest_kind = judged_kind(cx, file).is_some_and(|kind| {
+            let manifest_kind = judged_kind(&project, file).is_some_and(|kind| {
                 matches!(
                     kind,
                     FileKind::CargoToml

@@ -18,7 +18,7 @@ pub(crate) mod project;
 pub(crate) mod spec;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use goldpath_manifests::{FileKind, Manifest, ParseError, Position};
@@ -75,6 +75,8 @@ pub(crate) fn manifest_wants() -> Vec<String> {
 /// `site-packages/`) rather than the project's own.
 pub(crate) fn kind_of(file: &FileEntry) -> Option<FileKind> {
     let path = file.path.as_str();
+    // The name first: most files of a repository are no manifest, and that ends it.
+    let kind = FileKind::from_path(path)?;
     let installed = path
         .split('/')
         .rev()
@@ -83,19 +85,42 @@ pub(crate) fn kind_of(file: &FileEntry) -> Option<FileKind> {
     if installed || !file.mode.is_regular() {
         return None;
     }
-    FileKind::from_path(path)
+    Some(kind)
 }
 
 /// Which manifests and lockfiles belong to the project ([`project`]), once per check.
 pub(crate) fn project(cx: &Context<'_>) -> Arc<project::Project> {
+    parse_ahead(cx);
     cx.memo_repo("deps-project", || project::build(cx))
+}
+
+/// Parses the project's manifests and lockfiles on every thread, once per check, before the
+/// first rule walks them in order (building the [`project`] parses each judged manifest for
+/// its path dependencies; on one thread that was most of a check of a large workspace).
+/// Files under fixture directories are left to whoever reaches them.
+fn parse_ahead(cx: &Context<'_>) {
+    let started = cx.memo_repo("deps-parse-ahead", || AtomicBool::new(false));
+    if started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let files: Vec<&FileEntry> = cx
+        .all_files()
+        .iter()
+        .copied()
+        .filter(|file| kind_of(file).is_some() && !project::under_fixture(dir_of(&file.path)))
+        .collect();
+    cx.each_parallel(&files, |file| {
+        parsed(cx, file);
+    });
 }
 
 /// The kind of a file the family judges: one [`kind_of`] knows that belongs to the project
 /// (not a test fixture that no workspace reaches).
-pub(crate) fn judged_kind(cx: &Context<'_>, file: &FileEntry) -> Option<FileKind> {
+/// Takes the [`project`] from the caller, fetched once per loop: asking the memo for it per
+/// file made two rules contend for the memo's lock on every path of a large repository.
+pub(crate) fn judged_kind(project: &project::Project, file: &FileEntry) -> Option<FileKind> {
     let kind = kind_of(file)?;
-    project(cx).judges(&file.path).then_some(kind)
+    project.judges(&file.path).then_some(kind)
 }
 
 /// The parsed file, once per check whatever the number of rules asking. `None` for files
@@ -127,9 +152,10 @@ pub(crate) fn parsed_files_of<'a>(
     cx: &Context<'a>,
     keep: impl Fn(FileKind) -> bool,
 ) -> Vec<(&'a FileEntry, Arc<Result<Manifest, ParseError>>)> {
+    let project = project(cx);
     cx.wanted()
         .iter()
-        .filter(|file| judged_kind(cx, file).is_some_and(&keep))
+        .filter(|file| judged_kind(&project, file).is_some_and(&keep))
         .filter_map(|file| parsed(cx, file).map(|m| (*file, m)))
         .collect()
 }
@@ -295,12 +321,15 @@ fn file_name(path: &str) -> &str {
 
 /// Every manifest and lockfile of the project, parsed and indexed ([`Repo`]), once per check.
 pub(crate) fn repo_files(cx: &Context<'_>) -> Arc<Repo> {
+    // Fetched before the memo's build: `project` may parse on every thread, which must not
+    // happen inside another memo's build (see `Context::each_parallel`).
+    let project = project(cx);
     cx.memo_repo("deps-repo-files", || {
         Repo::new(
             cx.all_files()
                 .iter()
                 .filter_map(|file| {
-                    let kind = judged_kind(cx, file)?;
+                    let kind = judged_kind(&project, file)?;
                     Some(RepoFile {
                         path: file.path.clone(),
                         kind,

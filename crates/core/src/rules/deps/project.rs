@@ -43,7 +43,7 @@ impl Project {
     }
 }
 
-fn under_fixture(dir: &str) -> bool {
+pub(crate) fn under_fixture(dir: &str) -> bool {
     !dir.is_empty() && dir.split('/').any(|part| FIXTURE_DIRS.contains(&part))
 }
 
@@ -97,11 +97,13 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
     let mut out = References::default();
     let dir = dir_of(&file.path);
     let name = file_name(&file.path);
-    // Only a file that mentions a workspace is parsed as a document (a second parse beside
-    // the manifest model): most manifests of a large repository declare none.
+    // Only a file that may declare a workspace is parsed as a document (a second parse beside
+    // the manifest model): most manifests of a large repository declare none, though a Cargo
+    // workspace's members mention it in every `version.workspace = true`.
     let declares_members = match name {
         "pnpm-workspace.yaml" => true,
-        "Cargo.toml" | "package.json" | "pyproject.toml" => {
+        "Cargo.toml" => cx.text(file).is_ok_and(|text| has_workspace_key(&text)),
+        "package.json" | "pyproject.toml" => {
             cx.text(file).is_ok_and(|text| text.contains("workspace"))
         }
         _ => false,
@@ -185,6 +187,32 @@ fn references(cx: &Context<'_>, file: &FileEntry) -> References {
         }
     }
     out
+}
+
+/// Whether a Cargo.toml may have a top-level `workspace` key: a table header that names it
+/// (`[workspace]`, `[workspace.dependencies]`, `[ "workspace" ]`) or a key that starts a
+/// line before the first header (`workspace = { members = [...] }`). Keys inside a table
+/// (`[lints]` `workspace = true`, `serde.workspace = true`) do not count, so the members of
+/// a workspace, which mention it in nearly every table, are not parsed a second time.
+fn has_workspace_key(text: &str) -> bool {
+    let names_workspace = |line: &str| {
+        let line = line.trim_start_matches(['[', ' ', '\t', '"', '\'']);
+        line.starts_with("workspace")
+    };
+    let mut at_root = true;
+    for line in text.lines() {
+        let line = line.trim();
+        let code = line.split('#').next().unwrap_or("").trim_end();
+        if code.starts_with('[') && code.ends_with(']') {
+            if names_workspace(code) {
+                return true;
+            }
+            at_root = false;
+        } else if at_root && names_workspace(line) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The directories of a go.work's `use` directives, single or in a block.
@@ -354,6 +382,28 @@ mod tests {
         assert_eq!(join_relative("", "."), Some(String::new()));
         assert_eq!(join_relative("", "../out"), None);
         assert_eq!(join_relative("a", "/abs"), None);
+    }
+
+    #[test]
+    fn a_workspace_key_starts_its_line() {
+        for root in [
+            "[workspace]\nmembers = [\"a\"]",
+            "[package]\nname = \"x\"\n\n  [ workspace.dependencies ]\n",
+            "[\"workspace\"]\n",
+            "workspace = { members = [\"a\"] }\n",
+            "workspace.members = [\"a\"]\n",
+        ] {
+            assert!(has_workspace_key(root), "{root}");
+        }
+        for member in [
+            "[package]\nversion.workspace = true\n",
+            "[dependencies]\nserde = { workspace = true }\nanyhow.workspace = true\n",
+            "[package]\nname = \"x\"\n\n[lints]\nworkspace = true\n",
+            "[package]\nworkspace = \"../..\"\n",
+            "# uses the workspace's lints\n[lints]\n",
+        ] {
+            assert!(!has_workspace_key(member), "{member}");
+        }
     }
 
     #[test]
