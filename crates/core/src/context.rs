@@ -43,6 +43,8 @@ pub struct Context<'a> {
     pub(crate) files: &'a [&'a FileEntry],
     /// The names of `files`, indexed on first search ([`Context::files_matching`]).
     pub(crate) names: &'a OnceLock<crate::select::Names>,
+    /// The names of `all`, the same ([`Context::all_files_matching`]).
+    pub(crate) all_names: &'a OnceLock<crate::select::Names>,
     pub(crate) wanted: Vec<&'a FileEntry>,
     pub(crate) contents: &'a HashMap<usize, Content>,
     pub(crate) settings: &'a Settings,
@@ -116,6 +118,12 @@ impl<'a> Context<'a> {
     /// that match anywhere only at names holding their literal part ([`crate::select`]).
     pub fn files_matching(&self, globs: &crate::glob::GlobList) -> Vec<&'a FileEntry> {
         crate::select::matching(globs, self.files, self.names)
+    }
+
+    /// The files of [`all_files`](Self::all_files) that one of `globs` matches, found as
+    /// [`files_matching`](Self::files_matching) finds them.
+    pub fn all_files_matching(&self, globs: &crate::glob::GlobList) -> Vec<&'a FileEntry> {
+        crate::select::matching(globs, self.all, self.all_names)
     }
 
     /// Every file of the snapshot except excluded and skipped (vendored, generated) ones,

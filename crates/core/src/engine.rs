@@ -439,6 +439,7 @@ impl Engine {
                         Scope::PerFile => judged_names,
                         Scope::Repository { .. } => &all_names,
                     },
+                    all_names: &all_names,
                     wanted,
                     contents: &contents,
                     settings: &self.settings,

@@ -208,10 +208,11 @@ impl FileKind {
     /// The kind of a path (by its file name), or `None`.
     pub fn from_path(path: &str) -> Option<Self> {
         let name = path.rsplit('/').next().unwrap_or(path);
-        let parent_is_requirements = path
-            .rsplit('/')
-            .nth(1)
-            .is_some_and(|dir| dir == "requirements");
+        let parent_is_requirements = || {
+            path.rsplit('/')
+                .nth(1)
+                .is_some_and(|dir| dir == "requirements")
+        };
         Some(match name {
             "Cargo.toml" => FileKind::CargoToml,
             "Cargo.lock" => FileKind::CargoLock,
@@ -227,7 +228,7 @@ impl FileKind {
             _ if name.starts_with("requirements") && name.ends_with(".txt") => {
                 FileKind::Requirements
             }
-            _ if parent_is_requirements && (name.ends_with(".txt") || name.ends_with(".in")) => {
+            _ if (name.ends_with(".txt") || name.ends_with(".in")) && parent_is_requirements() => {
                 FileKind::Requirements
             }
             _ => return None,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use goldpath_manifests::{FileKind, Manifest, ParseError, Position};
 
 use crate::context::Context;
+use crate::glob::GlobList;
 use crate::snapshot::FileEntry;
 use crate::span::Span;
 
@@ -52,6 +53,17 @@ pub(crate) fn wants() -> Vec<String> {
     .into_iter()
     .map(str::to_owned)
     .collect()
+}
+
+/// Every file of the repository that [`wants`] matches (manifests, lockfiles and workspace
+/// files of every ecosystem), found through the names of all files rather than by asking each
+/// path what it is: most paths of a large repository are none of them.
+pub(crate) fn family_files<'a>(cx: &Context<'a>) -> Vec<&'a FileEntry> {
+    static GLOBS: std::sync::OnceLock<GlobList> = std::sync::OnceLock::new();
+    let globs = GLOBS.get_or_init(|| {
+        GlobList::from_patterns(&wants()).expect("the family's globs are valid (tested)")
+    });
+    cx.all_files_matching(globs)
 }
 
 /// Only manifests globs (what declares dependencies), for rules outside the family that read
@@ -103,10 +115,8 @@ fn parse_ahead(cx: &Context<'_>) {
     if started.swap(true, Ordering::AcqRel) {
         return;
     }
-    let files: Vec<&FileEntry> = cx
-        .all_files()
-        .iter()
-        .copied()
+    let files: Vec<&FileEntry> = family_files(cx)
+        .into_iter()
         .filter(|file| kind_of(file).is_some() && !project::under_fixture(dir_of(&file.path)))
         .collect();
     cx.each_parallel(&files, |file| {
@@ -326,8 +336,8 @@ pub(crate) fn repo_files(cx: &Context<'_>) -> Arc<Repo> {
     let project = project(cx);
     cx.memo_repo("deps-repo-files", || {
         Repo::new(
-            cx.all_files()
-                .iter()
+            family_files(cx)
+                .into_iter()
                 .filter_map(|file| {
                     let kind = judged_kind(&project, file)?;
                     Some(RepoFile {

@@ -252,7 +252,7 @@ fn literal_prefix(glob: &str) -> &str {
 
 /// Which manifests and lockfiles of the repository belong to the project.
 pub(crate) fn build(cx: &Context<'_>) -> Project {
-    let files = cx.all_files();
+    let files = super::family_files(cx);
     // (target, directory) -> manifest path; sorted directories per target for globs.
     let mut manifest_at: HashMap<(Target, &str), &FileEntry> = HashMap::new();
     let mut dirs: HashMap<Target, Vec<&str>> = HashMap::new();
