@@ -322,9 +322,18 @@ impl Builder<'_, '_, '_> {
             ranges.push(frame.start..end);
         }
         let node_span = self.locator.span(frame.start, end);
+        // Trimmed to their length: the documents stay in memory for the whole check, and the
+        // capacity left by growing one push at a time was a third of a large repository's
+        // parsed workflows.
         let value = match frame.items {
-            Items::Seq(items) => Value::Seq(items),
-            Items::Map { entries, .. } => Value::Map(entries),
+            Items::Seq(mut items) => {
+                items.shrink_to_fit();
+                Value::Seq(items)
+            }
+            Items::Map { mut entries, .. } => {
+                entries.shrink_to_fit();
+                Value::Map(entries)
+            }
         };
         let built = Built {
             node: Node::new(value, node_span),
@@ -397,7 +406,11 @@ impl Builder<'_, '_, '_> {
             Items::Map { entries, key } => match key.take() {
                 None => {
                     let node = match built.text {
-                        Some(text) => Node::new(Value::String(text), built.node.span),
+                        // The scanner's buffer grew as it read the key: keep its length only.
+                        Some(mut text) => {
+                            text.shrink_to_fit();
+                            Node::new(Value::String(text), built.node.span)
+                        }
                         None => built.node,
                     };
                     *key = Some(node);

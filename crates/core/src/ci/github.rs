@@ -740,8 +740,9 @@ fn job(entry: &Entry) -> Option<Job> {
 /// group (GitHub runs them concurrently) in place of the group: each is judged like any other.
 /// [`Step::index`] counts them in that order.
 fn steps(node: Option<&Node>) -> Vec<Step> {
-    let mut out = Vec::new();
-    for node in step_nodes(node) {
+    let nodes = step_nodes(node);
+    let mut out = Vec::with_capacity(nodes.len());
+    for node in nodes {
         out.push(Step::from_node(out.len(), node));
     }
     out
