@@ -20,7 +20,7 @@
 use memchr::memrchr;
 
 use crate::hash::StrMap;
-use crate::pattern::{ByDirectory, Compiled, Glob, Seg, Tail};
+use crate::pattern::{split_path, ByDirectory, Compiled, Glob, Seg, Tail};
 
 /// Marks "no rule".
 const NONE: u32 = u32::MAX;
@@ -396,6 +396,65 @@ impl Index {
             }
         }
         cost + self.component_cost(name[0])
+    }
+
+    /// An upper bound of [`Index::cost`] summed over `paths`, from lookups once per run of
+    /// paths in one directory: the directory's components bound what its files inherit, and
+    /// the largest lists a file name can meet bound the rest. Nothing is matched, and no file
+    /// name is looked up.
+    pub(crate) fn work_bound<S: AsRef<str>>(&self, paths: &[S]) -> u64 {
+        let name_bound = self.name_cost_bound();
+        let mut comps: Vec<&str> = Vec::new();
+        let mut previous: Option<&str> = None;
+        let mut per_file = 0u64;
+        let mut work = 0u64;
+        for p in paths {
+            // Trailing slashes go first, so that one directory text always stands for the same
+            // directory components (split_path drops empty components).
+            let p = p.as_ref().trim_end_matches('/');
+            let dir = memrchr(b'/', p.as_bytes()).map_or("", |i| &p[..i]);
+            if previous != Some(dir) {
+                previous = Some(dir);
+                split_path(dir, &mut comps);
+                let mut dir_part = self.everything.len() as u64;
+                let mut inherited = 0u64;
+                let mut node = Some(0u32);
+                for comp in &comps {
+                    dir_part = dir_part.saturating_add(self.component_cost(comp));
+                    node = node.and_then(|n| self.nodes[n as usize].children.get(*comp).copied());
+                    if let Some(n) = node {
+                        let n = &self.nodes[n as usize];
+                        inherited += (n.prefix.len() + n.inside.len() + n.verify.len()) as u64;
+                    }
+                }
+                per_file = dir_part
+                    .saturating_add(inherited)
+                    .saturating_add(name_bound);
+                work = work.saturating_add(dir_part);
+            }
+            work = work.saturating_add(per_file);
+        }
+        work
+    }
+
+    /// The most [`Index::cost`] can count for a file name beyond what its directory gives: the
+    /// rules checked on every path, the largest trie node a name can reach, and the largest
+    /// bucket of each kind a name can be found in.
+    fn name_cost_bound(&self) -> u64 {
+        let size = |b: &Bucket| (b.single.len() + b.verify.len()) as u64;
+        let largest = |map: &StrMap<Bucket>| map.values().map(size).max().unwrap_or(0);
+        let node = self
+            .nodes
+            .iter()
+            .map(|n| (n.exact.len() + n.prefix.len() + n.verify.len()) as u64)
+            .max()
+            .unwrap_or(0);
+        let mut bound = (self.scan.verify.len() + self.scan.single.len()) as u64 + node;
+        bound += largest(&self.names) + largest(&self.exts);
+        for (_, map) in self.prefixes.iter().chain(&self.suffixes) {
+            bound += largest(map);
+        }
+        bound
     }
 
     /// The rules [`Index::at_component`] goes through for one component.

@@ -184,6 +184,25 @@ fn check(dialect: Dialect, seed: u64) {
             "{dialect:?} seed {seed} (sorted): {p}\n{text}"
         );
     }
+    // The bound taken from lookups per directory is never below the exact count, however the
+    // paths are ordered or written (empty components, trailing slashes).
+    let odd: Vec<String> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match i % 4 {
+            0 => format!("{p}/"),
+            1 => format!("/{}", p.replace('/', "//")),
+            _ => p.clone(),
+        })
+        .chain(["".to_owned(), "/".to_owned()])
+        .collect();
+    for list in [&paths, &sorted, &odd] {
+        let (bound, exact) = (co.matching_work_bound(list), co.matching_work(list));
+        assert!(
+            bound >= exact,
+            "{dialect:?} seed {seed}: bound {bound} < work {exact}\n{text}"
+        );
+    }
     let counted: Vec<usize> = usage.stats().iter().map(|s| s.matched).collect();
     assert_eq!(counted, matched, "{dialect:?} seed {seed}");
     for s in usage.stats() {

@@ -376,10 +376,16 @@ pub struct WorkLimit {
 }
 
 /// Refuses to match `paths` against `rules` when that is more than [`MAX_CODEOWNERS_WORK`]
-/// pattern checks. Counting them costs lookups, not matching.
+/// pattern checks. Counting them costs lookups, not matching: an upper bound from lookups per
+/// directory first, then, only when that bound is over the limit, the exact count.
 pub fn check_work(rules: &CodeOwners, paths: &[&str]) -> Result<(), WorkLimit> {
     let patterns = rules.distinct_patterns();
     if patterns == 0 {
+        return Ok(());
+    }
+    // The bound costs a few lookups per directory; the exact count, a few per path, is only
+    // needed when the bound is over the limit.
+    if rules.matching_work_bound(paths) <= MAX_CODEOWNERS_WORK {
         return Ok(());
     }
     let work = rules.matching_work(paths);
