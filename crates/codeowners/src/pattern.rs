@@ -245,7 +245,8 @@ impl Compiled {
     /// What a file's directory alone decides, for a file of directory `dir`; `with_name` is
     /// `dir` followed by any one more component. A pattern ending in `/` matches a directory
     /// above the file, never its name; a pattern without `**` and without a trailing `/` has one
-    /// segment per component, so only its last one meets the name.
+    /// segment per component, so only its last one meets the name, unless (GitHub) it matches
+    /// a directory above the file, which settles it too.
     pub(crate) fn by_directory(&self, dir: &[&str], with_name: &[&str]) -> ByDirectory {
         if self.nothing || self.segs.is_empty() {
             return ByDirectory::Unknown;
@@ -258,7 +259,28 @@ impl Compiled {
                     ByDirectory::NoMatch
                 }
             }
-            Tail::Exact if !self.segs.contains(&Seg::AnySeq) => {
+            Tail::Exact | Tail::Prefix if !self.segs.contains(&Seg::AnySeq) => {
+                // A prefix pattern (`/src/*.rs`, `docs`) also matches what is inside a directory
+                // it matches: the directory alone decides when its segments match components
+                // of the directory, wherever an unanchored pattern may start.
+                let k = self.segs.len();
+                if self.tail == Tail::Prefix && k <= dir.len() {
+                    let at = |j: usize| {
+                        self.segs
+                            .iter()
+                            .zip(&dir[j..j + k])
+                            .all(|(seg, comp)| seg.matches_one(comp))
+                    };
+                    let inside = if self.anchored {
+                        at(0)
+                    } else {
+                        (0..=dir.len() - k).any(at)
+                    };
+                    if inside {
+                        return ByDirectory::Matches;
+                    }
+                }
+                // Otherwise it can only end at the file's name, as an exact pattern does.
                 let Some((_, before)) = self.segs.split_last() else {
                     return ByDirectory::Unknown;
                 };

@@ -267,15 +267,18 @@ fn index_classes() {
 }
 
 /// Rules the index settles once per directory (a trailing `/`: the directory decides; no `**`
-/// and no trailing `/`: the directory decides all but a test of the name), on files that share
-/// directories, against the naive loop.
+/// and no trailing `/`: the directory decides all but a test of the name, or all when the
+/// pattern matches a directory above the file), on files that share directories, against the
+/// naive loop.
 #[test]
 fn rules_settled_per_directory_agree_with_naive_loop() {
     let text =
         "/services/*/src/m01/*.rs @mid-star\n**/svc-1/src/m01/ @any-depth-dir\nm01/ @name-dir\n\
                 /services/svc-1/*/m01/ @star-dir\n/services/svc-2/src/m01/*.ts @glob-name\n\
                 **/src/*.rs @any-depth-glob\n**/m02/file_1.rs @any-depth-exact\n/services/*/ @top\n\
-                /services/svc-1/src/m0?/ @class-dir\nsrc/m01/file_2.rs @anchored-exact\n";
+                /services/svc-1/src/m0?/ @class-dir\nsrc/m01/file_2.rs @anchored-exact\n\
+                /services/*/src/m0? @prefix-of-dir\n**/src/m0* @any-depth-prefix\n\
+                svc-2/*/m01 @anchored-prefix\n";
     for dialect in [Dialect::GitHub, Dialect::GitLab] {
         let co = parse(text, dialect);
         let pats: Vec<Option<Pattern>> = co
