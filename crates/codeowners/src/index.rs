@@ -360,8 +360,39 @@ impl Index {
                 }
             }
         }
+        // Rules found through the name that need the whole path (`/services/*/docs/m039/*.md`
+        // found by `md`) are mostly settled by the directory too: what it says is kept for the
+        // directory's next files, for a few rules (a directory meets few such rules; a hostile
+        // file with many has them matched as before).
         self.at_component(comps, n - 1, true, &mut |id, verify| {
-            if !verify || matches(id) {
+            if !verify {
+                f(id);
+                return;
+            }
+            let known = memo.named.iter().find(|(r, _)| *r == id).map(|(_, v)| *v);
+            let verdict = match known {
+                Some(v) => v,
+                None if memo.named.len() < MAX_NAMED => {
+                    let mut with_name: Vec<&str> = dir.to_vec();
+                    with_name.push("");
+                    let v = self.crules[id as usize]
+                        .compiled
+                        .by_directory(dir, &with_name);
+                    memo.named.push((id, v));
+                    v
+                }
+                None => ByDirectory::Unknown,
+            };
+            let hit = match verdict {
+                ByDirectory::Matches => true,
+                ByDirectory::NoMatch => false,
+                ByDirectory::Name => {
+                    let last = self.crules[id as usize].compiled.segs.len() - 1;
+                    self.segment(id, last as u32).matches_one(name[0])
+                }
+                ByDirectory::Unknown => matches(id),
+            };
+            if hit {
                 f(id);
             }
         });
@@ -488,6 +519,7 @@ impl Index {
         memo.key.clear();
         memo.key.extend(dir.iter().map(|c| Box::<str>::from(*c)));
         memo.valid = true;
+        memo.named.clear();
         let DirMemo {
             hits,
             verify,
@@ -715,7 +747,13 @@ pub(crate) struct DirMemo {
     by_name: Vec<(u32, u32)>,
     /// The trie node the directory's components lead to, if they all do.
     node: Option<u32>,
+    /// What the directory decides about rules met through its files' names that need the
+    /// whole path checked (at most [`MAX_NAMED`]).
+    named: Vec<(u32, ByDirectory)>,
 }
+
+/// How many rules met through file names a directory keeps the verdict of.
+const MAX_NAMED: usize = 32;
 
 impl DirMemo {
     fn is_for(&self, dir: &[&str]) -> bool {

@@ -152,6 +152,7 @@ impl Seg {
 }
 
 /// What the directory of a file decides about a pattern (see [`Compiled::by_directory`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ByDirectory {
     /// Every file of the directory matches.
     Matches,
@@ -423,6 +424,9 @@ pub(crate) struct Glob {
     pub(crate) prefix: Box<str>,
     /// Literal text every match ends with.
     pub(crate) suffix: Box<str>,
+    /// The glob is `P*S`, `P*` or `*S`: having the prefix and the suffix, without overlap, is
+    /// a match.
+    ends_only: bool,
 }
 
 #[inline]
@@ -464,22 +468,33 @@ impl Glob {
             Some(GTok::Lit(l)) if toks.len() > 1 => l.clone(),
             _ => Box::from(""),
         };
+        let ends_only = matches!(
+            toks.as_slice(),
+            [GTok::Lit(_), GTok::AnyRun, GTok::Lit(_)]
+                | [GTok::Lit(_), GTok::AnyRun]
+                | [GTok::AnyRun, GTok::Lit(_)]
+        );
         Glob {
             toks,
             finders,
             prefix,
             suffix,
+            ends_only,
         }
     }
 
     pub(crate) fn matches(&self, s: &str) -> bool {
-        if s.len() < self.prefix.len() + self.suffix.len()
-            || !s.starts_with(&*self.prefix)
-            || !s.ends_with(&*self.suffix)
+        let b = s.as_bytes();
+        let (prefix, suffix) = (self.prefix.as_bytes(), self.suffix.as_bytes());
+        if b.len() < prefix.len() + suffix.len()
+            || !(prefix.is_empty() || b.starts_with(prefix))
+            || !(suffix.is_empty() || b.ends_with(suffix))
         {
             return false;
         }
-        let b = s.as_bytes();
+        if self.ends_only {
+            return true;
+        }
         let (mut t, mut i) = (0usize, 0usize);
         let mut back: Option<(usize, usize)> = None;
         loop {
