@@ -252,6 +252,13 @@ impl CodeOwners {
         work
     }
 
+    /// An upper bound of [`CodeOwners::matching_work`] for `paths`, from lookups once per
+    /// directory rather than per path: when it is within a limit, so is the exact count, which
+    /// then need not be taken.
+    pub fn matching_work_bound<S: AsRef<str>>(&self, paths: &[S]) -> u64 {
+        self.index.work_bound(paths)
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics

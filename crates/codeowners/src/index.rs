@@ -20,7 +20,7 @@
 use memchr::memrchr;
 
 use crate::hash::StrMap;
-use crate::pattern::{ByDirectory, Compiled, Glob, Seg, Tail};
+use crate::pattern::{split_path, ByDirectory, Compiled, Glob, Seg, Tail};
 
 /// Marks "no rule".
 const NONE: u32 = u32::MAX;
@@ -360,8 +360,39 @@ impl Index {
                 }
             }
         }
+        // Rules found through the name that need the whole path (`/services/*/docs/m039/*.md`
+        // found by `md`) are mostly settled by the directory too: what it says is kept for the
+        // directory's next files, for a few rules (a directory meets few such rules; a hostile
+        // file with many has them matched as before).
         self.at_component(comps, n - 1, true, &mut |id, verify| {
-            if !verify || matches(id) {
+            if !verify {
+                f(id);
+                return;
+            }
+            let known = memo.named.iter().find(|(r, _)| *r == id).map(|(_, v)| *v);
+            let verdict = match known {
+                Some(v) => v,
+                None if memo.named.len() < MAX_NAMED => {
+                    let mut with_name: Vec<&str> = dir.to_vec();
+                    with_name.push("");
+                    let v = self.crules[id as usize]
+                        .compiled
+                        .by_directory(dir, &with_name);
+                    memo.named.push((id, v));
+                    v
+                }
+                None => ByDirectory::Unknown,
+            };
+            let hit = match verdict {
+                ByDirectory::Matches => true,
+                ByDirectory::NoMatch => false,
+                ByDirectory::Name => {
+                    let last = self.crules[id as usize].compiled.segs.len() - 1;
+                    self.segment(id, last as u32).matches_one(name[0])
+                }
+                ByDirectory::Unknown => matches(id),
+            };
+            if hit {
                 f(id);
             }
         });
@@ -398,6 +429,65 @@ impl Index {
         cost + self.component_cost(name[0])
     }
 
+    /// An upper bound of [`Index::cost`] summed over `paths`, from lookups once per run of
+    /// paths in one directory: the directory's components bound what its files inherit, and
+    /// the largest lists a file name can meet bound the rest. Nothing is matched, and no file
+    /// name is looked up.
+    pub(crate) fn work_bound<S: AsRef<str>>(&self, paths: &[S]) -> u64 {
+        let name_bound = self.name_cost_bound();
+        let mut comps: Vec<&str> = Vec::new();
+        let mut previous: Option<&str> = None;
+        let mut per_file = 0u64;
+        let mut work = 0u64;
+        for p in paths {
+            // Trailing slashes go first, so that one directory text always stands for the same
+            // directory components (split_path drops empty components).
+            let p = p.as_ref().trim_end_matches('/');
+            let dir = memrchr(b'/', p.as_bytes()).map_or("", |i| &p[..i]);
+            if previous != Some(dir) {
+                previous = Some(dir);
+                split_path(dir, &mut comps);
+                let mut dir_part = self.everything.len() as u64;
+                let mut inherited = 0u64;
+                let mut node = Some(0u32);
+                for comp in &comps {
+                    dir_part = dir_part.saturating_add(self.component_cost(comp));
+                    node = node.and_then(|n| self.nodes[n as usize].children.get(*comp).copied());
+                    if let Some(n) = node {
+                        let n = &self.nodes[n as usize];
+                        inherited += (n.prefix.len() + n.inside.len() + n.verify.len()) as u64;
+                    }
+                }
+                per_file = dir_part
+                    .saturating_add(inherited)
+                    .saturating_add(name_bound);
+                work = work.saturating_add(dir_part);
+            }
+            work = work.saturating_add(per_file);
+        }
+        work
+    }
+
+    /// The most [`Index::cost`] can count for a file name beyond what its directory gives: the
+    /// rules checked on every path, the largest trie node a name can reach, and the largest
+    /// bucket of each kind a name can be found in.
+    fn name_cost_bound(&self) -> u64 {
+        let size = |b: &Bucket| (b.single.len() + b.verify.len()) as u64;
+        let largest = |map: &StrMap<Bucket>| map.values().map(size).max().unwrap_or(0);
+        let node = self
+            .nodes
+            .iter()
+            .map(|n| (n.exact.len() + n.prefix.len() + n.verify.len()) as u64)
+            .max()
+            .unwrap_or(0);
+        let mut bound = (self.scan.verify.len() + self.scan.single.len()) as u64 + node;
+        bound += largest(&self.names) + largest(&self.exts);
+        for (_, map) in self.prefixes.iter().chain(&self.suffixes) {
+            bound += largest(map);
+        }
+        bound
+    }
+
     /// The rules [`Index::at_component`] goes through for one component.
     fn component_cost(&self, comp: &str) -> u64 {
         let size = |b: &Bucket| (b.single.len() + b.verify.len()) as u64;
@@ -429,6 +519,7 @@ impl Index {
         memo.key.clear();
         memo.key.extend(dir.iter().map(|c| Box::<str>::from(*c)));
         memo.valid = true;
+        memo.named.clear();
         let DirMemo {
             hits,
             verify,
@@ -656,7 +747,13 @@ pub(crate) struct DirMemo {
     by_name: Vec<(u32, u32)>,
     /// The trie node the directory's components lead to, if they all do.
     node: Option<u32>,
+    /// What the directory decides about rules met through its files' names that need the
+    /// whole path checked (at most [`MAX_NAMED`]).
+    named: Vec<(u32, ByDirectory)>,
 }
+
+/// How many rules met through file names a directory keeps the verdict of.
+const MAX_NAMED: usize = 32;
 
 impl DirMemo {
     fn is_for(&self, dir: &[&str]) -> bool {

@@ -152,6 +152,7 @@ impl Seg {
 }
 
 /// What the directory of a file decides about a pattern (see [`Compiled::by_directory`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ByDirectory {
     /// Every file of the directory matches.
     Matches,
@@ -245,7 +246,8 @@ impl Compiled {
     /// What a file's directory alone decides, for a file of directory `dir`; `with_name` is
     /// `dir` followed by any one more component. A pattern ending in `/` matches a directory
     /// above the file, never its name; a pattern without `**` and without a trailing `/` has one
-    /// segment per component, so only its last one meets the name.
+    /// segment per component, so only its last one meets the name, unless (GitHub) it matches
+    /// a directory above the file, which settles it too.
     pub(crate) fn by_directory(&self, dir: &[&str], with_name: &[&str]) -> ByDirectory {
         if self.nothing || self.segs.is_empty() {
             return ByDirectory::Unknown;
@@ -258,7 +260,28 @@ impl Compiled {
                     ByDirectory::NoMatch
                 }
             }
-            Tail::Exact if !self.segs.contains(&Seg::AnySeq) => {
+            Tail::Exact | Tail::Prefix if !self.segs.contains(&Seg::AnySeq) => {
+                // A prefix pattern (`/src/*.rs`, `docs`) also matches what is inside a directory
+                // it matches: the directory alone decides when its segments match components
+                // of the directory, wherever an unanchored pattern may start.
+                let k = self.segs.len();
+                if self.tail == Tail::Prefix && k <= dir.len() {
+                    let at = |j: usize| {
+                        self.segs
+                            .iter()
+                            .zip(&dir[j..j + k])
+                            .all(|(seg, comp)| seg.matches_one(comp))
+                    };
+                    let inside = if self.anchored {
+                        at(0)
+                    } else {
+                        (0..=dir.len() - k).any(at)
+                    };
+                    if inside {
+                        return ByDirectory::Matches;
+                    }
+                }
+                // Otherwise it can only end at the file's name, as an exact pattern does.
                 let Some((_, before)) = self.segs.split_last() else {
                     return ByDirectory::Unknown;
                 };
@@ -401,6 +424,9 @@ pub(crate) struct Glob {
     pub(crate) prefix: Box<str>,
     /// Literal text every match ends with.
     pub(crate) suffix: Box<str>,
+    /// The glob is `P*S`, `P*` or `*S`: having the prefix and the suffix, without overlap, is
+    /// a match.
+    ends_only: bool,
 }
 
 #[inline]
@@ -442,22 +468,33 @@ impl Glob {
             Some(GTok::Lit(l)) if toks.len() > 1 => l.clone(),
             _ => Box::from(""),
         };
+        let ends_only = matches!(
+            toks.as_slice(),
+            [GTok::Lit(_), GTok::AnyRun, GTok::Lit(_)]
+                | [GTok::Lit(_), GTok::AnyRun]
+                | [GTok::AnyRun, GTok::Lit(_)]
+        );
         Glob {
             toks,
             finders,
             prefix,
             suffix,
+            ends_only,
         }
     }
 
     pub(crate) fn matches(&self, s: &str) -> bool {
-        if s.len() < self.prefix.len() + self.suffix.len()
-            || !s.starts_with(&*self.prefix)
-            || !s.ends_with(&*self.suffix)
+        let b = s.as_bytes();
+        let (prefix, suffix) = (self.prefix.as_bytes(), self.suffix.as_bytes());
+        if b.len() < prefix.len() + suffix.len()
+            || !(prefix.is_empty() || b.starts_with(prefix))
+            || !(suffix.is_empty() || b.ends_with(suffix))
         {
             return false;
         }
-        let b = s.as_bytes();
+        if self.ends_only {
+            return true;
+        }
         let (mut t, mut i) = (0usize, 0usize);
         let mut back: Option<(usize, usize)> = None;
         loop {

@@ -184,6 +184,25 @@ fn check(dialect: Dialect, seed: u64) {
             "{dialect:?} seed {seed} (sorted): {p}\n{text}"
         );
     }
+    // The bound taken from lookups per directory is never below the exact count, however the
+    // paths are ordered or written (empty components, trailing slashes).
+    let odd: Vec<String> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match i % 4 {
+            0 => format!("{p}/"),
+            1 => format!("/{}", p.replace('/', "//")),
+            _ => p.clone(),
+        })
+        .chain(["".to_owned(), "/".to_owned()])
+        .collect();
+    for list in [&paths, &sorted, &odd] {
+        let (bound, exact) = (co.matching_work_bound(list), co.matching_work(list));
+        assert!(
+            bound >= exact,
+            "{dialect:?} seed {seed}: bound {bound} < work {exact}\n{text}"
+        );
+    }
     let counted: Vec<usize> = usage.stats().iter().map(|s| s.matched).collect();
     assert_eq!(counted, matched, "{dialect:?} seed {seed}");
     for s in usage.stats() {
@@ -248,15 +267,18 @@ fn index_classes() {
 }
 
 /// Rules the index settles once per directory (a trailing `/`: the directory decides; no `**`
-/// and no trailing `/`: the directory decides all but a test of the name), on files that share
-/// directories, against the naive loop.
+/// and no trailing `/`: the directory decides all but a test of the name, or all when the
+/// pattern matches a directory above the file), on files that share directories, against the
+/// naive loop.
 #[test]
 fn rules_settled_per_directory_agree_with_naive_loop() {
     let text =
         "/services/*/src/m01/*.rs @mid-star\n**/svc-1/src/m01/ @any-depth-dir\nm01/ @name-dir\n\
                 /services/svc-1/*/m01/ @star-dir\n/services/svc-2/src/m01/*.ts @glob-name\n\
                 **/src/*.rs @any-depth-glob\n**/m02/file_1.rs @any-depth-exact\n/services/*/ @top\n\
-                /services/svc-1/src/m0?/ @class-dir\nsrc/m01/file_2.rs @anchored-exact\n";
+                /services/svc-1/src/m0?/ @class-dir\nsrc/m01/file_2.rs @anchored-exact\n\
+                /services/*/src/m0? @prefix-of-dir\n**/src/m0* @any-depth-prefix\n\
+                svc-2/*/m01 @anchored-prefix\n";
     for dialect in [Dialect::GitHub, Dialect::GitLab] {
         let co = parse(text, dialect);
         let pats: Vec<Option<Pattern>> = co

@@ -56,17 +56,59 @@ pub(crate) fn open_tracked(path: &Path) -> Result<GitSnapshot, GitError> {
     let started = std::time::Instant::now();
     let index = load_index(&local)?;
     tracing::debug!(entries = index.entries().len(), elapsed = ?started.elapsed(), "read the index");
-    let raw = tracked_entries(&index)
-        .into_iter()
-        .map(|tracked| RawEntry {
-            path: tracked.path.to_vec(),
-            mode: tracked.mode,
+    // The entries are built straight from the index, one allocation per path: no list of
+    // borrowed paths, no list of raw entries in between.
+    let mut files: Vec<FileEntry> = Vec::with_capacity(index.entries().len());
+    let mut modes: Vec<FileMode> = Vec::with_capacity(index.entries().len());
+    let mut lossy = HashMap::new();
+    let mut sorted = true;
+    let mut previous: &[u8] = &[];
+    for entry in index.entries() {
+        let Some(mode) = tracked_mode(entry) else {
+            continue;
+        };
+        let path: &[u8] = entry.path(&index);
+        if !files.is_empty() {
+            match previous.cmp(path) {
+                // Conflict stages collapse to one path.
+                std::cmp::Ordering::Equal => continue,
+                std::cmp::Ordering::Greater => sorted = false,
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        previous = path;
+        let key = files.len();
+        let (path, path_is_lossy) = match std::str::from_utf8(path) {
+            Ok(text) => (text.to_owned(), false),
+            Err(_) => {
+                lossy.insert(key, path.to_vec());
+                (String::from_utf8_lossy(path).into_owned(), true)
+            }
+        };
+        files.push(FileEntry {
+            path,
+            mode,
             // Sizes are asked for lazily: a listing is all most callers need.
-            size: (tracked.mode == FileMode::Submodule).then_some(0),
-            exec_unknown: false,
-        })
-        .collect();
-    Ok(finish(root, raw, commit, Some(info), true))
+            size: (mode == FileMode::Submodule).then_some(0),
+            key,
+            path_is_lossy,
+        });
+        modes.push(mode);
+    }
+    // The index is sorted by path bytes, which is the order of the names when all are UTF-8;
+    // a lossy name or an index out of order is sorted as `finish` does.
+    if (!sorted || !lossy.is_empty()) && !files.is_sorted_by(|a, b| a.path <= b.path) {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    Ok(snapshot(
+        root,
+        files,
+        modes,
+        lossy,
+        commit,
+        Some(info),
+        true,
+    ))
 }
 
 /// Fails when a directory on the way from `root` to `rel` is a symlink (or `rel` is not a plain
@@ -224,6 +266,19 @@ fn finish(
     if !files.is_sorted_by(|a, b| a.path <= b.path) {
         files.sort_by(|a, b| a.path.cmp(&b.path));
     }
+    snapshot(root, files, modes, lossy, commit, info, check_parents)
+}
+
+/// A snapshot of files on disk from its sorted entries.
+fn snapshot(
+    root: PathBuf,
+    files: Vec<FileEntry>,
+    modes: Vec<FileMode>,
+    lossy: HashMap<usize, Vec<u8>>,
+    commit: Option<String>,
+    info: Option<crate::RepoInfo>,
+    check_parents: bool,
+) -> GitSnapshot {
     GitSnapshot {
         files,
         changed: None,
@@ -365,10 +420,7 @@ struct Tracked<'index> {
 fn tracked_entries(index: &gix::index::File) -> Vec<Tracked<'_>> {
     let mut out: Vec<Tracked> = Vec::with_capacity(index.entries().len());
     for entry in index.entries() {
-        let Some(kind) = entry.mode.to_tree_entry_mode().map(|m| m.kind()) else {
-            continue;
-        };
-        let Some(mode) = repo::mode_of_kind(kind) else {
+        let Some(mode) = tracked_mode(entry) else {
             continue;
         };
         let path: &[u8] = entry.path(index);
@@ -378,6 +430,12 @@ fn tracked_entries(index: &gix::index::File) -> Vec<Tracked<'_>> {
         out.push(Tracked { path, mode });
     }
     out
+}
+
+/// The mode of a file the index tracks; `None` for a sparse directory entry.
+fn tracked_mode(entry: &gix::index::Entry) -> Option<FileMode> {
+    let kind = entry.mode.to_tree_entry_mode()?.kind();
+    repo::mode_of_kind(kind)
 }
 
 /// Looks up a tracked path on disk that the walk did not list.

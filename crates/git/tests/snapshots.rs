@@ -189,6 +189,10 @@ fn staged_skips_intent_to_add_and_reports_conflicts_once() {
     let snap = open(&root, Source::Staged).unwrap();
     assert_eq!(paths(&snap), ["c.txt"]);
     assert_eq!(read(&snap, "c.txt"), b"ours\n");
+    // The tracked listing has the conflicted path once too (its three stages are one file),
+    // and the intent-to-add path, as `git ls-files` does.
+    let tracked = open(&root, Source::Tracked).unwrap();
+    assert_eq!(paths(&tracked), ["c.txt", "later.txt"]);
 }
 
 #[test]
@@ -556,7 +560,12 @@ fn non_utf8_file_names_are_lossy_and_readable() {
     write(&root, "ok.txt", "ok");
     commit_all(&root, "bytes");
 
-    for source in [Source::Worktree, Source::Staged, Source::Rev("HEAD".into())] {
+    for source in [
+        Source::Worktree,
+        Source::Tracked,
+        Source::Staged,
+        Source::Rev("HEAD".into()),
+    ] {
         let snap = open(&root, source.clone()).unwrap();
         let lossy = snap
             .files()

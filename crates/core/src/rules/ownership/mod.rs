@@ -376,10 +376,16 @@ pub struct WorkLimit {
 }
 
 /// Refuses to match `paths` against `rules` when that is more than [`MAX_CODEOWNERS_WORK`]
-/// pattern checks. Counting them costs lookups, not matching.
-pub fn check_work(rules: &CodeOwners, paths: &[&str]) -> Result<(), WorkLimit> {
+/// pattern checks. Counting them costs lookups, not matching: an upper bound from lookups per
+/// directory first, then, only when that bound is over the limit, the exact count.
+pub fn check_work<S: AsRef<str>>(rules: &CodeOwners, paths: &[S]) -> Result<(), WorkLimit> {
     let patterns = rules.distinct_patterns();
     if patterns == 0 {
+        return Ok(());
+    }
+    // The bound costs a few lookups per directory; the exact count, a few per path, is only
+    // needed when the bound is over the limit.
+    if rules.matching_work_bound(paths) <= MAX_CODEOWNERS_WORK {
         return Ok(());
     }
     let work = rules.matching_work(paths);
@@ -523,6 +529,30 @@ pub fn owners_of_all<'c, S: AsRef<str> + Sync>(
         out.extend(part);
     }
     out
+}
+
+/// [`CodeOwners::owners_of_all`] in parallel chunks, keeping only the paths whose ownership
+/// `keep` accepts, with their index in `paths`, in order: listing the unowned paths of a large
+/// tree holds no ownership for the others.
+pub fn owners_of_all_where<'c, S: AsRef<str> + Sync>(
+    rules: &'c CodeOwners,
+    paths: &[S],
+    keep: impl Fn(&Ownership<'c>) -> bool + Sync,
+) -> Vec<(usize, Ownership<'c>)> {
+    let parts: Vec<Vec<(usize, Ownership<'c>)>> = paths
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(i, chunk)| {
+            rules
+                .owners_of_all(chunk)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, who)| keep(who))
+                .map(|(j, who)| (i * CHUNK + j, who))
+                .collect()
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
 }
 
 /// Whether `path` is among the files this rule judges (in change mode: changed, and not
