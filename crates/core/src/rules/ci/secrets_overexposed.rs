@@ -50,7 +50,7 @@ pub(crate) fn parsed_expressions(value: &str) -> Vec<Expr> {
         .collect()
 }
 
-/// A string of a GitHub file that holds expressions.
+/// A string of a GitHub file whose expressions may read secrets.
 pub(crate) struct ExpressionString {
     /// Whether it is the value of an `if:`.
     pub condition: bool,
@@ -63,9 +63,10 @@ pub(crate) struct ExpressionString {
 /// The memo kind of [`expression_strings`].
 const EXPRESSIONS_MEMO: &str = "github-expression-strings";
 
-/// Every string of the file that holds an expression, in document order, with its
-/// expressions parsed: found once per check and file, for every rule that reads them (a walk
-/// of the whole document and a parse of each expression).
+/// Every string of the file that holds an expression naming `secrets` (the context, in any
+/// letter case, which every secret read goes through), in document order, with its
+/// expressions parsed: found once per check and file for the rules about secrets (a walk of
+/// the whole document, and a copy and a parse of each such string).
 pub(crate) fn expression_strings(
     cx: &Context<'_>,
     file: &FileEntry,
@@ -74,7 +75,7 @@ pub(crate) fn expression_strings(
     cx.memo(EXPRESSIONS_MEMO, file, || {
         let mut found = Vec::new();
         strings(github.root(), &mut |key, node, text| {
-            if text.contains("${{") {
+            if text.contains("${{") && names_secrets(text) {
                 if let Some(scalar) = Scalar::from_node(node) {
                     found.push(ExpressionString {
                         condition: key == Some("if"),
@@ -86,6 +87,14 @@ pub(crate) fn expression_strings(
         });
         found
     })
+}
+
+/// Whether `text` holds the word `secrets` in any letter case: a string without it reads no
+/// secret.
+fn names_secrets(text: &str) -> bool {
+    text.as_bytes()
+        .windows(b"secrets".len())
+        .any(|w| w.eq_ignore_ascii_case(b"secrets"))
 }
 
 /// The parts of an expression that read every secret, and how.
@@ -164,6 +173,32 @@ mod tests {
         assert_eq!(
             lines(&findings),
             [(7, 32), (9, 18), (16, 17)],
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn the_context_is_named_in_any_letter_case() {
+        let workflow = "on: push\njobs:\n  a:\n    steps:\n      - run: x\n        env:\n          \
+                        A: ${{ toJSON(SECRETS) }}\n          B: \"${{ Secrets[matrix.name] }}\"\n          \
+                        C: ${{ toJSON(env) }}\n";
+        let findings = check(
+            "[rules.\"ci/secrets-overexposed\"]\n[rules.\"ci/secrets-unredacted\"]\n",
+            &[
+                (".github/workflows/ci.yml", workflow),
+                (
+                    "action.yml",
+                    "runs:\n  using: composite\n  steps:\n    - run: ${{ fromJSON(sEcReTs.x).y }}\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            super::super::test_support::positions(&findings),
+            [
+                (".github/workflows/ci.yml".to_owned(), 7, 18),
+                (".github/workflows/ci.yml".to_owned(), 8, 19),
+                ("action.yml".to_owned(), 4, 16),
+            ],
             "{findings:#?}"
         );
     }
