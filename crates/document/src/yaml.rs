@@ -94,6 +94,8 @@ fn read(
         locator,
         documents: Vec::new(),
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         root: None,
         anchors: HashMap::new(),
         copied: 0,
@@ -128,7 +130,8 @@ struct Built {
     size: usize,
     /// Bytes of scalar text in the subtree, keys included.
     bytes: usize,
-    /// The text of a scalar as written (unescaped), which is what a scalar key becomes.
+    /// The text of a scalar as written (unescaped), which is what a scalar key becomes: kept
+    /// only where it differs from the node (a key that is not a string, such as `1:`).
     text: Option<String>,
 }
 
@@ -139,17 +142,20 @@ struct Anchored {
     bytes: usize,
 }
 
+/// What an open collection holds so far. The children of every open collection are kept on
+/// one stack ([`Builder::items`] or [`Builder::entries`]), from `first` on, and moved into a
+/// vector of their exact length when it closes: no vector grows (and copies itself) child by
+/// child, and none keeps spare capacity, which a large file's tree would pay for in memory.
 enum Items {
-    Seq(Vec<Node>),
-    Map {
-        entries: Vec<Entry>,
-        key: Option<Node>,
-    },
+    Seq,
+    Map { key: Option<Node> },
 }
 
 /// An open collection.
 struct Frame {
     items: Items,
+    /// Where its children start on the builder's stack of items or entries.
+    first: usize,
     anchor: usize,
     start: usize,
     /// Flow collections (`[...]`, `{...}`) end at their closing bracket; block ones at the end of
@@ -167,6 +173,10 @@ struct Builder<'t, 'l, 'r> {
     locator: &'l LineIndex<'t>,
     documents: Vec<Node>,
     stack: Vec<Frame>,
+    /// The items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// The entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     root: Option<Node>,
     anchors: HashMap<usize, Anchored>,
     /// Nodes copied so far by anchors (their snapshot) and aliases (their expansion).
@@ -195,15 +205,8 @@ impl Builder<'_, '_, '_> {
                     self.documents.push(root);
                 }
             }
-            Event::SequenceStart(anchor, _) => self.open(Items::Seq(Vec::new()), anchor, span)?,
-            Event::MappingStart(anchor, _) => self.open(
-                Items::Map {
-                    entries: Vec::new(),
-                    key: None,
-                },
-                anchor,
-                span,
-            )?,
+            Event::SequenceStart(anchor, _) => self.open(Items::Seq, anchor, span)?,
+            Event::MappingStart(anchor, _) => self.open(Items::Map { key: None }, anchor, span)?,
             Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
             Event::Scalar(text, style, anchor, tag) => {
                 let (mut start, mut end) = self.bytes(span);
@@ -225,16 +228,30 @@ impl Builder<'_, '_, '_> {
                     ranges.push(start..end);
                 }
                 let node_span = self.locator.span(start, end);
-                let value = resolve(&text, style, tag.as_ref()).map_err(|message| ParseError {
-                    message,
-                    span: node_span,
-                })?;
+                let resolved =
+                    resolve(&text, style, tag.as_ref()).map_err(|message| ParseError {
+                        message,
+                        span: node_span,
+                    })?;
+                let bytes = text.len();
+                // A string's value is its text: the text (often already an owned copy from
+                // the parser) becomes the value, and a key needs no copy of its own. The
+                // parser's copy grew as it was read; trimmed in place, it keeps its length
+                // only, since the documents stay in memory for the whole check.
+                let (value, text) = match resolved {
+                    None => {
+                        let mut text = text.into_owned();
+                        text.shrink_to_fit();
+                        (Value::String(text), None)
+                    }
+                    Some(value) => (value, self.at_key().then(|| text.into_owned())),
+                };
                 let built = Built {
                     node: Node::new(value, node_span),
                     height: 0,
                     size: 1,
-                    bytes: text.len(),
-                    text: Some(text.into_owned()),
+                    bytes,
+                    text,
                 };
                 self.remember(anchor, &built)?;
                 self.insert(built);
@@ -274,7 +291,7 @@ impl Builder<'_, '_, '_> {
                     .map(|anchored| anchored.node.clone())
                     .ok_or_else(unknown)?;
                 node.span = alias_span;
-                let text = node.is_scalar().then(|| node.to_display());
+                let text = (node.is_scalar() && node.as_str().is_none()).then(|| node.to_display());
                 self.insert(Built {
                     node,
                     height,
@@ -287,6 +304,17 @@ impl Builder<'_, '_, '_> {
         Ok(())
     }
 
+    /// Whether the next node is a mapping's key.
+    fn at_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                items: Items::Map { key: None },
+                ..
+            })
+        )
+    }
+
     fn open(&mut self, items: Items, anchor: usize, span: EventSpan) -> Result<(), ParseError> {
         let (start, end) = self.bytes(span);
         if self.stack.len() >= MAX_DEPTH {
@@ -296,8 +324,13 @@ impl Builder<'_, '_, '_> {
             .text
             .get(start..end)
             .is_some_and(|token| token.ends_with(['[', '{']));
+        let first = match items {
+            Items::Seq => self.items.len(),
+            Items::Map { .. } => self.entries.len(),
+        };
         self.stack.push(Frame {
             items,
+            first,
             anchor,
             start,
             flow,
@@ -322,18 +355,12 @@ impl Builder<'_, '_, '_> {
             ranges.push(frame.start..end);
         }
         let node_span = self.locator.span(frame.start, end);
-        // Trimmed to their length: the documents stay in memory for the whole check, and the
-        // capacity left by growing one push at a time was a third of a large repository's
-        // parsed workflows.
+        // Moved out of the shared stacks into vectors of their exact length: the documents stay
+        // in memory for the whole check, and capacity left by growing one push at a time was a
+        // third of a large repository's parsed workflows.
         let value = match frame.items {
-            Items::Seq(mut items) => {
-                items.shrink_to_fit();
-                Value::Seq(items)
-            }
-            Items::Map { mut entries, .. } => {
-                entries.shrink_to_fit();
-                Value::Map(entries)
-            }
+            Items::Seq => Value::Seq(self.items.drain(frame.first..).collect()),
+            Items::Map { .. } => Value::Map(self.entries.drain(frame.first..).collect()),
         };
         let built = Built {
             node: Node::new(value, node_span),
@@ -402,20 +429,16 @@ impl Builder<'_, '_, '_> {
         frame.bytes = frame.bytes.saturating_add(built.bytes);
         frame.last_end = frame.last_end.max(built.node.span.end_byte);
         match &mut frame.items {
-            Items::Seq(items) => items.push(built.node),
-            Items::Map { entries, key } => match key.take() {
+            Items::Seq => self.items.push(built.node),
+            Items::Map { key } => match key.take() {
                 None => {
                     let node = match built.text {
-                        // The scanner's buffer grew as it read the key: keep its length only.
-                        Some(mut text) => {
-                            text.shrink_to_fit();
-                            Node::new(Value::String(text), built.node.span)
-                        }
+                        Some(text) => Node::new(Value::String(text), built.node.span),
                         None => built.node,
                     };
                     *key = Some(node);
                 }
-                Some(key) => entries.push(Entry {
+                Some(key) => self.entries.push(Entry {
                     key,
                     value: built.node,
                 }),
@@ -424,14 +447,21 @@ impl Builder<'_, '_, '_> {
     }
 }
 
-/// The value of a scalar under the YAML 1.2 core schema.
-fn resolve(text: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> Result<Value, String> {
+/// The value of a scalar under the YAML 1.2 core schema; `None` for a string, whose value is
+/// `text` itself (left to the caller, which owns it).
+fn resolve(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Cow<'_, Tag>>,
+) -> Result<Option<Value>, String> {
     match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(text), style, tag) {
-        Some(Scalar::Null) => Ok(Value::Null),
-        Some(Scalar::Boolean(b)) => Ok(Value::Bool(b)),
-        Some(Scalar::Integer(i)) => Ok(Value::Int(i)),
-        Some(Scalar::FloatingPoint(f)) => Ok(Value::Float(f.0)),
-        Some(Scalar::String(s)) => Ok(Value::String(s.into_owned())),
+        Some(Scalar::Null) => Ok(Some(Value::Null)),
+        Some(Scalar::Boolean(b)) => Ok(Some(Value::Bool(b))),
+        Some(Scalar::Integer(i)) => Ok(Some(Value::Int(i))),
+        Some(Scalar::FloatingPoint(f)) => Ok(Some(Value::Float(f.0))),
+        // saphyr's strings are the text they were read from (`parse_from_cow` falls back to
+        // the text itself), so nothing is copied here.
+        Some(Scalar::String(_)) => Ok(None),
         None => match tag {
             Some(tag)
                 if tag.is_yaml_core_schema()
@@ -440,7 +470,7 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>) -> Result
                 Err(format!("`{text}` is not a valid !!{}", tag.suffix))
             }
             // Other core tags (`!!binary`, `!!timestamp`, ...) keep the text.
-            _ => Ok(Value::String(text.to_owned())),
+            _ => Ok(None),
         },
     }
 }

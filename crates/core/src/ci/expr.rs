@@ -302,8 +302,18 @@ fn segments_match(pattern: &str, path: &str) -> bool {
     }
 }
 
+/// Whether `path` can match a pattern of [`UNTRUSTED`], all of which read `github`: most
+/// references (`matrix.os`, `secrets.TOKEN`, `steps.x.outputs.y`) are ruled out by their
+/// first segment, before each pattern is compared segment by segment.
+fn may_be_untrusted(path: &str) -> bool {
+    matches!(path.split('.').next(), Some("github" | "*"))
+}
+
 /// The pattern of [`UNTRUSTED`] that a normalised context path matches.
 pub fn untrusted(path: &str) -> Option<&'static str> {
+    if !may_be_untrusted(path) {
+        return None;
+    }
     UNTRUSTED
         .iter()
         .copied()
@@ -313,6 +323,9 @@ pub fn untrusted(path: &str) -> Option<&'static str> {
 /// Whether the object at `path` holds an untrusted value (`github.event.pull_request` holds
 /// the title): a strict prefix of an [`UNTRUSTED`] path.
 pub fn holds_untrusted(path: &str) -> bool {
+    if !may_be_untrusted(path) {
+        return false;
+    }
     let depth = path.split('.').count();
     UNTRUSTED.iter().any(|pattern| {
         let prefix: Vec<&str> = pattern.split('.').take(depth).collect();
@@ -323,6 +336,17 @@ pub fn holds_untrusted(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_untrusted_pattern_reads_github() {
+        // `may_be_untrusted` rules paths out by their first segment on this ground.
+        for pattern in UNTRUSTED {
+            assert!(pattern.starts_with("github."), "{pattern}");
+            assert!(untrusted(pattern).is_some(), "{pattern}");
+        }
+        assert!(untrusted("matrix.title").is_none());
+        assert!(!holds_untrusted("env.github"));
+    }
 
     #[test]
     fn finds_expressions_and_skips_braces_in_strings() {

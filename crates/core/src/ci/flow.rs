@@ -62,6 +62,18 @@ impl ActionPort {
     }
 }
 
+/// The entries of `ports` whose action `step` uses: [`ActionPort::used_by`] for each, with
+/// the step's `uses` read once rather than once per entry (the lists are long).
+pub fn ports_used_by<'a>(
+    ports: &'a [ActionPort],
+    step: &'a Step,
+) -> impl Iterator<Item = &'a ActionPort> + 'a {
+    let used = step.remote_name();
+    ports
+        .iter()
+        .filter(move |p| used.is_some_and(|name| name.eq_ignore_ascii_case(&p.action)))
+}
+
 /// The lists of the data file.
 #[derive(Debug, Clone)]
 pub struct Data {
@@ -225,7 +237,7 @@ impl Flow<'_> {
     /// of a `run:` script written to `$GITHUB_OUTPUT`.
     fn step_outputs(&self, step: &Step, scope: &Scope) -> HashMap<String, Taint> {
         let mut outputs = HashMap::new();
-        for port in self.outputs.iter().filter(|p| p.used_by(step)) {
+        for port in ports_used_by(self.outputs, step) {
             outputs.insert(
                 port.name.clone(),
                 Taint {
@@ -425,6 +437,25 @@ pub fn shell_variables(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_used_by_agrees_with_used_by_for_each_entry() {
+        let workflow =
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: Actions/GitHub-Script@v7\n      \
+                        - uses: mikefarah/yq/@v4\n      - uses: ./actions/github-script\n      \
+                        - uses: docker://actions/github-script\n      - run: x\n      \
+                        - uses: actions/github-script/sub@v1\n";
+        let workflow = crate::ci::github::parse_workflow(workflow).unwrap();
+        let data = parse_data(DATA_TOML);
+        let mut matched = 0;
+        for step in &workflow.jobs[0].steps {
+            let each: Vec<&ActionPort> = data.sinks.iter().filter(|p| p.used_by(step)).collect();
+            let once: Vec<&ActionPort> = ports_used_by(&data.sinks, step).collect();
+            assert_eq!(each, once, "{:?}", step.uses);
+            matched += once.len();
+        }
+        assert!(matched >= 2, "github-script and yq are sinks");
+    }
 
     #[test]
     fn the_data_file_parses_and_has_the_known_sinks() {

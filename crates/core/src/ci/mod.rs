@@ -155,6 +155,9 @@ impl DuplicateKey {
     }
 }
 
+/// Mappings up to this many entries are searched for duplicate keys without a hash table.
+const SMALL_MAP: usize = 16;
+
 /// Every key written more than once in the same mapping of a tree, in document order. A
 /// mapping copied by an alias is reported once, where the anchor writes it.
 pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
@@ -162,6 +165,21 @@ pub fn duplicate_keys(node: &Node) -> Vec<DuplicateKey> {
     let mut stack = vec![node];
     while let Some(node) = stack.pop() {
         match &node.value {
+            Value::Map(entries) if entries.len() <= SMALL_MAP => {
+                // Most mappings of a workflow have a few keys: comparing each key with those
+                // before it is quicker than hashing them.
+                for (at, entry) in entries.iter().enumerate() {
+                    let Some(key) = entry.key_str() else { continue };
+                    if let Some(earlier) = entries[..at].iter().find(|e| e.key_str() == Some(key)) {
+                        found.push(DuplicateKey {
+                            key: key.to_owned(),
+                            span: entry.key.span,
+                            first_line: earlier.key.span.line,
+                        });
+                    }
+                }
+                stack.extend(entries.iter().rev().map(|e| &e.value));
+            }
             Value::Map(entries) => {
                 let mut first: std::collections::HashMap<&str, u32> =
                     std::collections::HashMap::new();
@@ -266,6 +284,31 @@ mod tests {
             &crate::doc::parse(crate::doc::Format::Yaml, "a: 1\nb: {a: 2}\n").unwrap()[0]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn small_and_large_mappings_report_the_same_duplicates() {
+        // The same duplicates (`k1` twice more, `k2` once more) in a mapping searched without
+        // a hash table and in one searched with it.
+        for size in [4, super::SMALL_MAP + 4] {
+            let mut text: String = (0..size).map(|i| format!("k{i}: {i}\n")).collect();
+            text.push_str("k1: x\nk2: y\nk1: z\n");
+            let root = crate::doc::parse(crate::doc::Format::Yaml, &text).unwrap();
+            let found: Vec<(String, u32, u32)> = duplicate_keys(&root[0])
+                .into_iter()
+                .map(|d| (d.key, d.span.line, d.first_line))
+                .collect();
+            let n = u32::try_from(size).unwrap();
+            assert_eq!(
+                found,
+                [
+                    ("k1".to_owned(), n + 1, 2),
+                    ("k2".to_owned(), n + 2, 3),
+                    ("k1".to_owned(), n + 3, 2),
+                ],
+                "{size} keys"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::places::strings;
 use super::{each_github, nth_key};
@@ -9,6 +10,7 @@ use crate::ci::Scalar;
 use crate::context::Context;
 use crate::finding::Violation;
 use crate::rule::{declare_rule, Rule};
+use crate::snapshot::FileEntry;
 
 declare_rule! {
     id: "ci/secrets-overexposed",
@@ -48,16 +50,51 @@ pub(crate) fn parsed_expressions(value: &str) -> Vec<Expr> {
         .collect()
 }
 
-/// Calls `each` with every string of the file that holds an expression, and whether it is
-/// the value of an `if:`.
-pub(crate) fn each_expression_string(github: &GithubFile, mut each: impl FnMut(bool, Scalar)) {
-    strings(github.root(), &mut |key, node, text| {
-        if text.contains("${{") {
-            if let Some(scalar) = Scalar::from_node(node) {
-                each(key == Some("if"), scalar);
+/// A string of a GitHub file whose expressions may read secrets.
+pub(crate) struct ExpressionString {
+    /// Whether it is the value of an `if:`.
+    pub condition: bool,
+    /// The string.
+    pub scalar: Scalar,
+    /// Its expressions that parse, with ranges in the string's value.
+    pub expressions: Vec<Expr>,
+}
+
+/// The memo kind of [`expression_strings`].
+const EXPRESSIONS_MEMO: &str = "github-expression-strings";
+
+/// Every string of the file that holds an expression naming `secrets` (the context, in any
+/// letter case, which every secret read goes through), in document order, with its
+/// expressions parsed: found once per check and file for the rules about secrets (a walk of
+/// the whole document, and a copy and a parse of each such string).
+pub(crate) fn expression_strings(
+    cx: &Context<'_>,
+    file: &FileEntry,
+    github: &GithubFile,
+) -> Arc<Vec<ExpressionString>> {
+    cx.memo(EXPRESSIONS_MEMO, file, || {
+        let mut found = Vec::new();
+        strings(github.root(), &mut |key, node, text| {
+            if text.contains("${{") && names_secrets(text) {
+                if let Some(scalar) = Scalar::from_node(node) {
+                    found.push(ExpressionString {
+                        condition: key == Some("if"),
+                        expressions: parsed_expressions(&scalar.value),
+                        scalar,
+                    });
+                }
             }
-        }
-    });
+        });
+        found
+    })
+}
+
+/// Whether `text` holds the word `secrets` in any letter case: a string without it reads no
+/// secret.
+fn names_secrets(text: &str) -> bool {
+    text.as_bytes()
+        .windows(b"secrets".len())
+        .any(|w| w.eq_ignore_ascii_case(b"secrets"))
 }
 
 /// The parts of an expression that read every secret, and how.
@@ -90,10 +127,11 @@ impl Rule for SecretsOverexposed {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         each_github(cx, |file, github| {
             let mut seen = HashMap::new();
-            each_expression_string(github, |_, scalar| {
-                for expr in parsed_expressions(&scalar.value) {
+            for string in expression_strings(cx, file, github).iter() {
+                let scalar = &string.scalar;
+                for expr in &string.expressions {
                     let mut found = Vec::new();
-                    all_secrets(&expr, &mut found);
+                    all_secrets(expr, &mut found);
                     for (part, how) in found {
                         let written = &scalar.value[part.range.clone()];
                         out.push(
@@ -105,13 +143,13 @@ impl Rule for SecretsOverexposed {
                                      runner"
                                 ),
                             )
-                            .span(github.text().locate(&scalar, part.range.clone()))
+                            .span(github.text().locate(scalar, part.range.clone()))
                             .help("name each secret the job needs: `${{ secrets.NAME }}`")
                             .key(nth_key(written.to_owned(), &mut seen)),
                         );
                     }
                 }
-            });
+            }
         });
     }
 }
@@ -135,6 +173,32 @@ mod tests {
         assert_eq!(
             lines(&findings),
             [(7, 32), (9, 18), (16, 17)],
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn the_context_is_named_in_any_letter_case() {
+        let workflow = "on: push\njobs:\n  a:\n    steps:\n      - run: x\n        env:\n          \
+                        A: ${{ toJSON(SECRETS) }}\n          B: \"${{ Secrets[matrix.name] }}\"\n          \
+                        C: ${{ toJSON(env) }}\n";
+        let findings = check(
+            "[rules.\"ci/secrets-overexposed\"]\n[rules.\"ci/secrets-unredacted\"]\n",
+            &[
+                (".github/workflows/ci.yml", workflow),
+                (
+                    "action.yml",
+                    "runs:\n  using: composite\n  steps:\n    - run: ${{ fromJSON(sEcReTs.x).y }}\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            super::super::test_support::positions(&findings),
+            [
+                (".github/workflows/ci.yml".to_owned(), 7, 18),
+                (".github/workflows/ci.yml".to_owned(), 8, 19),
+                ("action.yml".to_owned(), 4, 16),
+            ],
             "{findings:#?}"
         );
     }

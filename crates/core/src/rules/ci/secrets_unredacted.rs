@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use super::secrets_overexposed::{each_expression_string, parsed_expressions};
+use super::secrets_overexposed::expression_strings;
 use super::{each_github, nth_key};
 use crate::ci::ast::{Expr, Kind};
 use crate::context::Context;
@@ -52,13 +52,14 @@ impl Rule for SecretsUnredacted {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Violation>) {
         each_github(cx, |file, github| {
             let mut seen = HashMap::new();
-            each_expression_string(github, |condition, scalar| {
-                if condition {
-                    return;
+            for string in expression_strings(cx, file, github).iter() {
+                if string.condition {
+                    continue;
                 }
-                for expr in parsed_expressions(&scalar.value) {
+                let scalar = &string.scalar;
+                for expr in &string.expressions {
                     let mut found = Vec::new();
-                    parsed_secrets(&expr, &mut found);
+                    parsed_secrets(expr, &mut found);
                     for call in found {
                         let written = &scalar.value[call.range.clone()];
                         out.push(
@@ -69,7 +70,7 @@ impl Rule for SecretsUnredacted {
                                      the secret's text, so the runner does not mask them in logs"
                                 ),
                             )
-                            .span(github.text().locate(&scalar, call.range.clone()))
+                            .span(github.text().locate(scalar, call.range.clone()))
                             .help(
                                 "store each value as a secret of its own, or mask parsed \
                                  fields with `::add-mask::` before use",
@@ -78,7 +79,7 @@ impl Rule for SecretsUnredacted {
                         );
                     }
                 }
-            });
+            }
         });
     }
 }

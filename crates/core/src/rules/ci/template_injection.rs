@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use super::{each_github, nth_key};
 use crate::ci::expr::{holds_untrusted, untrusted, ContextRef};
-use crate::ci::flow::{ActionPort, Flow, DATA};
+use crate::ci::flow::{ports_used_by, ActionPort, Flow, DATA};
 use crate::ci::github::Step;
 use crate::ci::Scalar;
 use crate::context::Context;
@@ -141,7 +141,7 @@ impl TemplateInjection {
         let Some(with) = step.with.as_ref().and_then(|w| w.as_map()) else {
             return found;
         };
-        for port in self.sinks.iter().filter(|p| p.used_by(step)) {
+        for port in ports_used_by(&self.sinks, step) {
             for entry in with {
                 let Some(key) = entry.key_str() else { continue };
                 if !key.eq_ignore_ascii_case(&port.name) {
