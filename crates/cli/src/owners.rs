@@ -12,7 +12,7 @@ use goldpath::engine::ReadError;
 use goldpath::policy::Platform;
 use goldpath::render::escape::terminal;
 use goldpath::rules::ownership::{
-    check_work, owners_of_all_where, pattern_text, Codeowners, CodeownersFile,
+    check_work, owners_of_all_where, pattern_text, Codeowners, CodeownersFile, ParsedAhead,
 };
 use goldpath::Snapshot;
 use serde::Serialize;
@@ -75,6 +75,35 @@ pub struct OwnersArgs {
 }
 
 /// Runs `goldpath owners`.
+/// The first of GitHub's CODEOWNERS locations under `repo` that is a regular file no larger
+/// than GitHub reads, parsed as GitHub reads it. A guess made before the snapshot exists: the
+/// snapshot's own choice and read decide, and the guess counts only if the bytes agree. Links
+/// are not followed and FIFOs not opened for reading.
+fn parse_ahead(repo: &Path) -> Option<ParsedAhead> {
+    let location = goldpath::codeowners::locations(goldpath::codeowners::Dialect::GitHub)
+        .iter()
+        .map(|location| repo.join(location))
+        .find(|path| {
+            std::fs::symlink_metadata(path).is_ok_and(|meta| {
+                meta.is_file() && meta.len() <= goldpath::codeowners::MAX_GITHUB_BYTES as u64
+            })
+        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(location).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+    Some(ParsedAhead::new(bytes, Platform::GitHub))
+}
+
 pub fn run(args: OwnersArgs) -> Result<ExitCode> {
     let source = match &args.rev {
         Some(rev) => goldpath_git::Source::Rev(rev.clone()),
@@ -83,7 +112,17 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
         None => goldpath_git::Source::Tracked,
     };
     let is_worktree = args.rev.is_none();
-    let snapshot = goldpath_git::open(&args.repo, source)?;
+    // The CODEOWNERS file of the work tree is parsed on a thread of its own while the index is
+    // read; the parse is used only if the file the snapshot chooses has the same bytes.
+    let (snapshot, ahead) = std::thread::scope(|scope| {
+        let ahead = is_worktree.then(|| scope.spawn(|| parse_ahead(&args.repo)));
+        let snapshot = goldpath_git::open(&args.repo, source);
+        (
+            snapshot,
+            ahead.and_then(|handle| handle.join().ok().flatten()),
+        )
+    });
+    let snapshot = snapshot?;
     let root = PathBuf::from(snapshot.root());
     let (policy, _) = crate::shared::load_policy(None, &root, &snapshot, is_worktree)
         .context("cannot load the policy (for `[settings] platform`)")?;
@@ -93,7 +132,7 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
         None => policy.settings.platform,
     };
     let limit = policy.settings.max_read_bytes;
-    let owners = Codeowners::load(
+    let owners = Codeowners::load_reusing(
         snapshot.files(),
         platform,
         |f| snapshot.size(f).map_err(|e| ReadError::Io(e.to_string())),
@@ -107,6 +146,7 @@ pub fn run(args: OwnersArgs) -> Result<ExitCode> {
                 .map(Cow::Owned)
                 .map_err(|e| ReadError::Io(e.to_string()))
         },
+        ahead.filter(|_| platform == Platform::GitHub),
     );
     tracing::debug!(
         codeowners = ?owners.file.as_ref().map(|f| f.path.as_str()),
