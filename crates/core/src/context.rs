@@ -36,6 +36,40 @@ pub enum ReadError {
 
 pub(crate) type Content = Result<Vec<u8>, ReadError>;
 
+/// The files read up front, by key (a file's index in its snapshot): a rule that reads 83,000
+/// files looked each one up in a hash map, and the map was built by hashing each of them too.
+#[derive(Debug, Default)]
+pub(crate) struct Contents {
+    slots: Vec<Option<Content>>,
+    count: usize,
+}
+
+impl Contents {
+    pub(crate) fn new(read: Vec<(usize, Content)>) -> Self {
+        let len = read.iter().map(|(key, _)| key + 1).max().unwrap_or(0);
+        let mut slots = Vec::with_capacity(len);
+        slots.resize_with(len, || None);
+        let count = read.len();
+        for (key, content) in read {
+            slots[key] = Some(content);
+        }
+        Self { slots, count }
+    }
+
+    pub(crate) fn get(&self, key: &usize) -> Option<&Content> {
+        self.slots.get(*key)?.as_ref()
+    }
+
+    /// How many files were read.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Content> {
+        self.slots.iter().flatten()
+    }
+}
+
 /// What one rule sees of a snapshot.
 pub struct Context<'a> {
     pub(crate) snapshot: &'a dyn Snapshot,
@@ -46,7 +80,7 @@ pub struct Context<'a> {
     /// The names of `all`, the same ([`Context::all_files_matching`]).
     pub(crate) all_names: &'a OnceLock<crate::select::Names>,
     pub(crate) wanted: Vec<&'a FileEntry>,
-    pub(crate) contents: &'a HashMap<usize, Content>,
+    pub(crate) contents: &'a Contents,
     pub(crate) settings: &'a Settings,
     pub(crate) memo: &'a Memo,
     pub(crate) fix_options: Option<&'a FixOptions>,
@@ -256,6 +290,24 @@ pub(crate) fn read_file(snapshot: &dyn Snapshot, file: &FileEntry, limit: u64) -
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn contents_are_found_by_key_and_absent_keys_are_not_read() {
+        let contents = Contents::new(vec![
+            (3, Ok(b"three".to_vec())),
+            (0, Err(ReadError::NotUtf8)),
+        ]);
+        assert_eq!(contents.len(), 2);
+        assert_eq!(contents.values().count(), 2);
+        assert_eq!(
+            contents.get(&3).map(|c| c.as_deref().ok()),
+            Some(Some(&b"three"[..]))
+        );
+        assert!(matches!(contents.get(&0), Some(Err(ReadError::NotUtf8))));
+        assert!(contents.get(&1).is_none());
+        assert!(contents.get(&99).is_none());
+        assert!(Contents::default().get(&0).is_none());
+    }
 
     #[test]
     fn memo_builds_each_value_once_and_keys_by_type() {

@@ -17,7 +17,7 @@ use crate::registry::Registry;
 use crate::rule::{Rule, Scope};
 use crate::snapshot::{FileEntry, Snapshot, SourceKind};
 
-use crate::context::{read_file, Content, Memo};
+use crate::context::{read_file, Contents, Memo};
 /// [`Context`] and [`ReadError`] live in [`crate::context`]; these keep the engine's paths.
 pub use crate::context::{Context, ReadError};
 
@@ -398,10 +398,12 @@ impl Engine {
         to_read.sort_by_key(|f| f.key);
         to_read.dedup_by_key(|f| f.key);
         let limit = self.settings.max_read_bytes;
-        let contents: HashMap<usize, Content> = to_read
-            .par_iter()
-            .map(|f| (f.key, read_file(snapshot, f, limit)))
-            .collect();
+        let contents = Contents::new(
+            to_read
+                .par_iter()
+                .map(|f| (f.key, read_file(snapshot, f, limit)))
+                .collect(),
+        );
         let read_bytes: usize = contents
             .values()
             .map(|c| c.as_ref().map_or(0, Vec::len))
@@ -826,7 +828,7 @@ fn relative_to_root(name: &str, root: &str) -> String {
 
 /// What snippets are cut from: the files read, and the line starts of those with findings.
 struct Sources<'a> {
-    contents: &'a HashMap<usize, Content>,
+    contents: &'a Contents,
     files: &'a [&'a FileEntry],
     /// Where a file no rule wanted up front (a local action, a license file a rule read on
     /// demand) is read from when a finding points into it, within the read limit.
