@@ -77,30 +77,16 @@ pub struct OwnersArgs {
 /// Runs `goldpath owners`.
 /// The first of GitHub's CODEOWNERS locations under `repo` that is a regular file no larger
 /// than GitHub reads, parsed as GitHub reads it. A guess made before the snapshot exists: the
-/// snapshot's own choice and read decide, and the guess counts only if the bytes agree. Links
-/// are not followed and FIFOs not opened for reading.
+/// snapshot's own choice and read decide, and the guess counts only if the bytes agree.
 fn parse_ahead(repo: &Path) -> Option<ParsedAhead> {
+    let limit = goldpath::codeowners::MAX_GITHUB_BYTES as u64;
     let location = goldpath::codeowners::locations(goldpath::codeowners::Dialect::GitHub)
         .iter()
         .map(|location| repo.join(location))
-        .find(|path| {
-            std::fs::symlink_metadata(path).is_ok_and(|meta| {
-                meta.is_file() && meta.len() <= goldpath::codeowners::MAX_GITHUB_BYTES as u64
-            })
-        })?;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
-    }
-    let mut file = options.open(location).ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+        .find(|path| std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file()))?;
+    let bytes = goldpath_git::read_work_tree_file(&location, limit)
+        .ok()?
+        .ok()?;
     Some(ParsedAhead::new(bytes, Platform::GitHub))
 }
 

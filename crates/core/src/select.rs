@@ -16,7 +16,7 @@ pub fn matching<'f>(
     list: &[&'f FileEntry],
     names: &OnceLock<Names>,
 ) -> Vec<&'f FileEntry> {
-    let patterns: Vec<String> = globs.patterns().into_iter().map(str::to_owned).collect();
+    let patterns = globs.patterns();
     if patterns.is_empty() {
         return Vec::new();
     }
@@ -75,12 +75,15 @@ impl Names {
 /// The files of `list` (sorted by path) that can match one of `patterns`: those under each
 /// glob's literal directory, or, for globs that can match anywhere, those whose name holds
 /// the glob's literal part.
-pub(crate) fn candidates<'f>(
-    patterns: &[String],
+pub(crate) fn candidates<'f, S: AsRef<str>>(
+    patterns: &[S],
     list: &[&'f FileEntry],
     names: &OnceLock<Names>,
 ) -> Vec<&'f FileEntry> {
-    let expanded: Vec<String> = patterns.iter().flat_map(|p| expand_braces(p, 64)).collect();
+    let expanded: Vec<String> = patterns
+        .iter()
+        .flat_map(|p| expand_braces(p.as_ref(), 64))
+        .collect();
     let patterns = &expanded;
     let prefixes: Option<Vec<&str>> = patterns.iter().map(|p| literal_dir_prefix(p)).collect();
     if let Some(mut prefixes) = prefixes {

@@ -44,6 +44,13 @@ pub use range::{
 pub use repo::{MAX_PATH_BYTES, MAX_TREE_DEPTH, MAX_TREE_ENTRIES};
 pub use rev::{changed_between, read_at_rev};
 
+/// Reads a file of the work tree as a work-tree snapshot reads it: without following a
+/// symbolic link (its target path is read instead), without blocking on a FIFO, and only when
+/// it is at most `limit` bytes (otherwise `Ok(Err(size))`).
+pub fn read_work_tree_file(path: &Path, limit: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    worktree::read_within(path, limit)
+}
+
 use objects::ObjectReader;
 
 /// Which view of a repository to snapshot.

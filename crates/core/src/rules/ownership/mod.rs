@@ -731,7 +731,15 @@ mod tests {
     use crate::snapshot::{MemorySnapshot, Snapshot};
 
     fn load(snapshot: &MemorySnapshot, platform: Platform) -> Codeowners {
-        Codeowners::load(
+        load_reusing(snapshot, platform, None)
+    }
+
+    fn load_reusing(
+        snapshot: &MemorySnapshot,
+        platform: Platform,
+        ahead: Option<ParsedAhead>,
+    ) -> Codeowners {
+        Codeowners::load_reusing(
             snapshot.files(),
             platform,
             |f| snapshot.size(f).map_err(|e| ReadError::Io(e.to_string())),
@@ -741,6 +749,7 @@ mod tests {
                     .map(Cow::Owned)
                     .map_err(|e| ReadError::Io(e.to_string()))
             },
+            ahead,
         )
     }
 
@@ -810,20 +819,8 @@ mod tests {
     #[test]
     fn a_parse_made_ahead_counts_only_for_the_same_bytes_and_dialect() {
         let snapshot = MemorySnapshot::new().with_file("CODEOWNERS", "* @now\n");
-        let load_with = |ahead: ParsedAhead, platform: Platform| {
-            Codeowners::load_reusing(
-                snapshot.files(),
-                platform,
-                |f| snapshot.size(f).map_err(|e| ReadError::Io(e.to_string())),
-                |f| {
-                    snapshot
-                        .read(f)
-                        .map(Cow::Owned)
-                        .map_err(|e| ReadError::Io(e.to_string()))
-                },
-                Some(ahead),
-            )
-        };
+        let load_with =
+            |ahead: ParsedAhead, platform: Platform| load_reusing(&snapshot, platform, Some(ahead));
         let owner = |owners: &Codeowners| -> String {
             owners.rules().unwrap().rules()[0].owners[0].to_string()
         };
